@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// Runs the unit tests with node's test runner (+ tsx for TypeScript).
+//
+// Node 20's `node --test` does not expand globs and exits 0 when it is given
+// no files, so this script lists the files itself and fails when there are none.
+//
+// Usage: node scripts/run-tests.mjs [path-filter...]
+//   A filter is a file or folder (relative to the repo root or the cwd), or a
+//   substring of a test file's path: `npm run test:unit -- test/raft`.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const testRoot = join(root, 'test');
+
+/** Every `*.test.ts` under `dir`, recursively, sorted, skipping node_modules. */
+function findTests(dir) {
+  const out = [];
+  const walk = d => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules' && !entry.name.startsWith('.')) walk(p);
+      } else if (entry.isFile() && entry.name.endsWith('.test.ts')) {
+        out.push(p);
+      }
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return out.sort();
+}
+
+const toPosix = p => p.split(sep).join('/');
+const all = findTests(testRoot);
+const filters = process.argv.slice(2).filter(a => a !== '--');
+
+let files = all;
+if (filters.length > 0) {
+  files = all.filter(file => {
+    const rel = toPosix(relative(root, file));
+    return filters.some(filter => {
+      for (const base of [process.cwd(), root]) {
+        const abs = resolve(base, filter);
+        if (existsSync(abs)) {
+          return statSync(abs).isDirectory() ? file.startsWith(abs + sep) : file === abs;
+        }
+      }
+      return rel.includes(toPosix(filter));
+    });
+  });
+}
+
+if (files.length === 0) {
+  const where = filters.length > 0 ? ` matching ${filters.map(f => `"${f}"`).join(', ')}` : '';
+  console.error(`run-tests: no *.test.ts files found under test/${where}; refusing to report success`);
+  process.exit(1);
+}
+
+const args = [
+  '--import',
+  'tsx',
+  '--test',
+  '--test-reporter=spec',
+  ...files.map(f => toPosix(relative(root, f))),
+];
+const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
+child.on('error', err => {
+  console.error(`run-tests: could not start node: ${err.message}`);
+  process.exit(1);
+});
+child.on('exit', (code, signal) => {
+  if (signal) {
+    console.error(`run-tests: test runner killed by ${signal}`);
+    process.exit(1);
+  }
+  process.exit(code ?? 1);
+});

@@ -1,0 +1,24 @@
+import { ConfChangeType, type ConfChange } from './types.ts';
+
+/** Encodes a membership change as the data of a ConfChange entry: 1 byte type, 8 bytes node ID. */
+export function encodeConfChange(cc: ConfChange): Uint8Array {
+  const out = new Uint8Array(9);
+  const view = new DataView(out.buffer);
+  view.setUint8(0, cc.type);
+  view.setFloat64(1, cc.nodeId);
+  return out;
+}
+
+/** Decodes {@link encodeConfChange}'s bytes; throws on anything else. */
+export function decodeConfChange(data: Uint8Array): ConfChange {
+  if (data.byteLength !== 9) throw new Error(`raft: conf change must be 9 bytes, got ${data.byteLength}`);
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const type = view.getUint8(0);
+  const nodeId = view.getFloat64(1);
+  if (type !== ConfChangeType.AddNode && type !== ConfChangeType.RemoveNode) {
+    throw new Error(`raft: unknown conf change type ${type}`);
+  }
+  if (!Number.isSafeInteger(nodeId) || nodeId <= 0)
+    throw new Error(`raft: bad node id ${nodeId} in conf change`);
+  return { type, nodeId };
+}
