@@ -332,41 +332,32 @@ describe('thesis §6.2 CheckQuorum', () => {
 });
 
 describe('batching and pipelining', () => {
-  test('a batch of 100 proposals goes to each follower in a single append', () => {
-    const net = new Network(3);
-    net.elect(1);
-    const mark = net.sent.length;
-    net.node(1).propose(...Array.from({ length: 100 }, (_, i) => bytes(`p${i}`)));
-    net.stabilize();
-    for (const to of [2, 3]) {
-      const apps = sentAfter(
+  const proposeAll: [string, (net: Network, data: Uint8Array[]) => void][] = [
+    ['in one call', (net, data) => net.node(1).propose(...data)],
+    ['one by one before a Ready', (net, data) => data.forEach(d => net.node(1).propose(d))],
+  ];
+  for (const [how, propose] of proposeAll) {
+    test(`100 proposals stepped ${how} go to each follower in a single append`, () => {
+      const net = new Network(3);
+      net.elect(1);
+      const mark = net.sent.length;
+      propose(
         net,
-        mark,
-        m => m.type === MessageType.App && m.to === to && m.entries.length > 0,
+        Array.from({ length: 100 }, (_, i) => bytes(`p${i}`)),
       );
-      assert.equal(apps.length, 1, `appends to node ${to}`);
-      assert.equal(apps[0]?.entries.length, 100);
-    }
-    assert.equal(net.appliedData(3).length, 100);
-  });
-
-  test('100 proposals stepped one by one before a Ready still go out as one append per follower', () => {
-    const net = new Network(3);
-    net.elect(1);
-    const mark = net.sent.length;
-    for (let i = 0; i < 100; i++) net.node(1).propose(bytes(`p${i}`));
-    net.stabilize();
-    for (const to of [2, 3]) {
-      const apps = sentAfter(
-        net,
-        mark,
-        m => m.type === MessageType.App && m.to === to && m.entries.length > 0,
-      );
-      assert.equal(apps.length, 1, `appends to node ${to}`);
-      assert.equal(apps[0]?.entries.length, 100);
-    }
-    assert.equal(net.appliedData(2).length, 100);
-  });
+      net.stabilize();
+      for (const to of [2, 3]) {
+        const apps = sentAfter(
+          net,
+          mark,
+          m => m.type === MessageType.App && m.to === to && m.entries.length > 0,
+        );
+        assert.equal(apps.length, 1, `appends to node ${to}`);
+        assert.equal(apps[0]?.entries.length, 100);
+        assert.equal(net.appliedData(to).length, 100);
+      }
+    });
+  }
 
   test('a paused follower whose ack arrives after the commit moved is sent the new commit index at once', () => {
     const net = new Network(3);

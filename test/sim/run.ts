@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
+  emptyStats,
   replayCommand,
   runSimulation,
   type SimOptions,
@@ -102,17 +103,7 @@ async function main(): Promise<number> {
   const count = int('seeds', values.seeds);
   const seeds = Array.from({ length: count }, (_, i) => from + i);
   const started = Date.now();
-  const totals: SimStats = {
-    leaders: 0,
-    committed: 0,
-    writesAcked: 0,
-    readsServed: 0,
-    crashes: 0,
-    partitions: 0,
-    transfers: 0,
-    membershipChanges: 0,
-    snapshotsSent: 0,
-  };
+  const totals = emptyStats();
   const failed: SimResult[] = [];
   let done = 0;
   const every = Math.max(1, Math.floor(count / 20));

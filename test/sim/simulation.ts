@@ -49,6 +49,20 @@ export interface SimStats {
   snapshotsSent: number;
 }
 
+export function emptyStats(): SimStats {
+  return {
+    leaders: 0,
+    committed: 0,
+    writesAcked: 0,
+    readsServed: 0,
+    crashes: 0,
+    partitions: 0,
+    transfers: 0,
+    membershipChanges: 0,
+    snapshotsSent: 0,
+  };
+}
+
 export interface SimResult {
   seed: number;
   steps: number;
@@ -108,17 +122,7 @@ const latin1 = new TextDecoder('latin1');
 export class Simulation {
   readonly checker = new SafetyChecker();
   readonly history: HistoryOp[] = [];
-  readonly stats: SimStats = {
-    leaders: 0,
-    committed: 0,
-    writesAcked: 0,
-    readsServed: 0,
-    crashes: 0,
-    partitions: 0,
-    transfers: 0,
-    membershipChanges: 0,
-    snapshotsSent: 0,
-  };
+  readonly stats = emptyStats();
   private readonly rng: SeededRng;
   private readonly net: SimNetwork;
   private readonly nodes = new Map<NodeId, SimNode>();
