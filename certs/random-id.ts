@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import { toBase36 } from './base36.ts';
+
+/** swarmkit `identity/randomid.go`: 16 bytes of entropy, written in base 36, 25 characters. */
+const ID_BYTES = 16;
+const ID_LENGTH = 25;
+
+/**
+ * A new node ID in swarmkit's format: 16 random bytes as 25 base-36 characters, with the top bit set as
+ * swarmkit does (the number then always needs all 25 digits).
+ *
+ * @param entropy the 16 bytes to use (default: `crypto.randomBytes(16)`); injectable for deterministic tests.
+ * @throws RangeError if `entropy` is not 16 bytes.
+ */
+export function randomNodeId(entropy?: Uint8Array): string {
+  return randomId(entropy);
+}
+
+/**
+ * A new cluster ID, in the same format as {@link randomNodeId}.
+ *
+ * @param entropy the 16 bytes to use (default: `crypto.randomBytes(16)`).
+ * @throws RangeError if `entropy` is not 16 bytes.
+ */
+export function randomClusterId(entropy?: Uint8Array): string {
+  return randomId(entropy);
+}
+
+function randomId(entropy: Uint8Array = randomBytes(ID_BYTES)): string {
+  if (entropy.length !== ID_BYTES) {
+    throw new RangeError(`random ID: need ${ID_BYTES} bytes of entropy, got ${entropy.length}`);
+  }
+  // Copy: setting the top bit must not write into the caller's buffer.
+  const bytes = Uint8Array.from(entropy);
+  bytes[0] = (bytes[0] ?? 0) | 0x80;
+  return toBase36(bytes, ID_LENGTH);
+}
