@@ -1,17 +1,23 @@
 import { ConfChangeType, type ConfChange } from './types.ts';
 
-/** Encodes a membership change as the data of a ConfChange entry: 1 byte type, 8 bytes node ID. */
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Encodes a membership change as a ConfChange entry's data: 1 byte type, 8 bytes node ID, context (UTF-8). */
 export function encodeConfChange(cc: ConfChange): Uint8Array {
-  const out = new Uint8Array(9);
+  const context = encoder.encode(cc.context ?? '');
+  const out = new Uint8Array(9 + context.byteLength);
   const view = new DataView(out.buffer);
   view.setUint8(0, cc.type);
   view.setFloat64(1, cc.nodeId);
+  out.set(context, 9);
   return out;
 }
 
 /** Decodes {@link encodeConfChange}'s bytes; throws on anything else. */
 export function decodeConfChange(data: Uint8Array): ConfChange {
-  if (data.byteLength !== 9) throw new Error(`raft: conf change must be 9 bytes, got ${data.byteLength}`);
+  if (data.byteLength < 9)
+    throw new Error(`raft: conf change must be at least 9 bytes, got ${data.byteLength}`);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const type = view.getUint8(0);
   const nodeId = view.getFloat64(1);
@@ -20,5 +26,7 @@ export function decodeConfChange(data: Uint8Array): ConfChange {
   }
   if (!Number.isSafeInteger(nodeId) || nodeId <= 0)
     throw new Error(`raft: bad node id ${nodeId} in conf change`);
-  return { type, nodeId };
+  const cc: ConfChange = { type, nodeId };
+  if (data.byteLength > 9) cc.context = decoder.decode(data.subarray(9));
+  return cc;
 }

@@ -60,6 +60,8 @@ export interface RaftConfig {
   rng: Rng;
   /** Initial voters when storage is empty (a brand new cluster); ignored once storage has a config. */
   peers?: NodeId[];
+  /** Context for each initial voter's ConfChange entry (the driver puts addresses there). */
+  peerContexts?: ReadonlyMap<NodeId, string>;
 }
 
 type StepFn = (m: Message) => void;
@@ -124,7 +126,7 @@ export class Raft {
     this.tickFn = this.tickElection;
     this.becomeFollower(this.term, NONE);
     const fresh = isEmptyHardState(hardState) && cfg.storage.lastIndex() === 0;
-    if (fresh && cfg.peers !== undefined && cfg.peers.length > 0) this.bootstrap(cfg.peers);
+    if (fresh && cfg.peers !== undefined && cfg.peers.length > 0) this.bootstrap(cfg.peers, cfg.peerContexts);
   }
 
   /**
@@ -132,13 +134,13 @@ export class Raft {
    * the configuration lives in the log and a member that joins later rebuilds it by replaying the log.
    * Every founding member must bootstrap with the same peers.
    */
-  private bootstrap(peers: NodeId[]): void {
+  private bootstrap(peers: NodeId[], contexts: ReadonlyMap<NodeId, string> | undefined): void {
     this.becomeFollower(1, NONE);
     const ents = peers.map((nodeId, i) => ({
       term: 1,
       index: i + 1,
       type: EntryType.ConfChange,
-      data: encodeConfChange({ type: ConfChangeType.AddNode, nodeId }),
+      data: encodeConfChange({ type: ConfChangeType.AddNode, nodeId, context: contexts?.get(nodeId) ?? '' }),
     }));
     this.raftLog.append(ents);
     this.raftLog.committed = ents.length;

@@ -29,6 +29,8 @@ export enum ConfChangeType {
 export interface ConfChange {
   type: ConfChangeType;
   nodeId: NodeId;
+  /** Opaque to the core; the driver puts the member's address here so every replica learns it. */
+  context?: string;
 }
 
 /** The voters of a configuration. */

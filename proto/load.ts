@@ -1,0 +1,40 @@
+/** Loads the wire contract (the .proto files beside this module) for grpc-js. */
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** uint64 fields arrive as JS numbers (IDs and indexes stay below 2^53), enums as numbers. */
+export const LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: false,
+  longs: Number,
+  enums: Number,
+  defaults: true,
+  oneofs: true,
+  arrays: true,
+};
+
+/** The `shoal.v1` package from `file` (e.g. 'raft.proto'). */
+export function loadShoalPackage(file: string): grpc.GrpcObject {
+  const def = protoLoader.loadSync(join(here, file), LOADER_OPTIONS);
+  const root = grpc.loadPackageDefinition(def);
+  const pkg = (root.shoal as grpc.GrpcObject | undefined)?.v1;
+  if (pkg === undefined) throw new Error(`proto: ${file} does not define package shoal.v1`);
+  return pkg as grpc.GrpcObject;
+}
+
+/** A service's definition from a loaded package. */
+export function serviceOf(pkg: grpc.GrpcObject, name: string): grpc.ServiceDefinition {
+  const ctor = pkg[name] as grpc.ServiceClientConstructor | undefined;
+  if (ctor === undefined || typeof ctor !== 'function') throw new Error(`proto: no service ${name}`);
+  return ctor.service;
+}
+
+/** A client constructor for a service of a loaded package. */
+export function clientOf(pkg: grpc.GrpcObject, name: string): grpc.ServiceClientConstructor {
+  const ctor = pkg[name] as grpc.ServiceClientConstructor | undefined;
+  if (ctor === undefined || typeof ctor !== 'function') throw new Error(`proto: no service ${name}`);
+  return ctor;
+}

@@ -1,0 +1,391 @@
+/**
+ * The I/O shell around the pure Raft core: a ticker, durable storage, the transport and the Ready
+ * loop, in the contract's order: persist (one synced write) → send → apply → advance. It turns
+ * proposals into promises that settle when the entry is applied here, serves linearizable reads
+ * through ReadIndex, and carries member addresses in ConfChange contexts and snapshots.
+ */
+import type { Logger } from 'pino';
+import {
+  ConfChangeType,
+  decodeConfChange,
+  EntryType,
+  ProposalDroppedError,
+  RawNode,
+  SeededRng,
+  StateType,
+  type ConfState,
+  type Entry,
+  type HardState,
+  type Message,
+  type NodeId,
+  type Ready,
+  type Snapshot,
+  type Storage,
+} from '../raft/index.ts';
+import type { RaftTransport } from './transport.ts';
+
+/** Storage the driver can write to: the core reads it, the driver persists each Ready into it. */
+export interface DurableStorage extends Storage {
+  persist(change: { hardState?: HardState; entries?: Entry[]; snapshot?: Snapshot }): Promise<void>;
+  createSnapshot(index: number, confState: ConfState, data: Uint8Array): Promise<unknown>;
+  compact(index: number): Promise<void>;
+}
+
+/** What Raft replicates into: the manager's store, in production. */
+export interface StateMachine {
+  /** Applies one committed command; the result settles the proposer's promise (on the proposing node). */
+  apply(payload: Uint8Array, index: number): unknown;
+  snapshot(): Uint8Array;
+  restore(data: Uint8Array): void;
+}
+
+export interface RaftNodeOptions {
+  id: NodeId;
+  /** This manager's address for peers (host:port). */
+  addr: string;
+  storage: DurableStorage;
+  transport: RaftTransport;
+  stateMachine: StateMachine;
+  log: Logger;
+  /** Founding members with their addresses, for a brand-new cluster (ignored once the log has a config). */
+  bootstrap?: Map<NodeId, string>;
+  /** @default 100 */
+  tickMs?: number;
+  /** @default 10 */
+  electionTick?: number;
+  /** Take a snapshot and compact the log every this many applied entries. @default 10000 */
+  snapshotEvery?: number;
+  /** How long a proposal or read may wait for its outcome. @default 10000 */
+  proposalTimeoutMs?: number;
+  /** Called when this node learns a new leader (or loses it: 0). */
+  onLeaderChange?: (leader: NodeId, term: number) => void;
+  /** A disk write failed: the node stopped; the process should exit. */
+  onFatal?: (err: Error) => void;
+}
+
+/** A proposal or read that did not settle: leadership moved, the node is cut off, or it timed out. */
+export class RaftUnavailableError extends Error {
+  override readonly name = 'RaftUnavailableError';
+}
+
+interface Waiter {
+  resolve(v: unknown): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+const ENVELOPE_HEADER = 16;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export class RaftNode {
+  readonly id: NodeId;
+  private readonly raw: RawNode;
+  private readonly o: RaftNodeOptions;
+  private ticker: NodeJS.Timeout | undefined;
+  private running = false;
+  private stopped = false;
+  private seq = 0;
+  private readonly proposals = new Map<number, Waiter>();
+  private readonly reads = new Map<string, Waiter>();
+  /** Reads whose index is known, waiting for apply to reach it. */
+  private readonly readsAt: { index: number; waiter: Waiter }[] = [];
+  private applied: number;
+  private confState: ConfState;
+  private snapshotIndex: number;
+  /** Member addresses, replicated through ConfChange contexts and snapshots. */
+  readonly members = new Map<NodeId, string>();
+  private lead = 0;
+
+  constructor(opts: RaftNodeOptions) {
+    this.o = opts;
+    this.id = opts.id;
+    const snap = opts.storage.snapshot();
+    this.applied = snap.metadata.index;
+    this.snapshotIndex = snap.metadata.index;
+    this.confState = snap.metadata.confState;
+    if (snap.metadata.index > 0) this.restoreSnapshot(snap.data);
+    const peers = opts.bootstrap === undefined ? undefined : [...opts.bootstrap.keys()];
+    this.raw = new RawNode({
+      id: opts.id,
+      storage: opts.storage,
+      applied: this.applied,
+      electionTick: opts.electionTick ?? 10,
+      heartbeatTick: 1,
+      maxSizePerMsg: 1024 * 1024,
+      maxInflightMsgs: 256,
+      // Election jitter needs no cryptographic quality; seeding from the ID keeps peers apart.
+      rng: new SeededRng((Date.now() ^ (opts.id * 2654435761)) >>> 0),
+      ...(peers === undefined ? {} : { peers, peerContexts: opts.bootstrap }),
+    });
+    // Addresses come back as the log's ConfChange entries are applied (or from a snapshot); until
+    // then, a founder still knows its peers from the bootstrap map.
+    for (const [id, addr] of opts.bootstrap ?? []) this.members.set(id, addr);
+    this.members.set(opts.id, opts.addr);
+    this.syncPeers();
+  }
+
+  start(): void {
+    this.ticker = setInterval(() => {
+      this.raw.tick();
+      this.kick();
+    }, this.o.tickMs ?? 100);
+    this.kick();
+  }
+
+  /** Stops ticking and processing; pending proposals and reads fail. Storage and transport stay open. */
+  stop(): void {
+    this.stopped = true;
+    if (this.ticker !== undefined) clearInterval(this.ticker);
+    const err = new RaftUnavailableError('raft node stopped');
+    for (const w of this.proposals.values()) this.settle(w, err);
+    for (const w of this.reads.values()) this.settle(w, err);
+    for (const r of this.readsAt) this.settle(r.waiter, err);
+    this.proposals.clear();
+    this.reads.clear();
+    this.readsAt.length = 0;
+  }
+
+  /** A message from the transport. */
+  step(m: Message): void {
+    if (this.stopped) return;
+    this.raw.step(m);
+    this.kick();
+  }
+
+  reportUnreachable(id: NodeId): void {
+    if (!this.stopped) this.raw.reportUnreachable(id);
+  }
+
+  reportSnapshot(id: NodeId, ok: boolean): void {
+    if (this.stopped) return;
+    this.raw.reportSnapshot(id, ok);
+    this.kick();
+  }
+
+  get leader(): NodeId {
+    return this.raw.raft.lead;
+  }
+
+  get isLeader(): boolean {
+    return this.raw.raft.state === StateType.Leader;
+  }
+
+  get term(): number {
+    return this.raw.raft.term;
+  }
+
+  get appliedIndex(): number {
+    return this.applied;
+  }
+
+  voters(): NodeId[] {
+    return this.raw.raft.prs.voters();
+  }
+
+  /**
+   * Replicates `payload`; resolves with the state machine's result once it is applied on this node.
+   * Throws RaftUnavailableError if there is no leader or the outcome is unknown within the timeout.
+   */
+  propose(payload: Uint8Array): Promise<unknown> {
+    const seq = ++this.seq;
+    const data = new Uint8Array(ENVELOPE_HEADER + payload.byteLength);
+    const view = new DataView(data.buffer);
+    view.setFloat64(0, this.id);
+    view.setFloat64(8, seq);
+    data.set(payload, ENVELOPE_HEADER);
+    return this.wait(this.proposals, seq, () => this.raw.propose(data));
+  }
+
+  /** Resolves once this node has applied everything committed before the call (a linearizable read barrier). */
+  readBarrier(): Promise<unknown> {
+    const ctx = `${this.id}:${++this.seq}`;
+    return this.wait(this.reads, ctx, () => this.raw.readIndex(ctx));
+  }
+
+  /** Adds a voter (its address travels with the change). Resolves once applied here. */
+  addMember(id: NodeId, addr: string): Promise<unknown> {
+    return this.confChange(ConfChangeType.AddNode, id, addr);
+  }
+
+  removeMember(id: NodeId): Promise<unknown> {
+    return this.confChange(ConfChangeType.RemoveNode, id, '');
+  }
+
+  private confChange(type: ConfChangeType, nodeId: NodeId, addr: string): Promise<unknown> {
+    const key = -++this.seq; // conf changes settle by their own key space (negative)
+    this.pendingConf = { key, type, nodeId };
+    return this.wait(this.proposals, key, () => this.raw.proposeConfChange({ type, nodeId, context: addr }));
+  }
+
+  private pendingConf: { key: number; type: ConfChangeType; nodeId: NodeId } | undefined;
+
+  transferLeadership(to: NodeId): void {
+    this.raw.transferLeadership(to);
+    this.kick();
+  }
+
+  private wait<K>(map: Map<K, Waiter>, key: K, start: () => void): Promise<unknown> {
+    if (this.stopped) return Promise.reject(new RaftUnavailableError('raft node stopped'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        map.delete(key);
+        reject(new RaftUnavailableError('raft: timed out waiting for the cluster (no quorum?)'));
+      }, this.o.proposalTimeoutMs ?? 10_000);
+      const w: Waiter = { resolve, reject, timer };
+      map.set(key, w);
+      try {
+        start();
+      } catch (err) {
+        map.delete(key);
+        clearTimeout(timer);
+        reject(err instanceof ProposalDroppedError ? new RaftUnavailableError(err.message) : err);
+        return;
+      }
+      this.kick();
+    });
+  }
+
+  private settle(w: Waiter, result: unknown): void {
+    clearTimeout(w.timer);
+    if (result instanceof Error) w.reject(result);
+    else w.resolve(result);
+  }
+
+  /** Runs the Ready loop unless it is already running (it re-checks before it stops). */
+  private kick(): void {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    this.loop().then(
+      () => (this.running = false),
+      (err: unknown) => {
+        this.running = false;
+        const e = err instanceof Error ? err : new Error(String(err));
+        this.o.log.error({ err: e.message }, 'raft node stopped: storage failed');
+        this.stop();
+        this.o.onFatal?.(e);
+      },
+    );
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped && this.raw.hasReady()) {
+      const rd = this.raw.ready();
+      await this.handle(rd);
+    }
+  }
+
+  private async handle(rd: Ready): Promise<void> {
+    // 1. Persist, in one synced write, before anything that depends on it leaves this node.
+    if (rd.hardState !== undefined || rd.entries.length > 0 || rd.snapshot !== undefined) {
+      await this.o.storage.persist({
+        ...(rd.hardState === undefined ? {} : { hardState: rd.hardState }),
+        entries: rd.entries,
+        ...(rd.snapshot === undefined ? {} : { snapshot: rd.snapshot }),
+      });
+    }
+    if (this.stopped) return;
+    // 2. Send.
+    this.o.transport.send(rd.messages);
+    // 3. Apply.
+    if (rd.snapshot !== undefined) {
+      this.restoreSnapshot(rd.snapshot.data);
+      this.applied = rd.snapshot.metadata.index;
+      this.snapshotIndex = rd.snapshot.metadata.index;
+      this.confState = rd.snapshot.metadata.confState;
+      this.syncPeers();
+    }
+    for (const e of rd.committedEntries) this.apply(e);
+    for (const rs of rd.readStates) {
+      const w = this.reads.get(rs.context);
+      if (w === undefined) continue;
+      this.reads.delete(rs.context);
+      this.readsAt.push({ index: rs.index, waiter: w });
+    }
+    this.releaseReads();
+    // 4. Advance.
+    this.raw.advance(rd);
+    if (rd.softState !== undefined && rd.softState.lead !== this.lead) {
+      this.lead = rd.softState.lead;
+      this.o.onLeaderChange?.(this.lead, this.raw.raft.term);
+    }
+    if (this.applied - this.snapshotIndex >= (this.o.snapshotEvery ?? 10_000)) await this.takeSnapshot();
+  }
+
+  private apply(e: Entry): void {
+    this.applied = e.index;
+    if (e.type === EntryType.ConfChange) {
+      const cc = decodeConfChange(e.data);
+      this.confState = this.raw.applyConfChange(cc);
+      if (cc.type === ConfChangeType.AddNode) {
+        if (cc.context !== undefined && cc.context !== '') this.members.set(cc.nodeId, cc.context);
+      } else {
+        this.members.delete(cc.nodeId);
+        if (cc.nodeId !== this.id) this.o.transport.removePeer(cc.nodeId);
+      }
+      this.syncPeers();
+      const p = this.pendingConf;
+      if (p !== undefined && p.type === cc.type && p.nodeId === cc.nodeId) {
+        const w = this.proposals.get(p.key);
+        this.proposals.delete(p.key);
+        this.pendingConf = undefined;
+        if (w !== undefined) this.settle(w, this.confState);
+      }
+      return;
+    }
+    if (e.data.byteLength < ENVELOPE_HEADER) return; // a new leader's empty entry
+    const view = new DataView(e.data.buffer, e.data.byteOffset, e.data.byteLength);
+    const proposer = view.getFloat64(0);
+    const seq = view.getFloat64(8);
+    let result: unknown;
+    try {
+      result = this.o.stateMachine.apply(e.data.subarray(ENVELOPE_HEADER), e.index);
+    } catch (err) {
+      // Every replica applies the same entry the same way; a throwing command fails for its proposer only.
+      result = err instanceof Error ? err : new Error(String(err));
+    }
+    if (proposer !== this.id) return;
+    const w = this.proposals.get(seq);
+    if (w === undefined) return;
+    this.proposals.delete(seq);
+    this.settle(w, result);
+  }
+
+  private releaseReads(): void {
+    for (let i = this.readsAt.length - 1; i >= 0; i--) {
+      const r = this.readsAt[i];
+      if (r === undefined || r.index > this.applied) continue;
+      this.readsAt.splice(i, 1);
+      this.settle(r.waiter, r.index);
+    }
+  }
+
+  private async takeSnapshot(): Promise<void> {
+    const data = encoder.encode(
+      JSON.stringify({
+        members: [...this.members],
+        app: Buffer.from(this.o.stateMachine.snapshot()).toString('base64'),
+      }),
+    );
+    await this.o.storage.createSnapshot(this.applied, this.confState, data);
+    this.snapshotIndex = this.applied;
+    // Keep a tail so a briefly lagging follower catches up from the log rather than a snapshot.
+    const keep = 500;
+    if (this.applied - keep > this.o.storage.firstIndex()) await this.o.storage.compact(this.applied - keep);
+  }
+
+  private restoreSnapshot(data: Uint8Array): void {
+    if (data.byteLength === 0) return;
+    const parsed = JSON.parse(decoder.decode(data)) as { members: [NodeId, string][]; app: string };
+    this.members.clear();
+    for (const [id, addr] of parsed.members) this.members.set(id, addr);
+    this.members.set(this.id, this.o.addr);
+    this.o.stateMachine.restore(Buffer.from(parsed.app, 'base64'));
+  }
+
+  /** Points the transport at every member but us. */
+  private syncPeers(): void {
+    const t = this.o.transport;
+    for (const [id, addr] of this.members) if (id !== this.id) t.setPeer(id, addr);
+  }
+}
