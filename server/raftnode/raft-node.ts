@@ -49,6 +49,8 @@ export interface RaftNodeOptions {
   log: Logger;
   /** Founding members with their addresses, for a brand-new cluster (ignored once the log has a config). */
   bootstrap?: Map<NodeId, string>;
+  /** Known members' addresses for a member that just joined with an empty log (its log fills them in later). */
+  peers?: Map<NodeId, string>;
   /** @default 100 */
   tickMs?: number;
   /** @default 10 */
@@ -120,7 +122,7 @@ export class RaftNode {
     });
     // Addresses come back as the log's ConfChange entries are applied (or from a snapshot); until
     // then, a founder still knows its peers from the bootstrap map.
-    for (const [id, addr] of opts.bootstrap ?? []) this.members.set(id, addr);
+    for (const [id, addr] of opts.bootstrap ?? opts.peers ?? []) this.members.set(id, addr);
     this.members.set(opts.id, opts.addr);
     this.syncPeers();
   }

@@ -1,0 +1,64 @@
+/**
+ * shoald: one per node. Runs the manager when this node is one, and serves the CLI on a unix socket.
+ * The only place (with bin/shoal.ts) that reads argv and the environment.
+ */
+import { Command } from 'commander';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { pino } from 'pino';
+import { Daemon } from '../server/daemon.ts';
+import { CorruptDataError, DataDirLockedError } from '../server/raftnode/level-storage.ts';
+
+const program = new Command('shoald')
+  .description('Shoal node daemon')
+  .option(
+    '--data-dir <dir>',
+    'state folder (LevelDB, certificates)',
+    process.env.SHOAL_DATA_DIR ?? '/var/lib/shoal',
+  )
+  .option('--socket <path>', 'unix socket for the CLI', process.env.SHOAL_SOCKET ?? '/var/run/shoald.sock')
+  .option('--hostname <name>', 'this node’s name in the cluster', hostname())
+  .option(
+    '--log-level <level>',
+    'fatal, error, warn, info, debug or trace',
+    process.env.SHOAL_LOG_LEVEL ?? 'info',
+  )
+  .option('--tick-ms <ms>', 'Raft tick', '100');
+
+program.parse();
+const opts = program.opts<{
+  dataDir: string;
+  socket: string;
+  hostname: string;
+  logLevel: string;
+  tickMs: string;
+}>();
+const log = pino({ level: opts.logLevel, base: { node: opts.hostname } });
+
+try {
+  const daemon = await Daemon.start({
+    dataDir: resolve(opts.dataDir),
+    socketPath: resolve(opts.socket),
+    hostname: opts.hostname,
+    log,
+    tickMs: Number(opts.tickMs),
+  });
+  log.info({ socket: resolve(opts.socket), active: daemon.isActive }, 'shoald ready');
+  const stop = (): void => {
+    daemon.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} catch (err) {
+  // Bad data folders are the operator's to fix: one clear line, no stack trace, nothing touched.
+  if (err instanceof DataDirLockedError || err instanceof CorruptDataError) {
+    process.stderr.write(`shoald: ${err.message}\n`);
+  } else {
+    process.stderr.write(`shoald: ${err instanceof Error ? err.message : String(err)}\n`);
+    log.debug({ err }, 'start-up failed');
+  }
+  process.exit(1);
+}

@@ -1,0 +1,174 @@
+/**
+ * The Control API: thin handlers that validate, run a store transaction or read, and shape the reply.
+ * Errors are thrown as domain errors and mapped to statuses in server/rpc/status.ts.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { createJoinToken } from '../../certs/index.ts';
+import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
+import { clusterOf } from '../ca/ca-server.ts';
+import type { RaftNode } from '../raftnode/raft-node.ts';
+import { RpcError, unary } from '../rpc/status.ts';
+import {
+  findNodes,
+  updateCluster,
+  updateNode,
+  deleteNode,
+  type MemoryStore,
+  type Node,
+} from '../store/index.ts';
+
+const pkg = loadShoalPackage('control.proto');
+export const controlService = serviceOf(pkg, 'Control');
+
+export interface WireNode {
+  id: string;
+  version: number;
+  hostname: string;
+  role: string;
+  availability: string;
+  status: string;
+  addr: string;
+  managerStatus: string;
+  labels: Record<string, string>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+function wireNode(n: Node, raft: RaftNode): WireNode {
+  let managerStatus = '';
+  if (n.managerStatus !== undefined) {
+    const id = n.managerStatus.raftId;
+    managerStatus = raft.leader === id ? 'leader' : raft.voters().includes(id) ? 'reachable' : 'unreachable';
+  }
+  return {
+    id: n.id,
+    version: n.meta.version.index,
+    hostname: n.description.hostname,
+    role: n.role,
+    availability: n.spec.availability,
+    status: n.status.state,
+    addr: n.status.addr,
+    managerStatus,
+    labels: n.spec.labels,
+    createdAt: n.meta.createdAt,
+    updatedAt: n.meta.updatedAt,
+  };
+}
+
+/** Finds one node by ID, unique ID prefix or hostname, as docker does. */
+export function resolveNode(store: MemoryStore, ref: string): Node {
+  if (typeof ref !== 'string' || ref === '')
+    throw new RpcError(grpc.status.INVALID_ARGUMENT, 'node ID is required');
+  const nodes = store.view(tx => findNodes(tx));
+  const exact = nodes.find(n => n.id === ref);
+  if (exact !== undefined) return exact;
+  const matches = nodes.filter(n => n.id.startsWith(ref) || n.description.hostname === ref);
+  if (matches.length === 1 && matches[0] !== undefined) return matches[0];
+  if (matches.length > 1)
+    throw new RpcError(grpc.status.INVALID_ARGUMENT, `node ${ref} is ambiguous (${matches.length} matches)`);
+  throw new RpcError(grpc.status.NOT_FOUND, `node ${ref} not found`);
+}
+
+function wireCluster(store: MemoryStore): object {
+  const c = clusterOf(store);
+  return {
+    id: c.id,
+    name: c.spec.name,
+    workerToken: c.joinTokens.worker,
+    managerToken: c.joinTokens.manager,
+    caDigest: c.rootCa.caDigest,
+    createdAt: c.meta.createdAt,
+  };
+}
+
+const AVAILABILITIES = new Set(['active', 'pause', 'drain']);
+
+export function controlHandlers(
+  store: MemoryStore,
+  raft: RaftNode,
+  log: Logger,
+): grpc.UntypedServiceImplementation {
+  return {
+    ListNodes: unary(log, async () => {
+      // A linearizable read: what this manager answers includes every acknowledged write.
+      await raft.readBarrier();
+      return { nodes: store.view(tx => findNodes(tx)).map(n => wireNode(n, raft)) };
+    }),
+    GetNode: unary(log, async (req: { nodeId: string }) => {
+      await raft.readBarrier();
+      return { node: wireNode(resolveNode(store, req.nodeId), raft) };
+    }),
+    UpdateNode: unary(
+      log,
+      async (req: { nodeId: string; version: number; desiredRole: string; availability: string }) => {
+        const node = resolveNode(store, req.nodeId);
+        if (req.desiredRole !== '' && req.desiredRole !== node.spec.desiredRole) {
+          throw new RpcError(grpc.status.UNIMPLEMENTED, 'promoting and demoting nodes is not available yet');
+        }
+        if (req.availability !== '' && !AVAILABILITIES.has(req.availability)) {
+          throw new RpcError(
+            grpc.status.INVALID_ARGUMENT,
+            `invalid availability "${req.availability}": use active, pause or drain`,
+          );
+        }
+        const version = req.version > 0 ? req.version : node.meta.version.index;
+        await store.update(tx => {
+          updateNode(tx, {
+            ...node,
+            meta: { ...node.meta, version: { index: version } },
+            spec: {
+              ...node.spec,
+              ...(req.availability === ''
+                ? {}
+                : { availability: req.availability as Node['spec']['availability'] }),
+            },
+          });
+        }, Date.now());
+        return { node: wireNode(resolveNode(store, node.id), raft) };
+      },
+    ),
+    RemoveNode: unary(log, async (req: { nodeId: string; force: boolean }) => {
+      const node = resolveNode(store, req.nodeId);
+      if (node.role === 'manager') {
+        throw new RpcError(
+          grpc.status.FAILED_PRECONDITION,
+          `rpc error: node ${node.id} is a cluster manager and is a member of the raft cluster. It must be demoted to worker before removal`,
+        );
+      }
+      if (node.status.state === 'ready' && !req.force) {
+        throw new RpcError(
+          grpc.status.FAILED_PRECONDITION,
+          `node ${node.id} is not down and can't be removed`,
+        );
+      }
+      const cluster = clusterOf(store);
+      await store.update(tx => {
+        deleteNode(tx, node.id);
+        // Its certificate is refused from now on, until it would have expired anyway.
+        const expiresAt = Date.now() + 90 * 24 * 3600 * 1000;
+        updateCluster(tx, {
+          ...cluster,
+          blacklistedCertificates: { ...cluster.blacklistedCertificates, [node.id]: { expiresAt } },
+        });
+      }, Date.now());
+      return {};
+    }),
+    GetCluster: unary(log, async () => {
+      await raft.readBarrier();
+      return { cluster: wireCluster(store) };
+    }),
+    RotateJoinToken: unary(log, async (req: { role: string }) => {
+      if (req.role !== 'worker' && req.role !== 'manager') {
+        throw new RpcError(grpc.status.INVALID_ARGUMENT, `unknown role ${req.role}: use worker or manager`);
+      }
+      const c = clusterOf(store);
+      const token = createJoinToken(c.rootCa.certPem);
+      await store.update(
+        tx => updateCluster(tx, { ...c, joinTokens: { ...c.joinTokens, [req.role]: token } }),
+        Date.now(),
+      );
+      return { cluster: wireCluster(store) };
+    }),
+  };
+}

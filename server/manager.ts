@@ -1,0 +1,182 @@
+/**
+ * A manager: the Raft member, the replicated store over it, and the gRPC server on the manager port
+ * (mTLS; the CA bootstrap calls need no client certificate, everything else is checked against the
+ * method → roles table). This module composes the parts; each part holds its own logic.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { caDigest, createJoinToken, type RootCa } from '../certs/index.ts';
+import { authorizationInterceptor } from './ca/authorize.ts';
+import { registerCa } from './ca/ca-server.ts';
+import { managerServerCredentials, nodeClientCredentials } from './ca/certificate-provider.ts';
+import { controlHandlers, controlService } from './controlapi/control-server.ts';
+import { LevelStorage } from './raftnode/level-storage.ts';
+import { RaftNode } from './raftnode/raft-node.ts';
+import { RaftTransport } from './raftnode/transport.ts';
+import {
+  createCluster,
+  createNode,
+  decodeStoreActions,
+  encodeStoreActions,
+  DEFAULT_CLUSTER_NAME,
+  findClusters,
+  MemoryStore,
+  type ProposalResult,
+} from './store/index.ts';
+
+/** What a manager must know about itself to (re)start. Persisted by shoald next to the data. */
+export interface ManagerIdentity {
+  nodeId: string;
+  raftId: number;
+  clusterId: string;
+  hostname: string;
+  /** host:port other managers reach this one at. */
+  addr: string;
+  /** host:port to listen on. */
+  listenAddr: string;
+}
+
+export interface NodeCerts {
+  caPem: string;
+  certPem: string;
+  keyPem: string;
+}
+
+export interface ManagerOptions {
+  dataDir: string;
+  identity: ManagerIdentity;
+  certs: NodeCerts;
+  log: Logger;
+  /** A member that just joined: the other members' addresses (from the CA's reply). */
+  peers?: Map<number, string>;
+  /** A brand-new cluster: this manager is its only member and creates the cluster object. */
+  bootstrap?: { rootCa: RootCa };
+  tickMs?: number;
+}
+
+export class Manager {
+  private constructor(
+    readonly identity: ManagerIdentity,
+    readonly store: MemoryStore,
+    readonly raft: RaftNode,
+    private readonly storage: LevelStorage,
+    private readonly transport: RaftTransport,
+    private readonly server: grpc.Server,
+    readonly port: number,
+  ) {}
+
+  /** Opens the data, starts Raft and serves the manager port. Throws DataDirLockedError / CorruptDataError. */
+  static async start(o: ManagerOptions): Promise<Manager> {
+    const { identity: id, certs, log } = o;
+    const storage = await LevelStorage.open(join(o.dataDir, 'raft'));
+    const ref: { raft?: RaftNode } = {};
+    const store = new MemoryStore({
+      propose: async actions => {
+        const raft = ref.raft;
+        if (raft === undefined) throw new Error('manager: raft is not running');
+        return (await raft.propose(encodeStoreActions(actions))) as ProposalResult;
+      },
+    });
+    const transport = new RaftTransport(
+      {
+        client: nodeClientCredentials(certs.caPem, certs.certPem, certs.keyPem),
+        serverName: 'swarm-manager',
+      },
+      {
+        onMessage: m => ref.raft?.step(m),
+        onUnreachable: p => ref.raft?.reportUnreachable(p),
+        onSnapshotStatus: (p, ok) => ref.raft?.reportSnapshot(p, ok),
+      },
+      log,
+    );
+    const raft = new RaftNode({
+      id: id.raftId,
+      addr: id.addr,
+      storage,
+      transport,
+      log,
+      stateMachine: {
+        apply: (payload, index) => store.applyStoreActions(decodeStoreActions(payload), index),
+        snapshot: () => store.snapshot(),
+        restore: data => store.restore(data),
+      },
+      ...(o.bootstrap === undefined ? {} : { bootstrap: new Map([[id.raftId, id.addr]]) }),
+      ...(o.peers === undefined ? {} : { peers: o.peers }),
+      ...(o.tickMs === undefined ? {} : { tickMs: o.tickMs }),
+      onLeaderChange: (leader, term) => log.info({ leader, term }, 'raft leader changed'),
+      onFatal: err => log.fatal({ err: err.message }, 'manager stopped: its disk failed'),
+    });
+    ref.raft = raft;
+
+    const server = new grpc.Server({
+      interceptors: [
+        authorizationInterceptor({
+          clusterId: () => id.clusterId,
+          refused: nodeId => {
+            const c = store.view(tx => findClusters(tx))[0];
+            return c?.blacklistedCertificates[nodeId] === undefined
+              ? undefined
+              : `node ${nodeId} was removed from swarm`;
+          },
+        }),
+      ],
+    });
+    transport.register(server);
+    registerCa(server, store, raft, log);
+    server.addService(controlService, controlHandlers(store, raft, log));
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(
+        id.listenAddr,
+        managerServerCredentials(certs.caPem, certs.certPem, certs.keyPem),
+        (err, p) => (err === null ? resolve(p) : reject(err)),
+      ),
+    );
+    raft.start();
+    const m = new Manager(id, store, raft, storage, transport, server, port);
+    if (o.bootstrap !== undefined) await m.createCluster(o.bootstrap.rootCa);
+    log.info({ nodeId: id.nodeId, addr: id.addr, raftId: id.raftId }, 'manager started');
+    return m;
+  }
+
+  /** The first write of a new cluster: the cluster object (CA, join tokens) and this node. */
+  private async createCluster(rootCa: RootCa): Promise<void> {
+    const id = this.identity;
+    await this.waitForLeader(10_000);
+    const now = Date.now();
+    await this.store.update(tx => {
+      createCluster(tx, {
+        id: id.clusterId,
+        spec: { name: DEFAULT_CLUSTER_NAME },
+        rootCa: { certPem: rootCa.certPem, keyPem: rootCa.keyPem, caDigest: caDigest(rootCa.certPem) },
+        joinTokens: { worker: createJoinToken(rootCa.certPem), manager: createJoinToken(rootCa.certPem) },
+        blacklistedCertificates: {},
+      });
+      createNode(tx, {
+        id: id.nodeId,
+        spec: { desiredRole: 'manager', availability: 'active', labels: {} },
+        role: 'manager',
+        status: { state: 'ready', addr: id.addr.split(':')[0] ?? '' },
+        description: { hostname: id.hostname },
+        managerStatus: { raftId: id.raftId, addr: id.addr },
+        certificate: { status: 'issued' },
+      });
+    }, now);
+  }
+
+  /** Resolves once some member leads (this one, for a new single-member cluster). */
+  async waitForLeader(ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (this.raft.leader === 0) {
+      if (Date.now() > deadline) throw new Error('manager: no raft leader elected');
+      await new Promise(r => setTimeout(r, 20));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.raft.stop();
+    this.transport.close();
+    this.server.forceShutdown();
+    await this.storage.close();
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * shoald end to end on loopback, in-process: swarm init, node list over the local socket, a restart
+ * from the data folder alone, two managers joining with the manager token over mTLS, and the
+ * join-token errors users see.
+ */
+import * as grpc from '@grpc/grpc-js';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { pino } from 'pino';
+import { clientOf, loadShoalPackage } from '../../proto/load.ts';
+import { Daemon } from '../../server/daemon.ts';
+
+const pkg = loadShoalPackage('control.proto');
+const log = pino({ level: 'silent' });
+const root = mkdtempSync(join(tmpdir(), 'shoal-daemon-'));
+const daemons: Daemon[] = [];
+after(async () => {
+  for (const d of daemons) await d.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      s.close(() =>
+        typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+async function daemon(name: string): Promise<Daemon> {
+  const d = await Daemon.start({
+    dataDir: join(root, name),
+    socketPath: join(root, `${name}.sock`),
+    hostname: name,
+    log,
+    tickMs: 20,
+  });
+  daemons.push(d);
+  return d;
+}
+
+type Call = (method: string, req: object) => Promise<Record<string, unknown>>;
+
+function client(name: string, service: 'Swarm' | 'Control'): Call {
+  const Client = clientOf(pkg, service);
+  const c = new Client(`unix:${join(root, `${name}.sock`)}`, grpc.credentials.createInsecure());
+  return (method, req) =>
+    new Promise((resolve, reject) => {
+      const fn = (
+        c as unknown as Record<
+          string,
+          (r: object, cb: (e: Error | null, v: Record<string, unknown>) => void) => void
+        >
+      )[method];
+      fn?.call(c, req, (err, v) => (err === null ? resolve(v) : reject(err)));
+    });
+}
+
+async function until(what: string, cond: () => Promise<boolean>, ms = 8000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for: ${what}`);
+    await new Promise(r => setTimeout(r, 25));
+  }
+}
+
+interface WireNode {
+  hostname: string;
+  status: string;
+  managerStatus: string;
+  role: string;
+}
+
+test('init, restart from disk, managers join with the token, token errors', async () => {
+  const d1 = await daemon('m1');
+  const port1 = await freePort();
+  const init = await client('m1', 'Swarm')('Init', { listenAddr: `127.0.0.1:${port1}`, advertiseAddr: '' });
+  assert.match(String(init.workerToken), /^SWMTKN-1-[0-9a-z]{50}-[0-9a-z]{25}$/);
+  assert.equal(init.addr, `127.0.0.1:${port1}`);
+
+  const ls = async (name: string): Promise<WireNode[]> =>
+    (await client(name, 'Control')('ListNodes', {})).nodes as WireNode[];
+  let nodes = await ls('m1');
+  assert.deepEqual(
+    nodes.map(n => [n.hostname, n.status, n.managerStatus, n.role]),
+    [['m1', 'ready', 'leader', 'manager']],
+  );
+
+  // Everything is in the data folder: stop, start again, same cluster.
+  await d1.stop();
+  daemons.splice(daemons.indexOf(d1), 1);
+  await daemon('m1');
+  await until(
+    'the restarted manager to lead',
+    async () => (await ls('m1').catch(() => []))[0]?.managerStatus === 'leader',
+  );
+
+  // Join errors, exactly as users see them.
+  const join2 = client('m2', 'Swarm');
+  await daemon('m2');
+  const port2 = await freePort();
+  const bad = (token: string): Promise<unknown> =>
+    join2('Join', {
+      token,
+      remoteAddr: `127.0.0.1:${port1}`,
+      listenAddr: `127.0.0.1:${port2}`,
+      advertiseAddr: '',
+    });
+  await assert.rejects(bad('SWMTKN-1-nope'), /invalid join token/);
+  const digest = String(init.managerToken).split('-')[2];
+  await assert.rejects(
+    bad(`SWMTKN-1-${digest}-${'0'.repeat(25)}`),
+    /A valid join token is necessary to join this cluster/,
+  );
+  await assert.rejects(
+    bad(`SWMTKN-1-${'1'.repeat(50)}-${'0'.repeat(25)}`),
+    /remote CA does not match fingerprint\. Expected: 1{50}/,
+  );
+
+  // Two managers join with the manager token; the cluster shows three, one leader.
+  await join2('Join', {
+    token: init.managerToken,
+    remoteAddr: `127.0.0.1:${port1}`,
+    listenAddr: `127.0.0.1:${port2}`,
+    advertiseAddr: '',
+  });
+  await daemon('m3');
+  await client('m3', 'Swarm')('Join', {
+    token: init.managerToken,
+    remoteAddr: `127.0.0.1:${port1}`,
+    listenAddr: `127.0.0.1:${await freePort()}`,
+    advertiseAddr: '',
+  });
+  await until(
+    'three managers seen from the newest',
+    async () => (await ls('m3').catch(() => [])).length === 3,
+  );
+  nodes = await ls('m3');
+  assert.deepEqual(nodes.map(n => n.managerStatus).sort(), ['leader', 'reachable', 'reachable']);
+});
