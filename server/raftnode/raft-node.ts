@@ -227,24 +227,38 @@ export class RaftNode {
     this.kick();
   }
 
+  /**
+   * Registers a waiter under `key` and starts the operation. With no leader yet (an election is under
+   * way), it retries every tick until the timeout, as a client of etcd would block.
+   */
   private wait<K>(map: Map<K, Waiter>, key: K, start: () => void): Promise<unknown> {
     if (this.stopped) return Promise.reject(new RaftUnavailableError('raft node stopped'));
     return new Promise((resolve, reject) => {
+      let lastDrop = 'no leader';
       const timer = setTimeout(() => {
         map.delete(key);
-        reject(new RaftUnavailableError('raft: timed out waiting for the cluster (no quorum?)'));
+        reject(new RaftUnavailableError(`raft: timed out waiting for the cluster (${lastDrop})`));
       }, this.o.proposalTimeoutMs ?? 10_000);
       const w: Waiter = { resolve, reject, timer };
       map.set(key, w);
-      try {
-        start();
-      } catch (err) {
-        map.delete(key);
-        clearTimeout(timer);
-        reject(err instanceof ProposalDroppedError ? new RaftUnavailableError(err.message) : err);
-        return;
-      }
-      this.kick();
+      const attempt = (): void => {
+        if (this.stopped || map.get(key) !== w) return;
+        try {
+          start();
+        } catch (err) {
+          if (!(err instanceof ProposalDroppedError)) {
+            map.delete(key);
+            clearTimeout(timer);
+            reject(err);
+            return;
+          }
+          lastDrop = err.message;
+          setTimeout(attempt, this.o.tickMs ?? 100);
+          return;
+        }
+        this.kick();
+      };
+      attempt();
     });
   }
 

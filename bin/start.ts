@@ -1,0 +1,80 @@
+/**
+ * `npm start`: a working single-node cluster on loopback, its data in ./.shoal (an embedded LevelDB),
+ * and what to try next. Restarting it resumes the same cluster.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { pino } from 'pino';
+import { clientOf, loadShoalPackage } from '../proto/load.ts';
+import { Daemon } from '../server/daemon.ts';
+import { CorruptDataError, DataDirLockedError } from '../server/raftnode/level-storage.ts';
+
+const dataDir = resolve(process.env.SHOAL_DATA_DIR ?? '.shoal');
+const socketPath = resolve(dataDir, 'shoald.sock');
+const listenAddr = process.env.SHOAL_LISTEN_ADDR ?? '127.0.0.1:2377';
+const log = pino({ level: process.env.SHOAL_LOG_LEVEL ?? 'warn' });
+
+function call<T>(method: string, req: object, service: 'Swarm' | 'Control' = 'Swarm'): Promise<T> {
+  const Client = clientOf(loadShoalPackage('control.proto'), service);
+  const c = new Client(`unix:${socketPath}`, grpc.credentials.createInsecure());
+  return new Promise<T>((ok, fail) => {
+    const fn = (
+      c as unknown as Record<string, (r: object, cb: (e: grpc.ServiceError | null, v: T) => void) => void>
+    )[method];
+    fn?.call(c, req, (err, v) => {
+      c.close();
+      if (err === null) ok(v);
+      else fail(new Error(err.details));
+    });
+  });
+}
+
+try {
+  const daemon = await Daemon.start({ dataDir, socketPath, hostname: hostname(), log });
+  let worker: string;
+  let addr: string;
+  if (!daemon.isActive) {
+    const init = await call<{ nodeId: string; workerToken: string; addr: string }>('Init', {
+      listenAddr,
+      advertiseAddr: '',
+    });
+    console.log(`Swarm initialized: current node (${init.nodeId}) is now a manager.`);
+    worker = init.workerToken;
+    addr = init.addr;
+  } else {
+    const info = await call<{ nodeId: string; addr: string }>('Info', {});
+    console.log(`Swarm resumed from ${dataDir}: current node (${info.nodeId}) is a manager.`);
+    const { cluster } = await call<{ cluster: { workerToken: string } }>('GetCluster', {}, 'Control');
+    worker = cluster.workerToken;
+    addr = info.addr;
+  }
+  console.log(`
+Data: ${dataDir} (LevelDB Raft log, certificates). Manager port: ${addr} (gRPC over mutual TLS).
+
+To add a worker to this swarm, run the following command:
+
+    shoal swarm join --token ${worker} ${addr}
+
+Try, in another shell:
+
+    SHOAL_SOCKET=${socketPath} npm run shoal -- node ls
+    SHOAL_SOCKET=${socketPath} npm run shoal -- swarm join-token manager
+
+Stop with Ctrl-C; \`npm start\` again resumes the same cluster.`);
+  const stop = (): void => {
+    daemon.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} catch (err) {
+  const known = err instanceof DataDirLockedError || err instanceof CorruptDataError;
+  process.stderr.write(`shoal: ${err instanceof Error ? err.message : String(err)}\n`);
+  if (!known && err instanceof Error && /EADDRINUSE|address already in use/i.test(err.message)) {
+    process.stderr.write(`shoal: ${listenAddr} is taken; set SHOAL_LISTEN_ADDR to another host:port\n`);
+  }
+  process.exit(1);
+}
