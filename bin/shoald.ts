@@ -23,7 +23,8 @@ const program = new Command('shoald')
     'fatal, error, warn, info, debug or trace',
     process.env.SHOAL_LOG_LEVEL ?? 'info',
   )
-  .option('--tick-ms <ms>', 'Raft tick', '100');
+  .option('--tick-ms <ms>', 'Raft tick', '100')
+  .option('--snapshot-every <entries>', 'snapshot and compact the Raft log every N entries', '10000');
 
 program.parse();
 const opts = program.opts<{
@@ -32,6 +33,7 @@ const opts = program.opts<{
   hostname: string;
   logLevel: string;
   tickMs: string;
+  snapshotEvery: string;
 }>();
 const log = pino({ level: opts.logLevel, base: { node: opts.hostname } });
 
@@ -42,6 +44,7 @@ try {
     hostname: opts.hostname,
     log,
     tickMs: Number(opts.tickMs),
+    snapshotEvery: Number(opts.snapshotEvery),
   });
   log.info({ socket: resolve(opts.socket), active: daemon.isActive }, 'shoald ready');
   const stop = (): void => {

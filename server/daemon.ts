@@ -35,6 +35,7 @@ export interface DaemonOptions {
   hostname: string;
   log: Logger;
   tickMs?: number;
+  snapshotEvery?: number;
 }
 
 interface SavedState {
@@ -68,6 +69,7 @@ export class Daemon {
       certs,
       log: this.o.log,
       ...(this.o.tickMs === undefined ? {} : { tickMs: this.o.tickMs }),
+      ...(this.o.snapshotEvery === undefined ? {} : { snapshotEvery: this.o.snapshotEvery }),
     };
   }
 

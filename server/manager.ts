@@ -53,6 +53,8 @@ export interface ManagerOptions {
   /** A brand-new cluster: this manager is its only member and creates the cluster object. */
   bootstrap?: { rootCa: RootCa };
   tickMs?: number;
+  /** Snapshot and compact the Raft log every this many entries. */
+  snapshotEvery?: number;
 }
 
 export class Manager {
@@ -104,6 +106,7 @@ export class Manager {
       ...(o.bootstrap === undefined ? {} : { bootstrap: new Map([[id.raftId, id.addr]]) }),
       ...(o.peers === undefined ? {} : { peers: o.peers }),
       ...(o.tickMs === undefined ? {} : { tickMs: o.tickMs }),
+      ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: o.snapshotEvery }),
       onLeaderChange: (leader, term) => log.info({ leader, term }, 'raft leader changed'),
       onFatal: err => log.fatal({ err: err.message }, 'manager stopped: its disk failed'),
     });

@@ -305,6 +305,7 @@ export class RaftNode {
     this.o.transport.send(rd.messages);
     // 3. Apply.
     if (rd.snapshot !== undefined) {
+      this.o.log.info({ index: rd.snapshot.metadata.index }, 'installed a snapshot from the leader');
       this.restoreSnapshot(rd.snapshot.data);
       this.applied = rd.snapshot.metadata.index;
       this.snapshotIndex = rd.snapshot.metadata.index;
@@ -386,7 +387,7 @@ export class RaftNode {
     await this.o.storage.createSnapshot(this.applied, this.confState, data);
     this.snapshotIndex = this.applied;
     // Keep a tail so a briefly lagging follower catches up from the log rather than a snapshot.
-    const keep = 500;
+    const keep = Math.min(500, Math.floor((this.o.snapshotEvery ?? 10_000) / 2));
     if (this.applied - keep > this.o.storage.firstIndex()) await this.o.storage.compact(this.applied - keep);
   }
 
