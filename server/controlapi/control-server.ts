@@ -84,6 +84,27 @@ function wireCluster(store: MemoryStore): object {
 
 const AVAILABILITIES = new Set(['active', 'pause', 'drain']);
 
+interface UpdateNodeRequest {
+  nodeId: string;
+  /** The version the caller read; 0 = the current one (last writer wins). */
+  version: number;
+  desiredRole: string;
+  availability: string;
+  labelAdd: Record<string, string>;
+  labelRm: string[];
+}
+
+function nextLabels(cur: Record<string, string>, req: UpdateNodeRequest): Record<string, string> {
+  const labels = { ...cur, ...req.labelAdd };
+  for (const k of req.labelRm) {
+    if (!(k in labels))
+      throw new RpcError(grpc.status.INVALID_ARGUMENT, `key ${k} doesn't exist in node's labels`);
+    delete labels[k];
+  }
+  if ('' in labels) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'a label key cannot be empty');
+  return labels;
+}
+
 export function controlHandlers(
   store: MemoryStore,
   raft: RaftNode,
@@ -99,35 +120,33 @@ export function controlHandlers(
       await raft.readBarrier();
       return { node: wireNode(resolveNode(store, req.nodeId), raft) };
     }),
-    UpdateNode: unary(
-      log,
-      async (req: { nodeId: string; version: number; desiredRole: string; availability: string }) => {
-        const node = resolveNode(store, req.nodeId);
-        if (req.desiredRole !== '' && req.desiredRole !== node.spec.desiredRole) {
-          throw new RpcError(grpc.status.UNIMPLEMENTED, 'promoting and demoting nodes is not available yet');
-        }
-        if (req.availability !== '' && !AVAILABILITIES.has(req.availability)) {
-          throw new RpcError(
-            grpc.status.INVALID_ARGUMENT,
-            `invalid availability "${req.availability}": use active, pause or drain`,
-          );
-        }
-        const version = req.version > 0 ? req.version : node.meta.version.index;
-        await store.update(tx => {
-          updateNode(tx, {
-            ...node,
-            meta: { ...node.meta, version: { index: version } },
-            spec: {
-              ...node.spec,
-              ...(req.availability === ''
-                ? {}
-                : { availability: req.availability as Node['spec']['availability'] }),
-            },
-          });
-        }, Date.now());
-        return { node: wireNode(resolveNode(store, node.id), raft) };
-      },
-    ),
+    UpdateNode: unary(log, async (req: UpdateNodeRequest) => {
+      const node = resolveNode(store, req.nodeId);
+      if (req.desiredRole !== '' && req.desiredRole !== node.spec.desiredRole) {
+        throw new RpcError(grpc.status.UNIMPLEMENTED, 'promoting and demoting nodes is not available yet');
+      }
+      if (req.availability !== '' && !AVAILABILITIES.has(req.availability)) {
+        throw new RpcError(
+          grpc.status.INVALID_ARGUMENT,
+          `invalid availability "${req.availability}": use active, pause or drain`,
+        );
+      }
+      const version = req.version > 0 ? req.version : node.meta.version.index;
+      await store.update(tx => {
+        updateNode(tx, {
+          ...node,
+          meta: { ...node.meta, version: { index: version } },
+          spec: {
+            ...node.spec,
+            ...(req.availability === ''
+              ? {}
+              : { availability: req.availability as Node['spec']['availability'] }),
+            labels: nextLabels(node.spec.labels, req),
+          },
+        });
+      }, Date.now());
+      return { node: wireNode(resolveNode(store, node.id), raft) };
+    }),
     RemoveNode: unary(log, async (req: { nodeId: string; force: boolean }) => {
       const node = resolveNode(store, req.nodeId);
       if (node.role === 'manager') {

@@ -1,0 +1,124 @@
+/** A cluster of shoald processes in the namespace lab, and clients for their local sockets. */
+import * as grpc from '@grpc/grpc-js';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { clientOf, loadShoalPackage } from '../../proto/load.ts';
+import { Lab, type LabProcess } from './lab.ts';
+
+const repo = resolve(import.meta.dirname, '../..');
+const pkg = loadShoalPackage('control.proto');
+
+export type Rpc = (method: string, req?: object, timeoutMs?: number) => Promise<Record<string, unknown>>;
+
+export interface WireNode {
+  id: string;
+  hostname: string;
+  managerStatus: string;
+  labels: Record<string, string>;
+}
+
+export class LabCluster {
+  readonly procs = new Map<number, LabProcess>();
+  initResponse: Record<string, unknown> = {};
+
+  constructor(
+    readonly lab: Lab,
+    readonly dir: string,
+    private readonly extraArgs: string[] = [],
+  ) {}
+
+  sock(i: number): string {
+    return join(this.dir, `n${i}.sock`);
+  }
+
+  start(i: number): LabProcess {
+    const p = this.lab.spawn(
+      i,
+      [
+        process.execPath,
+        '--import',
+        'tsx',
+        'bin/shoald.ts',
+        '--data-dir',
+        join(this.dir, `n${i}`),
+        '--socket',
+        this.sock(i),
+        '--hostname',
+        `node${i}`,
+        '--log-level',
+        'info',
+        ...this.extraArgs,
+      ],
+      repo,
+    );
+    this.procs.set(i, p);
+    return p;
+  }
+
+  rpc(i: number, service: 'Swarm' | 'Control'): Rpc {
+    return (method, req = {}, timeoutMs = 15_000) =>
+      new Promise((ok, fail) => {
+        const Client = clientOf(pkg, service);
+        const c = new Client(`unix:${this.sock(i)}`, grpc.credentials.createInsecure());
+        type Fn = (
+          r: object,
+          o: object,
+          cb: (e: grpc.ServiceError | null, v: Record<string, unknown>) => void,
+        ) => void;
+        const fn = (c as unknown as Record<string, Fn>)[method];
+        fn?.call(c, req, { deadline: Date.now() + timeoutMs }, (err, v) => {
+          c.close();
+          if (err === null) ok(v);
+          else fail(err);
+        });
+      });
+  }
+
+  async nodes(i: number): Promise<WireNode[]> {
+    return (await this.rpc(i, 'Control')('ListNodes')).nodes as WireNode[];
+  }
+
+  /** Starts n daemons, inits the cluster on node 1 and joins the others as managers. */
+  async form(n: number): Promise<WireNode[]> {
+    this.lab.create(n);
+    const all = Array.from({ length: n }, (_, k) => k + 1);
+    for (const i of all) this.start(i);
+    await until('the daemons’ sockets', () =>
+      Promise.resolve(all.every(i => existsSync(this.sock(i))) || undefined),
+    );
+    this.initResponse = await this.rpc(1, 'Swarm')('Init', {
+      listenAddr: `${Lab.addr(1)}:2377`,
+      advertiseAddr: '',
+    });
+    for (const i of all.slice(1)) {
+      await this.rpc(i, 'Swarm')('Join', {
+        token: this.initResponse.managerToken,
+        remoteAddr: `${Lab.addr(1)}:2377`,
+        listenAddr: `${Lab.addr(i)}:2377`,
+        advertiseAddr: '',
+      });
+    }
+    return until(`${n} managers`, async () => {
+      const nodes = await this.nodes(n);
+      return nodes.length === n && nodes.some(x => x.managerStatus === 'leader') ? nodes : undefined;
+    });
+  }
+
+  /** The lab index of the current leader, as seen from node `from`. */
+  async leader(from: number): Promise<number | undefined> {
+    const lead = (await this.nodes(from)).find(x => x.managerStatus === 'leader');
+    return lead === undefined ? undefined : Number(lead.hostname.replace('node', ''));
+  }
+}
+
+/** Polls `probe` until it yields a value; fails with `what` after the deadline. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for: ${what}`);
+    await new Promise(r => setTimeout(r, 50));
+  }
+}
