@@ -24,7 +24,7 @@ async function workerToken(c: LabCluster, i: number): Promise<string> {
 }
 
 test(
-  'lab: three managers, the leader kill -9ed, a new leader, the old one catches up by snapshot',
+  'lab: three managers, the leader kill -9ed, a new leader, the old one catches up by snapshot; all restart with their state',
   { skip: !canRunLab() && 'needs root and iproute2 (CI runs as root)' },
   async () => {
     const c = new LabCluster(lab, dir, ['--snapshot-every', '20']);
@@ -60,5 +60,12 @@ test(
     );
     assert.match(back.output(), /installed a snapshot from the leader/);
     assert.equal((await c.nodes(victim)).length, 3);
+
+    // Stop every manager, start them all again: all state is there.
+    for (const p of c.procs.values()) await lab.kill9(p);
+    for (const i of [1, 2, 3]) c.start(i);
+    await until('the restarted cluster to elect a leader', () => c.leader(1));
+    assert.equal(await workerToken(c, 2), token);
+    assert.deepEqual((await c.nodes(3)).map(n => n.hostname).sort(), ['node1', 'node2', 'node3']);
   },
 );
