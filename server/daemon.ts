@@ -274,6 +274,7 @@ export class Daemon {
         'You are attempting to leave the swarm on a node that is participating as a manager. Use `--force` to ignore this message.',
       );
     }
+    await m.leaveCluster();
     await m.stop();
     this.manager = undefined;
     rmSync(this.statePath(), { force: true });

@@ -18,6 +18,8 @@ import {
   createCluster,
   createNode,
   decodeStoreActions,
+  deleteNode,
+  getNode,
   encodeStoreActions,
   DEFAULT_CLUSTER_NAME,
   findClusters,
@@ -174,6 +176,19 @@ export class Manager {
       if (Date.now() > deadline) throw new Error('manager: no raft leader elected');
       await new Promise(r => setTimeout(r, 20));
     }
+  }
+
+  /**
+   * Takes this manager out of the cluster: its node object goes, then its Raft membership (so the
+   * others stop counting it for quorum). The last manager just stops: the cluster ends with it.
+   */
+  async leaveCluster(): Promise<void> {
+    const id = this.identity;
+    if (this.raft.voters().length <= 1) return;
+    await this.store.update(tx => {
+      if (getNode(tx, id.nodeId) !== undefined) deleteNode(tx, id.nodeId);
+    }, Date.now());
+    await this.raft.removeMember(id.raftId);
   }
 
   async stop(): Promise<void> {

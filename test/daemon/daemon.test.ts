@@ -13,6 +13,7 @@ import { after, test } from 'node:test';
 import { pino } from 'pino';
 import { clientOf, loadShoalPackage } from '../../proto/load.ts';
 import { Daemon } from '../../server/daemon.ts';
+import type { Manager } from '../../server/manager.ts';
 
 const pkg = loadShoalPackage('control.proto');
 const log = pino({ level: 'silent' });
@@ -97,7 +98,7 @@ test('init, restart from disk, managers join with the token, token errors', asyn
   // Everything is in the data folder: stop, start again, same cluster.
   await d1.stop();
   daemons.splice(daemons.indexOf(d1), 1);
-  await daemon('m1');
+  const restarted = await daemon('m1');
   await until(
     'the restarted manager to lead',
     async () => (await ls('m1').catch(() => []))[0]?.managerStatus === 'leader',
@@ -145,4 +146,12 @@ test('init, restart from disk, managers join with the token, token errors', asyn
   );
   nodes = await ls('m3');
   assert.deepEqual(nodes.map(n => n.managerStatus).sort(), ['leader', 'reachable', 'reachable']);
+
+  // A manager that leaves is taken out of Raft: the other two keep a quorum of two and keep writing.
+  await client('m3', 'Swarm')('Leave', { force: true });
+  await until('two managers left', async () => (await ls('m1').catch(() => [])).length === 2);
+  assert.equal((await client('m3', 'Swarm')('Info', {})).state, 'inactive');
+  await client('m1', 'Control')('RotateJoinToken', { role: 'worker' });
+  const voters = (d: Daemon): number => (d as unknown as { manager: Manager }).manager.raft.voters().length;
+  await until('m3 out of the Raft configuration', () => Promise.resolve(voters(restarted) === 2));
 });
