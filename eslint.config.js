@@ -76,7 +76,7 @@ const RESTRICTED_PROPERTIES = [
 
 export default defineConfig(
   {
-    ignores: ['node_modules/', 'dist/', 'coverage/', 'scripts/'],
+    ignores: ['node_modules/', 'dist/', 'coverage/', 'scripts/', 'tmp/', '.shoal/'],
   },
 
   js.configs.recommended,
