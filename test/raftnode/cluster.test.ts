@@ -5,56 +5,18 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { pino } from 'pino';
-import {
-  MemoryStorage,
-  type ConfState,
-  type Entry,
-  type HardState,
-  type NodeId,
-  type Snapshot,
-} from '../../server/raft/index.ts';
-import { RaftNode, type DurableStorage, type StateMachine } from '../../server/raftnode/raft-node.ts';
+import type { NodeId } from '../../server/raft/index.ts';
+import { LevelStorage } from '../../server/raftnode/level-storage.ts';
+import { RaftNode, type StateMachine } from '../../server/raftnode/raft-node.ts';
 import { RaftTransport } from '../../server/raftnode/transport.ts';
 
 const log = pino({ level: 'silent' });
-
-/** What a disk would keep, in memory: the test restarts a node from it. */
-class MemoryDisk implements DurableStorage {
-  private readonly mem = new MemoryStorage();
-  initialState(): ReturnType<MemoryStorage['initialState']> {
-    return this.mem.initialState();
-  }
-  entries(lo: number, hi: number, maxBytes: number): Entry[] {
-    return this.mem.entries(lo, hi, maxBytes);
-  }
-  term(i: number): number {
-    return this.mem.term(i);
-  }
-  firstIndex(): number {
-    return this.mem.firstIndex();
-  }
-  lastIndex(): number {
-    return this.mem.lastIndex();
-  }
-  snapshot(): Snapshot {
-    return this.mem.snapshot();
-  }
-  persist(change: { hardState?: HardState; entries?: Entry[]; snapshot?: Snapshot }): Promise<void> {
-    if (change.snapshot !== undefined) this.mem.applySnapshot(change.snapshot);
-    if (change.entries !== undefined) this.mem.append(change.entries);
-    if (change.hardState !== undefined) this.mem.setHardState(change.hardState);
-    return Promise.resolve();
-  }
-  createSnapshot(index: number, cs: ConfState, data: Uint8Array): Promise<Snapshot> {
-    return Promise.resolve(this.mem.createSnapshot(index, cs, data));
-  }
-  compact(index: number): Promise<void> {
-    this.mem.compact(index);
-    return Promise.resolve();
-  }
-}
+const root = mkdtempSync(join(tmpdir(), 'shoal-raftnode-'));
 
 class Kv implements StateMachine {
   readonly data = new Map<string, string>();
@@ -75,7 +37,7 @@ class Kv implements StateMachine {
 interface Member {
   id: NodeId;
   addr: string;
-  disk: MemoryDisk;
+  disk: LevelStorage;
   kv: Kv;
   server: grpc.Server;
   transport: RaftTransport;
@@ -83,8 +45,9 @@ interface Member {
 }
 
 const running: Member[] = [];
-after(() => {
-  for (const m of [...running]) stopMember(m);
+after(async () => {
+  for (const m of [...running]) await stopMember(m);
+  rmSync(root, { recursive: true, force: true });
 });
 
 async function listen(server: grpc.Server, port = 0): Promise<number> {
@@ -98,7 +61,7 @@ async function listen(server: grpc.Server, port = 0): Promise<number> {
 async function startMember(
   id: NodeId,
   port: number,
-  disk: MemoryDisk,
+  disk: LevelStorage,
   bootstrap: Map<NodeId, string> | undefined,
   server = new grpc.Server(),
 ): Promise<Member> {
@@ -134,11 +97,12 @@ async function startMember(
   return m;
 }
 
-function stopMember(m: Member): void {
+async function stopMember(m: Member): Promise<void> {
   m.node.stop();
   m.transport.close();
   m.server.forceShutdown();
   running.splice(running.indexOf(m), 1);
+  await m.disk.close();
 }
 
 /** Polls a condition the cluster must reach; fails with `what` if it does not within the deadline. */
@@ -164,9 +128,11 @@ test('three managers elect, replicate, survive the leader stopping, and a restar
   const ports = await Promise.all(servers.map(s => listen(s)));
   const bootstrap = new Map<NodeId, string>(ports.map((p, i) => [i + 1, `127.0.0.1:${p}`]));
   for (const s of servers) s.forceShutdown();
-  const disks = [new MemoryDisk(), new MemoryDisk(), new MemoryDisk()];
+  const dirs = [1, 2, 3].map(id => join(root, `m${id}`));
   let members = await Promise.all(
-    [1, 2, 3].map((id, i) => startMember(id, ports[i] ?? 0, disks[i] ?? new MemoryDisk(), bootstrap)),
+    [1, 2, 3].map(async (id, i) =>
+      startMember(id, ports[i] ?? 0, await LevelStorage.open(dirs[i] ?? ''), bootstrap),
+    ),
   );
   for (const m of members) m.node.start();
 
@@ -183,7 +149,7 @@ test('three managers elect, replicate, survive the leader stopping, and a restar
   assert.equal(follower.kv.data.get('k19'), 'v19');
 
   // The leader goes away: the others elect a new one and keep accepting writes.
-  stopMember(first);
+  await stopMember(first);
   members = members.filter(m => m !== first);
   await until('a new leader', () => leaderOf(members) !== undefined);
   const second = leaderOf(members);
@@ -191,7 +157,12 @@ test('three managers elect, replicate, survive the leader stopping, and a restar
   for (let i = 20; i < 120; i++) await put(second, `k${i}`, `v${i}`);
 
   // The old leader restarts from its disk alone; it catches up (by snapshot: the log was compacted).
-  const back = await startMember(first.id, Number(first.addr.split(':')[1]), first.disk, undefined);
+  const back = await startMember(
+    first.id,
+    Number(first.addr.split(':')[1]),
+    await LevelStorage.open(first.disk.dir),
+    undefined,
+  );
   back.node.start();
   await until('the restarted member to catch up', () => back.kv.data.get('k119') === 'v119');
   assert.equal(back.kv.data.size, 120);
