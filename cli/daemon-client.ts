@@ -1,0 +1,248 @@
+/**
+ * The CLI's connection to shoald: typed Swarm and Control clients over the daemon's unix socket.
+ * The socket uses insecure credentials on purpose: as with dockerd's socket, its file mode is the
+ * access control, and the peer is always this host's own daemon.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { resolve } from 'node:path';
+import { clientOf, loadShoalPackage } from '../proto/load.ts';
+
+/** A cluster node as the Control API sends it (`shoal.v1.Node`). */
+export interface WireNode {
+  id: string;
+  version: number;
+  hostname: string;
+  /** `manager` or `worker`. */
+  role: string;
+  /** `active`, `pause` or `drain`. */
+  availability: string;
+  /** `unknown`, `down`, `ready` or `disconnected`. */
+  status: string;
+  addr: string;
+  /** `leader`, `reachable`, `unreachable`, or empty for workers. */
+  managerStatus: string;
+  labels: Record<string, string>;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  /** Milliseconds since the epoch. */
+  updatedAt: number;
+}
+
+/** The cluster object (`shoal.v1.Cluster`): its join tokens above all. */
+export interface WireCluster {
+  id: string;
+  name: string;
+  workerToken: string;
+  managerToken: string;
+  caDigest: string;
+  createdAt: number;
+}
+
+/** `Swarm.Init`'s request; empty strings let the daemon choose. */
+export interface InitRequest {
+  advertiseAddr: string;
+  listenAddr: string;
+}
+
+/** `Swarm.Init`'s reply. */
+export interface InitResponse {
+  nodeId: string;
+  workerToken: string;
+  managerToken: string;
+  /** host:port the join commands name. */
+  addr: string;
+}
+
+/** `Swarm.Join`'s request. */
+export interface JoinRequest {
+  token: string;
+  remoteAddr: string;
+  advertiseAddr: string;
+  listenAddr: string;
+}
+
+/** `Swarm.Join`'s reply. */
+export interface JoinResponse {
+  nodeId: string;
+  role: string;
+}
+
+/** `Swarm.Info`'s reply: what this daemon is in the swarm. */
+export interface SwarmInfo {
+  /** `inactive` or `active`. */
+  state: string;
+  nodeId: string;
+  isManager: boolean;
+  clusterId: string;
+  /** host:port of this manager, as join commands name it. */
+  addr: string;
+}
+
+/** `Control.UpdateNode`'s request; empty strings and collections leave a field as it is. */
+export interface UpdateNodeRequest {
+  nodeId: string;
+  /** The version read before; 0 means "the current one". */
+  version: number;
+  desiredRole: string;
+  availability: string;
+  labelAdd: Record<string, string>;
+  labelRm: string[];
+}
+
+/** The daemon answered with an error status; `details` is its message, shown to the user as is. */
+export class DaemonError extends Error {
+  override readonly name = 'DaemonError';
+  constructor(
+    readonly code: grpc.status,
+    readonly details: string,
+  ) {
+    super(`Error response from daemon: ${details}`);
+  }
+}
+
+/** No daemon answers on the socket (absent, refused or not ours to open). */
+export class DaemonUnreachableError extends Error {
+  override readonly name = 'DaemonUnreachableError';
+  constructor(
+    readonly socketPath: string,
+    /** grpc-js' account of the failed connection (ENOENT, ECONNREFUSED, EACCES…). */
+    readonly reason: string,
+  ) {
+    super(
+      /\bEACCES\b/.test(reason)
+        ? `permission denied while trying to connect to the shoal daemon socket at unix://${socketPath}`
+        : `Cannot connect to the shoal daemon at unix://${socketPath}. Is shoald running?`,
+    );
+  }
+}
+
+/** A `--host`/`SHOAL_HOST` value that is not a `unix://` address. */
+export class InvalidHostError extends Error {
+  override readonly name = 'InvalidHostError';
+}
+
+/**
+ * The socket path named by a docker-style host (`unix:///var/run/shoald.sock`), made absolute.
+ * Throws InvalidHostError for anything else: only the local socket is served without certificates.
+ */
+export function socketPathOfHost(host: string): string {
+  const m = /^unix:\/\/(.+)$/.exec(host);
+  if (m?.[1] === undefined) {
+    throw new InvalidHostError(`invalid host "${host}": use unix:///path/to/shoald.sock`);
+  }
+  return resolve(m[1]);
+}
+
+type UnaryCallback<Res> = (err: grpc.ServiceError | null, res: Res) => void;
+type UnaryMethod<Res> = (req: object, cb: UnaryCallback<Res>) => grpc.ClientUnaryCall;
+
+// Loaded once per process: parsing the proto is the slow part of a CLI start.
+let controlPkg: grpc.GrpcObject | undefined;
+
+/** Typed Swarm and Control clients over one daemon socket. Call `close()` when done. */
+export class DaemonClient {
+  private constructor(
+    readonly socketPath: string,
+    private readonly swarm: grpc.Client,
+    private readonly control: grpc.Client,
+  ) {}
+
+  /** Clients for the daemon at `socketPath`; nothing connects until the first call. */
+  static connect(socketPath: string): DaemonClient {
+    controlPkg ??= loadShoalPackage('control.proto');
+    const target = `unix:${socketPath}`;
+    const creds = grpc.credentials.createInsecure();
+    const swarm = new (clientOf(controlPkg, 'Swarm'))(target, creds);
+    // One channel for both services: one connection, one failure to report.
+    const control = new (clientOf(controlPkg, 'Control'))(target, creds, {
+      channelOverride: swarm.getChannel(),
+    });
+    return new DaemonClient(socketPath, swarm, control);
+  }
+
+  /** `Swarm.Init`: makes this daemon the first manager of a new swarm. */
+  init(req: InitRequest): Promise<InitResponse> {
+    return this.call(this.swarm, 'Init', req);
+  }
+
+  /** `Swarm.Join`: joins this daemon to the swarm reachable at `req.remoteAddr`. */
+  join(req: JoinRequest): Promise<JoinResponse> {
+    return this.call(this.swarm, 'Join', req);
+  }
+
+  /** `Swarm.Leave`. */
+  async leave(force: boolean): Promise<void> {
+    await this.call(this.swarm, 'Leave', { force });
+  }
+
+  /** `Swarm.Info`: this daemon's place in the swarm. */
+  info(): Promise<SwarmInfo> {
+    return this.call(this.swarm, 'Info', {});
+  }
+
+  /** `Control.ListNodes`. */
+  async listNodes(): Promise<WireNode[]> {
+    const res = await this.call<{ nodes: WireNode[] }>(this.control, 'ListNodes', {});
+    return res.nodes;
+  }
+
+  /** `Control.GetNode`: by ID, unique ID prefix or hostname. */
+  async getNode(nodeId: string): Promise<WireNode> {
+    const res = await this.call<{ node: WireNode | null }>(this.control, 'GetNode', { nodeId });
+    return present(res.node, 'GetNode');
+  }
+
+  /** `Control.UpdateNode`. */
+  async updateNode(req: UpdateNodeRequest): Promise<WireNode> {
+    const res = await this.call<{ node: WireNode | null }>(this.control, 'UpdateNode', req);
+    return present(res.node, 'UpdateNode');
+  }
+
+  /** `Control.RemoveNode`. */
+  async removeNode(nodeId: string, force: boolean): Promise<void> {
+    await this.call(this.control, 'RemoveNode', { nodeId, force });
+  }
+
+  /** `Control.GetCluster`. */
+  async getCluster(): Promise<WireCluster> {
+    const res = await this.call<{ cluster: WireCluster | null }>(this.control, 'GetCluster', {});
+    return present(res.cluster, 'GetCluster');
+  }
+
+  /** `Control.RotateJoinToken`: a new token for `role`; the cluster as it is afterwards. */
+  async rotateJoinToken(role: 'worker' | 'manager'): Promise<WireCluster> {
+    const res = await this.call<{ cluster: WireCluster | null }>(this.control, 'RotateJoinToken', { role });
+    return present(res.cluster, 'RotateJoinToken');
+  }
+
+  /** Closes both clients and their shared channel. */
+  close(): void {
+    this.control.close();
+    this.swarm.close();
+  }
+
+  private call<Res>(client: grpc.Client, method: string, req: object): Promise<Res> {
+    const fn = (client as unknown as Record<string, UnaryMethod<Res> | undefined>)[method];
+    if (fn === undefined) return Promise.reject(new Error(`proto: no method ${method}`));
+    return new Promise<Res>((ok, fail) => {
+      fn.call(client, req, (err, res) => (err === null ? ok(res) : fail(this.toError(err))));
+    });
+  }
+
+  /**
+   * Tells "nobody is listening" apart from a daemon's own UNAVAILABLE (e.g. no Raft leader): only
+   * grpc-js itself says "No connection established" — the connection never came up.
+   */
+  private toError(err: grpc.ServiceError): Error {
+    if (err.code === grpc.status.UNAVAILABLE && err.details.startsWith('No connection established')) {
+      return new DaemonUnreachableError(this.socketPath, err.details);
+    }
+    return new DaemonError(err.code, err.details);
+  }
+}
+
+// proto3 sends absent sub-messages as null; a reply without its one payload is a daemon bug.
+function present<T>(value: T | null | undefined, method: string): T {
+  if (value === null || value === undefined) throw new Error(`the daemon's ${method} reply was empty`);
+  return value;
+}
