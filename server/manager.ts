@@ -11,6 +11,7 @@ import { authorizationInterceptor } from './ca/authorize.ts';
 import { registerCa } from './ca/ca-server.ts';
 import { managerServerCredentials, nodeClientCredentials } from './ca/certificate-provider.ts';
 import { controlHandlers, controlService } from './controlapi/control-server.ts';
+import { RpcError } from './rpc/status.ts';
 import { LevelStorage } from './raftnode/level-storage.ts';
 import { RaftNode } from './raftnode/raft-node.ts';
 import { RaftTransport } from './raftnode/transport.ts';
@@ -185,6 +186,8 @@ export class Manager {
   async leaveCluster(): Promise<void> {
     const id = this.identity;
     if (this.raft.voters().length <= 1) return;
+    const problem = this.raft.removalProblem(id.raftId);
+    if (problem !== undefined) throw new RpcError(grpc.status.FAILED_PRECONDITION, problem);
     await this.store.update(tx => {
       if (getNode(tx, id.nodeId) !== undefined) deleteNode(tx, id.nodeId);
     }, Date.now());

@@ -39,7 +39,7 @@ function wireNode(n: Node, raft: RaftNode): WireNode {
   let managerStatus = '';
   if (n.managerStatus !== undefined) {
     const id = n.managerStatus.raftId;
-    managerStatus = raft.leader === id ? 'leader' : raft.voters().includes(id) ? 'reachable' : 'unreachable';
+    managerStatus = raft.leader === id ? 'leader' : raft.reachable(id) ? 'reachable' : 'unreachable';
   }
   return {
     id: n.id,

@@ -98,6 +98,8 @@ export class RaftNode {
   /** Member addresses, replicated through ConfChange contexts and snapshots. */
   readonly members = new Map<NodeId, string>();
   private lead = 0;
+  /** When each peer last sent us anything (ms): the leader hears every member every tick. */
+  private readonly lastHeard = new Map<NodeId, number>();
 
   constructor(opts: RaftNodeOptions) {
     this.o = opts;
@@ -151,6 +153,7 @@ export class RaftNode {
   /** A message from the transport. */
   step(m: Message): void {
     if (this.stopped) return;
+    this.lastHeard.set(m.from, Date.now());
     this.raw.step(m);
     this.kick();
   }
@@ -183,6 +186,32 @@ export class RaftNode {
 
   voters(): NodeId[] {
     return this.raw.raft.prs.voters();
+  }
+
+  /**
+   * Whether member `id` looks alive from here: heard from within two election timeouts, or its
+   * channel is connected (a follower hears only the leader, so it asks the transport about the rest).
+   */
+  reachable(id: NodeId): boolean {
+    if (id === this.id) return true;
+    const heard = this.lastHeard.get(id);
+    const window = 2 * (this.o.electionTick ?? 10) * (this.o.tickMs ?? 100);
+    if (heard !== undefined && Date.now() - heard < window) return true;
+    return this.o.transport.connected(id);
+  }
+
+  /**
+   * Why removing member `id` would be unsafe, or undefined: the members left must still have a
+   * reachable majority, or the cluster would stop.
+   */
+  removalProblem(id: NodeId): string | undefined {
+    const rest = this.voters().filter(v => v !== id);
+    if (rest.length === 0) return undefined;
+    const reachable = rest.filter(v => this.reachable(v)).length;
+    if (reachable < Math.floor(rest.length / 2) + 1) {
+      return 'raft: member cannot be removed, because removing it may result in loss of quorum';
+    }
+    return undefined;
   }
 
   /**

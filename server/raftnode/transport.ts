@@ -5,7 +5,7 @@
  * the core is told the peer is unreachable (and that a snapshot did not arrive), so it backs off and
  * retries by itself.
  */
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { clientOf, loadShoalPackage, serviceOf } from '../../proto/load.ts';
 import { MessageType, type Message, type NodeId } from '../raft/index.ts';
@@ -41,6 +41,8 @@ class Peer {
     private readonly log: Logger,
   ) {
     this.client = this.connect();
+    // Connect now, not at the first message: reachability (node ls, quorum checks) reads the channel state.
+    this.client.getChannel().getConnectivityState(true);
   }
 
   private connect(): grpc.Client {
@@ -50,6 +52,8 @@ class Peer {
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1_000,
       'grpc.max_send_message_length': 256 * 1024 * 1024,
+      // Followers rarely send to each other; an idle channel would read as an unreachable peer.
+      'grpc.client_idle_timeout_ms': 2 ** 31 - 1,
     };
     if (this.creds.serverName !== undefined) options['grpc.ssl_target_name_override'] = this.creds.serverName;
     return new RaftClient(this.addr, this.creds.client, options);
@@ -93,6 +97,11 @@ class Peer {
   private dropped(messages: Message[]): void {
     this.events.onUnreachable(this.id);
     for (const m of messages) if (m.type === MessageType.Snap) this.events.onSnapshotStatus(m.to, false);
+  }
+
+  /** Whether the channel to this peer is connected (asking it to connect if idle). */
+  connected(): boolean {
+    return this.client.getChannel().getConnectivityState(true) === grpc.connectivityState.READY;
   }
 
   close(): void {
@@ -156,6 +165,11 @@ export class RaftTransport {
 
   hasPeer(id: NodeId): boolean {
     return this.peers.has(id);
+  }
+
+  /** Whether the transport can reach `id` now (its channel is connected). */
+  connected(id: NodeId): boolean {
+    return this.peers.get(id)?.connected() ?? false;
   }
 
   /** Sends a Ready's messages, one batch per peer. Messages to unknown peers are reported unreachable. */

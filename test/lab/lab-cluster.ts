@@ -101,7 +101,10 @@ export class LabCluster {
     }
     return until(`${n} managers`, async () => {
       const nodes = await this.nodes(n);
-      return nodes.length === n && nodes.some(x => x.managerStatus === 'leader') ? nodes : undefined;
+      const settled = nodes.every(x => x.managerStatus === 'leader' || x.managerStatus === 'reachable');
+      return nodes.length === n && settled && nodes.some(x => x.managerStatus === 'leader')
+        ? nodes
+        : undefined;
     });
   }
 

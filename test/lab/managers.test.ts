@@ -44,6 +44,14 @@ test(
       const lead = await c.leader(survivor);
       return lead !== undefined && lead !== victim ? lead : undefined;
     });
+    await until('the killed manager shown unreachable', async () =>
+      (await c.nodes(survivor)).find(n => n.hostname === `node${victim}`)?.managerStatus === 'unreachable'
+        ? true
+        : undefined,
+    );
+    // With one of three down, taking another out would leave no reachable majority: refused.
+    await assert.rejects(c.rpc(survivor, 'Swarm')('Leave', { force: true }), /may result in loss of quorum/);
+
     let token = '';
     for (let k = 0; k < 60; k++) {
       const r = (await c.rpc(survivor, 'Control')('RotateJoinToken', { role: 'worker' })) as {
