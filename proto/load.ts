@@ -16,6 +16,14 @@ export const LOADER_OPTIONS: protoLoader.Options = {
   arrays: true,
 };
 
+/** Every .proto of the contract as one definition (for server reflection). */
+export function loadAllDefinitions(): protoLoader.PackageDefinition {
+  return protoLoader.loadSync(
+    ['raft.proto', 'ca.proto', 'control.proto'].map(f => join(here, f)),
+    LOADER_OPTIONS,
+  );
+}
+
 /** The `shoal.v1` package from `file` (e.g. 'raft.proto'). */
 export function loadShoalPackage(file: string): grpc.GrpcObject {
   const def = protoLoader.loadSync(join(here, file), LOADER_OPTIONS);

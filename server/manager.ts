@@ -7,6 +7,9 @@ import * as grpc from '@grpc/grpc-js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { caDigest, createJoinToken, type RootCa } from '../certs/index.ts';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { loadAllDefinitions } from '../proto/load.ts';
 import { authorizationInterceptor } from './ca/authorize.ts';
 import { registerCa } from './ca/ca-server.ts';
 import { managerServerCredentials, nodeClientCredentials } from './ca/certificate-provider.ts';
@@ -131,6 +134,8 @@ export class Manager {
     transport.register(server);
     registerCa(server, store, raft, log);
     server.addService(controlService, controlHandlers(store, raft, log));
+    new ReflectionService(loadAllDefinitions()).addToServer(server);
+    new HealthImplementation({ '': 'SERVING' }).addToServer(server);
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(
         id.listenAddr,

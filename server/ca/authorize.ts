@@ -22,6 +22,10 @@ export const METHOD_ROLES: Readonly<Record<string, Allowed>> = {
   '/shoal.v1.Control/GetCluster': M,
   '/shoal.v1.Control/RotateJoinToken': M,
   '/grpc.health.v1.Health/Check': 'any',
+  '/grpc.health.v1.Health/Watch': 'any',
+  // The contract is public: any client may discover it.
+  '/grpc.reflection.v1.ServerReflection/ServerReflectionInfo': 'any',
+  '/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo': 'any',
 };
 
 /** The part of grpc-js' (unexported) AuthContext this module reads. */
