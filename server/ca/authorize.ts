@@ -21,6 +21,9 @@ export const METHOD_ROLES: Readonly<Record<string, Allowed>> = {
   '/shoal.v1.Control/RemoveNode': M,
   '/shoal.v1.Control/GetCluster': M,
   '/shoal.v1.Control/RotateJoinToken': M,
+  '/shoal.v1.Control/CreateConfig': M,
+  '/shoal.v1.Control/ListConfigs': M,
+  '/shoal.v1.Control/RemoveConfig': M,
   '/grpc.health.v1.Health/Check': 'any',
   '/grpc.health.v1.Health/Watch': 'any',
   // The contract is public: any client may discover it.

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { createJoinToken } from '../../certs/index.ts';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
 import { clusterOf } from '../ca/ca-server.ts';
+import { configHandlers } from './config-server.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
 import { RpcError, unary } from '../rpc/status.ts';
 import {
@@ -189,5 +190,7 @@ export function controlHandlers(
       );
       return { cluster: wireCluster(store) };
     }),
+    // One handler map for the whole Control service: the manager port and the daemon's socket both serve it.
+    ...configHandlers(store, raft, log),
   };
 }

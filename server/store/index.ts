@@ -2,8 +2,8 @@
  * Shoal's store: the manager's replicated state, in memory (swarmkit's `manager/state/store`).
  *
  * Design: the store is the only replicated thing in the manager; everything else reconciles against it.
- * It holds one table per kind of object (nodes, clusters; later services, tasks, networks), registered in
- * one list (`STORE_TABLES`). Reads run in `view(tx => …)` against committed state. Writes run in
+ * It holds one table per kind of object (nodes, clusters, configs; later services, tasks, networks),
+ * registered in one list (`STORE_TABLES`). Reads run in `view(tx => …)` against committed state. Writes run in
  * `update(tx => …, now)`: the callback is synchronous, sees committed state plus its own writes, and each
  * write is checked (exists, name, version) and recorded in a changelist of `StoreAction`s. The changelist
  * goes to a `Proposer` (the Raft driver; the store knows nothing of Raft) as one entry, and becomes visible
@@ -49,6 +49,15 @@ export {
   findClusters,
   isClusterEvent,
 } from './clusters.ts';
+export {
+  configTable,
+  createConfig,
+  updateConfig,
+  deleteConfig,
+  getConfig,
+  findConfigs,
+  isConfigEvent,
+} from './configs.ts';
 export { encodeStoreActions, decodeStoreActions } from './encoding.ts';
 export type * from './objects.ts';
 export * from './errors.ts';

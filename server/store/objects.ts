@@ -123,6 +123,20 @@ export interface Cluster extends StoreObject {
   blacklistedCertificates: Record<string, BlacklistedCertificate>;
 }
 
+/** What the operator gives for a config (swarmkit `ConfigSpec`, without templating or drivers). */
+export interface ConfigSpec {
+  /** Unique among configs (compared case-insensitively, as swarmkit's name index does). */
+  name: string;
+  /** The content, base64-encoded: objects travel as JSON, which has no bytes. */
+  data: string;
+  labels: Record<string, string>;
+}
+
+/** A non-secret blob services can mount as a file (swarmkit `Config`, `docker config create`). */
+export interface Config extends StoreObject {
+  spec: ConfigSpec;
+}
+
 /**
  * Says what is wrong with `value` as a stored object (a non-empty string `id`; `meta` with an integer
  * version and finite times), or returns undefined if nothing is. Used where objects enter the store from

@@ -1,4 +1,5 @@
 import { clusterTable } from './clusters.ts';
+import { configTable } from './configs.ts';
 import { nodeTable } from './nodes.ts';
 import type { Table } from './table.ts';
 
@@ -7,4 +8,4 @@ import type { Table } from './table.ts';
  * one file defining its table and helpers, plus one line here. Order is the order of tables in snapshots.
  * Tables are never removed or renamed while their name can be in a log or snapshot.
  */
-export const STORE_TABLES: readonly Table[] = Object.freeze([nodeTable, clusterTable]);
+export const STORE_TABLES: readonly Table[] = Object.freeze([nodeTable, clusterTable, configTable]);

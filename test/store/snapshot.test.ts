@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   clusterTable,
+  configTable,
   createCluster,
   createNode,
   decodeStoreActions,
@@ -60,7 +61,7 @@ test('the snapshot is JSON of every table, objects sorted by id', async () => {
     tables: Record<string, { id: string }[]>;
   };
   assert.equal(doc.index, 2);
-  assert.deepEqual(Object.keys(doc.tables), [nodeTable.name, clusterTable.name]);
+  assert.deepEqual(Object.keys(doc.tables), [nodeTable.name, clusterTable.name, configTable.name]);
   assert.deepEqual(
     doc.tables['nodes']?.map(n => n.id),
     ['n1', 'n2'],
