@@ -136,13 +136,24 @@ export class Manager {
     server.addService(controlService, controlHandlers(store, raft, log));
     new ReflectionService(loadAllDefinitions()).addToServer(server);
     new HealthImplementation({ '': 'SERVING' }).addToServer(server);
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(
-        id.listenAddr,
-        managerServerCredentials(certs.caPem, certs.certPem, certs.keyPem),
-        (err, p) => (err === null ? resolve(p) : reject(err)),
-      ),
-    );
+    let port: number;
+    try {
+      port = await new Promise<number>((resolve, reject) =>
+        server.bindAsync(
+          id.listenAddr,
+          managerServerCredentials(certs.caPem, certs.certPem, certs.keyPem),
+          (err, p) => (err === null ? resolve(p) : reject(err)),
+        ),
+      );
+    } catch (err) {
+      // Release what was opened, or the data folder stays locked by this failed attempt.
+      raft.stop();
+      transport.close();
+      server.forceShutdown();
+      await storage.close();
+      const why = err instanceof Error ? err.message : String(err);
+      throw new RpcError(grpc.status.FAILED_PRECONDITION, `cannot listen on ${id.listenAddr}: ${why}`);
+    }
     raft.start();
     const m = new Manager(id, store, raft, storage, transport, server, port);
     if (o.bootstrap !== undefined) await m.createCluster(o.bootstrap.rootCa);

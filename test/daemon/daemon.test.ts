@@ -3,75 +3,14 @@
  * from the data folder alone, two managers joining with the manager token over mTLS, and the
  * join-token errors users see.
  */
-import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { pino } from 'pino';
-import { clientOf, loadShoalPackage } from '../../proto/load.ts';
-import { Daemon } from '../../server/daemon.ts';
+import type { Daemon } from '../../server/daemon.ts';
 import type { Manager } from '../../server/manager.ts';
+import { freePort, harness, until } from './helpers.ts';
 
-const pkg = loadShoalPackage('control.proto');
-const log = pino({ level: 'silent' });
-const root = mkdtempSync(join(tmpdir(), 'shoal-daemon-'));
-const daemons: Daemon[] = [];
-after(async () => {
-  for (const d of daemons) await d.stop();
-  rmSync(root, { recursive: true, force: true });
-});
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() =>
-        typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-async function daemon(name: string): Promise<Daemon> {
-  const d = await Daemon.start({
-    dataDir: join(root, name),
-    socketPath: join(root, `${name}.sock`),
-    hostname: name,
-    log,
-    tickMs: 20,
-  });
-  daemons.push(d);
-  return d;
-}
-
-type Call = (method: string, req: object) => Promise<Record<string, unknown>>;
-
-function client(name: string, service: 'Swarm' | 'Control'): Call {
-  const Client = clientOf(pkg, service);
-  const c = new Client(`unix:${join(root, `${name}.sock`)}`, grpc.credentials.createInsecure());
-  return (method, req) =>
-    new Promise((resolve, reject) => {
-      const fn = (
-        c as unknown as Record<
-          string,
-          (r: object, cb: (e: Error | null, v: Record<string, unknown>) => void) => void
-        >
-      )[method];
-      fn?.call(c, req, (err, v) => (err === null ? resolve(v) : reject(err)));
-    });
-}
-
-async function until(what: string, cond: () => Promise<boolean>, ms = 8000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for: ${what}`);
-    await new Promise(r => setTimeout(r, 25));
-  }
-}
+const { daemons, daemon, client, cleanup } = harness('shoal-daemon-');
+after(cleanup);
 
 interface WireNode {
   hostname: string;

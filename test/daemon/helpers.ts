@@ -1,0 +1,125 @@
+/**
+ * Shared by the daemon tests: a temp root folder with in-process daemons and unix-socket clients that
+ * are all cleaned up by one `cleanup()` (call it from `after`), a free loopback port, and polling.
+ */
+import * as grpc from '@grpc/grpc-js';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { clientOf, loadShoalPackage } from '../../proto/load.ts';
+import { Daemon } from '../../server/daemon.ts';
+
+export const pkg = loadShoalPackage('control.proto');
+export const log = pino({ level: 'silent' });
+
+/** A port that was free on 127.0.0.1 a moment ago. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      s.close(() =>
+        typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** Polls `cond` until it holds, failing the test after `ms`. */
+export async function until(what: string, cond: () => Promise<boolean>, ms = 8000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for: ${what}`);
+    await new Promise(r => setTimeout(r, 25));
+  }
+}
+
+/** One call on a local-socket service; rejects with the grpc ServiceError. */
+export type Call = (method: string, req: object) => Promise<Record<string, unknown>>;
+
+export interface SocketClient {
+  call: Call;
+  close(): void;
+}
+
+/** A client for the Swarm or Control service on a daemon's unix socket; every call has a deadline. */
+export function socketClient(
+  socketPath: string,
+  service: 'Swarm' | 'Control',
+  deadlineMs = 10_000,
+): SocketClient {
+  const Client = clientOf(pkg, service);
+  const c = new Client(`unix:${socketPath}`, grpc.credentials.createInsecure());
+  const call: Call = (method, req) =>
+    new Promise((resolve, reject) => {
+      const fn = (
+        c as unknown as Record<
+          string,
+          | ((
+              r: object,
+              o: grpc.CallOptions,
+              cb: (e: grpc.ServiceError | null, v: Record<string, unknown>) => void,
+            ) => void)
+          | undefined
+        >
+      )[method];
+      if (fn === undefined) {
+        reject(new Error(`no method ${service}/${method}`));
+        return;
+      }
+      fn.call(c, req, { deadline: Date.now() + deadlineMs }, (err, v) =>
+        err === null ? resolve(v) : reject(err),
+      );
+    });
+  return { call, close: () => c.close() };
+}
+
+export interface Harness {
+  /** The temp folder everything lives in. */
+  readonly root: string;
+  /** The running in-process daemons (stopped by cleanup). */
+  readonly daemons: Daemon[];
+  /** Starts a daemon with data folder `<root>/<name>` and socket `<root>/<name>.sock`. */
+  daemon(name: string): Promise<Daemon>;
+  /** A call function on `<root>/<name>.sock` (the client is closed by cleanup). */
+  client(name: string, service: 'Swarm' | 'Control'): Call;
+  /** Stops every daemon, closes every client, removes the folder. Safe to call once, from `after`. */
+  cleanup(): Promise<void>;
+}
+
+export function harness(prefix: string): Harness {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  const daemons: Daemon[] = [];
+  const clients: SocketClient[] = [];
+  return {
+    root,
+    daemons,
+    daemon: async name => {
+      const d = await Daemon.start({
+        dataDir: join(root, name),
+        socketPath: join(root, `${name}.sock`),
+        hostname: name,
+        log,
+        tickMs: 20,
+      });
+      daemons.push(d);
+      return d;
+    },
+    client: (name, service) => {
+      const c = socketClient(join(root, `${name}.sock`), service);
+      clients.push(c);
+      return c.call;
+    },
+    cleanup: async () => {
+      try {
+        for (const c of clients.splice(0)) c.close();
+        for (const d of daemons.splice(0)) await d.stop().catch(() => undefined);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  };
+}
