@@ -1,0 +1,234 @@
+/**
+ * Three (or n) real shoald processes on 127.0.0.1 for the benchmarks: each with its own data folder
+ * and unix socket under one temp folder, formed into a cluster of managers with the manager token,
+ * and called through their local sockets as the CLI calls them. `destroy()` ends every process this
+ * class started (by PID) and removes the folder; it is safe to call after a failure, and twice.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { clientOf, loadShoalPackage } from '../proto/load.ts';
+
+const repo = resolve(import.meta.dirname, '..');
+const pkg = loadShoalPackage('control.proto');
+
+/** A unary call on a local socket; rejects with the grpc ServiceError. */
+export type Rpc = (method: string, req: object, timeoutMs?: number) => Promise<Record<string, unknown>>;
+
+interface WireNode {
+  hostname: string;
+  managerStatus: string;
+}
+
+type UnaryFn = (
+  r: object,
+  o: grpc.CallOptions,
+  cb: (e: grpc.ServiceError | null, v: Record<string, unknown>) => void,
+) => void;
+
+/**
+ * A restarted daemon comes back on the same socket path: the default reconnect backoff (1 s, growing)
+ * would add its own delay to the figures.
+ */
+const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.initial_reconnect_backoff_ms': 20,
+  'grpc.min_reconnect_backoff_ms': 20,
+  'grpc.max_reconnect_backoff_ms': 100,
+};
+
+class SocketClients {
+  private readonly clients = new Map<string, grpc.Client>();
+  constructor(private readonly socket: string) {}
+
+  rpc(service: 'Swarm' | 'Control'): Rpc {
+    return (method, req, timeoutMs = 15_000) =>
+      new Promise((ok, fail) => {
+        let c = this.clients.get(service);
+        if (c === undefined) {
+          const Client = clientOf(pkg, service);
+          c = new Client(`unix:${this.socket}`, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+          this.clients.set(service, c);
+        }
+        const fn = (c as unknown as Record<string, UnaryFn | undefined>)[method];
+        if (fn === undefined) {
+          fail(new Error(`no method ${service}/${method}`));
+          return;
+        }
+        fn.call(c, req, { deadline: Date.now() + timeoutMs }, (err, v) => (err === null ? ok(v) : fail(err)));
+      });
+  }
+
+  close(): void {
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+  }
+}
+
+interface Member {
+  child: ChildProcess;
+  exited: Promise<void>;
+  clients: SocketClients;
+}
+
+export class ShoalCluster {
+  /** Everything lives here: data folders, sockets, logs. */
+  readonly dir = mkdtempSync(join(tmpdir(), 'shoal-bench-'));
+  private readonly members = new Map<number, Member>();
+
+  /** @param basePort node i listens on 127.0.0.1:(basePort + i - 1). */
+  constructor(
+    readonly size: number,
+    readonly basePort: number,
+  ) {}
+
+  /** 1..size. */
+  get indexes(): number[] {
+    return Array.from({ length: this.size }, (_, k) => k + 1);
+  }
+
+  addr(i: number): string {
+    return `127.0.0.1:${this.basePort + i - 1}`;
+  }
+
+  /** Node i's process id, while it runs. */
+  pid(i: number): number | undefined {
+    return this.members.get(i)?.child.pid;
+  }
+
+  private socket(i: number): string {
+    return join(this.dir, `n${i}.sock`);
+  }
+
+  /** Starts shoald i from its data folder (new or existing) with default timing; logs go to n<i>.log. */
+  start(i: number): void {
+    if (this.members.has(i)) throw new Error(`bench: shoald ${i} is already running`);
+    const out = openSync(join(this.dir, `n${i}.log`), 'a');
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'bin/shoald.ts',
+        '--data-dir',
+        join(this.dir, `n${i}`),
+        '--socket',
+        this.socket(i),
+        '--hostname',
+        `bench${i}`,
+        '--log-level',
+        'warn',
+      ],
+      { cwd: repo, stdio: ['ignore', out, out] },
+    );
+    closeSync(out);
+    const exited = new Promise<void>(r => child.once('exit', () => r()));
+    this.members.set(i, { child, exited, clients: new SocketClients(this.socket(i)) });
+  }
+
+  /** Calls on node i's local socket (the daemon's own API, as the CLI uses it). */
+  rpc(i: number, service: 'Swarm' | 'Control'): Rpc {
+    const m = this.members.get(i);
+    if (m === undefined) throw new Error(`bench: shoald ${i} is not running`);
+    return m.clients.rpc(service);
+  }
+
+  /** Starts every node, inits on node 1 and joins the others as managers; resolves once all are settled. */
+  async form(): Promise<void> {
+    for (const i of this.indexes) this.start(i);
+    for (const i of this.indexes)
+      await until(`shoald ${i} to answer`, () => this.rpc(i, 'Swarm')('Info', {}));
+    const init = await this.rpc(1, 'Swarm')('Init', { listenAddr: this.addr(1), advertiseAddr: '' });
+    for (const i of this.indexes.slice(1)) {
+      await this.rpc(i, 'Swarm')('Join', {
+        token: init.managerToken,
+        remoteAddr: this.addr(1),
+        listenAddr: this.addr(i),
+        advertiseAddr: '',
+      });
+    }
+    await this.settled(this.size);
+  }
+
+  /**
+   * Resolves once node `from` answers a linearizable ListNodes (so it is caught up) that shows every
+   * manager, one leader and none unreachable.
+   */
+  async settled(from: number, ms = 30_000): Promise<void> {
+    await until(
+      `${this.size} settled managers seen from shoald ${from}`,
+      async () => {
+        const nodes = (await this.rpc(from, 'Control')('ListNodes', {}, 2000)).nodes as WireNode[];
+        const ok =
+          nodes.length === this.size &&
+          nodes.filter(n => n.managerStatus === 'leader').length === 1 &&
+          nodes.every(n => n.managerStatus === 'leader' || n.managerStatus === 'reachable');
+        return ok ? true : undefined;
+      },
+      ms,
+    );
+  }
+
+  /** The index of the current leader, as node `from` sees it. */
+  async leader(from: number): Promise<number> {
+    return until('a leader', async () => {
+      const nodes = (await this.rpc(from, 'Control')('ListNodes', {}, 2000)).nodes as WireNode[];
+      const lead = nodes.find(n => n.managerStatus === 'leader');
+      return lead === undefined ? undefined : Number(lead.hostname.replace('bench', ''));
+    });
+  }
+
+  /** SIGKILL node i, as a crash. Returns once the signal is sent; `exited(i)` resolves when it is gone. */
+  kill9(i: number): Promise<void> {
+    const m = this.members.get(i);
+    if (m === undefined) return Promise.resolve();
+    this.members.delete(i);
+    m.clients.close();
+    if (m.child.exitCode === null && m.child.signalCode === null) m.child.kill('SIGKILL');
+    return m.exited;
+  }
+
+  /** The last lines each node logged (for a failure report). */
+  logTails(lines = 20): string {
+    return this.indexes
+      .map(i => {
+        let text = '';
+        try {
+          text = readFileSync(join(this.dir, `n${i}.log`), 'utf8');
+        } catch {
+          text = '(no log)';
+        }
+        return `--- shoald ${i} ---\n${text.trimEnd().split('\n').slice(-lines).join('\n')}`;
+      })
+      .join('\n');
+  }
+
+  /** SIGTERM every node this cluster started (SIGKILL after 5 s), then removes the temp folder. */
+  async destroy(): Promise<void> {
+    const running = [...this.members.entries()];
+    this.members.clear();
+    await Promise.all(
+      running.map(async ([, m]) => {
+        m.clients.close();
+        if (m.child.exitCode !== null || m.child.signalCode !== null) return;
+        m.child.kill('SIGTERM');
+        const timer = setTimeout(() => m.child.kill('SIGKILL'), 5000);
+        await m.exited;
+        clearTimeout(timer);
+      }),
+    );
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Polls `probe` (errors count as not yet) until it yields a value; throws naming `what` after `ms`. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 50));
+  }
+}
