@@ -5,28 +5,10 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { resolve } from 'node:path';
+import type { WireNode } from '../proto/control-types.ts';
 import { clientOf, loadShoalPackage } from '../proto/load.ts';
 
-/** A cluster node as the Control API sends it (`shoal.v1.Node`). */
-export interface WireNode {
-  id: string;
-  version: number;
-  hostname: string;
-  /** `manager` or `worker`. */
-  role: string;
-  /** `active`, `pause` or `drain`. */
-  availability: string;
-  /** `unknown`, `down`, `ready` or `disconnected`. */
-  status: string;
-  addr: string;
-  /** `leader`, `reachable`, `unreachable`, or empty for workers. */
-  managerStatus: string;
-  labels: Record<string, string>;
-  /** Milliseconds since the epoch. */
-  createdAt: number;
-  /** Milliseconds since the epoch. */
-  updatedAt: number;
-}
+export type { WireNode };
 
 /** The cluster object (`shoal.v1.Cluster`): its join tokens above all. */
 export interface WireCluster {

@@ -5,6 +5,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { createJoinToken } from '../../certs/index.ts';
+import type { WireNode } from '../../proto/control-types.ts';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
 import { clusterOf } from '../ca/ca-server.ts';
 import { configHandlers } from './config-server.ts';
@@ -21,20 +22,6 @@ import {
 
 const pkg = loadShoalPackage('control.proto');
 export const controlService = serviceOf(pkg, 'Control');
-
-export interface WireNode {
-  id: string;
-  version: number;
-  hostname: string;
-  role: string;
-  availability: string;
-  status: string;
-  addr: string;
-  managerStatus: string;
-  labels: Record<string, string>;
-  createdAt: number;
-  updatedAt: number;
-}
 
 function wireNode(n: Node, raft: RaftNode): WireNode {
   let managerStatus = '';
