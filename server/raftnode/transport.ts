@@ -28,10 +28,12 @@ export interface TransportEvents {
   onSnapshotStatus(peer: NodeId, ok: boolean): void;
 }
 
+/** Batches (one per Ready) that may wait in a peer's stream before messages to it are dropped. */
+const MAX_BACKLOG = 1024;
+
 class Peer {
   private client: grpc.Client;
   private stream: grpc.ClientWritableStream<WireBatch> | undefined;
-  private congested = false;
 
   constructor(
     readonly id: NodeId,
@@ -68,30 +70,29 @@ class Peer {
         if (err !== null && this.stream === stream) this.broken(err);
       },
     );
-    stream.on('drain', () => (this.congested = false));
     return stream;
   }
 
   private broken(err: Error): void {
     this.log.debug({ peer: this.id, err: err.message }, 'raft stream to peer broke');
     this.stream = undefined;
-    this.congested = false;
     this.events.onUnreachable(this.id);
   }
 
   send(messages: Message[]): void {
-    if (this.congested) {
+    this.stream ??= this.open();
+    const stream = this.stream;
+    // A bounded backlog rides out a burst (a dropped forwarded proposal is not retried by Raft, so its
+    // caller would wait for its timeout); beyond it the peer is treated as unreachable.
+    if (stream.writableLength >= MAX_BACKLOG) {
       this.dropped(messages);
       return;
     }
-    this.stream ??= this.open();
-    const stream = this.stream;
     const hasSnap = messages.some(m => m.type === MessageType.Snap);
-    const ok = stream.write({ messages: messages.map(toWire) }, (err: Error | null | undefined) => {
+    stream.write({ messages: messages.map(toWire) }, (err: Error | null | undefined) => {
       if (!hasSnap) return;
       for (const m of messages) if (m.type === MessageType.Snap) this.events.onSnapshotStatus(m.to, !err);
     });
-    if (!ok) this.congested = true;
   }
 
   private dropped(messages: Message[]): void {
