@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { pino } from 'pino';
-import { clientOf, loadShoalPackage } from '../proto/load.ts';
+import { clientOf, loadShoalPackage, unaryCall } from '../proto/load.ts';
 import { Daemon } from '../server/daemon.ts';
 import { CorruptDataError, DataDirLockedError } from '../server/raftnode/level-storage.ts';
 
@@ -15,19 +15,16 @@ const socketPath = resolve(dataDir, 'shoald.sock');
 const listenAddr = process.env.SHOAL_LISTEN_ADDR ?? '127.0.0.1:2377';
 const log = pino({ level: process.env.SHOAL_LOG_LEVEL ?? 'warn' });
 
-function call<T>(method: string, req: object, service: 'Swarm' | 'Control' = 'Swarm'): Promise<T> {
+async function call<T>(method: string, req: object, service: 'Swarm' | 'Control' = 'Swarm'): Promise<T> {
   const Client = clientOf(loadShoalPackage('control.proto'), service);
   const c = new Client(`unix:${socketPath}`, grpc.credentials.createInsecure());
-  return new Promise<T>((ok, fail) => {
-    const fn = (
-      c as unknown as Record<string, (r: object, cb: (e: grpc.ServiceError | null, v: T) => void) => void>
-    )[method];
-    fn?.call(c, req, (err, v) => {
-      c.close();
-      if (err === null) ok(v);
-      else fail(new Error(err.details));
-    });
-  });
+  try {
+    return await unaryCall<T>(c, method, req);
+  } catch (err) {
+    throw new Error((err as grpc.ServiceError).details);
+  } finally {
+    c.close();
+  }
 }
 
 try {

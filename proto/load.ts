@@ -46,3 +46,26 @@ export function clientOf(pkg: grpc.GrpcObject, name: string): grpc.ServiceClient
   if (ctor === undefined || typeof ctor !== 'function') throw new Error(`proto: no service ${name}`);
   return ctor;
 }
+
+type UnaryFn<T> = (
+  req: object,
+  options: grpc.CallOptions,
+  cb: (err: grpc.ServiceError | null, res: T) => void,
+) => void;
+
+/**
+ * Calls unary `method` on a client built from a loaded service (proto-loader clients are untyped, so
+ * methods are looked up by name). Rejects with the call's grpc.ServiceError.
+ */
+export function unaryCall<T = Record<string, unknown>>(
+  client: grpc.Client,
+  method: string,
+  req: object,
+  options: grpc.CallOptions = {},
+): Promise<T> {
+  const fn = (client as unknown as Record<string, UnaryFn<T> | undefined>)[method];
+  if (fn === undefined) return Promise.reject(new Error(`proto: no method ${method}`));
+  return new Promise((resolve, reject) =>
+    fn.call(client, req, options, (err, res) => (err === null ? resolve(res) : reject(err))),
+  );
+}

@@ -17,7 +17,7 @@ import {
   randomNodeId,
   signNodeCertificate,
 } from '../certs/index.ts';
-import { clientOf, loadShoalPackage, serviceOf } from '../proto/load.ts';
+import { clientOf, loadShoalPackage, serviceOf, unaryCall } from '../proto/load.ts';
 import { clusterOf } from './ca/ca-server.ts';
 import { controlHandlers, controlService } from './controlapi/control-server.ts';
 import { Manager, type ManagerIdentity, type NodeCerts } from './manager.ts';
@@ -295,7 +295,7 @@ function withPort(addr: string): string {
 }
 
 /** One unary call to a manager, for the join bootstrap (before this node has a certificate). */
-function callUnary<T>(
+async function callUnary<T>(
   addr: string,
   creds: grpc.ChannelCredentials,
   service: string,
@@ -304,21 +304,12 @@ function callUnary<T>(
 ): Promise<T> {
   const Client = clientOf(caPkg, service);
   const client = new Client(addr, creds, { 'grpc.ssl_target_name_override': 'swarm-manager' });
-  return new Promise<T>((resolve, reject) => {
-    const fn = (
-      client as unknown as Record<
-        string,
-        (r: object, o: object, cb: (e: grpc.ServiceError | null, v: T) => void) => void
-      >
-    )[method];
-    if (fn === undefined) {
-      reject(new Error(`no method ${method}`));
-      return;
-    }
-    fn.call(client, req, { deadline: Date.now() + 10_000 }, (err, v) => {
-      client.close();
-      if (err !== null) reject(new RpcError(err.code, err.details));
-      else resolve(v);
-    });
-  });
+  try {
+    return await unaryCall<T>(client, method, req, { deadline: Date.now() + 10_000 });
+  } catch (err) {
+    const e = err as grpc.ServiceError;
+    throw new RpcError(e.code, e.details);
+  } finally {
+    client.close();
+  }
 }

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { clientOf, loadShoalPackage } from '../../proto/load.ts';
+import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
 import { Daemon } from '../../server/daemon.ts';
 
 export const pkg = loadShoalPackage('control.proto');
@@ -53,27 +53,7 @@ export function socketClient(
 ): SocketClient {
   const Client = clientOf(pkg, service);
   const c = new Client(`unix:${socketPath}`, grpc.credentials.createInsecure());
-  const call: Call = (method, req) =>
-    new Promise((resolve, reject) => {
-      const fn = (
-        c as unknown as Record<
-          string,
-          | ((
-              r: object,
-              o: grpc.CallOptions,
-              cb: (e: grpc.ServiceError | null, v: Record<string, unknown>) => void,
-            ) => void)
-          | undefined
-        >
-      )[method];
-      if (fn === undefined) {
-        reject(new Error(`no method ${service}/${method}`));
-        return;
-      }
-      fn.call(c, req, { deadline: Date.now() + deadlineMs }, (err, v) =>
-        err === null ? resolve(v) : reject(err),
-      );
-    });
+  const call: Call = (method, req) => unaryCall(c, method, req, { deadline: Date.now() + deadlineMs });
   return { call, close: () => c.close() };
 }
 

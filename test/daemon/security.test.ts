@@ -20,7 +20,7 @@ import {
   type NodeRole,
   type RootCa,
 } from '../../certs/index.ts';
-import { clientOf, loadShoalPackage } from '../../proto/load.ts';
+import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
 import { METHOD_ROLES } from '../../server/ca/authorize.ts';
 import type { Manager } from '../../server/manager.ts';
 import { findClusters } from '../../server/store/index.ts';
@@ -180,24 +180,7 @@ function tcpCall(
       : grpc.credentials.createSsl(ca, Buffer.from(id.keyPem), Buffer.from(id.certPem));
   const c = new Client(`127.0.0.1:${port}`, creds, { 'grpc.ssl_target_name_override': 'swarm-manager' });
   grpcClients.push(c);
-  return new Promise((resolve, reject) => {
-    const fn = (
-      c as unknown as Record<
-        string,
-        | ((
-            r: object,
-            o: grpc.CallOptions,
-            cb: (e: grpc.ServiceError | null, v: Record<string, unknown>) => void,
-          ) => void)
-        | undefined
-      >
-    )[method];
-    if (fn === undefined) {
-      reject(new Error(`no method ${service}/${method}`));
-      return;
-    }
-    fn.call(c, req, { deadline: Date.now() + 10_000 }, (err, v) => (err === null ? resolve(v) : reject(err)));
-  });
+  return unaryCall(c, method, req, { deadline: Date.now() + 10_000 });
 }
 
 /** Walks `paths` with one identity; returns the methods whose status broke `expect`, for one message. */

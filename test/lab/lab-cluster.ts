@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { clientOf, loadShoalPackage } from '../../proto/load.ts';
+import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
 import { Lab, type LabProcess } from './lab.ts';
 
 const repo = resolve(import.meta.dirname, '../..');
@@ -57,22 +57,15 @@ export class LabCluster {
   }
 
   rpc(i: number, service: 'Swarm' | 'Control'): Rpc {
-    return (method, req = {}, timeoutMs = 15_000) =>
-      new Promise((ok, fail) => {
-        const Client = clientOf(pkg, service);
-        const c = new Client(`unix:${this.sock(i)}`, grpc.credentials.createInsecure());
-        type Fn = (
-          r: object,
-          o: object,
-          cb: (e: grpc.ServiceError | null, v: Record<string, unknown>) => void,
-        ) => void;
-        const fn = (c as unknown as Record<string, Fn>)[method];
-        fn?.call(c, req, { deadline: Date.now() + timeoutMs }, (err, v) => {
-          c.close();
-          if (err === null) ok(v);
-          else fail(err);
-        });
-      });
+    return async (method, req = {}, timeoutMs = 15_000) => {
+      const Client = clientOf(pkg, service);
+      const c = new Client(`unix:${this.sock(i)}`, grpc.credentials.createInsecure());
+      try {
+        return await unaryCall(c, method, req, { deadline: Date.now() + timeoutMs });
+      } finally {
+        c.close();
+      }
+    };
   }
 
   async nodes(i: number): Promise<WireNode[]> {
