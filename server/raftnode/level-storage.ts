@@ -194,7 +194,15 @@ export class LevelStorage implements Storage {
       }
       if (hardState !== undefined) ops.push(put(HARD_STATE_KEY, encodeHardState(hardState)));
       if (ops.length === 0) return;
-      await this.write(ops);
+      // etcd's MustSync: a commit index lost in a crash is learned again from the leader, so a Ready
+      // that only moves it needs no fsync; a later synced write flushes it anyway (LevelDB's log is
+      // sequential).
+      const prev = this.mem.initialState().hardState;
+      const mustSync =
+        snapshot !== undefined ||
+        appended.length > 0 ||
+        (hardState !== undefined && (hardState.term !== prev.term || hardState.vote !== prev.vote));
+      await this.write(ops, mustSync);
       if (snapshot !== undefined) this.mem.applySnapshot(snapshot);
       this.mem.append(appended);
       if (hardState !== undefined) this.mem.setHardState(hardState);
@@ -313,9 +321,9 @@ export class LevelStorage implements Storage {
     return run;
   }
 
-  private async write(ops: BatchOp[]): Promise<void> {
+  private async write(ops: BatchOp[], sync = true): Promise<void> {
     try {
-      await this.db.batch(ops, { sync: true });
+      await this.db.batch(ops, { sync });
     } catch (err) {
       this.writeFailure = err;
       throw new StorageWriteError(this.dir, { cause: err });
