@@ -108,6 +108,8 @@ export class ShoalCluster {
     const child = spawn(
       process.execPath,
       [
+        // e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the daemons under load.
+        ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(a => a !== ''),
         '--import',
         'tsx',
         'bin/shoald.ts',
