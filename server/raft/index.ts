@@ -8,6 +8,7 @@
  * calls `advance()`. Membership changes take effect when applied, one at a time.
  */
 export { RawNode, type Ready, type Status } from './raw-node.ts';
+export { scheduleReady, type ReadySchedule, type NodeView } from './ready-schedule.ts';
 export type { RaftConfig } from './raft.ts';
 export { MemoryStorage, type Storage } from './storage.ts';
 export { SeededRng, type Rng } from './rng.ts';

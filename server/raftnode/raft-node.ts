@@ -9,8 +9,10 @@ import {
   ConfChangeType,
   decodeConfChange,
   EntryType,
+  MessageType,
   ProposalDroppedError,
   RawNode,
+  scheduleReady,
   SeededRng,
   StateType,
   type ConfState,
@@ -74,6 +76,8 @@ interface Waiter {
   resolve(v: unknown): void;
   reject(err: Error): void;
   timer: NodeJS.Timeout;
+  /** Starts the operation again (it was dropped before reaching a leader). */
+  retry(): void;
 }
 
 const ENVELOPE_HEADER = 16;
@@ -100,6 +104,8 @@ export class RaftNode {
   private lead = 0;
   /** When each peer last sent us anything (ms): the leader hears every member every tick. */
   private readonly lastHeard = new Map<NodeId, number>();
+  /** Operations dropped for want of a leader: retried every tick, and at once when one is known. */
+  private readonly retries = new Set<() => void>();
 
   constructor(opts: RaftNodeOptions) {
     this.o = opts;
@@ -132,6 +138,7 @@ export class RaftNode {
   start(): void {
     this.ticker = setInterval(() => {
       this.raw.tick();
+      this.retryDropped();
       this.kick();
     }, this.o.tickMs ?? 100);
     this.kick();
@@ -160,6 +167,47 @@ export class RaftNode {
 
   reportUnreachable(id: NodeId): void {
     if (!this.stopped) this.raw.reportUnreachable(id);
+  }
+
+  /**
+   * The transport saw the connection to `id` die. If `id` led us, it most likely crashed (a killed
+   * process's sockets close at once): forget it, so this node votes at once instead of honouring the
+   * leader's lease, and campaign after a random pause of up to three ticks, far less than an election
+   * timeout yet enough that two survivors rarely split their votes. PreVote keeps a wrong guess harmless:
+   * members that still hear the leader refuse, and its next heartbeat brings this node back.
+   */
+  peerLost(id: NodeId): void {
+    if (this.stopped || id !== this.raw.raft.lead || this.isLeader) return;
+    this.o.log.info({ leader: id }, 'lost the connection to the leader; electing a new one');
+    this.raw.forgetLeader();
+    this.kick();
+    const pause = Math.random() * 3 * (this.o.tickMs ?? 100);
+    setTimeout(() => {
+      if (this.stopped || this.raw.raft.lead !== 0 || this.raw.raft.state !== StateType.Follower) return;
+      this.raw.campaign();
+      this.kick();
+    }, pause).unref();
+  }
+
+  /** Messages the transport could not send: proposals among them go again once a leader is reachable. */
+  dropped(messages: readonly Message[]): void {
+    for (const m of messages) {
+      if (m.type !== MessageType.Prop) continue;
+      for (const e of m.entries) {
+        if (e.type !== EntryType.Normal || e.data.byteLength < ENVELOPE_HEADER) continue;
+        const view = new DataView(e.data.buffer, e.data.byteOffset, e.data.byteLength);
+        if (view.getFloat64(0) !== this.id) continue;
+        const w = this.proposals.get(view.getFloat64(8));
+        if (w !== undefined) this.retries.add(w.retry);
+      }
+    }
+  }
+
+  private retryDropped(): void {
+    if (this.retries.size === 0) return;
+    const all = [...this.retries];
+    this.retries.clear();
+    for (const retry of all) retry();
   }
 
   reportSnapshot(id: NodeId, ok: boolean): void {
@@ -268,8 +316,6 @@ export class RaftNode {
         map.delete(key);
         reject(new RaftUnavailableError(`raft: timed out waiting for the cluster (${lastDrop})`));
       }, this.o.proposalTimeoutMs ?? 10_000);
-      const w: Waiter = { resolve, reject, timer };
-      map.set(key, w);
       const attempt = (): void => {
         if (this.stopped || map.get(key) !== w) return;
         try {
@@ -282,11 +328,13 @@ export class RaftNode {
             return;
           }
           lastDrop = err.message;
-          setTimeout(attempt, this.o.tickMs ?? 100);
+          this.retries.add(attempt);
           return;
         }
         this.kick();
       };
+      const w: Waiter = { resolve, reject, timer, retry: attempt };
+      map.set(key, w);
       attempt();
     });
   }
@@ -321,7 +369,15 @@ export class RaftNode {
   }
 
   private async handle(rd: Ready): Promise<void> {
-    // 1. Persist, in one synced write, before anything that depends on it leaves this node.
+    const plan = scheduleReady(rd, {
+      isLeader: this.raw.raft.state === StateType.Leader,
+      stableIndex: this.o.storage.lastIndex(),
+      stableHardState: this.o.storage.initialState().hardState,
+    });
+    if (plan.sendBeforeWrite.length > 0) this.o.transport.send(plan.sendBeforeWrite);
+    for (const e of plan.applyBeforeWrite) this.apply(e);
+    // 1. Persist, in one write (synced when it holds entries, a vote or a term), before anything
+    //    that promises it leaves this node.
     if (rd.hardState !== undefined || rd.entries.length > 0 || rd.snapshot !== undefined) {
       await this.o.storage.persist({
         ...(rd.hardState === undefined ? {} : { hardState: rd.hardState }),
@@ -331,7 +387,7 @@ export class RaftNode {
     }
     if (this.stopped) return;
     // 2. Send.
-    this.o.transport.send(rd.messages);
+    this.o.transport.send(plan.sendAfterWrite);
     // 3. Apply.
     if (rd.snapshot !== undefined) {
       this.o.log.info({ index: rd.snapshot.metadata.index }, 'installed a snapshot from the leader');
@@ -341,7 +397,7 @@ export class RaftNode {
       this.confState = rd.snapshot.metadata.confState;
       this.syncPeers();
     }
-    for (const e of rd.committedEntries) this.apply(e);
+    for (const e of plan.applyAfterWrite) this.apply(e);
     for (const rs of rd.readStates) {
       const w = this.reads.get(rs.context);
       if (w === undefined) continue;
@@ -354,6 +410,7 @@ export class RaftNode {
     if (rd.softState !== undefined && rd.softState.lead !== this.lead) {
       this.lead = rd.softState.lead;
       this.o.onLeaderChange?.(this.lead, this.raw.raft.term);
+      if (this.lead !== 0) this.retryDropped();
     }
     if (this.applied - this.snapshotIndex >= (this.o.snapshotEvery ?? 10_000)) await this.takeSnapshot();
   }

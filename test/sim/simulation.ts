@@ -13,6 +13,8 @@ import {
   ProposalDroppedError,
   RawNode,
   SeededRng,
+  scheduleReady,
+  type ReadySchedule,
   StateType,
   type ConfState,
   type Entry,
@@ -45,6 +47,8 @@ export interface SimStats {
   crashes: number;
   partitions: number;
   transfers: number;
+  /** Followers told their leader is gone (rightly or not), as a dead connection tells shoald. */
+  leaderHints: number;
   membershipChanges: number;
   snapshotsSent: number;
 }
@@ -58,6 +62,7 @@ export function emptyStats(): SimStats {
     crashes: 0,
     partitions: 0,
     transfers: 0,
+    leaderHints: 0,
     membershipChanges: 0,
     snapshotsSent: 0,
   };
@@ -106,6 +111,8 @@ class SimNode {
   readonly pendingWrites = new Map<string, number>();
   readonly pendingReads = new Map<string, number>();
   waitingReads: ReadState[] = [];
+  /** A Ready whose early part is done and whose disk write is still in flight. */
+  writing: { rd: Ready; plan: ReadySchedule } | undefined;
 
   constructor(
     readonly id: NodeId,
@@ -141,6 +148,7 @@ export class Simulation {
   private readonly partitionRate: number;
   private readonly transferRate: number;
   private readonly memberRate: number;
+  private readonly hintRate: number;
   private readonly compactEvery: number;
   private readonly flushEvery: number;
   // The cluster configuration as of the highest applied index, for the durability quorum.
@@ -165,6 +173,7 @@ export class Simulation {
     this.transferRate = this.rng.pick([0, 0.002, 0.01]);
     this.memberRate = this.rng.pick([0, 0.002, 0.005]);
     this.compactEvery = this.rng.pick([10, 30, 100, 1000]);
+    this.hintRate = this.rng.pick([0, 0.003, 0.02]);
     this.flushEvery = 1 + this.rng.int(30);
     this.healAt = Math.max(0, opts.steps - Math.min(400, Math.floor(opts.steps / 2)));
     this.quietAt = opts.steps - Math.min(100, Math.floor(opts.steps / 8));
@@ -229,6 +238,7 @@ export class Simulation {
 
   private crash(node: SimNode, restartAt: number | undefined): void {
     node.raw = undefined;
+    node.writing = undefined; // the write in flight never reached the disk
     node.restartAt = restartAt;
     if (node.flushed !== undefined) node.disk = node.flushed.clone();
     // The node's in-flight client operations end with an unknown outcome.
@@ -326,15 +336,43 @@ export class Simulation {
 
   private processAllReady(): void {
     for (const node of this.nodes.values()) {
-      while (!node.removed && node.raw?.hasReady() === true)
-        this.handleReady(node, node.raw, node.raw.ready());
+      for (;;) {
+        const raw = node.raw;
+        if (node.removed || raw === undefined) break;
+        // A write in flight finishes now or in a later round; meanwhile messages keep arriving.
+        if (node.writing !== undefined) {
+          if (this.rng.chance(0.5)) break;
+          this.finishReady(node, raw, node.writing.rd, node.writing.plan);
+          continue;
+        }
+        if (!raw.hasReady()) break;
+        this.startReady(node, raw, raw.ready());
+      }
     }
     // A removed node's process stops once its current Ready is done; its disk stays (it counts for durability).
     for (const node of this.nodes.values()) if (node.removed && node.alive) this.crash(node, undefined);
   }
 
-  /** The driver loop of one Ready, in the contract's order: persist, send, apply, advance. */
-  private handleReady(node: SimNode, raw: RawNode, rd: Ready): void {
+  /**
+   * The driver loop of one Ready, as shoald's: persist, send, apply, advance, with the overlaps
+   * scheduleReady allows: a leader's appends leave before its write, and durable committed entries
+   * are applied before it. A leader's write stays in flight for a while (a crash may catch it there)
+   * while the answers to its early messages come in, as they do in shoald.
+   */
+  private startReady(node: SimNode, raw: RawNode, rd: Ready): void {
+    const plan = scheduleReady(rd, {
+      isLeader: raw.raft.state === StateType.Leader,
+      stableIndex: node.disk.lastIndex(),
+      stableHardState: node.disk.initialState().hardState,
+    });
+    this.sendAll(plan.sendBeforeWrite);
+    for (const e of plan.applyBeforeWrite) this.apply(node, raw, e);
+    if (plan.sendBeforeWrite.length > 0) node.writing = { rd, plan };
+    else this.finishReady(node, raw, rd, plan);
+  }
+
+  private finishReady(node: SimNode, raw: RawNode, rd: Ready, plan: ReadySchedule): void {
+    node.writing = undefined;
     // 1. Persist.
     if (rd.snapshot !== undefined) node.disk.applySnapshot(rd.snapshot);
     if (rd.entries.length > 0) {
@@ -346,10 +384,7 @@ export class Simulation {
     }
     if (rd.hardState !== undefined) node.disk.setHardState(rd.hardState);
     // 2. Send.
-    for (const m of rd.messages) {
-      if (m.type === MessageType.Snap) this.stats.snapshotsSent++;
-      if (!this.net.send(m, this.t)) this.lost(m);
-    }
+    this.sendAll(plan.sendAfterWrite);
     // 3. Apply.
     if (rd.snapshot !== undefined) {
       const meta = rd.snapshot.metadata;
@@ -359,13 +394,20 @@ export class Simulation {
       this.checker.snapshotInstalled(node.id, meta.index, meta.term);
       this.trace(`node ${node.id} installed snapshot ${meta.index}@${meta.term}`);
     }
-    for (const e of rd.committedEntries) this.apply(node, raw, e);
+    for (const e of plan.applyAfterWrite) this.apply(node, raw, e);
     node.waitingReads.push(...rd.readStates);
     this.serveReads(node);
     // 4. Advance.
     raw.advance(rd);
     if (rd.softState?.state === StateType.Leader) this.onLeader(node, raw);
     if (node.applied - node.disk.snapshot().metadata.index >= this.compactEvery) this.compact(node);
+  }
+
+  private sendAll(messages: Message[]): void {
+    for (const m of messages) {
+      if (m.type === MessageType.Snap) this.stats.snapshotsSent++;
+      if (!this.net.send(m, this.t)) this.lost(m);
+    }
   }
 
   private onLeader(node: SimNode, raw: RawNode): void {
@@ -479,6 +521,21 @@ export class Simulation {
       }
     }
     if (rng.chance(this.memberRate)) this.changeMembership();
+    if (rng.chance(this.hintRate)) this.hintLeaderGone();
+  }
+
+  /**
+   * What shoald does when its connection to the leader dies: forget the leader and campaign. The hint
+   * is often wrong here (the leader is alive, or only the link is down): that must be harmless.
+   */
+  private hintLeaderGone(): void {
+    const followers = this.aliveNodes().filter(n => n.raw?.raft.state === StateType.Follower);
+    if (followers.length === 0) return;
+    const node = this.rng.pick(followers);
+    node.raw?.forgetLeader();
+    if (this.rng.chance(0.5)) node.raw?.campaign();
+    this.stats.leaderHints++;
+    this.trace(`node ${node.id} told its leader is gone`);
   }
 
   private makePartition(): void {
