@@ -300,6 +300,16 @@ export class Raft {
     this.state = StateType.Follower;
   }
 
+  /**
+   * A follower's hint that its leader is gone (its connection died): forget it, so this node grants
+   * votes at once instead of honouring the leader's lease until the election timeout (etcd's
+   * ForgetLeader). Safe: reads go through ReadIndex, not leases, and a live leader's next message
+   * restores it. A wrong hint costs nothing while the other followers still hear the leader.
+   */
+  forgetLeader(): void {
+    if (this.state === StateType.Follower) this.lead = NONE;
+  }
+
   private becomeCandidate(): void {
     if (this.state === StateType.Leader) throw new Error('raft: invalid transition [leader -> candidate]');
     this.stepFn = this.stepCandidate;

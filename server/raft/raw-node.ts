@@ -85,6 +85,11 @@ export class RawNode {
     this.raft.step(message({ type: MessageType.Hup, from: this.raft.id }));
   }
 
+  /** Forgets a follower's leader (see Raft.forgetLeader); campaign() afterwards to replace it fast. */
+  forgetLeader(): void {
+    this.raft.forgetLeader();
+  }
+
   /**
    * Proposes one entry per item; they are appended as one batch. Throws ProposalDroppedError if there
    * is no leader to take it or a transfer is in progress.
