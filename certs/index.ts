@@ -14,7 +14,7 @@ export {
   type CreateRootCaOptions,
   type RootCa,
 } from './root-ca.ts';
-export { createCsr, createNodeKey, type NodeKey } from './node-key.ts';
+export { checkKeyPair, createCsr, createNodeKey, type NodeKey } from './node-key.ts';
 export { NODE_CERT_VALIDITY_MS, signNodeCertificate, type SignNodeCertificateOptions } from './issue.ts';
 export { readIdentity, verifyNodeCertificate, type NodeIdentity } from './identity.ts';
 export {
@@ -28,4 +28,12 @@ export {
 export { randomClusterId, randomNodeId } from './random-id.ts';
 export { isNodeRole, NODE_ROLES, type NodeRole } from './node-role.ts';
 export { BACKDATE_MS } from './validity-window.ts';
+export {
+  renewalRetryDelayMs,
+  renewalTime,
+  RENEWAL_FROM,
+  RENEWAL_RETRY_MAX_MS,
+  RENEWAL_RETRY_MIN_MS,
+  RENEWAL_TO,
+} from './renewal.ts';
 export * from './errors.ts';

@@ -1,4 +1,6 @@
 import forge from 'node-forge';
+import { InvalidKeyError } from './errors.ts';
+import { parseCertificates } from './parse-certificates.ts';
 import { generateRsaKey, loadRsaPrivateKey, publicKeyOf } from './rsa-key.ts';
 
 /** A node's TLS key pair: the private key (PKCS#8 PEM) and its public key (SPKI PEM). */
@@ -29,4 +31,20 @@ export function createCsr(keyPem: string, commonName?: string): string {
   csr.setSubject(commonName === undefined ? [] : [{ name: 'commonName', value: commonName }]);
   csr.sign(privateKey, forge.md.sha256.create());
   return forge.pki.certificationRequestToPem(csr);
+}
+
+/**
+ * Checks that `certPem` certifies the public half of `keyPem`: a renewed certificate must be for the key
+ * the node just made (swarmkit checks that its own CSR came back).
+ *
+ * @throws InvalidKeyError if it does not, or if the key is unreadable.
+ * @throws InvalidCertificateError if the certificate does not parse.
+ */
+export function checkKeyPair(certPem: string, keyPem: string): void {
+  const [cert] = parseCertificates(certPem, 'certificate');
+  const key = loadRsaPrivateKey(keyPem);
+  const pub = cert.publicKey;
+  if (!('n' in pub) || pub.n.compareTo(key.n) !== 0 || pub.e.compareTo(key.e) !== 0) {
+    throw new InvalidKeyError('the certificate is not for this private key');
+  }
 }

@@ -4,10 +4,11 @@
  * this daemon runs, and the lifecycle of that manager across restarts (state under the data folder).
  */
 import * as grpc from '@grpc/grpc-js';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import {
+  checkKeyPair,
   checkRemoteCa,
   createCsr,
   createNodeKey,
@@ -15,16 +16,21 @@ import {
   parseJoinToken,
   randomClusterId,
   randomNodeId,
+  readIdentity,
+  renewalRetryDelayMs,
+  renewalTime,
   signNodeCertificate,
+  verifyNodeCertificate,
 } from '../certs/index.ts';
-import { clientOf, loadShoalPackage, serviceOf, unaryCall } from '../proto/load.ts';
+import { loadShoalPackage, serviceOf } from '../proto/load.ts';
 import { clusterOf } from './ca/ca-server.ts';
+import { readNodeCerts, writeFileAtomic, writeNodeCerts } from './ca/cert-files.ts';
+import { callAnyManager, callManager, nodeCredentials } from './ca/manager-client.ts';
 import { controlHandlers, controlService } from './controlapi/control-server.ts';
 import { Manager, type ManagerIdentity, type NodeCerts } from './manager.ts';
 import { RpcError, unary } from './rpc/status.ts';
 
 const controlPkg = loadShoalPackage('control.proto');
-const caPkg = loadShoalPackage('ca.proto');
 
 export const NOT_A_MANAGER =
   'This node is not a swarm manager. Use "shoal swarm init" or "shoal swarm join" to connect this node to swarm and try again.';
@@ -36,15 +42,40 @@ export interface DaemonOptions {
   log: Logger;
   tickMs?: number;
   snapshotEvery?: number;
+  /** How often this node checks its certificate with the managers, in ms. @default 5000 */
+  pollMs?: number;
+  /** The clock certificate renewals are scheduled by (tests move it forward). @default Date.now */
+  now?: () => number;
 }
 
 interface SavedState {
   identity: ManagerIdentity;
 }
 
+interface IssueResponse {
+  nodeId: string;
+  certificate: string;
+  role: string;
+  clusterId: string;
+  raftId: number;
+  members: { raftId: number; addr: string }[];
+}
+
 export class Daemon {
   private manager: Manager | undefined;
   private readonly local = new grpc.Server();
+  /** This node's place in a swarm and its certificates; undefined outside one. */
+  private state: SavedState | undefined;
+  private certs: NodeCerts | undefined;
+  /** When the current certificate is due for renewal (ms, by `o.now`). */
+  private renewAt = Infinity;
+  private renewFailures = 0;
+  /** No renewal attempt before this (ms): the backoff after a failure. */
+  private retryAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** Swarm calls and the node loop's checks run one at a time, in order. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly o: DaemonOptions) {}
 
@@ -53,8 +84,12 @@ export class Daemon {
     const d = new Daemon(o);
     mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
     const saved = d.loadState();
-    if (saved !== undefined) d.manager = await Manager.start(d.managerOptions(saved.identity, d.loadCerts()));
+    if (saved !== undefined) {
+      d.adopt(saved, readNodeCerts(d.certDir()));
+      d.manager = await Manager.start(d.managerOptions(saved.identity, d.requireCerts()));
+    }
     await d.serveLocal();
+    d.schedule();
     return d;
   }
 
@@ -87,33 +122,117 @@ export class Daemon {
   }
 
   private saveState(s: SavedState, certs: NodeCerts): void {
-    mkdirSync(this.certDir(), { recursive: true, mode: 0o700 });
-    writeFileSync(join(this.certDir(), 'swarm-root-ca.crt'), certs.caPem);
-    writeFileSync(join(this.certDir(), 'swarm-node.crt'), certs.certPem);
-    writeFileSync(join(this.certDir(), 'swarm-node.key'), certs.keyPem, { mode: 0o600 });
+    writeNodeCerts(this.certDir(), certs);
     // Written last: a folder with state.json is a complete member.
-    writeFileSync(this.statePath(), JSON.stringify(s, null, 2));
+    writeFileAtomic(this.statePath(), JSON.stringify(s, null, 2));
+    this.adopt(s, certs);
   }
 
-  private loadCerts(): NodeCerts {
-    const read = (f: string): string => readFileSync(join(this.certDir(), f), 'utf8');
-    return {
-      caPem: read('swarm-root-ca.crt'),
-      certPem: read('swarm-node.crt'),
-      keyPem: read('swarm-node.key'),
-    };
+  /** Takes `s` and `certs` as this node's current ones, and schedules the certificate's renewal. */
+  private adopt(s: SavedState, certs: NodeCerts): void {
+    this.state = s;
+    this.certs = certs;
+    const { notBefore, notAfter } = readIdentity(certs.certPem);
+    this.renewAt = renewalTime(notBefore, notAfter, Math.random());
+    this.renewFailures = 0;
+    this.retryAt = 0;
+  }
+
+  private requireCerts(): NodeCerts {
+    if (this.certs === undefined) throw new Error('daemon: no certificates loaded');
+    return this.certs;
+  }
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
+  /** Runs `fn` after everything queued before it (Swarm calls and the node loop's checks). */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The node loop: every poll period, one check (here: is the certificate due for renewal?). */
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.serial(() => this.check())
+        .catch((err: unknown) => this.o.log.warn({ err: messageOf(err) }, 'node check failed'))
+        .finally(() => this.schedule());
+    }, this.o.pollMs ?? 5000);
+  }
+
+  private async check(): Promise<void> {
+    if (this.state === undefined || this.stopped) return;
+    const now = this.now();
+    if (now < this.renewAt || now < this.retryAt) return;
+    if (!(await this.renew())) return;
+    // grpc-js reads a server's certificate once, at bind: the manager restarts on its new one.
+    if (this.manager !== undefined) await this.restartManager();
+  }
+
+  /** Renews this node's certificate with the managers; on failure, backs off (5 s doubling to 1 h). */
+  private async renew(): Promise<boolean> {
+    const state = this.state;
+    const certs = this.requireCerts();
+    if (state === undefined) return false;
+    const { nodeId, clusterId } = state.identity;
+    try {
+      const key = createNodeKey();
+      const res = await callAnyManager<IssueResponse>(
+        this.managerAddrs(),
+        nodeCredentials(certs),
+        'NodeCA',
+        'IssueNodeCertificate',
+        { csr: createCsr(key.keyPem), token: '', hostname: this.o.hostname, addr: state.identity.addr },
+      );
+      const id = verifyNodeCertificate(res.certificate, certs.caPem, new Date());
+      checkKeyPair(res.certificate, key.keyPem);
+      if (id.nodeId !== nodeId || id.clusterId !== clusterId) {
+        throw new Error(`the CA issued a certificate for node ${id.nodeId} of cluster ${id.clusterId}`);
+      }
+      this.saveState(state, { caPem: certs.caPem, certPem: res.certificate, keyPem: key.keyPem });
+      this.o.log.info({ nodeId, role: id.role, notAfter: id.notAfter }, 'node certificate renewed');
+      return true;
+    } catch (err) {
+      this.renewFailures++;
+      const wait = renewalRetryDelayMs(this.renewFailures);
+      this.retryAt = this.now() + wait;
+      this.o.log.warn({ err: messageOf(err), retryInMs: wait }, 'certificate renewal failed');
+      return false;
+    }
+  }
+
+  /** Where the managers are: the other Raft members first (this one's store may lag), then this one. */
+  private managerAddrs(): string[] {
+    const m = this.manager;
+    if (m === undefined) return [];
+    const others = [...m.raft.members].filter(([id]) => id !== m.identity.raftId).map(([, addr]) => addr);
+    return [...others, m.identity.addr];
+  }
+
+  private async restartManager(): Promise<void> {
+    const m = this.manager;
+    if (m === undefined || this.state === undefined) return;
+    this.manager = undefined;
+    await m.stop();
+    this.manager = await Manager.start(this.managerOptions(this.state.identity, this.requireCerts()));
   }
 
   private async serveLocal(): Promise<void> {
     const log = this.o.log;
     this.local.addService(serviceOf(controlPkg, 'Swarm'), {
-      Init: unary(log, (req: { advertiseAddr: string; listenAddr: string }) => this.init(req)),
+      Init: unary(log, (req: { advertiseAddr: string; listenAddr: string }) =>
+        this.serial(() => this.init(req)),
+      ),
       Join: unary(
         log,
         (req: { token: string; remoteAddr: string; advertiseAddr: string; listenAddr: string }) =>
-          this.join(req),
+          this.serial(() => this.join(req)),
       ),
-      Leave: unary(log, (req: { force: boolean }) => this.leave(req.force)),
+      Leave: unary(log, (req: { force: boolean }) => this.serial(() => this.leave(req.force))),
       Info: unary(log, () => Promise.resolve(this.info())),
     });
     // Control calls go to this daemon's manager, whichever one is running now.
@@ -140,7 +259,7 @@ export class Daemon {
   }
 
   private info(): object {
-    const id = this.loadState()?.identity;
+    const id = this.state?.identity;
     return {
       state: this.manager === undefined ? 'inactive' : 'active',
       nodeId: id?.nodeId ?? '',
@@ -218,7 +337,7 @@ export class Daemon {
     const remote = withPort(req.remoteAddr);
     const { addr, listenAddr } = this.addresses(req);
     // The CA certificate is fetched without trusting anything, then trusted only if its digest matches the token.
-    const caPem = await callUnary<{ certificate: string }>(
+    const caPem = await callManager<{ certificate: string }>(
       remote,
       grpc.credentials.createSsl(null, null, null, {
         rejectUnauthorized: false,
@@ -230,19 +349,13 @@ export class Daemon {
     );
     checkRemoteCa(caPem.certificate, token.digest);
     const key = createNodeKey();
-    const issued = await callUnary<{
-      nodeId: string;
-      certificate: string;
-      role: string;
-      clusterId: string;
-      raftId: number;
-      members: { raftId: number; addr: string }[];
-    }>(remote, grpc.credentials.createSsl(Buffer.from(caPem.certificate)), 'NodeCA', 'IssueNodeCertificate', {
-      csr: createCsr(key.keyPem),
-      token: req.token,
-      hostname: this.o.hostname,
-      addr,
-    });
+    const issued = await callManager<IssueResponse>(
+      remote,
+      grpc.credentials.createSsl(Buffer.from(caPem.certificate)),
+      'NodeCA',
+      'IssueNodeCertificate',
+      { csr: createCsr(key.keyPem), token: req.token, hostname: this.o.hostname, addr },
+    );
     if (issued.role !== 'swarm-manager') {
       throw new RpcError(
         grpc.status.UNIMPLEMENTED,
@@ -277,6 +390,8 @@ export class Daemon {
     await m.leaveCluster();
     await m.stop();
     this.manager = undefined;
+    this.state = undefined;
+    this.certs = undefined;
     rmSync(this.statePath(), { force: true });
     rmSync(join(this.o.dataDir, 'raft'), { recursive: true, force: true });
     rmSync(this.certDir(), { recursive: true, force: true });
@@ -284,7 +399,11 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
     this.local.forceShutdown();
+    // A check under way finishes first: it may be restarting the manager.
+    await this.queue;
     await this.manager?.stop();
     rmSync(this.o.socketPath, { force: true });
   }
@@ -294,22 +413,6 @@ function withPort(addr: string): string {
   return /:\d+$/.test(addr) ? addr : `${addr}:2377`;
 }
 
-/** One unary call to a manager, for the join bootstrap (before this node has a certificate). */
-async function callUnary<T>(
-  addr: string,
-  creds: grpc.ChannelCredentials,
-  service: string,
-  method: string,
-  req: object,
-): Promise<T> {
-  const Client = clientOf(caPkg, service);
-  const client = new Client(addr, creds, { 'grpc.ssl_target_name_override': 'swarm-manager' });
-  try {
-    return await unaryCall<T>(client, method, req, { deadline: Date.now() + 10_000 });
-  } catch (err) {
-    const e = err as grpc.ServiceError;
-    throw new RpcError(e.code, e.details);
-  } finally {
-    client.close();
-  }
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

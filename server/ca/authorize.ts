@@ -29,6 +29,8 @@ export const METHOD_ROLES: Readonly<Record<string, Allowed>> = {
   // The contract is public: any client may discover it.
   '/grpc.reflection.v1.ServerReflection/ServerReflectionInfo': 'any',
   '/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo': 'any',
+  // Certificates are public: nodes read their own (and its role) before and after they hold one.
+  '/shoal.v1.NodeCA/NodeCertificateStatus': 'any',
 };
 
 /** The part of grpc-js' (unexported) AuthContext this module reads. */

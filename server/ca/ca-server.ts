@@ -1,15 +1,32 @@
 /**
  * The CA services: the root certificate for anyone (the joiner checks its digest against its token),
- * and node certificates for holders of a join token. The token decides the role; a manager is also
- * added to Raft before its certificate is returned, so it can start as a member at once.
+ * node certificates for holders of a join token, renewal of a node's own certificate under mTLS (with
+ * the role its node has now: how promotion and demotion reach the certificate), and each node's
+ * certificate status. The token decides a joiner's role; a manager is also added to Raft before its
+ * certificate is returned, so it can start as a member at once.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { parseJoinToken, randomNodeId, signNodeCertificate, tokensEqual } from '../../certs/index.ts';
+import {
+  NODE_CERT_VALIDITY_MS,
+  parseJoinToken,
+  randomNodeId,
+  signNodeCertificate,
+  tokensEqual,
+} from '../../certs/index.ts';
 import { serviceOf, loadShoalPackage } from '../../proto/load.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
 import { RpcError, unary } from '../rpc/status.ts';
-import { createNode, findClusters, type Cluster, type MemoryStore } from '../store/index.ts';
+import {
+  createNode,
+  findClusters,
+  getNode,
+  updateNode,
+  type Cluster,
+  type MemoryStore,
+  type Node,
+} from '../store/index.ts';
+import { callerOf, type Caller } from './authorize.ts';
 
 const pkg = loadShoalPackage('ca.proto');
 
@@ -22,6 +39,14 @@ interface IssueRequest {
 
 export const INVALID_TOKEN = 'A valid join token is necessary to join this cluster';
 
+/** A manager's address as peers dial it. */
+export const HOST_PORT = /^[^\s:]+:\d{1,5}$/;
+
+export interface CaOptions {
+  /** Lifetime of the node certificates this CA signs. @default NODE_CERT_VALIDITY_MS (90 days) */
+  nodeCertValidityMs?: number;
+}
+
 /** The cluster object, or UNAVAILABLE while the new cluster's first write is not applied yet. */
 export function clusterOf(store: MemoryStore): Cluster {
   const c = store.view(tx => findClusters(tx))[0];
@@ -29,12 +54,72 @@ export function clusterOf(store: MemoryStore): Cluster {
   return c;
 }
 
-export function registerCa(server: grpc.Server, store: MemoryStore, raft: RaftNode, log: Logger): void {
+/** The node `id`, or NOT_FOUND. */
+export function nodeOf(store: MemoryStore, id: string): Node {
+  const n = store.view(tx => getNode(tx, id));
+  if (n === undefined) throw new RpcError(grpc.status.NOT_FOUND, `node ${id} not found`);
+  return n;
+}
+
+function memberList(raft: RaftNode): { raftId: number; addr: string }[] {
+  return [...raft.members].map(([id, addr]) => ({ raftId: id, addr }));
+}
+
+export function registerCa(
+  server: grpc.Server,
+  store: MemoryStore,
+  raft: RaftNode,
+  log: Logger,
+  o: CaOptions = {},
+): void {
+  const validityMs = o.nodeCertValidityMs ?? NODE_CERT_VALIDITY_MS;
+
+  /** Renewal: the caller's own certificate again, for its node's current role. */
+  const renew = async (caller: Caller, csr: string): Promise<object> => {
+    const cluster = clusterOf(store);
+    // 'any' methods skip the interceptor's checks: they are made here, for the renewal path.
+    if (caller.clusterId !== cluster.id) {
+      throw new RpcError(
+        grpc.status.PERMISSION_DENIED,
+        `certificate is for cluster ${caller.clusterId}, not this one`,
+      );
+    }
+    if (cluster.blacklistedCertificates[caller.nodeId] !== undefined) {
+      throw new RpcError(grpc.status.PERMISSION_DENIED, `node ${caller.nodeId} was removed from swarm`);
+    }
+    // The observed role, not the desired one: a demoted manager gets its worker certificate only
+    // once it is out of Raft (the role manager changes the role after the removal, as swarmkit's does).
+    const node = nodeOf(store, caller.nodeId);
+    const certificate = signNodeCertificate({
+      csrPem: csr,
+      ca: { certPem: cluster.rootCa.certPem, keyPem: cluster.rootCa.keyPem },
+      nodeId: node.id,
+      role: `swarm-${node.role}`,
+      clusterId: cluster.id,
+      validityMs,
+    });
+    await store.update(tx => {
+      const n = getNode(tx, node.id);
+      if (n !== undefined) updateNode(tx, { ...n, certificate: { status: 'issued', certPem: certificate } });
+    }, Date.now());
+    log.info({ nodeId: node.id, role: node.role }, 'node certificate renewed');
+    return {
+      nodeId: node.id,
+      certificate,
+      role: `swarm-${node.role}`,
+      clusterId: cluster.id,
+      raftId: node.managerStatus?.raftId ?? 0,
+      members: memberList(raft),
+    };
+  };
+
   server.addService(serviceOf(pkg, 'CA'), {
     GetRootCACertificate: unary(log, () => Promise.resolve({ certificate: clusterOf(store).rootCa.certPem })),
   });
   server.addService(serviceOf(pkg, 'NodeCA'), {
-    IssueNodeCertificate: unary(log, async (req: IssueRequest) => {
+    IssueNodeCertificate: unary(log, async (req: IssueRequest, call) => {
+      const caller = req.token === '' ? callerOf(call) : undefined;
+      if (caller !== undefined) return renew(caller, req.csr);
       const cluster = clusterOf(store);
       parseJoinToken(req.token); // a malformed token: "invalid join token"
       const role = tokensEqual(req.token, cluster.joinTokens.manager)
@@ -46,7 +131,7 @@ export function registerCa(server: grpc.Server, store: MemoryStore, raft: RaftNo
       if (typeof req.hostname !== 'string' || req.hostname === '') {
         throw new RpcError(grpc.status.INVALID_ARGUMENT, 'hostname is required');
       }
-      if (role === 'manager' && !/^[^\s:]+:\d{1,5}$/.test(req.addr)) {
+      if (role === 'manager' && !HOST_PORT.test(req.addr)) {
         throw new RpcError(
           grpc.status.INVALID_ARGUMENT,
           `a joining manager needs its address as host:port, got "${req.addr}"`,
@@ -59,8 +144,9 @@ export function registerCa(server: grpc.Server, store: MemoryStore, raft: RaftNo
         nodeId,
         role: `swarm-${role}`,
         clusterId: cluster.id,
+        validityMs,
       });
-      const raftId = role === 'manager' ? 1 + Math.floor(Math.random() * 2 ** 48) : 0;
+      const raftId = role === 'manager' ? freshRaftId(raft) : 0;
       // The node object goes in first: once the new member counts in the quorum, nothing commits
       // until it runs, and it runs only after this call returns.
       await store.update(tx => {
@@ -76,8 +162,36 @@ export function registerCa(server: grpc.Server, store: MemoryStore, raft: RaftNo
       }, Date.now());
       if (role === 'manager') await raft.addMember(raftId, req.addr);
       log.info({ nodeId, role, hostname: req.hostname }, 'node joined');
-      const members = [...raft.members].map(([id, addr]) => ({ raftId: id, addr }));
-      return { nodeId, certificate, role: `swarm-${role}`, clusterId: cluster.id, raftId, members };
+      return {
+        nodeId,
+        certificate,
+        role: `swarm-${role}`,
+        clusterId: cluster.id,
+        raftId,
+        members: memberList(raft),
+      };
+    }),
+    // Signing is synchronous here, so there is nothing to long-poll for (swarmkit's waits for its
+    // signing loop); nodes poll this for their role until the dispatcher's session tells them.
+    NodeCertificateStatus: unary(log, async (req: { nodeId: string }) => {
+      if (typeof req.nodeId !== 'string' || req.nodeId === '') {
+        throw new RpcError(grpc.status.INVALID_ARGUMENT, 'node ID is required');
+      }
+      const node = nodeOf(store, req.nodeId);
+      return {
+        status: node.certificate.status,
+        certificate: node.certificate.certPem ?? '',
+        role: node.role,
+        managers: [...raft.members.values()],
+      };
     }),
   });
+}
+
+/** A Raft ID no member has. Random, so that IDs of removed members are (almost surely) never reused. */
+export function freshRaftId(raft: RaftNode): number {
+  for (;;) {
+    const id = 1 + Math.floor(Math.random() * 2 ** 48);
+    if (!raft.members.has(id)) return id;
+  }
 }
