@@ -34,6 +34,9 @@ const controlPkg = loadShoalPackage('control.proto');
 
 export const NOT_A_MANAGER =
   'This node is not a swarm manager. Use "shoal swarm init" or "shoal swarm join" to connect this node to swarm and try again.';
+/** docker's answer to a manager-only command on a worker. */
+export const WORKER_NOT_A_MANAGER =
+  "This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state. Please run this command on a manager node or promote the current node to a manager.";
 
 export interface DaemonOptions {
   dataDir: string;
@@ -42,14 +45,28 @@ export interface DaemonOptions {
   log: Logger;
   tickMs?: number;
   snapshotEvery?: number;
-  /** How often this node checks its certificate with the managers, in ms. @default 5000 */
+  /** How often this node checks its certificate (and a worker its managers) with the managers, in ms. @default 5000 */
   pollMs?: number;
   /** The clock certificate renewals are scheduled by (tests move it forward). @default Date.now */
   now?: () => number;
 }
 
+type Role = 'manager' | 'worker';
+
 interface SavedState {
+  /** Absent in folders written before workers existed: those are managers'. */
+  role?: Role;
+  /** A worker's raftId is 0. */
   identity: ManagerIdentity;
+  /** A worker's managers (host:port), as last heard: it tries them in turn. */
+  managers?: string[];
+}
+
+interface StatusResponse {
+  status: string;
+  certificate: string;
+  role: string;
+  managers: string[];
 }
 
 interface IssueResponse {
@@ -76,6 +93,8 @@ export class Daemon {
   private stopped = false;
   /** Swarm calls and the node loop's checks run one at a time, in order. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** The last failure of the status poll, so that a lasting one is logged once. */
+  private pollError = '';
 
   private constructor(private readonly o: DaemonOptions) {}
 
@@ -86,15 +105,18 @@ export class Daemon {
     const saved = d.loadState();
     if (saved !== undefined) {
       d.adopt(saved, readNodeCerts(d.certDir()));
-      d.manager = await Manager.start(d.managerOptions(saved.identity, d.requireCerts()));
+      if (roleOf(saved) === 'manager') {
+        d.manager = await Manager.start(d.managerOptions(saved.identity, d.requireCerts()));
+      }
     }
     await d.serveLocal();
     d.schedule();
     return d;
   }
 
+  /** Whether this node is in a swarm (as a manager or a worker). */
   get isActive(): boolean {
-    return this.manager !== undefined;
+    return this.state !== undefined;
   }
 
   private managerOptions(identity: ManagerIdentity, certs: NodeCerts): Parameters<typeof Manager.start>[0] {
@@ -121,11 +143,12 @@ export class Daemon {
     return JSON.parse(readFileSync(this.statePath(), 'utf8')) as SavedState;
   }
 
-  private saveState(s: SavedState, certs: NodeCerts): void {
-    writeNodeCerts(this.certDir(), certs);
+  private saveState(s: SavedState, certs: NodeCerts, o: { keepSchedule?: boolean } = {}): void {
+    if (certs !== this.certs) writeNodeCerts(this.certDir(), certs);
     // Written last: a folder with state.json is a complete member.
     writeFileAtomic(this.statePath(), JSON.stringify(s, null, 2));
-    this.adopt(s, certs);
+    if (o.keepSchedule === true) this.state = s;
+    else this.adopt(s, certs);
   }
 
   /** Takes `s` and `certs` as this node's current ones, and schedules the certificate's renewal. */
@@ -166,6 +189,7 @@ export class Daemon {
 
   private async check(): Promise<void> {
     if (this.state === undefined || this.stopped) return;
+    await this.pollStatus();
     const now = this.now();
     if (now < this.renewAt || now < this.retryAt) return;
     if (!(await this.renew())) return;
@@ -205,10 +229,39 @@ export class Daemon {
     }
   }
 
+  /**
+   * This node as the managers see it; a worker also learns where the managers are now. Undefined when
+   * no manager answered (a lasting failure is logged once).
+   */
+  private async pollStatus(): Promise<StatusResponse | undefined> {
+    const state = this.state;
+    if (state === undefined) return undefined;
+    try {
+      const s = await callAnyManager<StatusResponse>(
+        this.managerAddrs(),
+        nodeCredentials(this.requireCerts()),
+        'NodeCA',
+        'NodeCertificateStatus',
+        { nodeId: state.identity.nodeId },
+      );
+      this.pollError = '';
+      const known = state.managers ?? [];
+      if (this.manager === undefined && s.managers.length > 0 && !sameMembers(s.managers, known)) {
+        this.saveState({ ...state, managers: s.managers }, this.requireCerts(), { keepSchedule: true });
+      }
+      return s;
+    } catch (err) {
+      const why = messageOf(err);
+      if (why !== this.pollError) this.o.log.warn({ err: why }, 'no manager answered about this node');
+      this.pollError = why;
+      return undefined;
+    }
+  }
+
   /** Where the managers are: the other Raft members first (this one's store may lag), then this one. */
   private managerAddrs(): string[] {
     const m = this.manager;
-    if (m === undefined) return [];
+    if (m === undefined) return this.state?.managers ?? [];
     const others = [...m.raft.members].filter(([id]) => id !== m.identity.raftId).map(([, addr]) => addr);
     return [...others, m.identity.addr];
   }
@@ -241,7 +294,8 @@ export class Daemon {
       route[method] = ((call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
         const m = this.manager;
         if (m === undefined) {
-          cb({ code: grpc.status.FAILED_PRECONDITION, details: NOT_A_MANAGER });
+          const details = this.state === undefined ? NOT_A_MANAGER : WORKER_NOT_A_MANAGER;
+          cb({ code: grpc.status.FAILED_PRECONDITION, details });
           return;
         }
         const h = controlHandlers(m.store, m.raft, log)[method] as grpc.handleUnaryCall<unknown, unknown>;
@@ -261,7 +315,7 @@ export class Daemon {
   private info(): object {
     const id = this.state?.identity;
     return {
-      state: this.manager === undefined ? 'inactive' : 'active',
+      state: this.state === undefined ? 'inactive' : 'active',
       nodeId: id?.nodeId ?? '',
       isManager: this.manager !== undefined,
       clusterId: id?.clusterId ?? '',
@@ -270,7 +324,7 @@ export class Daemon {
   }
 
   private alreadyMember(): void {
-    if (this.manager !== undefined) {
+    if (this.state !== undefined) {
       throw new RpcError(
         grpc.status.FAILED_PRECONDITION,
         'This node is already part of a swarm. Use "shoal swarm leave" to leave this swarm and join another one.',
@@ -320,12 +374,15 @@ export class Daemon {
     });
     const certs = { caPem: rootCa.certPem, certPem, keyPem: key.keyPem };
     this.manager = await Manager.start({ ...this.managerOptions(identity, certs), bootstrap: { rootCa } });
-    this.saveState({ identity }, certs);
+    this.saveState({ role: 'manager', identity }, certs);
     const tokens = clusterOf(this.manager.store).joinTokens;
     return { nodeId: identity.nodeId, workerToken: tokens.worker, managerToken: tokens.manager, addr };
   }
 
-  /** Joins an existing cluster as a manager: pin the CA by the token's digest, get a certificate, start. */
+  /**
+   * Joins an existing cluster: pin the CA by the token's digest, get a certificate (the token says
+   * which role), then start a manager, or for a worker just keep the certificate and the managers.
+   */
   private async join(req: {
     token: string;
     remoteAddr: string;
@@ -356,12 +413,7 @@ export class Daemon {
       'IssueNodeCertificate',
       { csr: createCsr(key.keyPem), token: req.token, hostname: this.o.hostname, addr },
     );
-    if (issued.role !== 'swarm-manager') {
-      throw new RpcError(
-        grpc.status.UNIMPLEMENTED,
-        'joining as a worker needs the agent, which this daemon does not run yet',
-      );
-    }
+    const role: Role = issued.role === 'swarm-manager' ? 'manager' : 'worker';
     const identity: ManagerIdentity = {
       nodeId: issued.nodeId,
       raftId: issued.raftId,
@@ -371,7 +423,13 @@ export class Daemon {
       listenAddr,
     };
     const certs = { caPem: caPem.certificate, certPem: issued.certificate, keyPem: key.keyPem };
-    this.saveState({ identity }, certs);
+    if (role === 'worker') {
+      // A worker runs no manager; it keeps talking to the managers, starting with the one it joined by.
+      const managers = [...new Set([remote, ...issued.members.map(m => m.addr)])];
+      this.saveState({ role, identity, managers }, certs);
+      return { nodeId: identity.nodeId, role };
+    }
+    this.saveState({ role, identity }, certs);
     const peers = new Map(issued.members.map(m => [m.raftId, m.addr]));
     this.manager = await Manager.start({ ...this.managerOptions(identity, certs), peers });
     return { nodeId: identity.nodeId, role: 'manager' };
@@ -379,8 +437,12 @@ export class Daemon {
 
   private async leave(force: boolean): Promise<object> {
     const m = this.manager;
-    if (m === undefined)
+    if (this.state === undefined)
       throw new RpcError(grpc.status.FAILED_PRECONDITION, 'This node is not part of a swarm');
+    if (m === undefined) {
+      await this.leaveAsWorker();
+      return {};
+    }
     if (!force) {
       throw new RpcError(
         grpc.status.FAILED_PRECONDITION,
@@ -390,12 +452,34 @@ export class Daemon {
     await m.leaveCluster();
     await m.stop();
     this.manager = undefined;
+    this.forget();
+    return {};
+  }
+
+  /** A worker tells the managers it is going (its node shows Down), then forgets the swarm. */
+  private async leaveAsWorker(): Promise<void> {
+    try {
+      await callAnyManager(
+        this.managerAddrs(),
+        nodeCredentials(this.requireCerts()),
+        'NodeCA',
+        'LeaveSwarm',
+        {},
+      );
+    } catch (err) {
+      // As docker's: a worker may leave while no manager answers; its node then just stays as it was.
+      this.o.log.warn({ err: messageOf(err) }, 'left without telling the managers');
+    }
+    this.forget();
+  }
+
+  private forget(): void {
     this.state = undefined;
     this.certs = undefined;
+    this.renewAt = Infinity;
     rmSync(this.statePath(), { force: true });
     rmSync(join(this.o.dataDir, 'raft'), { recursive: true, force: true });
     rmSync(this.certDir(), { recursive: true, force: true });
-    return {};
   }
 
   async stop(): Promise<void> {
@@ -411,6 +495,14 @@ export class Daemon {
 
 function withPort(addr: string): string {
   return /:\d+$/.test(addr) ? addr : `${addr}:2377`;
+}
+
+function roleOf(s: SavedState): Role {
+  return s.role ?? 'manager';
+}
+
+function sameMembers(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every(x => b.includes(x));
 }
 
 function messageOf(err: unknown): string {

@@ -31,6 +31,7 @@ export const METHOD_ROLES: Readonly<Record<string, Allowed>> = {
   '/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo': 'any',
   // Certificates are public: nodes read their own (and its role) before and after they hold one.
   '/shoal.v1.NodeCA/NodeCertificateStatus': 'any',
+  '/shoal.v1.NodeCA/LeaveSwarm': ['swarm-worker', 'swarm-manager'],
 };
 
 /** The part of grpc-js' (unexported) AuthContext this module reads. */

@@ -185,7 +185,33 @@ export function registerCa(
         managers: [...raft.members.values()],
       };
     }),
+    LeaveSwarm: unary(log, async (_req: object, call) => {
+      const node = nodeOf(store, requireCaller(call).nodeId);
+      if (node.role === 'manager') {
+        throw new RpcError(
+          grpc.status.FAILED_PRECONDITION,
+          `node ${node.id} is a manager: it leaves through Raft (swarm leave --force on that node)`,
+        );
+      }
+      await store.update(tx => {
+        const n = getNode(tx, node.id);
+        if (n !== undefined) {
+          updateNode(tx, { ...n, status: { ...n.status, state: 'down', message: 'node left the swarm' } });
+        }
+      }, Date.now());
+      log.info({ nodeId: node.id }, 'worker left the swarm');
+      return {};
+    }),
   });
+}
+
+/** The verified caller of a method the role table closes to callers without a certificate. */
+function requireCaller(call: Parameters<typeof callerOf>[0]): Caller {
+  const caller = callerOf(call);
+  if (caller === undefined) {
+    throw new RpcError(grpc.status.UNAUTHENTICATED, 'a client certificate of this cluster is required');
+  }
+  return caller;
 }
 
 /** A Raft ID no member has. Random, so that IDs of removed members are (almost surely) never reused. */

@@ -4,7 +4,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { createJoinToken } from '../../certs/index.ts';
+import { createJoinToken, NODE_CERT_VALIDITY_MS, readIdentity } from '../../certs/index.ts';
 import type { WireNode } from '../../proto/control-types.ts';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
 import { clusterOf } from '../ca/ca-server.ts';
@@ -68,6 +68,17 @@ function wireCluster(store: MemoryStore): object {
     caDigest: c.rootCa.caDigest,
     createdAt: c.meta.createdAt,
   };
+}
+
+/** When the node's last issued certificate expires (ms), if the store has it. */
+function certificateExpiry(n: Node): number | undefined {
+  const pem = n.certificate.certPem;
+  if (pem === undefined) return undefined;
+  try {
+    return readIdentity(pem).notAfter.getTime();
+  } catch {
+    return undefined;
+  }
 }
 
 const AVAILABILITIES = new Set(['active', 'pause', 'drain']);
@@ -153,7 +164,7 @@ export function controlHandlers(
       await store.update(tx => {
         deleteNode(tx, node.id);
         // Its certificate is refused from now on, until it would have expired anyway.
-        const expiresAt = Date.now() + 90 * 24 * 3600 * 1000;
+        const expiresAt = certificateExpiry(node) ?? Date.now() + NODE_CERT_VALIDITY_MS;
         updateCluster(tx, {
           ...cluster,
           blacklistedCertificates: { ...cluster.blacklistedCertificates, [node.id]: { expiresAt } },
