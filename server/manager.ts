@@ -17,6 +17,7 @@ import { controlHandlers, controlService } from './controlapi/control-server.ts'
 import { RpcError } from './rpc/status.ts';
 import { LevelStorage } from './raftnode/level-storage.ts';
 import { RaftNode } from './raftnode/raft-node.ts';
+import { storeSenderCheck } from './raftnode/sender-check.ts';
 import { RaftTransport } from './raftnode/transport.ts';
 import {
   createCluster,
@@ -88,8 +89,12 @@ export class Manager {
     });
     const transport = new RaftTransport(
       {
-        client: nodeClientCredentials(certs.caPem, certs.certPem, certs.keyPem),
-        serverName: 'swarm-manager',
+        id: id.raftId,
+        credentials: {
+          client: nodeClientCredentials(certs.caPem, certs.certPem, certs.keyPem),
+          serverName: 'swarm-manager',
+        },
+        senderAllowed: storeSenderCheck(store, raftId => ref.raft?.members.has(raftId) ?? false),
       },
       {
         onMessage: m => ref.raft?.step(m),

@@ -43,6 +43,23 @@ export interface WireBatch {
   messages: WireMessage[];
 }
 
+/** The first chunk of a snapshot call: the MsgSnap without its data, and how many data bytes follow. */
+export interface WireSnapshotHeader {
+  message: WireMessage | null;
+  dataLength: number;
+}
+
+/** A piece of a snapshot's data, `offset` bytes into it. */
+export interface WireSnapshotData {
+  offset: number;
+  data: Uint8Array;
+}
+
+/** One message of the Snapshot call: a header or a piece of data (a proto oneof; `kind` names it on decode). */
+export type WireSnapshotChunk =
+  | { header: WireSnapshotHeader; data?: null; kind?: 'header' }
+  | { data: WireSnapshotData; header?: null; kind?: 'data' };
+
 /** A message from a peer that does not decode to a valid Raft message. */
 export class InvalidMessageError extends Error {
   override readonly name = 'InvalidMessageError';
@@ -66,14 +83,16 @@ export function toWire(m: Message): WireMessage {
   return w;
 }
 
-function uint(v: unknown, what: string): number {
+/** `v` as an unsigned safe integer; throws InvalidMessageError naming `what` otherwise. */
+export function uint(v: unknown, what: string): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
     throw new InvalidMessageError(`raft message: ${what} must be an unsigned integer`);
   }
   return v;
 }
 
-function bytes(v: unknown, what: string): Uint8Array {
+/** `v` as bytes; throws InvalidMessageError naming `what` otherwise. */
+export function bytes(v: unknown, what: string): Uint8Array {
   if (!(v instanceof Uint8Array)) throw new InvalidMessageError(`raft message: ${what} must be bytes`);
   return v;
 }

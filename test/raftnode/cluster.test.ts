@@ -1,7 +1,8 @@
 /**
  * Three Raft managers in one process, talking real gRPC on loopback: election, replication through
- * any member, a linearizable read barrier, the leader stopped and a new one elected, and the stopped
- * member restarted from what it persisted, catching up.
+ * any member, a linearizable read barrier, the leader stopped and a new one elected, the stopped
+ * member restarted from what it persisted, catching up, and a new member joining empty, both of them
+ * by a snapshot streamed in many chunks.
  */
 import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
@@ -10,12 +11,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { pino } from 'pino';
-import type { NodeId } from '../../server/raft/index.ts';
+import { MessageType, type NodeId } from '../../server/raft/index.ts';
 import { LevelStorage } from '../../server/raftnode/level-storage.ts';
 import { RaftNode, type StateMachine } from '../../server/raftnode/raft-node.ts';
-import { RaftTransport } from '../../server/raftnode/transport.ts';
+import { RAFT_MAX_MESSAGE_BYTES, RaftTransport } from '../../server/raftnode/transport.ts';
 
 const log = pino({ level: 'silent' });
+/** Small chunks, so a snapshot of this test's data takes many of them. */
+const CHUNK = 16 * 1024;
+/** Values large enough that the store's snapshot spans several chunks. */
+const VALUE_PAD = 'x'.repeat(1024);
 const root = mkdtempSync(join(tmpdir(), 'shoal-raftnode-'));
 
 class Kv implements StateMachine {
@@ -42,6 +47,8 @@ interface Member {
   server: grpc.Server;
   transport: RaftTransport;
   node: RaftNode;
+  /** Data sizes of the snapshots this member received. */
+  snapshots: number[];
 }
 
 const running: Member[] = [];
@@ -58,20 +65,34 @@ async function listen(server: grpc.Server, port = 0): Promise<number> {
   );
 }
 
+function raftServer(): grpc.Server {
+  return new grpc.Server({ 'grpc.max_receive_message_length': RAFT_MAX_MESSAGE_BYTES });
+}
+
 async function startMember(
   id: NodeId,
   port: number,
   disk: LevelStorage,
-  bootstrap: Map<NodeId, string> | undefined,
-  server = new grpc.Server(),
+  start: { bootstrap: Map<NodeId, string> } | { peers: Map<NodeId, string> } | undefined,
+  server = raftServer(),
 ): Promise<Member> {
   const kv = new Kv();
   // The transport exists before the node it feeds.
   const ref: { node?: RaftNode } = {};
+  const snapshots: number[] = [];
   const transport = new RaftTransport(
-    { client: grpc.credentials.createInsecure() },
     {
-      onMessage: m => ref.node?.step(m),
+      id,
+      credentials: { client: grpc.credentials.createInsecure() },
+      // Insecure loopback: no certificates to tell senders apart, so this test allows every sender.
+      senderAllowed: () => true,
+      snapshotChunkBytes: CHUNK,
+    },
+    {
+      onMessage: m => {
+        if (m.type === MessageType.Snap) snapshots.push(m.snapshot?.data.byteLength ?? 0);
+        ref.node?.step(m);
+      },
       onUnreachable: p => ref.node?.reportUnreachable(p),
       onSnapshotStatus: (p, ok) => ref.node?.reportSnapshot(p, ok),
     },
@@ -89,10 +110,10 @@ async function startMember(
     log,
     tickMs: 20,
     snapshotEvery: 50,
-    ...(bootstrap === undefined ? {} : { bootstrap }),
+    ...start,
   });
   ref.node = node;
-  const m: Member = { id, addr, disk, kv, server, transport, node };
+  const m: Member = { id, addr, disk, kv, server, transport, node, snapshots };
   running.push(m);
   return m;
 }
@@ -119,19 +140,23 @@ function leaderOf(members: Member[]): Member | undefined {
 }
 
 function put(m: Member, k: string, v: string): Promise<unknown> {
-  return m.node.propose(Buffer.from(JSON.stringify({ k, v })));
+  return m.node.propose(Buffer.from(JSON.stringify({ k, v: `${v}${VALUE_PAD}` })));
 }
 
-test('three managers elect, replicate, survive the leader stopping, and a restarted one catches up', async () => {
+function get(m: Member, k: string): string | undefined {
+  return m.kv.data.get(k)?.slice(0, -VALUE_PAD.length);
+}
+
+test('three managers elect, replicate, survive the leader stopping; a restarted and a new member catch up by snapshot', async () => {
   // Bind first so every founder knows every address before bootstrapping.
-  const servers = [new grpc.Server(), new grpc.Server(), new grpc.Server()];
+  const servers = [raftServer(), raftServer(), raftServer()];
   const ports = await Promise.all(servers.map(s => listen(s)));
   const bootstrap = new Map<NodeId, string>(ports.map((p, i) => [i + 1, `127.0.0.1:${p}`]));
   for (const s of servers) s.forceShutdown();
   const dirs = [1, 2, 3].map(id => join(root, `m${id}`));
   let members = await Promise.all(
     [1, 2, 3].map(async (id, i) =>
-      startMember(id, ports[i] ?? 0, await LevelStorage.open(dirs[i] ?? ''), bootstrap),
+      startMember(id, ports[i] ?? 0, await LevelStorage.open(dirs[i] ?? ''), { bootstrap }),
     ),
   );
   for (const m of members) m.node.start();
@@ -144,9 +169,9 @@ test('three managers elect, replicate, survive the leader stopping, and a restar
 
   // Writes through the leader and through a follower (forwarded) are applied everywhere, in order.
   for (let i = 0; i < 20; i++)
-    assert.equal(await put(i % 2 === 0 ? first : follower, `k${i}`, `v${i}`), `v${i}`);
+    assert.equal(await put(i % 2 === 0 ? first : follower, `k${i}`, `v${i}`), `v${i}${VALUE_PAD}`);
   await follower.node.readBarrier();
-  assert.equal(follower.kv.data.get('k19'), 'v19');
+  assert.equal(get(follower, 'k19'), 'v19');
 
   // The leader goes away: the others elect a new one and keep accepting writes.
   await stopMember(first);
@@ -164,8 +189,31 @@ test('three managers elect, replicate, survive the leader stopping, and a restar
     undefined,
   );
   back.node.start();
-  await until('the restarted member to catch up', () => back.kv.data.get('k119') === 'v119');
+  await until('the restarted member to catch up', () => get(back, 'k119') === 'v119');
   assert.equal(back.kv.data.size, 120);
   await back.node.readBarrier();
   assert.equal(back.node.voters().length, 3);
+  assert.ok(
+    back.snapshots.some(n => n > 4 * CHUNK),
+    `a snapshot of several chunks reached the restarted member (got ${back.snapshots.join(', ')})`,
+  );
+
+  // A new member joins with an empty disk: the leader streams it the snapshot and it catches up.
+  members = [...members, back];
+  const leader = leaderOf(members);
+  assert.ok(leader !== undefined);
+  const fresh = await startMember(4, 0, await LevelStorage.open(join(root, 'm4')), {
+    peers: new Map(members.map(m => [m.id, m.addr])),
+  });
+  fresh.node.start();
+  await leader.node.addMember(fresh.id, fresh.addr);
+  await put(leader, 'k120', 'v120');
+  await until('the new member to catch up', () => get(fresh, 'k120') === 'v120');
+  assert.equal(fresh.kv.data.size, 121);
+  assert.ok(
+    fresh.snapshots.some(n => n > 4 * CHUNK),
+    `a snapshot of several chunks reached the new member (got ${fresh.snapshots.join(', ')})`,
+  );
+  await fresh.node.readBarrier();
+  assert.equal(fresh.node.voters().length, 4);
 });
