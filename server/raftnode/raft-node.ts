@@ -353,12 +353,17 @@ export class RaftNode {
       () => (this.running = false),
       (err: unknown) => {
         this.running = false;
-        const e = err instanceof Error ? err : new Error(String(err));
-        this.o.log.error({ err: e.message }, 'raft node stopped: storage failed');
-        this.stop();
-        this.o.onFatal?.(e);
+        this.fail(err);
       },
     );
+  }
+
+  private fail(err: unknown): void {
+    if (this.stopped) return;
+    const e = err instanceof Error ? err : new Error(String(err));
+    this.o.log.error({ err: e.message }, 'raft node stopped: storage failed');
+    this.stop();
+    this.o.onFatal?.(e);
   }
 
   private async loop(): Promise<void> {
@@ -379,11 +384,15 @@ export class RaftNode {
     // 1. Persist, in one write (synced when it holds entries, a vote or a term), before anything
     //    that promises it leaves this node.
     if (rd.hardState !== undefined || rd.entries.length > 0 || rd.snapshot !== undefined) {
-      await this.o.storage.persist({
+      const write = this.o.storage.persist({
         ...(rd.hardState === undefined ? {} : { hardState: rd.hardState }),
         entries: rd.entries,
         ...(rd.snapshot === undefined ? {} : { snapshot: rd.snapshot }),
       });
+      // Only the commit index moved: nothing depends on it being on disk (after a crash the leader
+      // tells it again), so the loop goes on; storage keeps the writes in order.
+      if (rd.mustSync || rd.entries.length > 0 || rd.snapshot !== undefined) await write;
+      else write.catch((err: unknown) => this.fail(err));
     }
     if (this.stopped) return;
     // 2. Send.
