@@ -14,6 +14,7 @@ import { authorizationInterceptor } from './ca/authorize.ts';
 import { registerCa } from './ca/ca-server.ts';
 import { managerServerCredentials, nodeClientCredentials } from './ca/certificate-provider.ts';
 import { controlHandlers, controlService } from './controlapi/control-server.ts';
+import { LeaderForwarder, LeaderForwardingServer } from './rpc/forward.ts';
 import { RpcError } from './rpc/status.ts';
 import { LevelStorage } from './raftnode/level-storage.ts';
 import { RaftNode } from './raftnode/raft-node.ts';
@@ -73,6 +74,9 @@ export class Manager {
     private readonly transport: RaftTransport,
     private readonly server: grpc.Server,
     readonly port: number,
+    private readonly forwarder: LeaderForwarder,
+    /** The Control API for the daemon's local socket: leader-only calls forward as this manager. */
+    readonly localControl: grpc.UntypedServiceImplementation,
   ) {}
 
   /** Opens the data, starts Raft and serves the manager port. Throws DataDirLockedError / CorruptDataError. */
@@ -123,7 +127,17 @@ export class Manager {
     });
     ref.raft = raft;
 
-    const server = new grpc.Server({
+    const forwarder = new LeaderForwarder({
+      raft,
+      self: { nodeId: id.nodeId, role: 'swarm-manager', clusterId: id.clusterId },
+      credentials: nodeClientCredentials(certs.caPem, certs.certPem, certs.keyPem),
+      serverName: 'swarm-manager',
+      // Two election timeouts (electionTick 10): one election ends within it.
+      electionWaitMs: 20 * (o.tickMs ?? 100),
+      pollMs: o.tickMs ?? 100,
+    });
+    // Leader-only methods of every service added to it forward to the leader from a follower.
+    const server = new LeaderForwardingServer(forwarder, {
       interceptors: [
         authorizationInterceptor({
           clusterId: () => id.clusterId,
@@ -138,7 +152,8 @@ export class Manager {
     });
     transport.register(server);
     registerCa(server, store, raft, log);
-    server.addService(controlService, controlHandlers(store, raft, log));
+    const control = controlHandlers(store, raft, log);
+    server.addService(controlService, control);
     new ReflectionService(loadAllDefinitions()).addToServer(server);
     new HealthImplementation({ '': 'SERVING' }).addToServer(server);
     let port: number;
@@ -160,7 +175,8 @@ export class Manager {
       throw new RpcError(grpc.status.FAILED_PRECONDITION, `cannot listen on ${id.listenAddr}: ${why}`);
     }
     raft.start();
-    const m = new Manager(id, store, raft, storage, transport, server, port);
+    const localControl = forwarder.wrap(controlService, control, 'local');
+    const m = new Manager(id, store, raft, storage, transport, server, port, forwarder, localControl);
     if (o.bootstrap !== undefined) await m.createCluster(o.bootstrap.rootCa);
     log.info({ nodeId: id.nodeId, addr: id.addr, raftId: id.raftId }, 'manager started');
     return m;
@@ -219,6 +235,7 @@ export class Manager {
     this.raft.stop();
     this.transport.close();
     this.server.forceShutdown();
+    this.forwarder.close();
     await this.storage.close();
   }
 }

@@ -2,6 +2,8 @@
  * Who may call what, declared once: every RPC on the manager port is in METHOD_ROLES, and one server
  * interceptor checks the caller's certificate (OU = role, O = cluster) before any handler runs.
  * Handlers never check roles. A method missing from the table is refused: new RPCs are closed by default.
+ * LEADER_ONLY names the methods a follower forwards to the leader; the forwarded call carries its
+ * original caller in metadata, which only a manager may send, and `callerOf` is who made a call.
  */
 import * as grpc from '@grpc/grpc-js';
 
@@ -34,6 +36,29 @@ export const METHOD_ROLES: Readonly<Record<string, Allowed>> = {
   '/shoal.v1.NodeCA/LeaveSwarm': ['swarm-worker', 'swarm-manager'],
 };
 
+/**
+ * Methods whose answer depends on the leader's own view: a follower forwards them to the leader
+ * (server/rpc/forward.ts). Plain writes (CreateConfig, …) are not here: a follower proposes them and
+ * Raft carries the proposal to the leader, as etcd does, which is cheaper than a second gRPC hop over TLS.
+ */
+export const LEADER_ONLY: ReadonlySet<string> = new Set([
+  // Manager status (reachable or not) is only accurate on the leader, which hears every member.
+  '/shoal.v1.Control/ListNodes',
+  '/shoal.v1.Control/GetNode',
+  // Their quorum checks need the leader's view of reachability.
+  '/shoal.v1.Control/UpdateNode',
+  '/shoal.v1.Control/RemoveNode',
+  // Membership changes.
+  '/shoal.v1.NodeCA/IssueNodeCertificate',
+]);
+
+/**
+ * Metadata a manager adds to a call it forwards: the original caller as `<node id>;<role>;<cluster id>`,
+ * or `anonymous` for one without a certificate (a joining node).
+ */
+export const FORWARDED_FOR = 'shoal-forwarded-for';
+const ANONYMOUS = 'anonymous';
+
 /** The part of grpc-js' (unexported) AuthContext this module reads. */
 interface PeerAuth {
   sslPeerCertificate?: { subject?: Partial<Record<string, string | string[]>> };
@@ -45,8 +70,8 @@ export interface Caller {
   clusterId: string;
 }
 
-/** The caller's identity from its verified client certificate, or undefined without one. */
-export function callerOf(call: { getAuthContext(): PeerAuth | null }): Caller | undefined {
+/** The direct peer's identity from its verified client certificate, or undefined without one. */
+function peerOf(call: { getAuthContext(): PeerAuth | null }): Caller | undefined {
   const subject = call.getAuthContext()?.sslPeerCertificate?.subject;
   if (subject === undefined) return undefined;
   const { CN, OU, O } = subject;
@@ -55,28 +80,70 @@ export function callerOf(call: { getAuthContext(): PeerAuth | null }): Caller | 
   return { nodeId: CN, role: OU, clusterId: O };
 }
 
+/** What a call's forwarded-for metadata says; 'direct' = it has none. */
+export type Forwarded =
+  { kind: 'direct' } | { kind: 'anonymous' } | { kind: 'caller'; caller: Caller } | { kind: 'malformed' };
+
+export function forwardedOf(md: grpc.Metadata): Forwarded {
+  const values = md.get(FORWARDED_FOR);
+  if (values.length === 0) return { kind: 'direct' };
+  const [value] = values;
+  if (values.length !== 1 || typeof value !== 'string') return { kind: 'malformed' };
+  if (value === ANONYMOUS) return { kind: 'anonymous' };
+  const [nodeId = '', role, clusterId = '', ...rest] = value.split(';');
+  if (rest.length > 0 || nodeId === '' || clusterId === '') return { kind: 'malformed' };
+  if (role !== 'swarm-manager' && role !== 'swarm-worker') return { kind: 'malformed' };
+  return { kind: 'caller', caller: { nodeId, role, clusterId } };
+}
+
+/** The forwarded-for value that names `caller` (undefined: a caller without a certificate). */
+export function forwardedFor(caller: Caller | undefined): string {
+  return caller === undefined ? ANONYMOUS : `${caller.nodeId};${caller.role};${caller.clusterId}`;
+}
+
+/** Calls on the daemon's local socket (no certificate there), with the manager they act as. */
+const localCalls = new WeakMap<object, Caller>();
+
+/** Marks `call`, made on the daemon's local socket, as made by `caller` (that daemon's manager). */
+export function actAs(call: object, caller: Caller): void {
+  localCalls.set(call, caller);
+}
+
+/**
+ * Who made the call: the one function handlers ask. A call forwarded by a manager of the same cluster
+ * is the original caller's (undefined if that one had no certificate); forwarded-for from anyone else
+ * names nobody (the interceptor refuses such calls anyway); any other call is its peer certificate's.
+ */
+export function callerOf(call: {
+  getAuthContext(): PeerAuth | null;
+  readonly metadata: grpc.Metadata;
+}): Caller | undefined {
+  const local = localCalls.get(call);
+  if (local !== undefined) return local;
+  const peer = peerOf(call);
+  const fwd = forwardedOf(call.metadata);
+  if (fwd.kind === 'direct') return peer;
+  if (peer?.role !== 'swarm-manager' || fwd.kind !== 'caller') return undefined;
+  return fwd.caller.clusterId === peer.clusterId ? fwd.caller : undefined;
+}
+
 export interface AuthorizerOptions {
   clusterId(): string | undefined;
   /** Why a node may no longer call (it was removed), or undefined. */
   refused(nodeId: string): string | undefined;
 }
 
-/** The verdict for one call: undefined = allowed. */
-export function authorize(
-  path: string,
-  caller: Caller | undefined,
+function deny(code: grpc.status, details: string): grpc.StatusObject {
+  return { code, details, metadata: new grpc.Metadata() };
+}
+
+/** Whether `caller` is of this cluster, not removed, and in `roles`; undefined = yes. */
+function admit(
+  caller: Caller,
+  roles: readonly Role[],
+  as: 'peer' | 'forwarder' | 'forwarded',
   o: AuthorizerOptions,
 ): grpc.StatusObject | undefined {
-  const allowed = METHOD_ROLES[path];
-  const deny = (code: grpc.status, details: string): grpc.StatusObject => ({
-    code,
-    details,
-    metadata: new grpc.Metadata(),
-  });
-  if (allowed === undefined) return deny(grpc.status.PERMISSION_DENIED, `method ${path} is not allowed`);
-  if (allowed === 'any') return undefined;
-  if (caller === undefined)
-    return deny(grpc.status.UNAUTHENTICATED, 'a client certificate of this cluster is required');
   const cluster = o.clusterId();
   if (cluster !== undefined && caller.clusterId !== cluster) {
     return deny(
@@ -86,23 +153,64 @@ export function authorize(
   }
   const why = o.refused(caller.nodeId);
   if (why !== undefined) return deny(grpc.status.PERMISSION_DENIED, why);
-  if (!allowed.includes(caller.role)) {
+  if (!roles.includes(caller.role)) {
     return deny(
       grpc.status.PERMISSION_DENIED,
-      `Permission denied: unauthorized peer role: rpc error: ${caller.role}`,
+      `Permission denied: unauthorized ${as} role: rpc error: ${caller.role}`,
     );
   }
   return undefined;
 }
 
-/** The interceptor that applies `authorize` to every call on the server. */
+/** The verdict for one call by `caller`: undefined = allowed. */
+export function authorize(
+  path: string,
+  caller: Caller | undefined,
+  o: AuthorizerOptions,
+  as: 'peer' | 'forwarded' = 'peer',
+): grpc.StatusObject | undefined {
+  const allowed = METHOD_ROLES[path];
+  if (allowed === undefined) return deny(grpc.status.PERMISSION_DENIED, `method ${path} is not allowed`);
+  if (allowed === 'any') return undefined;
+  if (caller === undefined)
+    return deny(grpc.status.UNAUTHENTICATED, 'a client certificate of this cluster is required');
+  return admit(caller, allowed, as, o);
+}
+
+/**
+ * The verdict for one call from `peer` (its certificate) with forwarded-for `fwd`: undefined = allowed.
+ * Only a manager of this cluster may speak for another caller (swarmkit's forwarder roles), and only on
+ * a leader-only method; the table then applies to the original caller again, here on the leader.
+ */
+export function authorizeCall(
+  path: string,
+  peer: Caller | undefined,
+  fwd: Forwarded,
+  o: AuthorizerOptions,
+): grpc.StatusObject | undefined {
+  if (fwd.kind === 'direct') return authorize(path, peer, o);
+  if (peer === undefined) {
+    return deny(grpc.status.PERMISSION_DENIED, 'Permission denied: only a manager may forward a call');
+  }
+  const forwarder = admit(peer, M, 'forwarder', o);
+  if (forwarder !== undefined) return forwarder;
+  if (!LEADER_ONLY.has(path)) {
+    return deny(grpc.status.PERMISSION_DENIED, `Permission denied: ${path} is not a forwarded method`);
+  }
+  if (fwd.kind === 'malformed') {
+    return deny(grpc.status.PERMISSION_DENIED, `Permission denied: malformed ${FORWARDED_FOR} metadata`);
+  }
+  return authorize(path, fwd.kind === 'caller' ? fwd.caller : undefined, o, 'forwarded');
+}
+
+/** The interceptor that applies `authorizeCall` to every call on the server. */
 export function authorizationInterceptor(o: AuthorizerOptions): grpc.ServerInterceptor {
   return (method, call) =>
     new grpc.ServerInterceptingCall(call, {
       start: next =>
         next({
           onReceiveMetadata: (md, mdNext) => {
-            const denied = authorize(method.path, callerOf(call), o);
+            const denied = authorizeCall(method.path, peerOf(call), forwardedOf(md), o);
             if (denied === undefined) mdNext(md);
             else call.sendStatus(denied);
           },
