@@ -19,7 +19,7 @@ import { RpcError } from './rpc/status.ts';
 import { LevelStorage } from './raftnode/level-storage.ts';
 import { RaftNode } from './raftnode/raft-node.ts';
 import { storeSenderCheck } from './raftnode/sender-check.ts';
-import { RaftTransport } from './raftnode/transport.ts';
+import { RAFT_MAX_MESSAGE_BYTES, RaftTransport } from './raftnode/transport.ts';
 import {
   createCluster,
   createNode,
@@ -104,6 +104,8 @@ export class Manager {
         onMessage: m => ref.raft?.step(m),
         onUnreachable: p => ref.raft?.reportUnreachable(p),
         onSnapshotStatus: (p, ok) => ref.raft?.reportSnapshot(p, ok),
+        onDropped: ms => ref.raft?.dropped(ms),
+        onPeerLost: p => ref.raft?.peerLost(p),
       },
       log,
     );
@@ -138,6 +140,8 @@ export class Manager {
     });
     // Leader-only methods of every service added to it forward to the leader from a follower.
     const server = new LeaderForwardingServer(forwarder, {
+      // Raft batches may reach this size (snapshots travel in chunks); grpc-js' default is 4 MiB.
+      'grpc.max_receive_message_length': RAFT_MAX_MESSAGE_BYTES,
       interceptors: [
         authorizationInterceptor({
           clusterId: () => id.clusterId,

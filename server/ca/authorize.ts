@@ -17,6 +17,7 @@ export const METHOD_ROLES: Readonly<Record<string, Allowed>> = {
   '/shoal.v1.CA/GetRootCACertificate': 'any',
   '/shoal.v1.NodeCA/IssueNodeCertificate': 'any',
   '/shoal.v1.Raft/Stream': M,
+  '/shoal.v1.Raft/Snapshot': M,
   '/shoal.v1.Control/ListNodes': M,
   '/shoal.v1.Control/GetNode': M,
   '/shoal.v1.Control/UpdateNode': M,

@@ -67,12 +67,15 @@ export function unary<Req, Res>(
   fn: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
 ): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    fn(call.request, call).then(
-      res => callback(null, res),
-      (err: unknown) => {
-        const s = toGrpcStatus(err, log);
-        callback({ code: s.code, details: s.details });
-      },
-    );
+    // Through a promise, so that a handler throwing before its first await is mapped too.
+    Promise.resolve(call.request)
+      .then(req => fn(req, call))
+      .then(
+        res => callback(null, res),
+        (err: unknown) => {
+          const s = toGrpcStatus(err, log);
+          callback({ code: s.code, details: s.details });
+        },
+      );
   };
 }

@@ -95,6 +95,8 @@ async function startMember(
       },
       onUnreachable: p => ref.node?.reportUnreachable(p),
       onSnapshotStatus: (p, ok) => ref.node?.reportSnapshot(p, ok),
+      onDropped: ms => ref.node?.dropped(ms),
+      onPeerLost: p => ref.node?.peerLost(p),
     },
     log,
   );
