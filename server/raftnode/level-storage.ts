@@ -5,7 +5,9 @@
  * MemoryStorage, which answers every read) and every change is first written to LevelDB in one synced
  * batch, and only then applied in memory: what the core can read is always already durable.
  * On open the whole log is loaded back and checked record by record (see ./codec.ts), because LevelDB
- * itself can return damaged bytes without an error; a damaged folder refuses to start instead.
+ * itself can return damaged bytes without an error; a damaged folder refuses to start instead. LevelDB's
+ * own write-ahead log is checked before LevelDB opens it (see ./leveldb-log-check.ts), as LevelDB would
+ * silently drop damaged records from it.
  *
  * Keys: `h` HardState, `s` snapshot, `c` compaction point (index and term of the last dropped entry),
  * `e/<16 hex digits>` the entries from the compaction point + 1 to the last index, with no gaps.
@@ -42,6 +44,7 @@ import {
   SNAPSHOT_KEY,
   type CompactionPoint,
 } from './codec.ts';
+import { findDamagedLog, type DamagedLog } from './leveldb-log-check.ts';
 
 /** Another process (or another LevelStorage in this one) holds the data folder's lock. */
 export class DataDirLockedError extends Error {
@@ -116,10 +119,12 @@ export class LevelStorage implements Storage {
   /**
    * Opens (creating if needed) the log in `dir` and loads it into memory, checking every record.
    * Throws DataDirLockedError if the folder is held by another process or another open LevelStorage,
-   * and CorruptDataError if LevelDB cannot open it or any record is damaged or inconsistent (the
-   * database is closed again before either is thrown).
+   * and CorruptDataError if LevelDB's write-ahead log is damaged (found before LevelDB opens, so
+   * nothing is changed), LevelDB cannot open it, or any record is damaged or inconsistent (the database
+   * is closed again before either is thrown).
    */
   static async open(dir: string): Promise<LevelStorage> {
+    await checkWriteAheadLogs(dir);
     const db: Db = new Level<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' });
     try {
       await db.open();
@@ -337,6 +342,30 @@ function put(key: string, value: Uint8Array): BatchOp {
 
 function del(key: string): BatchOp {
   return { type: 'del', key };
+}
+
+/**
+ * Throws CorruptDataError if one of LevelDB's write-ahead logs in `dir` is damaged. LevelDB itself would
+ * drop the damaged records while replaying the log on open, and rewrite the folder without them.
+ * This runs before LevelDB takes the folder's lock; a process holding it only appends to its log, which
+ * reads as a torn tail at worst, and the open then reports the lock.
+ */
+async function checkWriteAheadLogs(dir: string): Promise<void> {
+  let damaged: DamagedLog | undefined;
+  try {
+    damaged = await findDamagedLog(dir);
+  } catch (err) {
+    throw new CorruptDataError(dir, `reading LevelDB's write-ahead log failed: ${describe(err)}`, {
+      cause: err,
+    });
+  }
+  if (damaged !== undefined) {
+    const { file, offset, problem } = damaged;
+    throw new CorruptDataError(
+      dir,
+      `LevelDB write-ahead log ${file} is damaged at offset ${offset}: ${problem}`,
+    );
+  }
 }
 
 /** Reads and checks everything in `db` and rebuilds the in-memory log. Throws CorruptDataError. */

@@ -1,13 +1,14 @@
 /**
  * shoald against bad input, where it must refuse cleanly and keep what it has: a data folder held by
- * another shoald, damaged LevelDB files, malformed requests on the local socket, and garbage bytes on
- * the manager port. Where the outcome is "shoald exits", shoald runs as a real process.
+ * another shoald, damaged LevelDB files (CURRENT, MANIFEST, write-ahead log), malformed requests on the
+ * local socket, and garbage bytes on the manager port. Where the outcome is "shoald exits", shoald runs
+ * as a real process.
  */
 import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { join, relative } from 'node:path';
 import { after, test } from 'node:test';
@@ -215,6 +216,23 @@ const damages: Damage[] = [
       flipMiddleByte(join(dir, manifest));
     },
     detail: /^LevelDB cannot open it: .*Corruption: checksum mismatch/,
+  },
+  {
+    // LevelDB itself would drop the record while replaying the log, and rewrite the folder without it.
+    name: "a record of LevelDB's write-ahead log is damaged",
+    damage: dir => {
+      const logs = readdirSync(dir).filter(f => /^\d+\.log$/.test(f) && statSync(join(dir, f)).size > 0);
+      assert.equal(logs.length, 1, `one write-ahead log with content: [${logs}]`);
+      const file = join(dir, logs[0] ?? '');
+      const b = readFileSync(file);
+      // The log's first record, with more after it: a damaged record, not a torn tail.
+      const length = b.readUInt16LE(4);
+      assert.ok(length > 0 && b.length > 7 + length, 'the log holds more than one record');
+      const i = 7 + Math.floor(length / 2);
+      b[i] = (b[i] ?? 0) ^ 0x01;
+      writeFileSync(file, b);
+    },
+    detail: /^LevelDB write-ahead log \d+\.log is damaged at offset 0: checksum mismatch /,
   },
 ];
 

@@ -3,6 +3,7 @@
  * refused with named errors; and the real Raft core can be driven over it and restarted from it.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -347,6 +348,167 @@ test('corruption: an entry stored under another index, a lost tail, a damaged Ha
       await db.put('h', damaged);
     });
     await assertCorrupt(dir, /hard state: checksum mismatch/);
+  });
+});
+
+/** A physical record of LevelDB's write-ahead log: where it starts, its payload length and type. */
+interface WalRecord {
+  offset: number;
+  length: number;
+  type: number;
+}
+
+/**
+ * The one write-ahead log with content in `dir` (LevelDB starts a new one on every open, and keeps
+ * writes in it until it compacts), and its records, read by the block layout of LevelDB's log format.
+ */
+function walOf(dir: string): { file: string; path: string; records: WalRecord[] } {
+  const logs = fs
+    .readdirSync(dir)
+    .filter(f => /^\d+\.log$/.test(f) && fs.statSync(path.join(dir, f)).size > 0);
+  const [file] = logs;
+  assert.ok(file !== undefined && logs.length === 1, `one write-ahead log with content, got [${logs}]`);
+  const bytes = fs.readFileSync(path.join(dir, file));
+  const records: WalRecord[] = [];
+  for (let pos = 0; pos + 7 <= bytes.length;) {
+    const blockEnd = (Math.floor(pos / 32768) + 1) * 32768;
+    if (blockEnd - pos < 7) {
+      pos = blockEnd;
+      continue;
+    }
+    const length = bytes.readUInt16LE(pos + 4);
+    records.push({ offset: pos, length, type: bytes.readUInt8(pos + 6) });
+    pos += 7 + length;
+  }
+  return { file, path: path.join(dir, file), records };
+}
+
+/**
+ * Writes `batches` synced batches of `perBatch` entries of about `size` bytes, each with a HardState
+ * committing it, and closes without compacting, so the writes are all in the write-ahead log.
+ */
+async function writeBatches(dir: string, batches: number, perBatch = 5, size = 400): Promise<Entry[]> {
+  const s = await LevelStorage.open(dir);
+  const all: Entry[] = [];
+  try {
+    for (let b = 0; b < batches; b++) {
+      const lo = b * perBatch + 1;
+      const entries = range(lo, lo + perBatch - 1, 1).map(e =>
+        ent(e.index, 1, `${e.index}:`.padEnd(size, 'x')),
+      );
+      await s.persist({ hardState: { term: 1, vote: 1, commit: lo + perBatch - 1 }, entries });
+      all.push(...entries);
+    }
+  } finally {
+    await s.close();
+  }
+  return all;
+}
+
+/** sha-256 of every file in `dir`, by name. */
+function hashes(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of fs.readdirSync(dir).sort()) {
+    out.set(
+      f,
+      createHash('sha256')
+        .update(fs.readFileSync(path.join(dir, f)))
+        .digest('hex'),
+    );
+  }
+  return out;
+}
+
+/** Opens `dir` and checks it holds exactly `entries`, committed up to the last of them. */
+async function assertHolds(dir: string, entries: Entry[]): Promise<void> {
+  const s = await LevelStorage.open(dir);
+  try {
+    const last = entries.at(-1)?.index ?? 0;
+    assert.equal(s.lastIndex(), last);
+    assert.deepEqual(plain(s.entries(1, last + 1, ALL)), plain(entries));
+    assert.deepEqual(s.initialState().hardState, { term: 1, vote: 1, commit: last });
+  } finally {
+    await s.close();
+  }
+}
+
+test('write-ahead log: an undamaged log is read back whole', async () => {
+  await withDir(async dir => {
+    const written = await writeBatches(dir, 40);
+    const wal = walOf(dir);
+    assert.ok(wal.records.length >= 40, `one record or more per batch, got ${wal.records.length}`);
+    assert.ok(
+      wal.records.some(r => r.type === 2),
+      'some batch spans two blocks (FIRST ... LAST)',
+    );
+    await assertHolds(dir, written);
+  });
+});
+
+for (const where of ['in the middle of the log', 'just before the last one'] as const) {
+  test(`write-ahead log: a damaged record ${where} is refused before LevelDB opens; no file changes`, async () => {
+    await withDir(async dir => {
+      const written = await writeBatches(dir, 40);
+      const wal = walOf(dir);
+      const n = wal.records.length;
+      const victim = wal.records[where === 'in the middle of the log' ? Math.floor(n / 2) : n - 2];
+      assert.ok(victim !== undefined && victim.length > 0);
+      const bytes = fs.readFileSync(wal.path);
+      const at = victim.offset + 7 + Math.floor(victim.length / 2);
+      bytes[at] = (bytes[at] ?? 0) ^ 0x01;
+      fs.writeFileSync(wal.path, bytes);
+      const before = hashes(dir);
+
+      await assert.rejects(LevelStorage.open(dir), (err: unknown) => {
+        assert.ok(err instanceof CorruptDataError, `expected CorruptDataError, got ${String(err)}`);
+        assert.equal(
+          err.message.replace(/ \(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\)$/, ''),
+          `data folder ${dir} is corrupted: LevelDB write-ahead log ${wal.file} is damaged at offset ` +
+            `${victim.offset}: checksum mismatch`,
+        );
+        assert.ok(!err.message.includes('\n'));
+        return true;
+      });
+      assert.deepEqual(hashes(dir), before, 'every file is byte for byte as it was, LOG and LOCK too');
+
+      // What the check prevents: LevelDB alone opens a copy without a word, short of acknowledged
+      // entries. Near the end of the log, nothing after them shows a gap, and the storage would start.
+      await withDir(async copy => {
+        fs.cpSync(dir, copy, { recursive: true });
+        await withRawDb(copy, async db => {
+          const kept = await db.keys({ gte: 'e/', lt: 'e0' }).all();
+          assert.ok(kept.length < written.length, `LevelDB kept ${kept.length} of ${written.length}`);
+        });
+      });
+    });
+  });
+}
+
+test('write-ahead log: a last record torn by a crash is dropped, everything before it is kept', async () => {
+  await withDir(async dir => {
+    const written = await writeBatches(dir, 40);
+    const wal = walOf(dir);
+    const last = wal.records.at(-1);
+    assert.ok(last !== undefined && last.length > 1);
+    fs.truncateSync(wal.path, last.offset + 7 + Math.floor(last.length / 2));
+    // The torn batch was the last one; its entries and HardState are gone, all others are there.
+    await assertHolds(dir, written.slice(0, -5));
+  });
+});
+
+test('write-ahead log: a batch whose LAST record never reached the file is dropped too', async () => {
+  await withDir(async dir => {
+    // The last batch is 5 entries of 10 KB: FIRST, MIDDLE and LAST over two or more blocks.
+    const small = await writeBatches(dir, 10);
+    const s = await LevelStorage.open(dir);
+    const big = range(51, 55, 2).map(e => ent(e.index, 2, 'y'.repeat(10_000)));
+    await s.persist({ hardState: { term: 2, vote: 1, commit: 55 }, entries: big });
+    await s.close();
+    const wal = walOf(dir);
+    const first = [...wal.records].reverse().find(r => r.type === 2);
+    assert.ok(first !== undefined && wal.records.at(-1)?.type === 4, 'the last batch ends in a LAST record');
+    fs.truncateSync(wal.path, first.offset + 7 + first.length);
+    await assertHolds(dir, small);
   });
 });
 
