@@ -85,6 +85,18 @@ export class RawNode {
     this.raft.step(message({ type: MessageType.Hup, from: this.raft.id }));
   }
 
+  /**
+   * Takes the proposals this node forwards to its leader out of the next Ready, for the driver to
+   * send now: a forwarded proposal promises nothing about this node's disk, so it need not wait for
+   * the write in progress.
+   */
+  takeForwardedProposals(): Message[] {
+    const r = this.raft;
+    const props = r.msgs.filter(m => m.type === MessageType.Prop);
+    if (props.length > 0) r.msgs = r.msgs.filter(m => m.type !== MessageType.Prop);
+    return props;
+  }
+
   /** Forgets a follower's leader (see Raft.forgetLeader); campaign() afterwards to replace it fast. */
   forgetLeader(): void {
     this.raft.forgetLeader();

@@ -273,7 +273,11 @@ export class RaftNode {
     view.setFloat64(0, this.id);
     view.setFloat64(8, seq);
     data.set(payload, ENVELOPE_HEADER);
-    return this.wait(this.proposals, seq, () => this.raw.propose(data));
+    return this.wait(this.proposals, seq, () => {
+      this.raw.propose(data);
+      // A follower forwards at once, not after the write its Ready loop may be waiting for.
+      if (this.running) this.o.transport.send(this.raw.takeForwardedProposals());
+    });
   }
 
   /** Resolves once this node has applied everything committed before the call (a linearizable read barrier). */
