@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { clientOf, loadShoalPackage } from '../proto/load.ts';
+import { clientOf, loadShoalPackage, unaryCall } from '../proto/load.ts';
 
 const repo = resolve(import.meta.dirname, '..');
 const pkg = loadShoalPackage('control.proto');
@@ -21,12 +21,6 @@ interface WireNode {
   hostname: string;
   managerStatus: string;
 }
-
-type UnaryFn = (
-  r: object,
-  o: grpc.CallOptions,
-  cb: (e: grpc.ServiceError | null, v: Record<string, unknown>) => void,
-) => void;
 
 /**
  * A restarted daemon comes back on the same socket path: the default reconnect backoff (1 s, growing)
@@ -43,21 +37,15 @@ class SocketClients {
   constructor(private readonly socket: string) {}
 
   rpc(service: 'Swarm' | 'Control'): Rpc {
-    return (method, req, timeoutMs = 15_000) =>
-      new Promise((ok, fail) => {
-        let c = this.clients.get(service);
-        if (c === undefined) {
-          const Client = clientOf(pkg, service);
-          c = new Client(`unix:${this.socket}`, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
-          this.clients.set(service, c);
-        }
-        const fn = (c as unknown as Record<string, UnaryFn | undefined>)[method];
-        if (fn === undefined) {
-          fail(new Error(`no method ${service}/${method}`));
-          return;
-        }
-        fn.call(c, req, { deadline: Date.now() + timeoutMs }, (err, v) => (err === null ? ok(v) : fail(err)));
-      });
+    return (method, req, timeoutMs = 15_000) => {
+      let c = this.clients.get(service);
+      if (c === undefined) {
+        const Client = clientOf(pkg, service);
+        c = new Client(`unix:${this.socket}`, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+        this.clients.set(service, c);
+      }
+      return unaryCall(c, method, req, { deadline: Date.now() + timeoutMs });
+    };
   }
 
   close(): void {
