@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { pino } from 'pino';
-import { clientOf, loadShoalPackage } from '../../proto/load.ts';
+import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
 import { Daemon } from '../../server/daemon.ts';
 
 const pkg = loadShoalPackage('control.proto');
@@ -57,22 +57,7 @@ function client(service: 'Swarm' | 'Control'): Call {
   const Client = clientOf(pkg, service);
   const c = new Client(`unix:${sock}`, grpc.credentials.createInsecure());
   clients.push(c);
-  type Fn = (
-    r: object,
-    o: grpc.CallOptions,
-    cb: (e: grpc.ServiceError | null, v: Record<string, unknown>) => void,
-  ) => void;
-  return (method, req) =>
-    new Promise((resolve, reject) => {
-      const fn = (c as unknown as Record<string, Fn | undefined>)[method];
-      if (fn === undefined) {
-        reject(new Error(`no method ${method}`));
-        return;
-      }
-      fn.call(c, req, { deadline: Date.now() + 10_000 }, (err, v) =>
-        err === null ? resolve(v) : reject(err),
-      );
-    });
+  return (method, req) => unaryCall(c, method, req, { deadline: Date.now() + 10_000 });
 }
 
 /** Matches a rejected call by its gRPC code and its exact details. */
