@@ -76,7 +76,7 @@ const RESTRICTED_PROPERTIES = [
 
 export default defineConfig(
   {
-    ignores: ['node_modules/', 'dist/', 'coverage/', 'scripts/', 'tmp/', '.shoal/'],
+    ignores: ['node_modules/', 'dist/', 'coverage/', 'test/tools/', 'tmp/', '.shoal/'],
   },
 
   js.configs.recommended,

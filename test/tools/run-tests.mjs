@@ -4,7 +4,7 @@
 // Node 20's `node --test` does not expand globs and exits 0 when it is given
 // no files, so this script lists the files itself and fails when there are none.
 //
-// Usage: node scripts/run-tests.mjs [path-filter...]
+// Usage: node test/tools/run-tests.mjs [path-filter...]
 //   A filter is a file or folder (relative to the repo root or the cwd), or a
 //   substring of a test file's path: `npm run test:unit -- test/raft`.
 import { spawn } from 'node:child_process';
@@ -12,7 +12,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const testRoot = join(root, 'test');
 
 /** Every `*.test.ts` under `dir`, recursively, sorted, skipping node_modules. */
