@@ -57,7 +57,10 @@ export interface RaftNodeOptions {
   tickMs?: number;
   /** @default 10 */
   electionTick?: number;
-  /** Take a snapshot and compact the log every this many applied entries. @default 10000 */
+  /**
+   * Take a snapshot and compact the log after at least this many applied entries, and once the log
+   * since the last snapshot holds at least as many bytes as that snapshot. @default 10000
+   */
   snapshotEvery?: number;
   /** How long a proposal or read may wait for its outcome. @default 10000 */
   proposalTimeoutMs?: number;
@@ -102,6 +105,9 @@ export class RaftNode {
   /** Member addresses, replicated through ConfChange contexts and snapshots. */
   readonly members = new Map<NodeId, string>();
   private lead = 0;
+  /** Size of the last snapshot, and of the entries applied since (see handle). */
+  private lastSnapshotBytes = 0;
+  private bytesSinceSnapshot = 0;
   /** When each peer last sent us anything (ms): the leader hears every member every tick. */
   private readonly lastHeard = new Map<NodeId, number>();
   /** Operations dropped for want of a leader: retried every tick, and at once when one is known. */
@@ -425,11 +431,19 @@ export class RaftNode {
       this.o.onLeaderChange?.(this.lead, this.raw.raft.term);
       if (this.lead !== 0) this.retryDropped();
     }
-    if (this.applied - this.snapshotIndex >= (this.o.snapshotEvery ?? 10_000)) await this.takeSnapshot();
+    // A snapshot costs the whole state, so one is taken only once the log since the last one holds as
+    // many bytes: snapshotting stays O(1) per byte written, and the log at most twice the state.
+    if (
+      this.applied - this.snapshotIndex >= (this.o.snapshotEvery ?? 10_000) &&
+      this.bytesSinceSnapshot >= this.lastSnapshotBytes
+    ) {
+      await this.takeSnapshot();
+    }
   }
 
   private apply(e: Entry): void {
     this.applied = e.index;
+    this.bytesSinceSnapshot += e.data.byteLength;
     if (e.type === EntryType.ConfChange) {
       const cc = decodeConfChange(e.data);
       this.confState = this.raw.applyConfChange(cc);
@@ -477,12 +491,9 @@ export class RaftNode {
   }
 
   private async takeSnapshot(): Promise<void> {
-    const data = encoder.encode(
-      JSON.stringify({
-        members: [...this.members],
-        app: Buffer.from(this.o.stateMachine.snapshot()).toString('base64'),
-      }),
-    );
+    const data = encodeSnapshotData([...this.members], this.o.stateMachine.snapshot());
+    this.lastSnapshotBytes = data.byteLength;
+    this.bytesSinceSnapshot = 0;
     await this.o.storage.createSnapshot(this.applied, this.confState, data);
     this.snapshotIndex = this.applied;
     // Keep a tail so a briefly lagging follower catches up from the log rather than a snapshot.
@@ -492,11 +503,13 @@ export class RaftNode {
 
   private restoreSnapshot(data: Uint8Array): void {
     if (data.byteLength === 0) return;
-    const parsed = JSON.parse(decoder.decode(data)) as { members: [NodeId, string][]; app: string };
+    const { members, app } = decodeSnapshotData(data);
     this.members.clear();
-    for (const [id, addr] of parsed.members) this.members.set(id, addr);
+    for (const [id, addr] of members) this.members.set(id, addr);
     this.members.set(this.id, this.o.addr);
-    this.o.stateMachine.restore(Buffer.from(parsed.app, 'base64'));
+    this.lastSnapshotBytes = data.byteLength;
+    this.bytesSinceSnapshot = 0;
+    this.o.stateMachine.restore(app);
   }
 
   /** Points the transport at every member but us. */
@@ -504,4 +517,31 @@ export class RaftNode {
     const t = this.o.transport;
     for (const [id, addr] of this.members) if (id !== this.id) t.setPeer(id, addr);
   }
+}
+
+/**
+ * Snapshot data: a version byte, the member list as JSON (its length first, 4 bytes), then the state
+ * machine's bytes as they are. Snapshots written before the version byte are JSON with the state in
+ * base64; they still load.
+ */
+const SNAPSHOT_V2 = 2;
+
+function encodeSnapshotData(members: [NodeId, string][], app: Uint8Array): Uint8Array {
+  const head = encoder.encode(JSON.stringify(members));
+  const out = new Uint8Array(5 + head.byteLength + app.byteLength);
+  out[0] = SNAPSHOT_V2;
+  new DataView(out.buffer).setUint32(1, head.byteLength);
+  out.set(head, 5);
+  out.set(app, 5 + head.byteLength);
+  return out;
+}
+
+function decodeSnapshotData(data: Uint8Array): { members: [NodeId, string][]; app: Uint8Array } {
+  if (data[0] !== SNAPSHOT_V2) {
+    const old = JSON.parse(decoder.decode(data)) as { members: [NodeId, string][]; app: string };
+    return { members: old.members, app: Buffer.from(old.app, 'base64') };
+  }
+  const len = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(1);
+  const members = JSON.parse(decoder.decode(data.subarray(5, 5 + len))) as [NodeId, string][];
+  return { members, app: data.subarray(5 + len) };
 }
