@@ -24,7 +24,12 @@ const program = new Command('shoald')
     process.env.SHOAL_LOG_LEVEL ?? 'info',
   )
   .option('--tick-ms <ms>', 'Raft tick', '100')
-  .option('--snapshot-every <entries>', 'snapshot and compact the Raft log every N entries', '10000');
+  .option('--snapshot-every <entries>', 'snapshot and compact the Raft log every N entries', '10000')
+  .option(
+    '--poll-ms <ms>',
+    'how often this node asks the managers about its certificate and role (a leader reconciles roles as often, at most every second)',
+    '2000',
+  );
 
 program.parse();
 const opts = program.opts<{
@@ -34,6 +39,7 @@ const opts = program.opts<{
   logLevel: string;
   tickMs: string;
   snapshotEvery: string;
+  pollMs: string;
 }>();
 const log = pino({ level: opts.logLevel, base: { node: opts.hostname } });
 
@@ -45,6 +51,7 @@ try {
     log,
     tickMs: Number(opts.tickMs),
     snapshotEvery: Number(opts.snapshotEvery),
+    pollMs: Number(opts.pollMs),
   });
   log.info({ socket: resolve(opts.socket), active: daemon.isActive }, 'shoald ready');
   const stop = (): void => {

@@ -25,9 +25,10 @@ import {
 import { loadShoalPackage, serviceOf } from '../proto/load.ts';
 import { clusterOf } from './ca/ca-server.ts';
 import { readNodeCerts, writeFileAtomic, writeNodeCerts } from './ca/cert-files.ts';
-import { callAnyManager, callManager, nodeCredentials } from './ca/manager-client.ts';
-import { controlHandlers, controlService } from './controlapi/control-server.ts';
-import { Manager, type ManagerIdentity, type NodeCerts } from './manager.ts';
+import { callManager, ManagerClients, nodeCredentials } from './ca/manager-client.ts';
+import { RoleManager } from './ca/role-manager.ts';
+import { controlService } from './controlapi/control-server.ts';
+import { Manager, type ManagerIdentity, type ManagerOptions, type NodeCerts } from './manager.ts';
 import { RpcError, unary } from './rpc/status.ts';
 
 const controlPkg = loadShoalPackage('control.proto');
@@ -45,7 +46,12 @@ export interface DaemonOptions {
   log: Logger;
   tickMs?: number;
   snapshotEvery?: number;
-  /** How often this node checks its certificate (and a worker its managers) with the managers, in ms. @default 5000 */
+  /**
+   * How often this node asks the managers about itself (certificate due, role changed, where they
+   * are), in ms; a leading manager also reconciles desired roles this often, at most every second.
+   * Swarmkit learns role changes from the dispatcher's session stream instead, which comes later.
+   * @default 2000
+   */
   pollMs?: number;
   /** The clock certificate renewals are scheduled by (tests move it forward). @default Date.now */
   now?: () => number;
@@ -80,10 +86,13 @@ interface IssueResponse {
 
 export class Daemon {
   private manager: Manager | undefined;
+  private roles: RoleManager | undefined;
   private readonly local = new grpc.Server();
   /** This node's place in a swarm and its certificates; undefined outside one. */
   private state: SavedState | undefined;
   private certs: NodeCerts | undefined;
+  /** Clients to the managers with the current certificate; made when first needed. */
+  private clients: ManagerClients | undefined;
   /** When the current certificate is due for renewal (ms, by `o.now`). */
   private renewAt = Infinity;
   private renewFailures = 0;
@@ -105,9 +114,7 @@ export class Daemon {
     const saved = d.loadState();
     if (saved !== undefined) {
       d.adopt(saved, readNodeCerts(d.certDir()));
-      if (roleOf(saved) === 'manager') {
-        d.manager = await Manager.start(d.managerOptions(saved.identity, d.requireCerts()));
-      }
+      if (roleOf(saved) === 'manager') await d.startManager(saved.identity, d.requireCerts());
     }
     await d.serveLocal();
     d.schedule();
@@ -119,15 +126,41 @@ export class Daemon {
     return this.state !== undefined;
   }
 
-  private managerOptions(identity: ManagerIdentity, certs: NodeCerts): Parameters<typeof Manager.start>[0] {
-    return {
+  /** Starts this node's manager, and with it the role manager (which acts only while it leads). */
+  private async startManager(
+    identity: ManagerIdentity,
+    certs: NodeCerts,
+    extra: Pick<ManagerOptions, 'peers' | 'bootstrap'> = {},
+  ): Promise<Manager> {
+    const m = await Manager.start({
       dataDir: this.o.dataDir,
       identity,
       certs,
       log: this.o.log,
       ...(this.o.tickMs === undefined ? {} : { tickMs: this.o.tickMs }),
       ...(this.o.snapshotEvery === undefined ? {} : { snapshotEvery: this.o.snapshotEvery }),
-    };
+      ...extra,
+    });
+    this.manager = m;
+    this.roles = new RoleManager(m.store, m.raft, this.o.log, Math.min(this.pollMs(), 1000));
+    this.roles.start();
+    return m;
+  }
+
+  private async stopManager(): Promise<void> {
+    const [m, roles] = [this.manager, this.roles];
+    this.manager = undefined;
+    this.roles = undefined;
+    await roles?.stop();
+    await m?.stop();
+  }
+
+  private pollMs(): number {
+    return this.o.pollMs ?? 2000;
+  }
+
+  private raftDir(): string {
+    return join(this.o.dataDir, 'raft');
   }
 
   private statePath(): string {
@@ -153,12 +186,23 @@ export class Daemon {
 
   /** Takes `s` and `certs` as this node's current ones, and schedules the certificate's renewal. */
   private adopt(s: SavedState, certs: NodeCerts): void {
+    if (certs !== this.certs) this.closeClients();
     this.state = s;
     this.certs = certs;
     const { notBefore, notAfter } = readIdentity(certs.certPem);
     this.renewAt = renewalTime(notBefore, notAfter, Math.random());
     this.renewFailures = 0;
     this.retryAt = 0;
+  }
+
+  private managerClients(): ManagerClients {
+    this.clients ??= new ManagerClients(nodeCredentials(this.requireCerts()));
+    return this.clients;
+  }
+
+  private closeClients(): void {
+    this.clients?.close();
+    this.clients = undefined;
   }
 
   private requireCerts(): NodeCerts {
@@ -177,24 +221,75 @@ export class Daemon {
     return run;
   }
 
-  /** The node loop: every poll period, one check (here: is the certificate due for renewal?). */
+  /** The node loop: every poll period, one check of this node against what the managers say. */
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.serial(() => this.check())
         .catch((err: unknown) => this.o.log.warn({ err: messageOf(err) }, 'node check failed'))
         .finally(() => this.schedule());
-    }, this.o.pollMs ?? 5000);
+    }, this.pollMs());
   }
 
+  /**
+   * Renews the certificate when it is due or no longer carries this node's role, then follows the
+   * role: a manager whose node is a worker now (demoted, so already out of Raft) stops its manager;
+   * a worker whose node is a manager now (promoted) joins Raft and starts one. The node ID stays.
+   */
   private async check(): Promise<void> {
     if (this.state === undefined || this.stopped) return;
-    await this.pollStatus();
+    const wanted = roleOfStatus(await this.pollStatus());
     const now = this.now();
-    if (now < this.renewAt || now < this.retryAt) return;
-    if (!(await this.renew())) return;
+    const mismatch = wanted !== undefined && wanted !== this.certRole();
+    let renewed = false;
+    if ((now >= this.renewAt || mismatch) && now >= this.retryAt) renewed = await this.renew();
+    const held = this.certRole();
+    if (wanted === 'worker' && held === 'worker' && this.manager !== undefined) await this.becomeWorker();
+    else if (wanted === 'manager' && held === 'manager' && this.manager === undefined)
+      await this.becomeManager();
     // grpc-js reads a server's certificate once, at bind: the manager restarts on its new one.
-    if (this.manager !== undefined) await this.restartManager();
+    else if (renewed && this.manager !== undefined) await this.restartManager();
+  }
+
+  /** The role the certificate this node holds carries. */
+  private certRole(): Role {
+    return readIdentity(this.requireCerts().certPem).role === 'swarm-manager' ? 'manager' : 'worker';
+  }
+
+  /** Demoted: the leader took this node out of Raft, then made it a worker; stop managing. */
+  private async becomeWorker(): Promise<void> {
+    const state = this.state;
+    if (state === undefined) return;
+    const managers = this.managerAddrs().filter(a => a !== state.identity.addr);
+    await this.stopManager();
+    rmSync(this.raftDir(), { recursive: true, force: true });
+    const identity = { ...state.identity, raftId: 0 };
+    this.saveState({ role: 'worker', identity, managers }, this.requireCerts(), { keepSchedule: true });
+    this.o.log.info({ nodeId: identity.nodeId }, 'demoted: this node is a worker now');
+  }
+
+  /** Promoted, with a manager certificate already: join Raft through the leader and start a manager. */
+  private async becomeManager(): Promise<void> {
+    const state = this.state;
+    const certs = this.requireCerts();
+    if (state === undefined) return;
+    const joined = await this.managerClients().callAny<{
+      raftId: number;
+      members: { raftId: number; addr: string }[];
+    }>(this.managerAddrs(), 'RaftMembership', 'Join', { addr: state.identity.addr });
+    // A new member starts from an empty log; one left from an earlier membership (another Raft ID)
+    // must not be read as this one's. Removed before state.json says manager, so a crash in between
+    // only repeats the join (which returns the same ID). A log of this very ID is its own: kept.
+    if (joined.raftId !== state.identity.raftId) rmSync(this.raftDir(), { recursive: true, force: true });
+    const identity = { ...state.identity, raftId: joined.raftId };
+    this.saveState({ role: 'manager', identity }, certs, { keepSchedule: true });
+    await this.startManager(identity, certs, {
+      peers: new Map(joined.members.map(m => [m.raftId, m.addr])),
+    });
+    this.o.log.info(
+      { nodeId: identity.nodeId, raftId: joined.raftId },
+      'promoted: this node is a manager now',
+    );
   }
 
   /** Renews this node's certificate with the managers; on failure, backs off (5 s doubling to 1 h). */
@@ -205,9 +300,8 @@ export class Daemon {
     const { nodeId, clusterId } = state.identity;
     try {
       const key = createNodeKey();
-      const res = await callAnyManager<IssueResponse>(
+      const res = await this.managerClients().callAny<IssueResponse>(
         this.managerAddrs(),
-        nodeCredentials(certs),
         'NodeCA',
         'IssueNodeCertificate',
         { csr: createCsr(key.keyPem), token: '', hostname: this.o.hostname, addr: state.identity.addr },
@@ -237,9 +331,8 @@ export class Daemon {
     const state = this.state;
     if (state === undefined) return undefined;
     try {
-      const s = await callAnyManager<StatusResponse>(
+      const s = await this.managerClients().callAny<StatusResponse>(
         this.managerAddrs(),
-        nodeCredentials(this.requireCerts()),
         'NodeCA',
         'NodeCertificateStatus',
         { nodeId: state.identity.nodeId },
@@ -267,11 +360,9 @@ export class Daemon {
   }
 
   private async restartManager(): Promise<void> {
-    const m = this.manager;
-    if (m === undefined || this.state === undefined) return;
-    this.manager = undefined;
-    await m.stop();
-    this.manager = await Manager.start(this.managerOptions(this.state.identity, this.requireCerts()));
+    if (this.manager === undefined || this.state === undefined) return;
+    await this.stopManager();
+    await this.startManager(this.state.identity, this.requireCerts());
   }
 
   private async serveLocal(): Promise<void> {
@@ -298,7 +389,8 @@ export class Daemon {
           cb({ code: grpc.status.FAILED_PRECONDITION, details });
           return;
         }
-        const h = controlHandlers(m.store, m.raft, log)[method] as grpc.handleUnaryCall<unknown, unknown>;
+        // Leader-only calls made on a follower go to the leader, as this manager (server/rpc/forward.ts).
+        const h = m.localControl[method] as grpc.handleUnaryCall<unknown, unknown>;
         h(call, cb);
       }) as grpc.UntypedHandleCall;
     }
@@ -373,9 +465,9 @@ export class Daemon {
       clusterId: identity.clusterId,
     });
     const certs = { caPem: rootCa.certPem, certPem, keyPem: key.keyPem };
-    this.manager = await Manager.start({ ...this.managerOptions(identity, certs), bootstrap: { rootCa } });
+    const m = await this.startManager(identity, certs, { bootstrap: { rootCa } });
     this.saveState({ role: 'manager', identity }, certs);
-    const tokens = clusterOf(this.manager.store).joinTokens;
+    const tokens = clusterOf(m.store).joinTokens;
     return { nodeId: identity.nodeId, workerToken: tokens.worker, managerToken: tokens.manager, addr };
   }
 
@@ -430,8 +522,7 @@ export class Daemon {
       return { nodeId: identity.nodeId, role };
     }
     this.saveState({ role, identity }, certs);
-    const peers = new Map(issued.members.map(m => [m.raftId, m.addr]));
-    this.manager = await Manager.start({ ...this.managerOptions(identity, certs), peers });
+    await this.startManager(identity, certs, { peers: new Map(issued.members.map(m => [m.raftId, m.addr])) });
     return { nodeId: identity.nodeId, role: 'manager' };
   }
 
@@ -450,8 +541,7 @@ export class Daemon {
       );
     }
     await m.leaveCluster();
-    await m.stop();
-    this.manager = undefined;
+    await this.stopManager();
     this.forget();
     return {};
   }
@@ -459,13 +549,7 @@ export class Daemon {
   /** A worker tells the managers it is going (its node shows Down), then forgets the swarm. */
   private async leaveAsWorker(): Promise<void> {
     try {
-      await callAnyManager(
-        this.managerAddrs(),
-        nodeCredentials(this.requireCerts()),
-        'NodeCA',
-        'LeaveSwarm',
-        {},
-      );
+      await this.managerClients().callAny(this.managerAddrs(), 'NodeCA', 'LeaveSwarm', {});
     } catch (err) {
       // As docker's: a worker may leave while no manager answers; its node then just stays as it was.
       this.o.log.warn({ err: messageOf(err) }, 'left without telling the managers');
@@ -474,11 +558,12 @@ export class Daemon {
   }
 
   private forget(): void {
+    this.closeClients();
     this.state = undefined;
     this.certs = undefined;
     this.renewAt = Infinity;
     rmSync(this.statePath(), { force: true });
-    rmSync(join(this.o.dataDir, 'raft'), { recursive: true, force: true });
+    rmSync(this.raftDir(), { recursive: true, force: true });
     rmSync(this.certDir(), { recursive: true, force: true });
   }
 
@@ -488,7 +573,8 @@ export class Daemon {
     this.local.forceShutdown();
     // A check under way finishes first: it may be restarting the manager.
     await this.queue;
-    await this.manager?.stop();
+    this.closeClients();
+    await this.stopManager();
     rmSync(this.o.socketPath, { force: true });
   }
 }
@@ -499,6 +585,12 @@ function withPort(addr: string): string {
 
 function roleOf(s: SavedState): Role {
   return s.role ?? 'manager';
+}
+
+/** The role the managers say this node has, if they answered. */
+function roleOfStatus(s: StatusResponse | undefined): Role | undefined {
+  if (s === undefined) return undefined;
+  return s.role === 'manager' ? 'manager' : 'worker';
 }
 
 function sameMembers(a: readonly string[], b: readonly string[]): boolean {

@@ -34,6 +34,7 @@ export const METHOD_ROLES: Readonly<Record<string, Allowed>> = {
   '/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo': 'any',
   // Certificates are public: nodes read their own (and its role) before and after they hold one.
   '/shoal.v1.NodeCA/NodeCertificateStatus': 'any',
+  '/shoal.v1.RaftMembership/Join': M,
   '/shoal.v1.NodeCA/LeaveSwarm': ['swarm-worker', 'swarm-manager'],
 };
 

@@ -24,9 +24,10 @@ import {
   updateNode,
   type Cluster,
   type MemoryStore,
-  type Node,
 } from '../store/index.ts';
 import { callerOf, type Caller } from './authorize.ts';
+import { freshRaftId, HOST_PORT, memberList, nodeOf } from './node-records.ts';
+import { raftMembershipHandlers, raftMembershipService } from './raft-membership.ts';
 
 const pkg = loadShoalPackage('ca.proto');
 
@@ -39,9 +40,6 @@ interface IssueRequest {
 
 export const INVALID_TOKEN = 'A valid join token is necessary to join this cluster';
 
-/** A manager's address as peers dial it. */
-export const HOST_PORT = /^[^\s:]+:\d{1,5}$/;
-
 export interface CaOptions {
   /** Lifetime of the node certificates this CA signs. @default NODE_CERT_VALIDITY_MS (90 days) */
   nodeCertValidityMs?: number;
@@ -52,17 +50,6 @@ export function clusterOf(store: MemoryStore): Cluster {
   const c = store.view(tx => findClusters(tx))[0];
   if (c === undefined) throw new RpcError(grpc.status.UNAVAILABLE, 'the cluster is still starting');
   return c;
-}
-
-/** The node `id`, or NOT_FOUND. */
-export function nodeOf(store: MemoryStore, id: string): Node {
-  const n = store.view(tx => getNode(tx, id));
-  if (n === undefined) throw new RpcError(grpc.status.NOT_FOUND, `node ${id} not found`);
-  return n;
-}
-
-function memberList(raft: RaftNode): { raftId: number; addr: string }[] {
-  return [...raft.members].map(([id, addr]) => ({ raftId: id, addr }));
 }
 
 export function registerCa(
@@ -203,6 +190,9 @@ export function registerCa(
       return {};
     }),
   });
+  // Joining Raft is the last step of a promotion, after the certificate: registered with the CA so
+  // that every manager that serves the CA serves it too.
+  server.addService(raftMembershipService, raftMembershipHandlers(store, raft, log));
 }
 
 /** The verified caller of a method the role table closes to callers without a certificate. */
@@ -212,12 +202,4 @@ function requireCaller(call: Parameters<typeof callerOf>[0]): Caller {
     throw new RpcError(grpc.status.UNAUTHENTICATED, 'a client certificate of this cluster is required');
   }
   return caller;
-}
-
-/** A Raft ID no member has. Random, so that IDs of removed members are (almost surely) never reused. */
-export function freshRaftId(raft: RaftNode): number {
-  for (;;) {
-    const id = 1 + Math.floor(Math.random() * 2 ** 48);
-    if (!raft.members.has(id)) return id;
-  }
 }

@@ -54,25 +54,61 @@ function unreachable(code: grpc.status): boolean {
 }
 
 /**
- * The call on the first manager of `addrs` that answers: one that is down (or has no leader) is
- * skipped; an error answer from a live one ends the search, since another would say the same.
- * Throws the last RpcError, or UNAVAILABLE when there is no address at all.
+ * A node's long-lived clients to the managers, one per address and service, for one certificate (a
+ * renewed certificate needs new ones). Kept open between calls: a poll every few seconds should not
+ * cost a TLS handshake each time, and connections opened in passing race managers shutting down.
  */
-export async function callAnyManager<T>(
-  addrs: readonly string[],
-  creds: grpc.ChannelCredentials,
-  service: ManagerService,
-  method: string,
-  req: object,
-): Promise<T> {
-  let last = new RpcError(grpc.status.UNAVAILABLE, 'no manager address is known');
-  for (const addr of new Set(addrs)) {
-    try {
-      return await callManager<T>(addr, creds, service, method, req);
-    } catch (err) {
-      if (!(err instanceof RpcError) || !unreachable(err.code)) throw err;
-      last = err;
+export class ManagerClients {
+  private readonly clients = new Map<string, grpc.Client>();
+  private closed = false;
+
+  constructor(private readonly creds: grpc.ChannelCredentials) {}
+
+  /**
+   * The call on the first manager of `addrs` that answers: one that is down (or has no leader) is
+   * skipped; an error answer from a live one ends the search, since another would say the same.
+   * Throws the last RpcError, or UNAVAILABLE when there is no address at all.
+   */
+  async callAny<T>(
+    addrs: readonly string[],
+    service: ManagerService,
+    method: string,
+    req: object,
+  ): Promise<T> {
+    let last = new RpcError(grpc.status.UNAVAILABLE, 'no manager address is known');
+    for (const addr of new Set(addrs)) {
+      try {
+        return await unaryCall<T>(this.client(addr, service), method, req, {
+          deadline: Date.now() + CALL_TIMEOUT_MS,
+        });
+      } catch (err) {
+        const e = err as grpc.ServiceError;
+        last = new RpcError(e.code, e.details);
+        if (!unreachable(e.code)) throw last;
+      }
     }
+    throw last;
   }
-  throw last;
+
+  /** Closes every client (and its connection); later calls fail. */
+  close(): void {
+    this.closed = true;
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+  }
+
+  private client(addr: string, service: ManagerService): grpc.Client {
+    if (this.closed) throw new RpcError(grpc.status.UNAVAILABLE, 'the clients to the managers are closed');
+    const key = `${service} ${addr}`;
+    let c = this.clients.get(key);
+    if (c === undefined) {
+      c = new (clientOf(caPkg, service))(addr, this.creds, {
+        'grpc.ssl_target_name_override': 'swarm-manager',
+        // Its own connections, which close() really closes (the shared pool would keep them a while).
+        'grpc.use_local_subchannel_pool': 1,
+      });
+      this.clients.set(key, c);
+    }
+    return c;
+  }
 }

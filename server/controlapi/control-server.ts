@@ -18,6 +18,7 @@ import {
   deleteNode,
   type MemoryStore,
   type Node,
+  type NodeRole,
 } from '../store/index.ts';
 
 const pkg = loadShoalPackage('control.proto');
@@ -83,6 +84,31 @@ function certificateExpiry(n: Node): number | undefined {
 
 const AVAILABILITIES = new Set(['active', 'pause', 'drain']);
 
+/** The role a request asks for; undefined = leave it. */
+function roleOf(role: string): NodeRole | undefined {
+  if (role === '') return undefined;
+  if (role === 'manager' || role === 'worker') return role;
+  throw new RpcError(grpc.status.INVALID_ARGUMENT, `invalid role "${role}": use manager or worker`);
+}
+
+/** Refuses to demote `node` (a manager) as swarmkit's UpdateNode does: the last one, or losing quorum. */
+function demotionProblem(store: MemoryStore, raft: RaftNode, node: Node): void {
+  // Managers already on their way out do not count: demoting the last two one after the other is refused too.
+  const staying = store.view(tx =>
+    findNodes(tx, { role: 'manager', where: n => n.id !== node.id && n.spec.desiredRole === 'manager' }),
+  );
+  if (staying.length === 0) {
+    throw new RpcError(grpc.status.FAILED_PRECONDITION, 'attempting to demote the last manager of the swarm');
+  }
+  const raftId = node.managerStatus?.raftId;
+  if (raftId !== undefined && raft.voters().includes(raftId) && raft.removalProblem(raftId) !== undefined) {
+    throw new RpcError(
+      grpc.status.FAILED_PRECONDITION,
+      "can't remove member from the raft: this would result in a loss of quorum",
+    );
+  }
+}
+
 interface UpdateNodeRequest {
   nodeId: string;
   /** The version the caller read; 0 = the current one (last writer wins). */
@@ -121,9 +147,8 @@ export function controlHandlers(
     }),
     UpdateNode: unary(log, async (req: UpdateNodeRequest) => {
       const node = resolveNode(store, req.nodeId);
-      if (req.desiredRole !== '' && req.desiredRole !== node.spec.desiredRole) {
-        throw new RpcError(grpc.status.UNIMPLEMENTED, 'promoting and demoting nodes is not available yet');
-      }
+      const desiredRole = roleOf(req.desiredRole);
+      if (desiredRole === 'worker' && node.role === 'manager') demotionProblem(store, raft, node);
       if (req.availability !== '' && !AVAILABILITIES.has(req.availability)) {
         throw new RpcError(
           grpc.status.INVALID_ARGUMENT,
@@ -137,6 +162,8 @@ export function controlHandlers(
           meta: { ...node.meta, version: { index: version } },
           spec: {
             ...node.spec,
+            // The role manager (on the leader) carries a role change out: see server/ca/role-plan.ts.
+            ...(desiredRole === undefined ? {} : { desiredRole }),
             ...(req.availability === ''
               ? {}
               : { availability: req.availability as Node['spec']['availability'] }),

@@ -1,0 +1,28 @@
+/** Lookups the CA and Raft membership services share: a node by ID, the members, a fresh Raft ID. */
+import * as grpc from '@grpc/grpc-js';
+import type { RaftNode } from '../raftnode/raft-node.ts';
+import { RpcError } from '../rpc/status.ts';
+import { getNode, type MemoryStore, type Node } from '../store/index.ts';
+
+/** A manager's address as peers dial it. */
+export const HOST_PORT = /^[^\s:]+:\d{1,5}$/;
+
+/** The node `id`, or NOT_FOUND. */
+export function nodeOf(store: MemoryStore, id: string): Node {
+  const n = store.view(tx => getNode(tx, id));
+  if (n === undefined) throw new RpcError(grpc.status.NOT_FOUND, `node ${id} not found`);
+  return n;
+}
+
+/** Every Raft member with its address, as the replies carry them. */
+export function memberList(raft: RaftNode): { raftId: number; addr: string }[] {
+  return [...raft.members].map(([raftId, addr]) => ({ raftId, addr }));
+}
+
+/** A Raft ID no member has. Random, so that IDs of removed members are (almost surely) never reused. */
+export function freshRaftId(raft: RaftNode): number {
+  for (;;) {
+    const id = 1 + Math.floor(Math.random() * 2 ** 48);
+    if (!raft.members.has(id)) return id;
+  }
+}

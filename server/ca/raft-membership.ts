@@ -1,0 +1,63 @@
+/**
+ * RaftMembership.Join: a promoted node, holding the manager certificate its renewal gave it, becomes a
+ * Raft member (swarmkit's `raft.go` Join). Its node object gets its Raft ID and address first (the
+ * transport admits a member's messages by that record, and a new member counts in the quorum at once),
+ * then the member is added; the reply lists every member so the newcomer can start with an empty log.
+ * A caller that already is a member gets its ID back, so a node that failed to start can retry.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
+import type { RaftNode } from '../raftnode/raft-node.ts';
+import { RpcError, unary } from '../rpc/status.ts';
+import { getNode, updateNode, type MemoryStore } from '../store/index.ts';
+import { callerOf } from './authorize.ts';
+import { freshRaftId, HOST_PORT, memberList, nodeOf } from './node-records.ts';
+
+const pkg = loadShoalPackage('ca.proto');
+export const raftMembershipService = serviceOf(pkg, 'RaftMembership');
+
+export function raftMembershipHandlers(
+  store: MemoryStore,
+  raft: RaftNode,
+  log: Logger,
+): grpc.UntypedServiceImplementation {
+  return {
+    Join: unary(log, async (req: { addr: string }, call) => {
+      if (typeof req.addr !== 'string' || !HOST_PORT.test(req.addr)) {
+        throw new RpcError(
+          grpc.status.INVALID_ARGUMENT,
+          `a joining manager needs its address as host:port, got "${String(req.addr)}"`,
+        );
+      }
+      const caller = callerOf(call);
+      if (caller === undefined) {
+        throw new RpcError(grpc.status.UNAUTHENTICATED, 'a client certificate of this cluster is required');
+      }
+      const node = nodeOf(store, caller.nodeId);
+      if (node.role !== 'manager') {
+        throw new RpcError(
+          grpc.status.FAILED_PRECONDITION,
+          `node ${node.id} is not a manager: promote it before it joins Raft`,
+        );
+      }
+      const known = node.managerStatus?.raftId;
+      if (known !== undefined && raft.members.has(known)) {
+        return { raftId: known, members: memberList(raft) };
+      }
+      const raftId = freshRaftId(raft);
+      await store.update(tx => {
+        const n = getNode(tx, node.id);
+        if (n === undefined) throw new RpcError(grpc.status.NOT_FOUND, `node ${node.id} not found`);
+        updateNode(tx, {
+          ...n,
+          status: { ...n.status, addr: req.addr.split(':')[0] ?? '' },
+          managerStatus: { raftId, addr: req.addr },
+        });
+      }, Date.now());
+      await raft.addMember(raftId, req.addr);
+      log.info({ nodeId: node.id, raftId, addr: req.addr }, 'promoted node joined raft');
+      return { raftId, members: memberList(raft) };
+    }),
+  };
+}
