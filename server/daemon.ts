@@ -1,7 +1,9 @@
 /**
  * shoald's control surface: the local unix socket (its file mode is the access control, as with
  * dockerd's) serving the Swarm service (init, join, leave, info) and the Control API of the manager
- * this daemon runs, and the lifecycle of that manager across restarts (state under the data folder).
+ * this daemon runs; this node's place in a swarm, as a manager or a worker, across restarts (state
+ * under the data folder); and the node loop, which renews the certificate and follows the role the
+ * managers give the node (a promotion starts a manager, a demotion stops it).
  */
 import * as grpc from '@grpc/grpc-js';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
