@@ -53,6 +53,8 @@ export interface NodeCerts {
 
 export interface ManagerOptions {
   dataDir: string;
+  /** How long the node certificates this manager signs are valid. @default 90 days */
+  nodeCertValidityMs?: number;
   identity: ManagerIdentity;
   certs: NodeCerts;
   log: Logger;
@@ -155,7 +157,13 @@ export class Manager {
       ],
     });
     transport.register(server);
-    registerCa(server, store, raft, log);
+    registerCa(
+      server,
+      store,
+      raft,
+      log,
+      o.nodeCertValidityMs === undefined ? {} : { nodeCertValidityMs: o.nodeCertValidityMs },
+    );
     const control = controlHandlers(store, raft, log);
     server.addService(controlService, control);
     new ReflectionService(loadAllDefinitions()).addToServer(server);
@@ -181,13 +189,13 @@ export class Manager {
     raft.start();
     const localControl = forwarder.wrap(controlService, control, 'local');
     const m = new Manager(id, store, raft, storage, transport, server, port, forwarder, localControl);
-    if (o.bootstrap !== undefined) await m.createCluster(o.bootstrap.rootCa);
+    if (o.bootstrap !== undefined) await m.createCluster(o.bootstrap.rootCa, certs.certPem);
     log.info({ nodeId: id.nodeId, addr: id.addr, raftId: id.raftId }, 'manager started');
     return m;
   }
 
   /** The first write of a new cluster: the cluster object (CA, join tokens) and this node. */
-  private async createCluster(rootCa: RootCa): Promise<void> {
+  private async createCluster(rootCa: RootCa, certPem: string): Promise<void> {
     const id = this.identity;
     await this.waitForLeader(10_000);
     const now = Date.now();
@@ -206,7 +214,7 @@ export class Manager {
         status: { state: 'ready', addr: id.addr.split(':')[0] ?? '' },
         description: { hostname: id.hostname },
         managerStatus: { raftId: id.raftId, addr: id.addr },
-        certificate: { status: 'issued' },
+        certificate: { status: 'issued', certPem },
       });
     }, now);
   }

@@ -52,6 +52,7 @@ export const LEADER_ONLY: ReadonlySet<string> = new Set([
   '/shoal.v1.Control/RemoveNode',
   // Membership changes.
   '/shoal.v1.NodeCA/IssueNodeCertificate',
+  '/shoal.v1.RaftMembership/Join',
 ]);
 
 /**

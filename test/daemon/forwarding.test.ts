@@ -46,7 +46,7 @@ after(async () => {
 const METHODS = new Map<string, grpc.MethodDefinition<unknown, unknown>>();
 for (const [file, services] of [
   ['control.proto', ['Control']],
-  ['ca.proto', ['CA', 'NodeCA']],
+  ['ca.proto', ['CA', 'NodeCA', 'RaftMembership']],
 ] as const) {
   const pkg = loadShoalPackage(file);
   for (const s of services) for (const m of Object.values(serviceOf(pkg, s))) METHODS.set(m.path, m);
