@@ -429,7 +429,11 @@ export class RaftNode {
     if (rd.softState !== undefined && rd.softState.lead !== this.lead) {
       this.lead = rd.softState.lead;
       this.o.onLeaderChange?.(this.lead, this.raw.raft.term);
-      if (this.lead !== 0) this.retryDropped();
+      if (this.lead !== 0) {
+        // A read barrier sent to the old leader may be lost with it; asking again is harmless.
+        for (const w of this.reads.values()) this.retries.add(w.retry);
+        this.retryDropped();
+      }
     }
     // A snapshot costs the whole state, so one is taken only once the log since the last one holds as
     // many bytes: snapshotting stays O(1) per byte written, and the log at most twice the state.
