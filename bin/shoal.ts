@@ -6,8 +6,8 @@
  * SHOAL_SOCKET (a plain path, as shoald and `npm start` take it), then /var/run/shoald.sock.
  */
 import { resolve } from 'node:path';
-import { InvalidHostError, socketPathOfHost } from '../cli/daemon-client.ts';
-import { run } from '../cli/program.ts';
+import { InvalidHostError, socketPathOfHost } from './cli/daemon-client.ts';
+import { run } from './cli/program.ts';
 
 function defaultSocketPath(): string {
   const host = process.env.SHOAL_HOST;

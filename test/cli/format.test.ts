@@ -15,7 +15,7 @@ import {
   renderTemplate,
   TemplateError,
   timeAgo,
-} from '../../cli/format.ts';
+} from '../../bin/cli/format.ts';
 
 test('alignColumns pads to the widest cell plus 3, at least 10, and leaves the last cell alone', () => {
   assert.equal(

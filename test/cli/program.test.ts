@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { UpdateNodeRequest, WireCluster, WireNode } from '../../cli/daemon-client.ts';
-import { run } from '../../cli/program.ts';
+import type { UpdateNodeRequest, WireCluster, WireNode } from '../../bin/cli/daemon-client.ts';
+import { run } from '../../bin/cli/program.ts';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
 
 const LEADER_ID = 'wzy6sxorlo54fe50sq25gi80e';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { run } from '../../cli/program.ts';
+import { run } from '../../bin/cli/program.ts';
 import { Daemon } from '../../server/daemon.ts';
 import { freePort, harness, log, until } from '../daemon/helpers.ts';
 

@@ -5,8 +5,8 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { resolve } from 'node:path';
-import type { WireNode } from '../proto/control-types.ts';
-import { clientOf, loadShoalPackage } from '../proto/load.ts';
+import type { WireNode } from '../../proto/control-types.ts';
+import { clientOf, loadShoalPackage } from '../../proto/load.ts';
 
 export type { WireNode };
 
