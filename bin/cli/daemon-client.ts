@@ -6,7 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { resolve } from 'node:path';
 import type { WireNode } from '../../proto/control-types.ts';
-import { clientOf, loadShoalPackage } from '../../proto/load.ts';
+import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
 
 export type { WireNode };
 
@@ -115,9 +115,6 @@ export function socketPathOfHost(host: string): string {
   return resolve(m[1]);
 }
 
-type UnaryCallback<Res> = (err: grpc.ServiceError | null, res: Res) => void;
-type UnaryMethod<Res> = (req: object, cb: UnaryCallback<Res>) => grpc.ClientUnaryCall;
-
 // Loaded once per process: parsing the proto is the slow part of a CLI start.
 let controlPkg: grpc.GrpcObject | undefined;
 
@@ -204,10 +201,8 @@ export class DaemonClient {
   }
 
   private call<Res>(client: grpc.Client, method: string, req: object): Promise<Res> {
-    const fn = (client as unknown as Record<string, UnaryMethod<Res> | undefined>)[method];
-    if (fn === undefined) return Promise.reject(new Error(`proto: no method ${method}`));
-    return new Promise<Res>((ok, fail) => {
-      fn.call(client, req, (err, res) => (err === null ? ok(res) : fail(this.toError(err))));
+    return unaryCall<Res>(client, method, req).catch((err: unknown) => {
+      throw isServiceError(err) ? this.toError(err) : err;
     });
   }
 
@@ -227,4 +222,8 @@ export class DaemonClient {
 function present<T>(value: T | null | undefined, method: string): T {
   if (value === null || value === undefined) throw new Error(`the daemon's ${method} reply was empty`);
   return value;
+}
+
+function isServiceError(err: unknown): err is grpc.ServiceError {
+  return err instanceof Error && typeof (err as Partial<grpc.ServiceError>).code === 'number';
 }
