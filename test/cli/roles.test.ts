@@ -6,23 +6,13 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { run } from '../../bin/cli/program.ts';
-import { Daemon } from '../../server/daemon.ts';
-import { freePort, harness, log, until } from '../daemon/helpers.ts';
+import { freePort, harness, until } from '../daemon/helpers.ts';
 
 const h = harness('shoal-cli-roles-');
 after(() => h.cleanup());
 
 async function daemon(name: string): Promise<void> {
-  h.daemons.push(
-    await Daemon.start({
-      dataDir: join(h.root, name),
-      socketPath: join(h.root, `${name}.sock`),
-      hostname: name,
-      log,
-      tickMs: 20,
-      pollMs: 50,
-    }),
-  );
+  await h.daemon(name, { pollMs: 50 });
 }
 
 interface Result {

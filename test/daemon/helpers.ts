@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
-import { Daemon } from '../../server/daemon.ts';
+import { Daemon, type DaemonOptions } from '../../server/daemon.ts';
 
 export const pkg = loadShoalPackage('control.proto');
 export const log = pino({ level: 'silent' });
@@ -62,8 +62,13 @@ export interface Harness {
   readonly root: string;
   /** The running in-process daemons (stopped by cleanup). */
   readonly daemons: Daemon[];
-  /** Starts a daemon with data folder `<root>/<name>` and socket `<root>/<name>.sock`. */
-  daemon(name: string): Promise<Daemon>;
+  /**
+   * Starts a daemon with data folder `<root>/<name>` and socket `<root>/<name>.sock` (a fast tick,
+   * silent logs), with `options` on top.
+   */
+  daemon(name: string, options?: Partial<DaemonOptions>): Promise<Daemon>;
+  /** Stops the daemon started under `name` (its folder stays, for a restart). */
+  stop(name: string): Promise<void>;
   /** A call function on `<root>/<name>.sock` (the client is closed by cleanup). */
   client(name: string, service: 'Swarm' | 'Control'): Call;
   /** Stops every daemon, closes every client, removes the folder. Safe to call once, from `after`. */
@@ -74,19 +79,29 @@ export function harness(prefix: string): Harness {
   const root = mkdtempSync(join(tmpdir(), prefix));
   const daemons: Daemon[] = [];
   const clients: SocketClient[] = [];
+  const byName = new Map<string, Daemon>();
   return {
     root,
     daemons,
-    daemon: async name => {
+    daemon: async (name, options = {}) => {
       const d = await Daemon.start({
         dataDir: join(root, name),
         socketPath: join(root, `${name}.sock`),
         hostname: name,
         log,
         tickMs: 20,
+        ...options,
       });
       daemons.push(d);
+      byName.set(name, d);
       return d;
+    },
+    stop: async name => {
+      const d = byName.get(name);
+      assert.ok(d !== undefined, `no daemon ${name} is running`);
+      byName.delete(name);
+      daemons.splice(daemons.indexOf(d), 1);
+      await d.stop();
     },
     client: (name, service) => {
       const c = socketClient(join(root, `${name}.sock`), service);

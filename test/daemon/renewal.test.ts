@@ -12,8 +12,8 @@ import { connect } from 'node:tls';
 import { after, test } from 'node:test';
 import { readIdentity } from '../../certs/index.ts';
 import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
-import { Daemon } from '../../server/daemon.ts';
-import { freePort, harness, log, until } from './helpers.ts';
+import type { Daemon } from '../../server/daemon.ts';
+import { freePort, harness, until } from './helpers.ts';
 
 const h = harness('shoal-renewal-');
 after(() => h.cleanup());
@@ -21,18 +21,8 @@ const caPkg = loadShoalPackage('ca.proto');
 const DAY = 24 * 3600_000;
 
 /** Starts a daemon named `name` with a fast node loop and a clock `skew.ms` ahead of the real one. */
-async function daemon(name: string, skew: { ms: number }): Promise<Daemon> {
-  const d = await Daemon.start({
-    dataDir: join(h.root, name),
-    socketPath: join(h.root, `${name}.sock`),
-    hostname: name,
-    log,
-    tickMs: 20,
-    pollMs: 50,
-    now: () => Date.now() + skew.ms,
-  });
-  h.daemons.push(d);
-  return d;
+function daemon(name: string, skew: { ms: number }): Promise<Daemon> {
+  return h.daemon(name, { pollMs: 50, now: () => Date.now() + skew.ms });
 }
 
 function certFile(name: string, file: string): string {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { pino } from 'pino';
 import { readIdentity } from '../../certs/index.ts';
-import { Daemon, WORKER_NOT_A_MANAGER } from '../../server/daemon.ts';
+import { WORKER_NOT_A_MANAGER, type Daemon } from '../../server/daemon.ts';
 import type { Manager } from '../../server/manager.ts';
 import { freePort, harness, until } from './helpers.ts';
 
@@ -34,28 +34,20 @@ const logs = new Map<string, string[]>();
 async function daemon(name: string): Promise<Daemon> {
   const lines: string[] = [];
   logs.set(name, lines);
-  const d = await Daemon.start({
-    dataDir: join(h.root, name),
-    socketPath: join(h.root, `${name}.sock`),
-    hostname: name,
+  const d = await h.daemon(name, {
     log: pino(
       { level: 'info' },
       { write: (s: string) => lines.push(String((JSON.parse(s) as { msg: unknown }).msg)) },
     ),
-    tickMs: 20,
     pollMs: 50,
   });
-  h.daemons.push(d);
   running.set(name, d);
   return d;
 }
 
 async function stopDaemon(name: string): Promise<void> {
-  const d = running.get(name);
-  assert.ok(d !== undefined);
   running.delete(name);
-  h.daemons.splice(h.daemons.indexOf(d), 1);
-  await d.stop();
+  await h.stop(name);
 }
 
 const swarm = (name: string): ReturnType<typeof h.client> => h.client(name, 'Swarm');

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createCsr, createNodeKey, readIdentity } from '../../certs/index.ts';
 import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
-import { Daemon, WORKER_NOT_A_MANAGER } from '../../server/daemon.ts';
-import { freePort, harness, log, until } from './helpers.ts';
+import { WORKER_NOT_A_MANAGER, type Daemon } from '../../server/daemon.ts';
+import { freePort, harness, until } from './helpers.ts';
 
 const h = harness('shoal-workers-');
 after(() => h.cleanup());
@@ -28,33 +28,14 @@ interface WireNode {
 }
 
 const skews = new Map<string, { ms: number }>();
-const running = new Map<string, Daemon>();
-
 /** Starts a daemon named `name` with a fast node loop and its own movable clock. */
 async function daemon(name: string): Promise<Daemon> {
   const skew = skews.get(name) ?? { ms: 0 };
   skews.set(name, skew);
-  const d = await Daemon.start({
-    dataDir: join(h.root, name),
-    socketPath: join(h.root, `${name}.sock`),
-    hostname: name,
-    log,
-    tickMs: 20,
-    pollMs: 50,
-    now: () => Date.now() + skew.ms,
-  });
-  h.daemons.push(d);
-  running.set(name, d);
-  return d;
+  return h.daemon(name, { pollMs: 50, now: () => Date.now() + skew.ms });
 }
 
-async function stopDaemon(name: string): Promise<void> {
-  const d = running.get(name);
-  assert.ok(d !== undefined);
-  running.delete(name);
-  h.daemons.splice(h.daemons.indexOf(d), 1);
-  await d.stop();
-}
+const stopDaemon = (name: string): Promise<void> => h.stop(name);
 
 const ports = new Map<string, number>();
 const swarm = (name: string): ReturnType<typeof h.client> => h.client(name, 'Swarm');
