@@ -63,6 +63,10 @@ const args = [
   'tsx',
   '--test',
   '--test-reporter=spec',
+  // A handle left open after a file's tests are done (grpc-js can keep a TLS session that was still
+  // handshaking when a server shut down) must not stall the suite; a hung test fails after 5 minutes.
+  '--test-force-exit',
+  '--test-timeout=300000',
   ...files.map(f => toPosix(relative(root, f))),
 ];
 const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
