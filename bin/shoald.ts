@@ -24,7 +24,11 @@ const program = new Command('shoald')
     process.env.SHOAL_LOG_LEVEL ?? 'info',
   )
   .option('--tick-ms <ms>', 'Raft tick', '100')
-  .option('--snapshot-every <entries>', 'snapshot and compact the Raft log after N entries at least (and once the log outgrows the last snapshot)', '10000')
+  .option(
+    '--snapshot-every <entries>',
+    'snapshot and compact the Raft log after N entries at least (and once the log outgrows the last snapshot)',
+    '10000',
+  )
   .option(
     '--poll-ms <ms>',
     'how often this node asks the managers about its certificate and role (a leader reconciles roles as often, at most every second)',
