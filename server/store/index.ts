@@ -2,7 +2,7 @@
  * Shoal's store: the manager's replicated state, in memory (swarmkit's `manager/state/store`).
  *
  * Design: the store is the only replicated thing in the manager; everything else reconciles against it.
- * It holds one table per kind of object (nodes, clusters, configs; later services, tasks, networks),
+ * It holds one table per kind of object (nodes, clusters, configs, networks, services, tasks),
  * registered in one list (`STORE_TABLES`). Reads run in `view(tx => …)` against committed state. Writes run in
  * `update(tx => …, now)`: the callback is synchronous, sees committed state plus its own writes, and each
  * write is checked (exists, name, version) and recorded in a changelist of `StoreAction`s. The changelist
@@ -58,6 +58,40 @@ export {
   findConfigs,
   isConfigEvent,
 } from './configs.ts';
+export {
+  networkTable,
+  createNetwork,
+  updateNetwork,
+  deleteNetwork,
+  getNetwork,
+  findNetworks,
+  isNetworkEvent,
+} from './networks.ts';
+export {
+  serviceTable,
+  DEFAULT_UPDATE_CONFIG,
+  DEFAULT_RESTART_POLICY,
+  DEFAULT_STOP_GRACE_PERIOD_MS,
+  createService,
+  updateService,
+  deleteService,
+  getService,
+  findServices,
+  isServiceEvent,
+  type ServiceFilter,
+} from './services.ts';
+export {
+  taskTable,
+  TASK_STATES,
+  compareTaskStates,
+  createTask,
+  updateTask,
+  deleteTask,
+  getTask,
+  findTasks,
+  isTaskEvent,
+  type TaskFilter,
+} from './tasks.ts';
 export { encodeStoreActions, decodeStoreActions } from './encoding.ts';
 export type * from './objects.ts';
 export * from './errors.ts';

@@ -137,6 +137,231 @@ export interface Config extends StoreObject {
   spec: ConfigSpec;
 }
 
+/** The only driver the cluster manages: node-local networks (bridge, host) are not store objects. */
+export type NetworkDriver = 'overlay';
+
+/** Addressing the user asks for (`--subnet`, `--gateway`); what is left out is allocated. */
+export interface IpamSpec {
+  /** An IPv4 CIDR such as `10.10.0.0/24`. Absent: the next free subnet of the default address pools. */
+  subnet?: string;
+  /** An address inside `subnet` (never without it). Absent: the subnet's first host address. */
+  gateway?: string;
+}
+
+/** What the operator asks of a network (swarmkit `NetworkSpec`, overlay only, IPv4 only). */
+export interface NetworkSpec {
+  /** Unique among networks (compared case-insensitively). */
+  name: string;
+  labels: Record<string, string>;
+  driver: NetworkDriver;
+  /** Driver options, e.g. `com.docker.network.driver.overlay.vxlanid_list` to pin the VNI. */
+  driverOptions: Record<string, string>;
+  ipam?: IpamSpec;
+  /** Standalone tasks (not of a service) may attach to it (`--attachable`). */
+  attachable: boolean;
+  /** No traffic leaves the network (`--internal`). */
+  internal: boolean;
+  /** The routing-mesh network; a cluster has at most one. */
+  ingress: boolean;
+}
+
+/** What the allocator gave a network (swarmkit keeps it in `IPAM` and `DriverState`). */
+export interface NetworkAllocation {
+  /** IPv4 CIDR, e.g. `10.0.1.0/24`. */
+  subnet: string;
+  /** An address inside `subnet`, without prefix length, e.g. `10.0.1.1`. */
+  gateway: string;
+  /** The VXLAN ID. */
+  vni: number;
+  /**
+   * The address the serial allocation handed out last (no prefix length); the next one is searched after
+   * it, so a freed address is not reused at once. Absent: nothing handed out serially yet. Kept in the store
+   * so that a new leader's pools continue exactly where the old leader's stopped.
+   */
+  lastAddress?: string;
+}
+
+/** An overlay network (swarmkit `Network`). */
+export interface Network extends StoreObject {
+  spec: NetworkSpec;
+  /** Absent until the allocator gave the network its subnet, gateway and VNI. */
+  allocation?: NetworkAllocation;
+}
+
+/** How many tasks a service runs: N replicas, or one per eligible node. */
+export type ServiceMode = { replicated: { replicas: number } } | { global: Record<string, never> };
+
+/** When a task that stopped is replaced (docker `--restart-condition`). */
+export type RestartCondition = 'none' | 'on-failure' | 'any';
+
+/** How the orchestrator replaces stopped tasks. */
+export interface RestartPolicy {
+  condition: RestartCondition;
+  /** Pause before a replacement starts. */
+  delayMs: number;
+  /** Replacements per slot; 0 = unlimited. */
+  maxAttempts: number;
+}
+
+/**
+ * What every task of a service runs, and where (swarmkit `TaskSpec`, trimmed: a task is a process, not a
+ * container, so there is no image: `command` is the program).
+ */
+export interface TaskSpec {
+  /** The program and its first arguments (docker's entrypoint); never empty for a service's tasks. */
+  command: string[];
+  /** Further arguments, appended to `command`. */
+  args: string[];
+  /** `KEY=value` entries. */
+  env: string[];
+  /** Placement constraints such as `node.role==manager` or `node.labels.zone!=b`. */
+  constraints: string[];
+  restart: RestartPolicy;
+  /** How long a task is given to stop after SIGTERM before it is killed. */
+  stopGracePeriodMs: number;
+}
+
+/** A network a service's tasks attach to. */
+export interface NetworkAttachmentConfig {
+  /** The network's id (names are resolved to ids before the spec is stored). */
+  target: string;
+}
+
+/** How a service name resolves: to one virtual IP per network, or to its tasks' IPs (DNS round robin). */
+export type EndpointMode = 'vip' | 'dnsrr';
+
+export type PortProtocol = 'tcp' | 'udp';
+
+/** `ingress`: published on every node through the routing mesh; `host`: only on the nodes running a task. */
+export type PublishMode = 'ingress' | 'host';
+
+/** One exposed port (swarmkit `PortConfig`). */
+export interface PortConfig {
+  name?: string;
+  protocol: PortProtocol;
+  /** The port the task listens on, 1..65535. */
+  targetPort: number;
+  /** The port published outside; 0 in a spec = allocate one (ingress mode) or let the node pick (host mode). */
+  publishedPort: number;
+  publishMode: PublishMode;
+}
+
+/** How the service is reached. */
+export interface EndpointSpec {
+  mode: EndpointMode;
+  ports: PortConfig[];
+}
+
+/** What a rolling update does when a new task fails. */
+export type UpdateFailureAction = 'pause' | 'continue' | 'rollback';
+
+/** Whether an old task stops before its replacement starts or after. */
+export type UpdateOrder = 'stop-first' | 'start-first';
+
+/** How a spec change rolls out over the tasks (swarmkit `UpdateConfig`). */
+export interface UpdateConfig {
+  /** Tasks updated at once; 0 = all. */
+  parallelism: number;
+  /** Pause between batches. */
+  delayMs: number;
+  failureAction: UpdateFailureAction;
+  /** How long a new task is watched for failure after it starts. */
+  monitorMs: number;
+  /** Fraction (0..1) of failed tasks tolerated before `failureAction`. */
+  maxFailureRatio: number;
+  order: UpdateOrder;
+}
+
+/** What the operator asks of a service (swarmkit `ServiceSpec`). */
+export interface ServiceSpec {
+  /** Unique among services (compared case-insensitively); also its DNS name. */
+  name: string;
+  labels: Record<string, string>;
+  mode: ServiceMode;
+  task: TaskSpec;
+  networks: NetworkAttachmentConfig[];
+  endpoint: EndpointSpec;
+  update: UpdateConfig;
+}
+
+/** A service's address on one network. */
+export interface VirtualIp {
+  networkId: string;
+  /** CIDR notation, e.g. `10.0.1.2/24`. */
+  addr: string;
+}
+
+/** What the allocator gave a service (or a task, as a copy of its service's). */
+export interface Endpoint {
+  /** The spec's ports, with the published port of ingress-mode ports filled in. */
+  ports: PortConfig[];
+  /** One per network for endpoint mode `vip` (the ingress network first when a port is published there); none for `dnsrr`. */
+  virtualIPs: VirtualIp[];
+}
+
+/** A declared workload (swarmkit `Service`). */
+export interface Service extends StoreObject {
+  spec: ServiceSpec;
+  /** The spec before the last update, for rollback. */
+  previousSpec?: ServiceSpec;
+  /** Absent until the allocator has given the service its VIPs and published ports. */
+  endpoint?: Endpoint;
+}
+
+/**
+ * A task's lifecycle (swarmkit `TaskState`), in order: a state later in the list is further along. Desired
+ * states use the same values.
+ */
+export type TaskState =
+  | 'new'
+  | 'pending'
+  | 'assigned'
+  | 'accepted'
+  | 'preparing'
+  | 'ready'
+  | 'starting'
+  | 'running'
+  | 'complete'
+  | 'shutdown'
+  | 'failed'
+  | 'rejected'
+  | 'remove'
+  | 'orphaned';
+
+/** A task's observed state, written by the manager's reconcilers and the agent running it. */
+export interface TaskStatus {
+  state: TaskState;
+  /** When the state was reached (ms since the epoch). */
+  timestamp: number;
+  message?: string;
+  /** Why the task failed, if it did. */
+  err?: string;
+}
+
+/** A task's leg on one network. */
+export interface NetworkAttachment {
+  networkId: string;
+  /** CIDR notation, e.g. `10.0.1.3/24`; empty until allocated. */
+  addresses: string[];
+}
+
+/** One instance of a service, or a standalone attachment to an attachable network (swarmkit `Task`). */
+export interface Task extends StoreObject {
+  /** '' for a standalone attachment. */
+  serviceId: string;
+  /** 1..N for replicated services; 0 for global services and attachments. */
+  slot: number;
+  /** '' until scheduled. */
+  nodeId: string;
+  desiredState: TaskState;
+  status: TaskStatus;
+  /** The service's task template when the task was made. */
+  spec: TaskSpec;
+  networks: NetworkAttachment[];
+  /** A copy of the service's endpoint, for the agent's load balancing. */
+  endpoint?: Endpoint;
+}
+
 /**
  * Says what is wrong with `value` as a stored object (a non-empty string `id`; `meta` with an integer
  * version and finite times), or returns undefined if nothing is. Used where objects enter the store from

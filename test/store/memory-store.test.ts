@@ -367,7 +367,7 @@ describe('applyStoreActions', () => {
       'NotFoundError',
     );
     assert.equal(
-      verdict([{ kind: 'create', table: 'services', object: { ...newNode('s'), meta } }], 5),
+      verdict([{ kind: 'create', table: 'volumes', object: { ...newNode('s'), meta } }], 5),
       'InvalidArgumentError',
     );
     const c = (id: string, name: string) => ({ ...newCluster(id, name), meta });

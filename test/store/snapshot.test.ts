@@ -5,21 +5,31 @@ import {
   clusterTable,
   configTable,
   createCluster,
+  createNetwork,
   createNode,
+  createService,
+  createTask,
   decodeStoreActions,
   encodeStoreActions,
   findClusters,
+  findNetworks,
   findNodes,
+  findServices,
+  findTasks,
+  getNetwork,
   getNode,
   InvalidArgumentError,
   NameConflictError,
+  networkTable,
   nodeTable,
+  serviceTable,
+  taskTable,
   StoreRestoredError,
   updateNode,
   type ReadTx,
 } from '../../server/store/index.ts';
 import { singleStore } from './fake-proposers.ts';
-import { copy, newCluster, newNode } from './fixtures.ts';
+import { copy, newCluster, newNetwork, newNode, newService, newTask } from './fixtures.ts';
 
 async function populated() {
   const s = singleStore();
@@ -61,7 +71,14 @@ test('the snapshot is JSON of every table, objects sorted by id', async () => {
     tables: Record<string, { id: string }[]>;
   };
   assert.equal(doc.index, 2);
-  assert.deepEqual(Object.keys(doc.tables), [nodeTable.name, clusterTable.name, configTable.name]);
+  assert.deepEqual(Object.keys(doc.tables), [
+    nodeTable.name,
+    clusterTable.name,
+    configTable.name,
+    networkTable.name,
+    serviceTable.name,
+    taskTable.name,
+  ]);
   assert.deepEqual(
     doc.tables['nodes']?.map(n => n.id),
     ['n1', 'n2'],
@@ -95,7 +112,7 @@ test('restore refuses malformed snapshots and leaves the store as it was', async
     ['not JSON', new TextEncoder().encode('{')],
     ['not UTF-8', new Uint8Array([0xff, 0xfe])],
     ['wrong format', bad({ ...good, format: 'other' })],
-    ['unknown table', bad({ ...good, tables: { ...good.tables, services: [] } })],
+    ['unknown table', bad({ ...good, tables: { ...good.tables, volumes: [] } })],
     ['object without id', bad({ ...good, tables: { nodes: [{ meta: {} }] } })],
     ['duplicate id', bad({ ...good, tables: { nodes: [node, node] } })],
     [
@@ -134,4 +151,55 @@ test('a changelist survives its trip through a Raft entry; malformed payloads ar
   ]) {
     assert.throws(() => decodeStoreActions(payload), InvalidArgumentError);
   }
+});
+
+test('networks, services and tasks survive a snapshot and a trip through a Raft entry', async () => {
+  const { store, proposer } = singleStore();
+  const allocation = { subnet: '10.0.1.0/24', gateway: '10.0.1.1', vni: 4097, lastAddress: '10.0.1.3' };
+  await store.update(tx => {
+    createNetwork(tx, {
+      ...newNetwork('net1', 'test', {
+        ipam: { subnet: '10.0.1.0/24' },
+        driverOptions: { 'com.docker.network.driver.overlay.vxlanid_list': '4097' },
+      }),
+      allocation,
+    });
+    createService(tx, {
+      ...newService('svc1', 'web', {
+        networks: [{ target: 'net1' }],
+        endpoint: {
+          mode: 'vip',
+          ports: [{ protocol: 'tcp', targetPort: 80, publishedPort: 0, publishMode: 'ingress' }],
+        },
+      }),
+      endpoint: {
+        ports: [{ protocol: 'tcp', targetPort: 80, publishedPort: 30000, publishMode: 'ingress' }],
+        virtualIPs: [{ networkId: 'net1', addr: '10.0.1.2/24' }],
+      },
+    });
+    createService(tx, newService('svc2', 'global', { mode: { global: {} } }));
+    createTask(
+      tx,
+      newTask('t1', 'svc1', 1, {
+        networks: [{ networkId: 'net1', addresses: ['10.0.1.3/24'] }],
+        status: { state: 'running', timestamp: 5, message: 'started' },
+      }),
+    );
+  }, 100);
+  const all = (tx: ReadTx) => ({
+    networks: findNetworks(tx),
+    services: findServices(tx),
+    tasks: findTasks(tx),
+  });
+  const fresh = singleStore().store;
+  fresh.restore(store.snapshot());
+  assert.deepEqual(fresh.view(all), store.view(all));
+  assert.deepEqual(fresh.view(tx => getNetwork(tx, 'net1'))?.allocation, allocation);
+  const [entry] = proposer.proposals;
+  assert.ok(entry);
+  assert.deepEqual(decodeStoreActions(encodeStoreActions(entry)), entry);
+  assert.deepEqual(
+    entry.map(a => a.table),
+    ['networks', 'services', 'services', 'tasks'],
+  );
 });
