@@ -249,8 +249,8 @@ export class Daemon {
     if (wanted === 'worker' && held === 'worker' && this.manager !== undefined) await this.becomeWorker();
     else if (wanted === 'manager' && held === 'manager' && this.manager === undefined)
       await this.becomeManager();
-    // grpc-js reads a server's certificate once, at bind: the manager restarts on its new one.
-    else if (renewed && this.manager !== undefined) await this.restartManager();
+    // Same role, new certificate: the running manager serves it from now on, without a restart.
+    else if (renewed && this.manager !== undefined) this.manager.updateCertificates(this.requireCerts());
   }
 
   /** The role the certificate this node holds carries. */
@@ -359,12 +359,6 @@ export class Daemon {
     if (m === undefined) return this.state?.managers ?? [];
     const others = [...m.raft.members].filter(([id]) => id !== m.identity.raftId).map(([, addr]) => addr);
     return [...others, m.identity.addr];
-  }
-
-  private async restartManager(): Promise<void> {
-    if (this.manager === undefined || this.state === undefined) return;
-    await this.stopManager();
-    await this.startManager(this.state.identity, this.requireCerts());
   }
 
   private async serveLocal(): Promise<void> {
@@ -573,7 +567,7 @@ export class Daemon {
     this.stopped = true;
     clearTimeout(this.timer);
     this.local.forceShutdown();
-    // A check under way finishes first: it may be restarting the manager.
+    // A check under way finishes first: it may be starting or stopping the manager.
     await this.queue;
     this.closeClients();
     await this.stopManager();

@@ -12,7 +12,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import { loadAllDefinitions } from '../proto/load.ts';
 import { authorizationInterceptor } from './ca/authorize.ts';
 import { registerCa } from './ca/ca-server.ts';
-import { managerServerCredentials, nodeClientCredentials } from './ca/certificate-provider.ts';
+import { NodeCertificateProvider } from './ca/certificate-provider.ts';
 import { controlHandlers, controlService } from './controlapi/control-server.ts';
 import { LeaderForwarder, LeaderForwardingServer } from './rpc/forward.ts';
 import { RpcError } from './rpc/status.ts';
@@ -77,6 +77,8 @@ export class Manager {
     private readonly server: grpc.Server,
     readonly port: number,
     private readonly forwarder: LeaderForwarder,
+    /** This manager's certificate, on the manager port and on its own calls to the other managers. */
+    private readonly certs: NodeCertificateProvider,
     /** The Control API for the daemon's local socket: leader-only calls forward as this manager. */
     readonly localControl: grpc.UntypedServiceImplementation,
   ) {}
@@ -84,6 +86,8 @@ export class Manager {
   /** Opens the data, starts Raft and serves the manager port. Throws DataDirLockedError / CorruptDataError. */
   static async start(o: ManagerOptions): Promise<Manager> {
     const { identity: id, certs, log } = o;
+    const provider = new NodeCertificateProvider(certs.caPem, certs.certPem, certs.keyPem);
+    const clientCredentials = provider.clientCredentials();
     const storage = await LevelStorage.open(join(o.dataDir, 'raft'));
     const ref: { raft?: RaftNode } = {};
     const store = new MemoryStore({
@@ -96,10 +100,7 @@ export class Manager {
     const transport = new RaftTransport(
       {
         id: id.raftId,
-        credentials: {
-          client: nodeClientCredentials(certs.caPem, certs.certPem, certs.keyPem),
-          serverName: 'swarm-manager',
-        },
+        credentials: { client: clientCredentials, serverName: 'swarm-manager' },
         senderAllowed: storeSenderCheck(store, raftId => ref.raft?.members.has(raftId) ?? false),
       },
       {
@@ -134,7 +135,7 @@ export class Manager {
     const forwarder = new LeaderForwarder({
       raft,
       self: { nodeId: id.nodeId, role: 'swarm-manager', clusterId: id.clusterId },
-      credentials: nodeClientCredentials(certs.caPem, certs.certPem, certs.keyPem),
+      credentials: clientCredentials,
       serverName: 'swarm-manager',
       // Two election timeouts (electionTick 10): one election ends within it.
       electionWaitMs: 20 * (o.tickMs ?? 100),
@@ -171,10 +172,8 @@ export class Manager {
     let port: number;
     try {
       port = await new Promise<number>((resolve, reject) =>
-        server.bindAsync(
-          id.listenAddr,
-          managerServerCredentials(certs.caPem, certs.certPem, certs.keyPem),
-          (err, p) => (err === null ? resolve(p) : reject(err)),
+        server.bindAsync(id.listenAddr, provider.serverCredentials(), (err, p) =>
+          err === null ? resolve(p) : reject(err),
         ),
       );
     } catch (err) {
@@ -188,10 +187,32 @@ export class Manager {
     }
     raft.start();
     const localControl = forwarder.wrap(controlService, control, 'local');
-    const m = new Manager(id, store, raft, storage, transport, server, port, forwarder, localControl);
+    const m = new Manager(
+      id,
+      store,
+      raft,
+      storage,
+      transport,
+      server,
+      port,
+      forwarder,
+      provider,
+      localControl,
+    );
     if (o.bootstrap !== undefined) await m.createCluster(o.bootstrap.rootCa, certs.certPem);
     log.info({ nodeId: id.nodeId, addr: id.addr, raftId: id.raftId }, 'manager started');
     return m;
+  }
+
+  /**
+   * Serves a renewed certificate from now on, without a restart: new connections to the manager port
+   * and this manager's new connections to the others present it; open ones (Raft streams) stay as
+   * they are. The root CA cannot change here. Throws, changing nothing, on a certificate that does
+   * not fit its key.
+   */
+  updateCertificates(certs: NodeCerts): void {
+    if (certs.caPem !== this.certs.caPem) throw new Error('manager: the root CA cannot change while it runs');
+    this.certs.update(certs.certPem, certs.keyPem);
   }
 
   /** The first write of a new cluster: the cluster object (CA, join tokens) and this node. */

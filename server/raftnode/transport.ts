@@ -36,6 +36,7 @@ const MAX_INCOMING_SNAPSHOTS = 2;
 const CHUNK_OVERHEAD = 64 * 1024;
 
 export interface TransportCredentials {
+  /** Used for each new connection to a peer: a manager's follow its certificate's renewals. */
   client: grpc.ChannelCredentials;
   /** Managers dial each other by IP; their certificates name the role, so TLS checks that name. */
   serverName?: string;

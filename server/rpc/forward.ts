@@ -36,7 +36,7 @@ export interface ForwarderOptions {
   raft: LeaderView;
   /** This manager: who calls made on the daemon's local socket are made by. */
   self: Caller;
-  /** This manager's client credentials (its own certificate). */
+  /** This manager's client credentials (its own certificate; new connections follow its renewals). */
   credentials: grpc.ChannelCredentials;
   /** The name managers' certificates carry (they are dialed by IP). */
   serverName: string;

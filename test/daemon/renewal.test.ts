@@ -1,8 +1,8 @@
 /**
  * Certificate status and renewal, end to end on loopback: NodeCertificateStatus answers with the
  * certificate a node holds; a node whose certificate is due (its clock moved past the renewal point)
- * renews it under mTLS, writes it to its certificates folder, serves it on the manager port at once,
- * and keeps answering calls.
+ * renews it under mTLS, writes it to its certificates folder, serves it on the manager port at once
+ * without restarting its manager (Raft streams already open stay up), and keeps answering calls.
  */
 import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { after, test } from 'node:test';
+import { pino } from 'pino';
 import { readIdentity } from '../../certs/index.ts';
 import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
 import type { Daemon } from '../../server/daemon.ts';
@@ -20,9 +21,23 @@ after(() => h.cleanup());
 const caPkg = loadShoalPackage('ca.proto');
 const DAY = 24 * 3600_000;
 
+/** What a daemon logged (at debug level and up), by message. */
+class LogLines {
+  readonly msgs: string[] = [];
+  readonly log = pino({ level: 'debug' }, { write: (line: string) => this.msgs.push(msgOf(line)) });
+  count(msg: string): number {
+    return this.msgs.filter(m => m === msg).length;
+  }
+}
+
+function msgOf(line: string): string {
+  const rec = JSON.parse(line) as { msg?: unknown };
+  return typeof rec.msg === 'string' ? rec.msg : '';
+}
+
 /** Starts a daemon named `name` with a fast node loop and a clock `skew.ms` ahead of the real one. */
-function daemon(name: string, skew: { ms: number }): Promise<Daemon> {
-  return h.daemon(name, { pollMs: 50, now: () => Date.now() + skew.ms });
+function daemon(name: string, skew: { ms: number }, logs: LogLines): Promise<Daemon> {
+  return h.daemon(name, { pollMs: 50, now: () => Date.now() + skew.ms, log: logs.log });
 }
 
 function certFile(name: string, file: string): string {
@@ -58,10 +73,11 @@ function servedSerial(port: number): Promise<string> {
 test('status returns the issued certificate; a due certificate is renewed and used at once', async () => {
   const skew1 = { ms: 0 };
   const skew2 = { ms: 0 };
-  await daemon('m1', skew1);
+  const [logs1, logs2] = [new LogLines(), new LogLines()];
+  await daemon('m1', skew1, logs1);
   const port1 = await freePort();
   const init = await h.client('m1', 'Swarm')('Init', { listenAddr: `127.0.0.1:${port1}`, advertiseAddr: '' });
-  await daemon('m2', skew2);
+  await daemon('m2', skew2, logs2);
   const port2 = await freePort();
   const joined = await h.client('m2', 'Swarm')('Join', {
     token: init.managerToken,
@@ -85,6 +101,10 @@ test('status returns the issued certificate; a due certificate is renewed and us
   await assert.rejects(status(port1, 'nosuchnode'), { code: grpc.status.NOT_FOUND });
   await assert.rejects(status(port1, ''), { code: grpc.status.INVALID_ARGUMENT });
   assert.equal(await servedSerial(port2), readIdentity(first).serial);
+  // Both managers are in Raft and talk: a write commits (it needs m2's vote as well as m1's).
+  await h.client('m1', 'Control')('RotateJoinToken', { role: 'worker' });
+  const brokenBefore = logs1.count('raft stream to peer broke') + logs2.count('raft stream to peer broke');
+  assert.equal(logs2.count('manager started'), 1);
 
   // 80 days on, m2's certificate (90 days, renewed 50–80 % in) is due; m1's clock stays.
   skew2.ms = 80 * DAY;
@@ -115,4 +135,12 @@ test('status returns the issued certificate; a due certificate is renewed and us
     return (ls?.nodes as unknown[] | undefined)?.length === 2;
   });
   await h.client('m2', 'Control')('RotateJoinToken', { role: 'worker' });
+
+  // …by the same manager: it was not restarted, so no Raft stream between the two broke on the way.
+  assert.equal(logs2.count('manager started'), 1, 'the manager was not restarted');
+  assert.equal(
+    logs1.count('raft stream to peer broke') + logs2.count('raft stream to peer broke'),
+    brokenBefore,
+    'the raft streams open before the renewal stayed up',
+  );
 });
