@@ -1,0 +1,44 @@
+/**
+ * Shoal's network allocator: subnets, gateways, VXLAN IDs, VIPs, task addresses and published ports
+ * (swarmkit's `manager/allocator` and libnetwork's IPAM and overlay driver, in one pure object).
+ *
+ * Design: the leader holds one `NetworkAllocator`, built by `rebuild` from the store's networks, services
+ * and tasks when it takes over. Requests are answered at once, from the pools, with the allocation or an
+ * `AllocatorError` whose `kind` names the gRPC status (and nothing changed). The caller writes each answer
+ * into its object through the store, with the `networkUpdates` that come with it (each subnet's serial
+ * cursor), so nothing lives only in memory: a new leader's pools are exactly the old one's. Shoal refuses
+ * overlapping subnets, exhausted pools and full subnets when asked, where Swarm accepts and fails later.
+ * The spec checks of the Control API's boundary are here too (`validation.ts`): pure functions returning a
+ * readable problem. The folder is pure: no clock, no randomness, no I/O.
+ */
+export { AllocatorError, type AllocatorErrorKind } from './errors.ts';
+export {
+  NetworkAllocator,
+  publishesIngress,
+  taskHoldsAddresses,
+  type AllocatorOptions,
+  type AllocatorState,
+  type LiveObjects,
+  type NetworkAllocationUpdate,
+  type RebuildProblem,
+  type ServiceAllocation,
+  type TaskAllocation,
+} from './network-allocator.ts';
+export { INGRESS_NETWORK_NAME, ingressNetworkSpec } from './ingress.ts';
+export {
+  addressPoolProblem,
+  attachmentProblem,
+  constraintProblem,
+  DEFAULT_ADDRESS_POOLS,
+  DEFAULT_SUBNET_SIZE,
+  endpointSpecProblem,
+  MAX_NAME_LENGTH,
+  MAX_SUBNET_PREFIX,
+  MIN_SUBNET_PREFIX,
+  nameProblem,
+  networkRemovalProblem,
+  networkSpecProblem,
+  serviceSpecProblem,
+} from './validation.ts';
+export { FIRST_AUTO_VNI, MAX_VNI, MIN_VNI, VXLANID_LIST_OPTION } from './vni-pool.ts';
+export { FIRST_DYNAMIC_PORT, LAST_DYNAMIC_PORT } from './port-pool.ts';

@@ -1,0 +1,63 @@
+import { blockSize, cidrLast, cidrsOverlap, type Cidr } from './ipv4.ts';
+
+/**
+ * The subnets networks hold, and the default address pools new ones are carved from. A network without a
+ * user-given subnet gets the lowest block of `subnetSize` in the first pool that has one overlapping no held
+ * subnet (libnetwork's predefined pools work the same way), so the answer depends only on what is held.
+ */
+export class SubnetPool {
+  readonly pools: readonly Cidr[];
+  readonly subnetSize: number;
+  /** Network id → its subnet. Invariant: no two overlap. */
+  private readonly held = new Map<string, Cidr>();
+
+  /** `pools` and `subnetSize` are valid (see `addressPoolProblem`). */
+  constructor(pools: readonly Cidr[], subnetSize: number) {
+    this.pools = pools;
+    this.subnetSize = subnetSize;
+  }
+
+  /** The id of a network whose subnet overlaps `cidr` (the lowest such subnet), or undefined. */
+  overlapping(cidr: Cidr): string | undefined {
+    let found: [string, Cidr] | undefined;
+    for (const entry of this.held) {
+      if (cidrsOverlap(entry[1], cidr) && (found === undefined || entry[1].base < found[1].base))
+        found = entry;
+    }
+    return found?.[0];
+  }
+
+  /** The subnet network `id` holds, or undefined. */
+  subnetOf(id: string): Cidr | undefined {
+    return this.held.get(id);
+  }
+
+  /** The lowest free block of `subnetSize` in the first pool that has one, or undefined if all are full. */
+  next(): Cidr | undefined {
+    const size = blockSize(this.subnetSize);
+    const taken = [...this.held.values()].sort((a, b) => a.base - b.base);
+    for (const pool of this.pools) {
+      const end = cidrLast(pool);
+      let candidate = pool.base;
+      // Held subnets do not overlap, so sorted by start they are sorted by end too: one pass suffices.
+      for (const subnet of taken) {
+        if (candidate + size - 1 > end) break;
+        if (cidrLast(subnet) < candidate) continue;
+        if (subnet.base > candidate + size - 1) break;
+        candidate = Math.ceil((cidrLast(subnet) + 1) / size) * size;
+      }
+      if (candidate + size - 1 <= end) return { base: candidate, prefix: this.subnetSize };
+    }
+    return undefined;
+  }
+
+  /** Records that network `id` holds `cidr`. The caller checked that nothing overlaps it. */
+  take(id: string, cidr: Cidr): void {
+    this.held.set(id, cidr);
+  }
+
+  /** Frees the subnet of network `id`, if it holds one. */
+  release(id: string): void {
+    this.held.delete(id);
+  }
+}

@@ -1,0 +1,384 @@
+/**
+ * The checks the Control API makes once, at the boundary, before anything is written: pure functions that
+ * return a readable problem (for InvalidArgument unless said otherwise) or undefined if there is none. They
+ * look at the spec alone, or at the objects they are given; what depends on the pools (overlap, exhaustion,
+ * ports and VNIs held by others) is the allocator's to refuse.
+ */
+import type {
+  EndpointSpec,
+  IpamSpec,
+  Network,
+  NetworkSpec,
+  Service,
+  ServiceSpec,
+  Task,
+  TaskSpec,
+  UpdateConfig,
+} from '../store/index.ts';
+import { compareTaskStates } from '../store/index.ts';
+import {
+  cidrLast,
+  cidrOf,
+  formatCidr,
+  formatIpv4,
+  parseAddressWithPrefix,
+  parseIpv4,
+  type Cidr,
+} from './ipv4.ts';
+import { parseVxlanIdList, VXLANID_LIST_OPTION } from './vni-pool.ts';
+
+/** Docker's rule for object names. */
+const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/** Longest network or service name: a service name is a DNS label. */
+export const MAX_NAME_LENGTH = 63;
+
+/** Longest user subnet prefix: a /30 would leave one address besides the gateway. */
+export const MAX_SUBNET_PREFIX = 29;
+
+/** Shortest user subnet prefix. */
+export const MIN_SUBNET_PREFIX = 8;
+
+/** The default address pools (`swarm init` without `--default-addr-pool`). */
+export const DEFAULT_ADDRESS_POOLS: readonly string[] = Object.freeze(['10.0.0.0/8']);
+
+/** The default subnet size (`--default-addr-pool-mask-length`). */
+export const DEFAULT_SUBNET_SIZE = 24;
+
+/** Constraint keys the scheduler knows (swarmkit `manager/constraint`); `*.labels.` take any label after them. */
+const CONSTRAINT_KEYS = [
+  'node.id',
+  'node.hostname',
+  'node.ip',
+  'node.role',
+  'node.platform.os',
+  'node.platform.arch',
+];
+const CONSTRAINT_LABEL_PREFIXES = ['node.labels.', 'engine.labels.'];
+
+/** A name for messages: long or odd names are not echoed whole. */
+function quoted(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+}
+
+function isWhole(value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): boolean {
+  return Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max;
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every(v => typeof v === 'string')
+  );
+}
+
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every(v => typeof v === 'string');
+}
+
+/** What is wrong with `name` as the name of a `kind` (`network`, `service`), or undefined. */
+export function nameProblem(kind: string, name: unknown): string | undefined {
+  if (typeof name !== 'string' || name === '') return `${kind} name must not be empty`;
+  if (name.length > MAX_NAME_LENGTH) {
+    return `${kind} name is ${name.length} characters long; at most ${MAX_NAME_LENGTH} are allowed`;
+  }
+  if (!NAME_PATTERN.test(name)) {
+    return `invalid ${kind} name ${quoted(name)}: a name starts with a letter or digit and has only letters, digits, '_', '.' and '-'`;
+  }
+  return undefined;
+}
+
+function labelsProblem(kind: string, labels: unknown): string | undefined {
+  if (!isStringRecord(labels)) return `${kind} labels must map names to strings`;
+  if (Object.keys(labels).some(key => key === '')) return `${kind} labels must not have an empty name`;
+  return undefined;
+}
+
+/** A user subnet in the spec, checked: the block, and its gateway if one was given. */
+export interface ParsedIpam {
+  subnet?: Cidr;
+  gateway?: number;
+}
+
+/** Parses a user's IPAM request: the subnet and gateway as numbers, or a readable problem. */
+export function parseIpam(ipam: IpamSpec | undefined): ParsedIpam | { problem: string } {
+  if (ipam === undefined) return {};
+  const { subnet: subnetText, gateway: gatewayText } = ipam;
+  if (subnetText === undefined) {
+    return gatewayText === undefined
+      ? {}
+      : { problem: `a gateway needs a subnet: give the subnet it belongs to` };
+  }
+  const subnet = cidrProblemOrValue('subnet', subnetText, MIN_SUBNET_PREFIX, MAX_SUBNET_PREFIX);
+  if ('problem' in subnet) return subnet;
+  if (gatewayText === undefined) return { subnet };
+  const gateway = typeof gatewayText === 'string' ? parseIpv4(gatewayText) : undefined;
+  if (gateway === undefined) {
+    return {
+      problem: `invalid gateway ${quoted(String(gatewayText))}: expected an IPv4 address such as 10.10.0.1`,
+    };
+  }
+  const where = `subnet ${formatCidr(subnet)}`;
+  if (gateway < subnet.base || gateway > cidrLast(subnet)) {
+    return { problem: `gateway ${formatIpv4(gateway)} is outside ${where}` };
+  }
+  if (gateway === subnet.base)
+    return { problem: `gateway ${formatIpv4(gateway)} is the network address of ${where}` };
+  if (gateway === cidrLast(subnet)) {
+    return { problem: `gateway ${formatIpv4(gateway)} is the broadcast address of ${where}` };
+  }
+  return { subnet, gateway };
+}
+
+/** A canonical CIDR with a prefix in [min, max], or the problem with `text` as a `what`. */
+function cidrProblemOrValue(
+  what: string,
+  text: unknown,
+  min: number,
+  max: number,
+): Cidr | { problem: string } {
+  const parsed = typeof text === 'string' ? parseAddressWithPrefix(text) : undefined;
+  if (parsed === undefined) {
+    return { problem: `invalid ${what} ${quoted(String(text))}: expected an IPv4 CIDR such as 10.10.0.0/24` };
+  }
+  const cidr = cidrOf(parsed.address, parsed.prefix);
+  const written = `${formatIpv4(parsed.address)}/${parsed.prefix}`;
+  if (cidr.base !== parsed.address)
+    return { problem: `invalid ${what} ${written}: it should be ${formatCidr(cidr)}` };
+  if (parsed.prefix > max) {
+    return {
+      problem: `invalid ${what} ${written}: the prefix length must be at most ${max} (a /30 leaves one address besides the gateway)`,
+    };
+  }
+  if (parsed.prefix < min)
+    return { problem: `invalid ${what} ${written}: the prefix length must be at least ${min}` };
+  return cidr;
+}
+
+/**
+ * What is wrong with `pools` and `subnetSize` as the default address pools (`swarm init
+ * --default-addr-pool … --default-addr-pool-mask-length N`), or undefined.
+ */
+export function addressPoolProblem(pools: readonly string[], subnetSize: number): string | undefined {
+  if (!isWhole(subnetSize, 1, 32)) return `invalid default address pool mask length ${subnetSize}`;
+  if (subnetSize > MAX_SUBNET_PREFIX) {
+    return `invalid default address pool mask length ${subnetSize}: must be at most ${MAX_SUBNET_PREFIX}`;
+  }
+  if (pools.length === 0) return 'the default address pool list is empty';
+  const parsed: Cidr[] = [];
+  for (const text of pools) {
+    const cidr = cidrProblemOrValue('default address pool', text, 1, 32);
+    if ('problem' in cidr) return cidr.problem;
+    if (cidr.prefix > subnetSize) {
+      return `default address pool ${formatCidr(cidr)} is smaller than the mask length /${subnetSize}`;
+    }
+    const other = parsed.find(p => p.base <= cidrLast(cidr) && cidr.base <= cidrLast(p));
+    if (other !== undefined)
+      return `default address pools ${formatCidr(other)} and ${formatCidr(cidr)} overlap`;
+    parsed.push(cidr);
+  }
+  return undefined;
+}
+
+/** What is wrong with `spec` as a network spec, or undefined. */
+export function networkSpecProblem(spec: NetworkSpec): string | undefined {
+  const problem = nameProblem('network', spec.name) ?? labelsProblem('network', spec.labels);
+  if (problem !== undefined) return problem;
+  const driver: unknown = spec.driver;
+  if (driver !== 'overlay') {
+    return `network driver ${quoted(String(driver))} is not supported: the cluster manages overlay networks only`;
+  }
+  if (!isStringRecord(spec.driverOptions)) return 'network driver options must map names to strings';
+  const vxlanIds = spec.driverOptions[VXLANID_LIST_OPTION];
+  if (vxlanIds !== undefined) {
+    const pinned = parseVxlanIdList(vxlanIds);
+    if ('problem' in pinned) return pinned.problem;
+  }
+  const ipam = parseIpam(spec.ipam);
+  if ('problem' in ipam) return ipam.problem;
+  for (const flag of ['attachable', 'internal', 'ingress'] as const) {
+    if (typeof spec[flag] !== 'boolean') return `network ${flag} must be true or false`;
+  }
+  if (spec.ingress && spec.attachable) return 'ingress network cannot be attachable';
+  return undefined;
+}
+
+/**
+ * What is wrong with `spec` as a service spec, or undefined. `network(id)` looks up the networks the spec
+ * attaches to (undefined: there is no such network).
+ */
+export function serviceSpecProblem(
+  spec: ServiceSpec,
+  network: (id: string) => Network | undefined,
+): string | undefined {
+  return (
+    nameProblem('service', spec.name) ??
+    labelsProblem('service', spec.labels) ??
+    modeProblem(spec.mode) ??
+    taskSpecProblem(spec.task) ??
+    networksProblem(spec, network) ??
+    endpointSpecProblem(spec.endpoint) ??
+    updateConfigProblem(spec.update)
+  );
+}
+
+function modeProblem(mode: ServiceSpec['mode']): string | undefined {
+  const keys = typeof mode === 'object' && mode !== null ? Object.keys(mode) : [];
+  if (keys.length !== 1 || (keys[0] !== 'replicated' && keys[0] !== 'global')) {
+    return 'service mode must be either replicated or global';
+  }
+  if ('replicated' in mode && !isWhole(mode.replicated?.replicas, 0)) {
+    return `invalid replicas ${String(mode.replicated?.replicas)}: must be a whole number, 0 or more`;
+  }
+  return undefined;
+}
+
+/** What is wrong with a placement constraint (`node.role==manager`), or undefined. */
+export function constraintProblem(constraint: string): string | undefined {
+  const match = /^\s*([A-Za-z0-9_.-]+)\s*(==|!=)\s*(\S.*?)\s*$/.exec(constraint);
+  if (match === null) {
+    return `invalid constraint ${quoted(constraint)}: expected <key>==<value> or <key>!=<value>`;
+  }
+  const key = (match[1] ?? '').toLowerCase();
+  const known =
+    CONSTRAINT_KEYS.includes(key) ||
+    CONSTRAINT_LABEL_PREFIXES.some(prefix => key.startsWith(prefix) && key.length > prefix.length);
+  if (!known) {
+    return `invalid constraint ${quoted(constraint)}: unknown key ${quoted(match[1] ?? '')} (one of ${CONSTRAINT_KEYS.join(', ')}, node.labels.<name>, engine.labels.<name>)`;
+  }
+  return undefined;
+}
+
+function taskSpecProblem(task: TaskSpec): string | undefined {
+  if (!isStringList(task.command) || task.command.length === 0 || task.command[0] === '') {
+    return 'a service needs a command to run';
+  }
+  if (!isStringList(task.args)) return 'task arguments must be strings';
+  if (!isStringList(task.env)) return 'environment variables must be strings';
+  const badEnv = task.env.find(entry => entry === '' || entry.startsWith('='));
+  if (badEnv !== undefined) return `invalid environment variable ${quoted(badEnv)}: expected KEY=value`;
+  if (!isStringList(task.constraints)) return 'placement constraints must be strings';
+  for (const constraint of task.constraints) {
+    const problem = constraintProblem(constraint);
+    if (problem !== undefined) return problem;
+  }
+  const { restart } = task;
+  if (!['none', 'on-failure', 'any'].includes(restart.condition)) {
+    return `invalid restart condition ${quoted(String(restart.condition))}: expected none, on-failure or any`;
+  }
+  if (!isWhole(restart.delayMs, 0)) return 'restart delay must be 0 or more milliseconds';
+  if (!isWhole(restart.maxAttempts, 0))
+    return 'restart max attempts must be a whole number, 0 (unlimited) or more';
+  if (!isWhole(task.stopGracePeriodMs, 0)) return 'stop grace period must be 0 or more milliseconds';
+  return undefined;
+}
+
+function networksProblem(
+  spec: ServiceSpec,
+  network: (id: string) => Network | undefined,
+): string | undefined {
+  const seen = new Set<string>();
+  for (const attachment of spec.networks) {
+    const target: unknown = attachment.target;
+    if (typeof target !== 'string' || target === '') return 'a network attachment needs a network';
+    const found = network(target);
+    if (found === undefined) return `network ${target} not found`;
+    if (found.spec.ingress) {
+      return `Service cannot be explicitly attached to the ingress network ${JSON.stringify(found.spec.name)}`;
+    }
+    if (seen.has(target)) return `network ${found.spec.name} is attached more than once`;
+    seen.add(target);
+  }
+  return undefined;
+}
+
+/**
+ * What is wrong with an endpoint spec, or undefined: Swarm's `validateEndpointSpec` (its texts), plus the
+ * port ranges. A published port of 0 asks for one to be allocated.
+ */
+export function endpointSpecProblem(endpoint: EndpointSpec): string | undefined {
+  const mode: unknown = endpoint.mode;
+  if (mode !== 'vip' && mode !== 'dnsrr') {
+    return `invalid endpoint mode ${quoted(String(mode))}: expected vip or dnsrr`;
+  }
+  const published = new Set<string>();
+  for (const port of endpoint.ports) {
+    const { protocol, publishMode } = port as { protocol: unknown; publishMode: unknown };
+    if (protocol !== 'tcp' && protocol !== 'udp') {
+      return `invalid port protocol ${quoted(String(protocol))}: expected tcp or udp`;
+    }
+    if (publishMode !== 'ingress' && publishMode !== 'host') {
+      return `invalid publish mode ${quoted(String(publishMode))}: expected ingress or host`;
+    }
+    if (!isWhole(port.targetPort, 1, 65535)) {
+      return `invalid target port ${String(port.targetPort)}: must be between 1 and 65535`;
+    }
+    if (!isWhole(port.publishedPort, 0, 65535)) {
+      return `invalid published port ${String(port.publishedPort)}: must be between 1 and 65535, or 0 to have one allocated`;
+    }
+    if (port.name !== undefined && typeof port.name !== 'string') return 'a port name must be a string';
+    if (mode === 'dnsrr' && publishMode === 'ingress') {
+      return "EndpointSpec: port published with ingress mode can't be used with dnsrr mode";
+    }
+    if (port.publishedPort === 0) continue;
+    const key = `${protocol}/${port.publishedPort}`;
+    if (published.has(key)) return 'EndpointSpec: duplicate published ports provided';
+    published.add(key);
+  }
+  return undefined;
+}
+
+function updateConfigProblem(update: UpdateConfig): string | undefined {
+  if (!isWhole(update.parallelism, 0))
+    return 'update parallelism must be a whole number, 0 (all at once) or more';
+  if (!isWhole(update.delayMs, 0)) return 'update delay must be 0 or more milliseconds';
+  if (!isWhole(update.monitorMs, 0)) return 'update monitor period must be 0 or more milliseconds';
+  if (!['pause', 'continue', 'rollback'].includes(update.failureAction)) {
+    return `invalid update failure action ${quoted(String(update.failureAction))}: expected pause, continue or rollback`;
+  }
+  const ratio = update.maxFailureRatio;
+  if (typeof ratio !== 'number' || !(ratio >= 0 && ratio <= 1)) {
+    return 'update max failure ratio must be between 0 and 1';
+  }
+  if (!['stop-first', 'start-first'].includes(update.order)) {
+    return `invalid update order ${quoted(String(update.order))}: expected stop-first or start-first`;
+  }
+  return undefined;
+}
+
+/**
+ * Why `network` cannot be removed (FailedPrecondition, Swarm's texts), or undefined. `services` and `tasks`
+ * are those attached to it (`findServices(tx, { networkId })`, `findTasks(tx, { networkId })`); for the
+ * ingress network, `services` must be every service, since publishing in ingress mode depends on it.
+ */
+export function networkRemovalProblem(
+  network: Network,
+  services: readonly Service[],
+  tasks: readonly Task[],
+): string | undefined {
+  if (network.spec.ingress) {
+    const user = services.find(s => s.spec.endpoint.ports.some(p => p.publishMode === 'ingress'));
+    if (user !== undefined)
+      return `ingress network cannot be removed because service ${user.id} depends on it`;
+  }
+  const service = services.find(s => s.spec.networks.some(n => n.target === network.id));
+  if (service !== undefined) return `network ${network.id} is in use by service ${service.id}`;
+  const task = tasks.find(
+    t =>
+      t.networks.some(n => n.networkId === network.id) &&
+      compareTaskStates(t.desiredState, 'running') <= 0 &&
+      compareTaskStates(t.status.state, 'running') <= 0,
+  );
+  if (task !== undefined) return `network ${network.id} is in use by task ${task.id}`;
+  return undefined;
+}
+
+/**
+ * Why a standalone task may not attach to `network` (PermissionDenied, Swarm's text), or undefined.
+ * `reference` is the name or id the caller gave.
+ */
+export function attachmentProblem(network: Network, reference: string): string | undefined {
+  return network.spec.attachable ? undefined : `network ${reference} not manually attachable`;
+}
