@@ -4,6 +4,7 @@
  * method → roles table). This module composes the parts; each part holds its own logic.
  */
 import * as grpc from '@grpc/grpc-js';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { caDigest, createJoinToken, type RootCa } from '../certs/index.ts';
@@ -75,7 +76,7 @@ export class Manager {
     private readonly storage: LevelStorage,
     private readonly transport: RaftTransport,
     private readonly server: grpc.Server,
-    readonly port: number,
+    private readonly managerPort: ManagerPort,
     private readonly forwarder: LeaderForwarder,
     /** This manager's certificate, on the manager port and on its own calls to the other managers. */
     private readonly certs: NodeCertificateProvider,
@@ -169,13 +170,9 @@ export class Manager {
     server.addService(controlService, control);
     new ReflectionService(loadAllDefinitions()).addToServer(server);
     new HealthImplementation({ '': 'SERVING' }).addToServer(server);
-    let port: number;
+    let managerPort: ManagerPort;
     try {
-      port = await new Promise<number>((resolve, reject) =>
-        server.bindAsync(id.listenAddr, provider.serverCredentials(), (err, p) =>
-          err === null ? resolve(p) : reject(err),
-        ),
-      );
+      managerPort = await ManagerPort.listen(server, provider.serverCredentials(), id.listenAddr);
     } catch (err) {
       // Release what was opened, or the data folder stays locked by this failed attempt.
       raft.stop();
@@ -194,7 +191,7 @@ export class Manager {
       storage,
       transport,
       server,
-      port,
+      managerPort,
       forwarder,
       provider,
       localControl,
@@ -202,6 +199,11 @@ export class Manager {
     if (o.bootstrap !== undefined) await m.createCluster(o.bootstrap.rootCa, certs.certPem);
     log.info({ nodeId: id.nodeId, addr: id.addr, raftId: id.raftId }, 'manager started');
     return m;
+  }
+
+  /** The manager port (the one bound, when listenAddr asked for port 0). */
+  get port(): number {
+    return this.managerPort.port;
   }
 
   /**
@@ -267,8 +269,76 @@ export class Manager {
   async stop(): Promise<void> {
     this.raft.stop();
     this.transport.close();
+    this.managerPort.stopListening();
     this.server.forceShutdown();
+    // After forceShutdown: what it left open (a TLS handshake under way) must not become a session.
+    this.managerPort.destroyConnections();
     this.forwarder.close();
     await this.storage.close();
+  }
+}
+
+/**
+ * The manager port's listening socket, ours rather than grpc-js' (bindAsync), so that every
+ * connection can be closed. grpc-js' forceShutdown destroys the HTTP/2 sessions it knows of; a
+ * connection still in its TLS handshake is not one yet, finishes the handshake after it, and becomes
+ * a session that nothing closes: the stopped manager's handlers still serve calls on it, a peer stays
+ * connected to it instead of reconnecting to the manager's next start, and it keeps the process alive.
+ */
+class ManagerPort {
+  /** Every accepted connection until it closes, whatever grpc-js made of it. */
+  private readonly sockets = new Set<Socket>();
+  private readonly listener: NetServer;
+  private bound = 0;
+
+  private constructor(server: grpc.Server, creds: grpc.ServerCredentials) {
+    const injector = server.createConnectionInjector(creds);
+    // TCP_NODELAY, as on the sockets grpc-js' own listener accepts: Raft's small writes must not wait.
+    this.listener = createServer({ noDelay: true }, socket => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      injector.injectConnection(socket);
+    });
+  }
+
+  /** Listens on `addr` (host:port, an IPv6 host in brackets) for `server`. */
+  static async listen(
+    server: grpc.Server,
+    creds: grpc.ServerCredentials,
+    addr: string,
+  ): Promise<ManagerPort> {
+    const colon = addr.lastIndexOf(':');
+    const host = addr.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+    const port = Number(addr.slice(colon + 1));
+    if (colon < 0 || addr.slice(colon + 1) === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new Error(`not a host:port address: "${addr}"`);
+    }
+    const p = new ManagerPort(server, creds);
+    await new Promise<void>((resolve, reject) => {
+      p.listener.once('error', reject);
+      p.listener.listen({ host: host === '' ? undefined : host, port }, () => {
+        p.listener.off('error', reject);
+        const a = p.listener.address();
+        p.bound = typeof a === 'object' && a !== null ? a.port : port;
+        resolve();
+      });
+    });
+    return p;
+  }
+
+  /** The port bound (the one chosen, when `addr` asked for port 0). */
+  get port(): number {
+    return this.bound;
+  }
+
+  /** No new connections; the open ones stay. */
+  stopListening(): void {
+    this.listener.close();
+  }
+
+  /** Closes every connection: sessions, and connections grpc-js has not seen yet (in a TLS handshake). */
+  destroyConnections(): void {
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
   }
 }
