@@ -1,0 +1,327 @@
+/** Boundary validation: every rule gives a readable problem; good specs give none. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  addressPoolProblem,
+  attachmentProblem,
+  constraintProblem,
+  ingressNetworkSpec,
+  nameProblem,
+  networkRemovalProblem,
+  networkSpecProblem,
+  serviceSpecProblem,
+} from '../../server/allocator/index.ts';
+import type { Network, NetworkSpec, PortConfig, ServiceSpec, Task } from '../../server/store/index.ts';
+import { newNetwork, newServiceSpec, newTask } from '../store/fixtures.ts';
+
+const META = { version: { index: 1 }, createdAt: 0, updatedAt: 0 };
+const net = (id: string, name: string, spec: Partial<NetworkSpec> = {}): Network => ({
+  ...newNetwork(id, name, spec),
+  meta: META,
+});
+const NETWORKS = new Map([
+  ['n1', net('n1', 'test')],
+  ['in', net('in', 'ingress', { ingress: true })],
+]);
+const lookup = (id: string) => NETWORKS.get(id);
+const spec = (overrides: Partial<NetworkSpec> = {}): NetworkSpec => newNetwork('x', 'test', overrides).spec;
+const svc = (overrides: Partial<ServiceSpec> = {}) =>
+  serviceSpecProblem(newServiceSpec('web', overrides), lookup);
+const port = (p: Partial<PortConfig>): PortConfig => ({
+  protocol: 'tcp',
+  targetPort: 80,
+  publishedPort: 0,
+  publishMode: 'ingress',
+  ...p,
+});
+
+test('names: empty, too long (10,000 characters), bad characters; Docker’s rule passes', () => {
+  assert.equal(nameProblem('network', ''), 'network name must not be empty');
+  assert.equal(
+    nameProblem('service', 'x'.repeat(10_000)),
+    'service name is 10000 characters long; at most 63 are allowed',
+  );
+  assert.equal(nameProblem('service', 'x'.repeat(63)), undefined);
+  assert.match(nameProblem('network', 'my net') ?? '', /^invalid network name "my net": a name starts with/);
+  assert.match(nameProblem('network', '-lead') ?? '', /^invalid network name/);
+  assert.match(nameProblem('network', 'é') ?? '', /^invalid network name/);
+  for (const good of ['test', 'test01', 'a.b_c-d', '9lives'])
+    assert.equal(nameProblem('network', good), undefined);
+  assert.equal(networkSpecProblem(spec({ name: '' })), 'network name must not be empty');
+  assert.equal(svc({ name: 'x'.repeat(64) }), 'service name is 64 characters long; at most 63 are allowed');
+});
+
+test('network specs: the good ones pass, ingress included', () => {
+  assert.equal(networkSpecProblem(spec()), undefined);
+  assert.equal(networkSpecProblem(ingressNetworkSpec()), undefined);
+  assert.equal(
+    networkSpecProblem(
+      spec({
+        attachable: true,
+        ipam: { subnet: '10.10.0.0/16', gateway: '10.10.255.254' },
+        driverOptions: { 'com.docker.network.driver.overlay.vxlanid_list': '4100' },
+      }),
+    ),
+    undefined,
+  );
+});
+
+test('network specs: subnets and gateways', () => {
+  const ipam = (subnet: string | undefined, gateway?: string) =>
+    networkSpecProblem(
+      spec({
+        ipam: { ...(subnet === undefined ? {} : { subnet }), ...(gateway === undefined ? {} : { gateway }) },
+      }),
+    );
+  assert.equal(ipam('bogus'), 'invalid subnet "bogus": expected an IPv4 CIDR such as 10.10.0.0/24');
+  assert.equal(ipam('10.0.0.0'), 'invalid subnet "10.0.0.0": expected an IPv4 CIDR such as 10.10.0.0/24');
+  assert.equal(
+    ipam('010.0.0.0/24'),
+    'invalid subnet "010.0.0.0/24": expected an IPv4 CIDR such as 10.10.0.0/24',
+  );
+  assert.equal(
+    ipam('10.0.0.0/33'),
+    'invalid subnet "10.0.0.0/33": expected an IPv4 CIDR such as 10.10.0.0/24',
+  );
+  assert.equal(ipam('10.1.2.3/24'), 'invalid subnet 10.1.2.3/24: it should be 10.1.2.0/24');
+  assert.equal(
+    ipam('10.1.2.0/30'),
+    'invalid subnet 10.1.2.0/30: the prefix length must be at most 29 (a /30 leaves one address besides the gateway)',
+  );
+  assert.equal(ipam('10.0.0.0/7'), 'invalid subnet 10.0.0.0/7: the prefix length must be at least 8');
+  assert.equal(ipam('10.1.2.0/29'), undefined);
+  assert.equal(ipam(undefined, '10.1.2.1'), 'a gateway needs a subnet: give the subnet it belongs to');
+  assert.equal(
+    ipam('10.1.2.0/24', '10.1.2'),
+    'invalid gateway "10.1.2": expected an IPv4 address such as 10.10.0.1',
+  );
+  assert.equal(ipam('10.1.2.0/24', '10.1.3.1'), 'gateway 10.1.3.1 is outside subnet 10.1.2.0/24');
+  assert.equal(
+    ipam('10.1.2.0/24', '10.1.2.0'),
+    'gateway 10.1.2.0 is the network address of subnet 10.1.2.0/24',
+  );
+  assert.equal(
+    ipam('10.1.2.0/24', '10.1.2.255'),
+    'gateway 10.1.2.255 is the broadcast address of subnet 10.1.2.0/24',
+  );
+});
+
+test('network specs: VNIs, driver, flags', () => {
+  const vni = (text: string) =>
+    networkSpecProblem(spec({ driverOptions: { 'com.docker.network.driver.overlay.vxlanid_list': text } }));
+  assert.equal(vni('0'), 'invalid VXLAN ID 0: must be between 1 and 16777215');
+  assert.equal(vni('16777216'), 'invalid VXLAN ID 16777216: must be between 1 and 16777215');
+  assert.equal(vni('16777215'), undefined);
+  assert.equal(vni('1'), undefined);
+  assert.equal(
+    vni('abc'),
+    'invalid com.docker.network.driver.overlay.vxlanid_list "abc": expected a VXLAN ID such as 4100',
+  );
+  assert.equal(
+    vni('4100,4101'),
+    'com.docker.network.driver.overlay.vxlanid_list names 2 VXLAN IDs, but an overlay network has one subnet: give one',
+  );
+  assert.equal(
+    networkSpecProblem({ ...spec(), driver: 'bridge' as 'overlay' }),
+    'network driver "bridge" is not supported: the cluster manages overlay networks only',
+  );
+  assert.equal(
+    networkSpecProblem(spec({ ingress: true, attachable: true })),
+    'ingress network cannot be attachable',
+  );
+  assert.equal(
+    networkSpecProblem(spec({ labels: { '': 'x' } })),
+    'network labels must not have an empty name',
+  );
+});
+
+test('service specs: a good one passes', () => {
+  assert.equal(svc(), undefined);
+  assert.equal(
+    svc({
+      mode: { global: {} },
+      networks: [{ target: 'n1' }],
+      endpoint: {
+        mode: 'vip',
+        ports: [port({ publishedPort: 9000 }), port({ publishMode: 'host', publishedPort: 0 })],
+      },
+      task: {
+        ...newServiceSpec('x').task,
+        env: ['A=1', 'B='],
+        constraints: ['node.role==manager', 'node.labels.zone != b'],
+      },
+    }),
+    undefined,
+  );
+});
+
+test('service specs: ports (0 allocates; target 0, 65536, duplicates, dnsrr with ingress)', () => {
+  const ports = (...list: PortConfig[]) => svc({ endpoint: { mode: 'vip', ports: list } });
+  assert.equal(ports(port({ targetPort: 0 })), 'invalid target port 0: must be between 1 and 65535');
+  assert.equal(ports(port({ targetPort: 65536 })), 'invalid target port 65536: must be between 1 and 65535');
+  assert.equal(
+    ports(port({ publishedPort: 65536 })),
+    'invalid published port 65536: must be between 1 and 65535, or 0 to have one allocated',
+  );
+  assert.equal(
+    ports(port({ publishedPort: -1 })),
+    'invalid published port -1: must be between 1 and 65535, or 0 to have one allocated',
+  );
+  assert.equal(ports(port({ publishedPort: 0 }), port({ publishedPort: 0, targetPort: 81 })), undefined);
+  assert.equal(
+    ports(port({ publishedPort: 9000 }), port({ publishedPort: 9000, targetPort: 81, publishMode: 'host' })),
+    'EndpointSpec: duplicate published ports provided',
+  );
+  assert.equal(ports(port({ publishedPort: 53 }), port({ publishedPort: 53, protocol: 'udp' })), undefined);
+  assert.equal(
+    ports(port({ protocol: 'sctp' as 'tcp' })),
+    'invalid port protocol "sctp": expected tcp or udp',
+  );
+  assert.equal(
+    ports(port({ publishMode: 'mesh' as 'host' })),
+    'invalid publish mode "mesh": expected ingress or host',
+  );
+  assert.equal(
+    svc({ endpoint: { mode: 'dnsrr', ports: [port({})] } }),
+    "EndpointSpec: port published with ingress mode can't be used with dnsrr mode",
+  );
+  assert.equal(svc({ endpoint: { mode: 'dnsrr', ports: [port({ publishMode: 'host' })] } }), undefined);
+  assert.equal(
+    svc({ endpoint: { mode: 'rr' as 'vip', ports: [] } }),
+    'invalid endpoint mode "rr": expected vip or dnsrr',
+  );
+});
+
+test('service specs: networks (unknown, ingress, twice)', () => {
+  assert.equal(svc({ networks: [{ target: 'nope' }] }), 'network nope not found');
+  assert.equal(
+    svc({ networks: [{ target: 'in' }] }),
+    'Service cannot be explicitly attached to the ingress network "ingress"',
+  );
+  assert.equal(
+    svc({ networks: [{ target: 'n1' }, { target: 'n1' }] }),
+    'network test is attached more than once',
+  );
+  assert.equal(svc({ networks: [{ target: '' }] }), 'a network attachment needs a network');
+});
+
+test('service specs: mode, task template, update config', () => {
+  assert.equal(
+    svc({ mode: { replicated: { replicas: -1 } } }),
+    'invalid replicas -1: must be a whole number, 0 or more',
+  );
+  assert.equal(
+    svc({ mode: { replicated: { replicas: 1.5 } } }),
+    'invalid replicas 1.5: must be a whole number, 0 or more',
+  );
+  assert.equal(svc({ mode: {} as ServiceSpec['mode'] }), 'service mode must be either replicated or global');
+  const task = newServiceSpec('x').task;
+  assert.equal(svc({ task: { ...task, command: [] } }), 'a service needs a command to run');
+  assert.equal(
+    svc({ task: { ...task, env: ['=x'] } }),
+    'invalid environment variable "=x": expected KEY=value',
+  );
+  assert.equal(
+    svc({ task: { ...task, constraints: ['node.role=manager'] } }),
+    'invalid constraint "node.role=manager": expected <key>==<value> or <key>!=<value>',
+  );
+  assert.equal(
+    svc({ task: { ...task, stopGracePeriodMs: -5 } }),
+    'stop grace period must be 0 or more milliseconds',
+  );
+  assert.equal(
+    svc({ task: { ...task, restart: { ...task.restart, condition: 'always' as 'any' } } }),
+    'invalid restart condition "always": expected none, on-failure or any',
+  );
+  const update = newServiceSpec('x').update;
+  assert.equal(
+    svc({ update: { ...update, parallelism: -1 } }),
+    'update parallelism must be a whole number, 0 (all at once) or more',
+  );
+  assert.equal(
+    svc({ update: { ...update, maxFailureRatio: 2 } }),
+    'update max failure ratio must be between 0 and 1',
+  );
+  assert.equal(
+    svc({ update: { ...update, failureAction: 'explode' as 'pause' } }),
+    'invalid update failure action "explode": expected pause, continue or rollback',
+  );
+  assert.equal(
+    svc({ update: { ...update, order: 'random' as 'stop-first' } }),
+    'invalid update order "random": expected stop-first or start-first',
+  );
+});
+
+test('constraints: the keys swarmkit knows, with == or !=', () => {
+  for (const good of [
+    'node.id==abc',
+    'node.hostname != web-1',
+    'node.labels.zone==b',
+    'engine.labels.os==linux',
+  ]) {
+    assert.equal(constraintProblem(good), undefined, good);
+  }
+  assert.match(constraintProblem('node.colour==red') ?? '', /unknown key "node.colour"/);
+  assert.match(constraintProblem('node.labels.==x') ?? '', /unknown key/);
+  assert.match(constraintProblem('node.role==') ?? '', /expected <key>==<value>/);
+});
+
+test('default address pools: mask length at most 29, pools at least as big, no overlap', () => {
+  assert.equal(addressPoolProblem(['10.0.0.0/8'], 24), undefined);
+  assert.equal(addressPoolProblem(['10.0.0.0/8'], 29), undefined);
+  assert.equal(
+    addressPoolProblem(['10.0.0.0/8'], 30),
+    'invalid default address pool mask length 30: must be at most 29',
+  );
+  assert.equal(addressPoolProblem(['10.0.0.0/8'], 0), 'invalid default address pool mask length 0');
+  assert.equal(addressPoolProblem([], 24), 'the default address pool list is empty');
+  assert.equal(
+    addressPoolProblem(['10.0.0.0/26'], 24),
+    'default address pool 10.0.0.0/26 is smaller than the mask length /24',
+  );
+  assert.equal(
+    addressPoolProblem(['10.0.0.0/8', '10.1.0.0/16'], 24),
+    'default address pools 10.0.0.0/8 and 10.1.0.0/16 overlap',
+  );
+  assert.equal(
+    addressPoolProblem(['10.1.0.1/16'], 24),
+    'invalid default address pool 10.1.0.1/16: it should be 10.1.0.0/16',
+  );
+});
+
+test("network removal: Swarm's texts for services, live tasks and the ingress network", () => {
+  const n1 = NETWORKS.get('n1')!;
+  const ingress = NETWORKS.get('in')!;
+  const web = { id: 's1', meta: META, spec: newServiceSpec('web', { networks: [{ target: 'n1' }] }) };
+  const task = (state: Task['status']['state'], desired: Task['desiredState']): Task => ({
+    ...newTask('t1', 's1', 1, {
+      desiredState: desired,
+      status: { state, timestamp: 0 },
+      networks: [{ networkId: 'n1', addresses: [] }],
+    }),
+    meta: META,
+  });
+  assert.equal(networkRemovalProblem(n1, [web], []), 'network n1 is in use by service s1');
+  assert.equal(
+    networkRemovalProblem(n1, [], [task('running', 'running')]),
+    'network n1 is in use by task t1',
+  );
+  assert.equal(networkRemovalProblem(n1, [], [task('running', 'shutdown')]), undefined);
+  assert.equal(networkRemovalProblem(n1, [], [task('failed', 'running')]), undefined);
+  assert.equal(networkRemovalProblem(n1, [], []), undefined);
+  const publisher = {
+    id: 's2',
+    meta: META,
+    spec: newServiceSpec('pub', { endpoint: { mode: 'vip', ports: [port({ publishedPort: 80 })] } }),
+  };
+  assert.equal(
+    networkRemovalProblem(ingress, [web, publisher], []),
+    'ingress network cannot be removed because service s2 depends on it',
+  );
+  assert.equal(networkRemovalProblem(ingress, [web], []), undefined);
+});
+
+test('attaching a standalone task: only to attachable networks (PermissionDenied text)', () => {
+  assert.equal(attachmentProblem(NETWORKS.get('n1')!, 'test'), 'network test not manually attachable');
+  assert.equal(attachmentProblem(net('n2', 'test01', { attachable: true }), 'test01'), undefined);
+});
