@@ -1,4 +1,4 @@
-import { blockSize, cidrContains, cidrLast, type Cidr } from './ipv4.ts';
+import { blockSize, cidrLast, type Cidr } from './ipv4.ts';
 
 /**
  * The addresses of one subnet: who holds which, and where the serial search stands. The network and broadcast
@@ -13,30 +13,25 @@ export class AddressPool {
   /** The address handed out serially last; `subnet.base` (never handed out) while there is none. */
   private cursor: number;
 
+  /** The first host address (the one after the network address). */
+  readonly first: number;
+  /** The last host address (the one before the broadcast address). */
+  readonly last: number;
+  /** How many host addresses the subnet has in all. */
+  readonly capacity: number;
+
   /** `lastAddress` is where an earlier pool's search stood (ignored unless a host address of the subnet). */
   constructor(subnet: Cidr, lastAddress?: number) {
     this.subnet = subnet;
+    this.first = subnet.base + 1;
+    this.last = cidrLast(subnet) - 1;
+    this.capacity = Math.max(0, blockSize(subnet.prefix) - 2);
     this.cursor = lastAddress !== undefined && this.isHost(lastAddress) ? lastAddress : subnet.base;
-  }
-
-  /** The first host address (the one after the network address). */
-  get first(): number {
-    return this.subnet.base + 1;
-  }
-
-  /** The last host address (the one before the broadcast address). */
-  get last(): number {
-    return cidrLast(this.subnet) - 1;
   }
 
   /** How many addresses are held. */
   get size(): number {
     return this.held.size;
-  }
-
-  /** How many host addresses the subnet has in all. */
-  get capacity(): number {
-    return Math.max(0, blockSize(this.subnet.prefix) - 2);
   }
 
   /** The address handed out serially last, or undefined if none yet. */
@@ -46,7 +41,7 @@ export class AddressPool {
 
   /** True if `address` may be handed out: inside the subnet, neither its network nor its broadcast address. */
   isHost(address: number): boolean {
-    return cidrContains(this.subnet, address) && address >= this.first && address <= this.last;
+    return address >= this.first && address <= this.last;
   }
 
   /** Who holds `address`, or undefined. */

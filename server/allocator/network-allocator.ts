@@ -356,7 +356,7 @@ export class NetworkAllocator {
       }));
       const endpoint: Endpoint = { ports, virtualIPs };
       this.services.set(id, { name: spec.name, vips, endpoint });
-      return { endpoint: structuredClone(endpoint), networkUpdates: this.updatesFor(touched) };
+      return { endpoint: copyEndpoint(endpoint), networkUpdates: this.updatesFor(touched) };
     } catch (err) {
       journal.rollback();
       throw err;
@@ -492,7 +492,9 @@ export class NetworkAllocator {
         for (const address of addresses)
           if (!kept.includes(address)) this.networks.get(networkId)?.pool.release(address);
       }
-      this.tasks.set(id, { attachments });
+      // A task on no network holds nothing, as a rebuilt allocator would see it.
+      if (attachments.length > 0) this.tasks.set(id, { attachments });
+      else this.tasks.delete(id);
       return { networks: this.attachmentsOf(attachments), networkUpdates: this.updatesFor(touched) };
     } catch (err) {
       journal.rollback();
@@ -526,7 +528,7 @@ export class NetworkAllocator {
       services: sorted(this.services).map(([id, record]) => ({
         id,
         name: record.name,
-        endpoint: structuredClone(record.endpoint),
+        endpoint: copyEndpoint(record.endpoint),
       })),
       tasks: sorted(this.tasks).map(([id, record]) => ({
         id,
@@ -631,7 +633,7 @@ export class NetworkAllocator {
         if (port.publishMode === 'host' && port.publishedPort !== 0)
           this.ports.addHost(portKey(port.protocol, port.publishedPort), id);
       }
-      this.services.set(id, { name: service.spec.name, vips, endpoint: structuredClone(endpoint) });
+      this.services.set(id, { name: service.spec.name, vips, endpoint: copyEndpoint(endpoint) });
     } catch (err) {
       journal.rollback();
       throw err;
@@ -639,8 +641,8 @@ export class NetworkAllocator {
   }
 
   /**
-   * The spec's ports with ingress-mode published ports taken: explicit ones first (so a dynamic pick never
-   * lands on one the spec names), then the dynamic ones. Conflict checks are swarmkit's `checkPortConflicts`.
+   * The spec's ports with ingress-mode published ports taken: explicit ones first, then the dynamic ones,
+   * which never land on a port the spec names. Conflict checks are swarmkit's `checkPortConflicts`.
    */
   private allocatePorts(
     id: string,
@@ -648,8 +650,11 @@ export class NetworkAllocator {
     old: ServiceRecord | undefined,
     journal: Journal,
   ): PortConfig[] {
-    const ports = structuredClone(spec.endpoint.ports);
-    const explicit = new Set<string>();
+    const ports = spec.endpoint.ports.map(port => ({ ...port }));
+    // Host-mode ports are recorded only once the call succeeds, so the dynamic pick skips all the spec names.
+    const named = new Set(
+      ports.filter(p => p.publishedPort !== 0).map(p => portKey(p.protocol, p.publishedPort)),
+    );
     for (const port of ports) {
       if (port.publishedPort === 0) continue;
       const key = portKey(port.protocol, port.publishedPort);
@@ -660,7 +665,6 @@ export class NetworkAllocator {
       const hostHolder = this.ports.hostHolders(key).find(holder => holder !== id);
       if (hostHolder !== undefined)
         throw this.portInUse(port.publishedPort, hostHolder, 'a host-published port');
-      explicit.add(key);
       if (ingressHolder === undefined) {
         this.ports.takeIngress(key, id);
         journal.push(() => this.ports.releaseIngress(key));
@@ -681,7 +685,7 @@ export class NetworkAllocator {
         return (
           p.protocol === port.protocol &&
           p.targetPort === port.targetPort &&
-          !explicit.has(key) &&
+          !named.has(key) &&
           !reused.has(key)
         );
       });
@@ -690,7 +694,7 @@ export class NetworkAllocator {
         reused.add(portKey(port.protocol, port.publishedPort));
         continue;
       }
-      const next = this.ports.nextDynamic(port.protocol);
+      const next = this.ports.nextDynamic(port.protocol, named);
       if (next === undefined) {
         throw new AllocatorError(
           'resource-exhausted',
@@ -804,6 +808,14 @@ export class NetworkAllocator {
       addresses: addresses.map(address => this.withPrefix(networkId, address)),
     }));
   }
+}
+
+/** A copy of `endpoint` (a plain-data tree two levels deep; cheaper than structuredClone on hot paths). */
+function copyEndpoint(endpoint: Endpoint): Endpoint {
+  return {
+    ports: endpoint.ports.map(port => ({ ...port })),
+    virtualIPs: endpoint.virtualIPs.map(vip => ({ ...vip })),
+  };
 }
 
 /** A network as error messages name it. */

@@ -30,11 +30,11 @@ export class PortPool {
     return [...(this.host.get(key) ?? [])].sort();
   }
 
-  /** The lowest port of the dynamic range free in both modes for `protocol`, or undefined. */
-  nextDynamic(protocol: PortProtocol): number | undefined {
+  /** The lowest port of the dynamic range free in both modes for `protocol` and not in `skip`, or undefined. */
+  nextDynamic(protocol: PortProtocol, skip: ReadonlySet<string> = new Set()): number | undefined {
     for (let port = FIRST_DYNAMIC_PORT; port <= LAST_DYNAMIC_PORT; port++) {
       const key = portKey(protocol, port);
-      if (!this.ingress.has(key) && !this.host.has(key)) return port;
+      if (!this.ingress.has(key) && !this.host.has(key) && !skip.has(key)) return port;
     }
     return undefined;
   }
