@@ -20,3 +20,37 @@ export interface WireNode {
   /** Milliseconds since the epoch. */
   updatedAt: number;
 }
+
+/** A network's spec as the Control API carries it (`shoal.v1.NetworkSpec`); empty strings = not given. */
+export interface WireNetworkSpec {
+  name: string;
+  labels: Record<string, string>;
+  /** `overlay`; empty = overlay. */
+  driver: string;
+  driverOptions: Record<string, string>;
+  subnet: string;
+  gateway: string;
+  attachable: boolean;
+  internal: boolean;
+  ingress: boolean;
+}
+
+/** What the allocator gave a network (`shoal.v1.NetworkAllocation`). */
+export interface WireNetworkAllocation {
+  subnet: string;
+  gateway: string;
+  vni: number;
+}
+
+/** A network as the Control API sends it (`shoal.v1.Network`). */
+export interface WireNetwork {
+  id: string;
+  version: number;
+  spec: WireNetworkSpec;
+  /** null until allocated. */
+  allocation: WireNetworkAllocation | null;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  /** Milliseconds since the epoch. */
+  updatedAt: number;
+}

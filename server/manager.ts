@@ -7,14 +7,16 @@ import * as grpc from '@grpc/grpc-js';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { caDigest, createJoinToken, type RootCa } from '../certs/index.ts';
+import { caDigest, createJoinToken, randomNodeId, type RootCa } from '../certs/index.ts';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { loadAllDefinitions } from '../proto/load.ts';
 import { authorizationInterceptor } from './ca/authorize.ts';
 import { registerCa } from './ca/ca-server.ts';
 import { NodeCertificateProvider } from './ca/certificate-provider.ts';
+import { ingressNetworkSpec } from './allocator/index.ts';
 import { controlHandlers, controlService } from './controlapi/control-server.ts';
+import { LeaderAllocator } from './controlapi/leader-allocator.ts';
 import { LeaderForwarder, LeaderForwardingServer } from './rpc/forward.ts';
 import { RpcError } from './rpc/status.ts';
 import { LevelStorage } from './raftnode/level-storage.ts';
@@ -23,6 +25,7 @@ import { storeSenderCheck } from './raftnode/sender-check.ts';
 import { RAFT_MAX_MESSAGE_BYTES, RaftTransport } from './raftnode/transport.ts';
 import {
   createCluster,
+  createNetwork,
   createNode,
   decodeStoreActions,
   deleteNode,
@@ -31,7 +34,10 @@ import {
   DEFAULT_CLUSTER_NAME,
   findClusters,
   MemoryStore,
+  type Network,
+  type NewObject,
   type ProposalResult,
+  type Tx,
 } from './store/index.ts';
 
 /** What a manager must know about itself to (re)start. Persisted by shoald next to the data. */
@@ -82,6 +88,8 @@ export class Manager {
     private readonly certs: NodeCertificateProvider,
     /** The Control API for the daemon's local socket: leader-only calls forward as this manager. */
     readonly localControl: grpc.UntypedServiceImplementation,
+    /** The network allocator, used while this manager leads. */
+    private readonly allocator: LeaderAllocator,
   ) {}
 
   /** Opens the data, starts Raft and serves the manager port. Throws DataDirLockedError / CorruptDataError. */
@@ -166,7 +174,8 @@ export class Manager {
       log,
       o.nodeCertValidityMs === undefined ? {} : { nodeCertValidityMs: o.nodeCertValidityMs },
     );
-    const control = controlHandlers(store, raft, log);
+    const allocator = new LeaderAllocator(store, raft, log);
+    const control = controlHandlers(store, raft, allocator, log);
     server.addService(controlService, control);
     new ReflectionService(loadAllDefinitions()).addToServer(server);
     new HealthImplementation({ '': 'SERVING' }).addToServer(server);
@@ -195,6 +204,7 @@ export class Manager {
       forwarder,
       provider,
       localControl,
+      allocator,
     );
     if (o.bootstrap !== undefined) await m.createCluster(o.bootstrap.rootCa, certs.certPem);
     log.info({ nodeId: id.nodeId, addr: id.addr, raftId: id.raftId }, 'manager started');
@@ -217,29 +227,43 @@ export class Manager {
     this.certs.update(certs.certPem, certs.keyPem);
   }
 
-  /** The first write of a new cluster: the cluster object (CA, join tokens) and this node. */
+  /**
+   * The first write of a new cluster: the cluster object (CA, join tokens), this node, and the `ingress`
+   * network, allocated first so that it gets the first subnet and VNI (10.0.0.0/24, 4096), as in Swarm.
+   */
   private async createCluster(rootCa: RootCa, certPem: string): Promise<void> {
-    const id = this.identity;
     await this.waitForLeader(10_000);
-    const now = Date.now();
-    await this.store.update(tx => {
-      createCluster(tx, {
-        id: id.clusterId,
-        spec: { name: DEFAULT_CLUSTER_NAME },
-        rootCa: { certPem: rootCa.certPem, keyPem: rootCa.keyPem, caDigest: caDigest(rootCa.certPem) },
-        joinTokens: { worker: createJoinToken(rootCa.certPem), manager: createJoinToken(rootCa.certPem) },
-        blacklistedCertificates: {},
-      });
-      createNode(tx, {
-        id: id.nodeId,
-        spec: { desiredRole: 'manager', availability: 'active', labels: {} },
-        role: 'manager',
-        status: { state: 'ready', addr: id.addr.split(':')[0] ?? '' },
-        description: { hostname: id.hostname },
-        managerStatus: { raftId: id.raftId, addr: id.addr },
-        certificate: { status: 'issued', certPem },
-      });
-    }, now);
+    const ingressId = randomNodeId();
+    const spec = ingressNetworkSpec();
+    await this.allocator.run(async pools => {
+      const allocation = pools.allocateNetwork({ id: ingressId, spec });
+      await this.allocator.write(
+        tx => this.firstWrite(tx, rootCa, certPem, { id: ingressId, spec, allocation }),
+        () => pools.releaseNetwork(ingressId),
+      );
+    });
+  }
+
+  /** The cluster's first objects, in the one transaction of `createCluster`. */
+  private firstWrite(tx: Tx, rootCa: RootCa, certPem: string, ingress: NewObject<Network>): void {
+    const id = this.identity;
+    createCluster(tx, {
+      id: id.clusterId,
+      spec: { name: DEFAULT_CLUSTER_NAME },
+      rootCa: { certPem: rootCa.certPem, keyPem: rootCa.keyPem, caDigest: caDigest(rootCa.certPem) },
+      joinTokens: { worker: createJoinToken(rootCa.certPem), manager: createJoinToken(rootCa.certPem) },
+      blacklistedCertificates: {},
+    });
+    createNode(tx, {
+      id: id.nodeId,
+      spec: { desiredRole: 'manager', availability: 'active', labels: {} },
+      role: 'manager',
+      status: { state: 'ready', addr: id.addr.split(':')[0] ?? '' },
+      description: { hostname: id.hostname },
+      managerStatus: { raftId: id.raftId, addr: id.addr },
+      certificate: { status: 'issued', certPem },
+    });
+    createNetwork(tx, ingress);
   }
 
   /** Resolves once some member leads (this one, for a new single-member cluster). */

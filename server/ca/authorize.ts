@@ -27,6 +27,10 @@ export const METHOD_ROLES: Readonly<Record<string, Allowed>> = {
   '/shoal.v1.Control/CreateConfig': M,
   '/shoal.v1.Control/ListConfigs': M,
   '/shoal.v1.Control/RemoveConfig': M,
+  '/shoal.v1.Control/CreateNetwork': M,
+  '/shoal.v1.Control/GetNetwork': M,
+  '/shoal.v1.Control/ListNetworks': M,
+  '/shoal.v1.Control/RemoveNetwork': M,
   '/grpc.health.v1.Health/Check': 'any',
   '/grpc.health.v1.Health/Watch': 'any',
   // The contract is public: any client may discover it.
@@ -50,6 +54,9 @@ export const LEADER_ONLY: ReadonlySet<string> = new Set([
   // Their quorum checks need the leader's view of reachability.
   '/shoal.v1.Control/UpdateNode',
   '/shoal.v1.Control/RemoveNode',
+  // Allocation: only the leader's pools hand out subnets, VNIs and addresses (server/controlapi/leader-allocator.ts).
+  '/shoal.v1.Control/CreateNetwork',
+  '/shoal.v1.Control/RemoveNetwork',
   // Membership changes.
   '/shoal.v1.NodeCA/IssueNodeCertificate',
   '/shoal.v1.RaftMembership/Join',

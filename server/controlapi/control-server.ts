@@ -9,6 +9,8 @@ import type { WireNode } from '../../proto/control-types.ts';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
 import { clusterOf } from '../ca/ca-server.ts';
 import { configHandlers } from './config-server.ts';
+import type { LeaderAllocator } from './leader-allocator.ts';
+import { networkHandlers } from './network-server.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
 import { RpcError, unary } from '../rpc/status.ts';
 import {
@@ -133,6 +135,7 @@ function nextLabels(cur: Record<string, string>, req: UpdateNodeRequest): Record
 export function controlHandlers(
   store: MemoryStore,
   raft: RaftNode,
+  allocator: LeaderAllocator,
   log: Logger,
 ): grpc.UntypedServiceImplementation {
   return {
@@ -217,5 +220,6 @@ export function controlHandlers(
     }),
     // One handler map for the whole Control service: the manager port and the daemon's socket both serve it.
     ...configHandlers(store, raft, log),
+    ...networkHandlers(store, raft, allocator, log),
   };
 }

@@ -11,6 +11,7 @@ import {
   InvalidCsrError,
   InvalidJoinTokenError,
 } from '../../certs/index.ts';
+import { AllocatorError, type AllocatorErrorKind } from '../allocator/index.ts';
 import { RaftUnavailableError } from '../raftnode/raft-node.ts';
 import {
   AlreadyExistsError,
@@ -36,8 +37,18 @@ export interface GrpcStatus {
   details: string;
 }
 
+/** The status each kind of allocator refusal maps to (the allocator names the kind, not the code). */
+const ALLOCATOR_STATUS: Readonly<Record<AllocatorErrorKind, grpc.status>> = {
+  'invalid-argument': grpc.status.INVALID_ARGUMENT,
+  'resource-exhausted': grpc.status.RESOURCE_EXHAUSTED,
+  'already-exists': grpc.status.ALREADY_EXISTS,
+  'failed-precondition': grpc.status.FAILED_PRECONDITION,
+  'permission-denied': grpc.status.PERMISSION_DENIED,
+};
+
 export function toGrpcStatus(err: unknown, log: Logger): GrpcStatus {
   if (err instanceof RpcError) return { code: err.code, details: err.message };
+  if (err instanceof AllocatorError) return { code: ALLOCATOR_STATUS[err.kind], details: err.message };
   if (err instanceof NotFoundError) return { code: grpc.status.NOT_FOUND, details: err.message };
   if (err instanceof AlreadyExistsError || err instanceof NameConflictError) {
     return { code: grpc.status.ALREADY_EXISTS, details: err.message };

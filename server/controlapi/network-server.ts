@@ -1,0 +1,182 @@
+/**
+ * The Control API's network calls (`docker network create/ls/inspect/rm` on a swarm): the spec is checked
+ * once at the boundary, the leader's allocator gives the network its subnet, gateway and VNI, and both go
+ * into the store in one transaction, so a refused allocation writes nothing. Merged into the Control
+ * handler map by control-server.ts.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { randomNodeId } from '../../certs/index.ts';
+import type { WireNetwork, WireNetworkSpec } from '../../proto/control-types.ts';
+import { networkRemovalProblem, networkSpecProblem } from '../allocator/index.ts';
+import type { RaftNode } from '../raftnode/raft-node.ts';
+import { RpcError, unary } from '../rpc/status.ts';
+import {
+  createNetwork,
+  deleteNetwork,
+  findNetworks,
+  findServices,
+  findTasks,
+  getNetwork,
+  NameConflictError,
+  type MemoryStore,
+  type Network,
+  type NetworkDriver,
+  type NetworkSpec,
+} from '../store/index.ts';
+import type { LeaderAllocator } from './leader-allocator.ts';
+
+export function wireNetwork(n: Network): WireNetwork {
+  const { spec, allocation } = n;
+  return {
+    id: n.id,
+    version: n.meta.version.index,
+    spec: {
+      name: spec.name,
+      labels: spec.labels,
+      driver: spec.driver,
+      driverOptions: spec.driverOptions,
+      subnet: spec.ipam?.subnet ?? '',
+      gateway: spec.ipam?.gateway ?? '',
+      attachable: spec.attachable,
+      internal: spec.internal,
+      ingress: spec.ingress,
+    },
+    allocation:
+      allocation === undefined
+        ? null
+        : { subnet: allocation.subnet, gateway: allocation.gateway, vni: allocation.vni },
+    createdAt: n.meta.createdAt,
+    updatedAt: n.meta.updatedAt,
+  };
+}
+
+/** The store's spec for a wire spec, checked (INVALID_ARGUMENT with the validation's text). */
+export function networkSpecOf(wire: WireNetworkSpec | null | undefined): NetworkSpec {
+  if (wire === null || wire === undefined) {
+    throw new RpcError(grpc.status.INVALID_ARGUMENT, 'a network spec is required');
+  }
+  const spec: NetworkSpec = {
+    name: wire.name,
+    labels: { ...wire.labels },
+    // Checked just below, with a message naming the driver asked for.
+    driver: (wire.driver === '' ? 'overlay' : wire.driver) as NetworkDriver,
+    driverOptions: { ...wire.driverOptions },
+    attachable: wire.attachable,
+    internal: wire.internal,
+    ingress: wire.ingress,
+  };
+  if (wire.subnet !== '' || wire.gateway !== '') {
+    spec.ipam = {
+      ...(wire.subnet === '' ? {} : { subnet: wire.subnet }),
+      ...(wire.gateway === '' ? {} : { gateway: wire.gateway }),
+    };
+  }
+  const problem = networkSpecProblem(spec);
+  if (problem !== undefined) throw new RpcError(grpc.status.INVALID_ARGUMENT, problem);
+  return spec;
+}
+
+/** Finds one network by ID, name or unique ID prefix, in docker's order. */
+export function resolveNetwork(store: MemoryStore, ref: string): Network {
+  if (typeof ref !== 'string' || ref === '') {
+    throw new RpcError(grpc.status.INVALID_ARGUMENT, 'network ID is required');
+  }
+  return store.view(tx => {
+    const exact = getNetwork(tx, ref);
+    if (exact !== undefined) return exact;
+    const [byName] = findNetworks(tx, { name: ref });
+    if (byName !== undefined) return byName;
+    const byPrefix = findNetworks(tx, { idPrefix: ref });
+    if (byPrefix.length === 1 && byPrefix[0] !== undefined) return byPrefix[0];
+    if (byPrefix.length > 1) {
+      throw new RpcError(
+        grpc.status.INVALID_ARGUMENT,
+        `network ${ref} is ambiguous (${byPrefix.length} matches)`,
+      );
+    }
+    throw new RpcError(grpc.status.NOT_FOUND, `network ${ref} not found`);
+  });
+}
+
+interface ListNetworksRequest {
+  filters: { names: string[]; idPrefixes: string[] } | null;
+}
+
+/** The network methods of the Control service, keyed by method name. */
+export function networkHandlers(
+  store: MemoryStore,
+  raft: RaftNode,
+  allocator: LeaderAllocator,
+  log: Logger,
+): grpc.UntypedServiceImplementation {
+  return {
+    CreateNetwork: unary(log, async (req: { spec: WireNetworkSpec | null }) => {
+      const spec = networkSpecOf(req.spec);
+      // swarmkit gives every kind of object the same kind of ID as nodes (identity.NewID).
+      const id = randomNodeId();
+      await allocator.run(async pools => {
+        const allocation = pools.allocateNetwork({ id, spec });
+        try {
+          await allocator.write(
+            tx => void createNetwork(tx, { id, spec, allocation }),
+            () => pools.releaseNetwork(id),
+          );
+        } catch (err) {
+          if (err instanceof NameConflictError) {
+            throw new RpcError(
+              grpc.status.ALREADY_EXISTS,
+              `name conflicts with an existing object: network ${spec.name} already exists`,
+            );
+          }
+          throw err;
+        }
+      });
+      const created = store.view(tx => getNetwork(tx, id));
+      if (created === undefined) throw new RpcError(grpc.status.NOT_FOUND, `network ${spec.name} not found`);
+      return { network: wireNetwork(created) };
+    }),
+    GetNetwork: unary(log, async (req: { networkId: string }) => {
+      await raft.readBarrier();
+      return { network: wireNetwork(resolveNetwork(store, req.networkId)) };
+    }),
+    ListNetworks: unary(log, async (req: ListNetworksRequest) => {
+      // A linearizable read, as ListNodes: every acknowledged create is listed, whichever manager answers.
+      await raft.readBarrier();
+      const names = req.filters?.names ?? [];
+      const prefixes = req.filters?.idPrefixes ?? [];
+      const networks = store.view(tx =>
+        findNetworks(tx, {
+          where: n =>
+            (names.length === 0 || names.includes(n.spec.name)) &&
+            (prefixes.length === 0 || prefixes.some(p => n.id.startsWith(p))),
+        }),
+      );
+      return { networks: networks.map(wireNetwork) };
+    }),
+    RemoveNetwork: unary(log, async (req: { networkId: string }) => {
+      await allocator.run(async pools => {
+        const network = resolveNetwork(store, req.networkId);
+        const { services, tasks } = store.view(tx => ({
+          // Publishing in ingress mode depends on the ingress network without naming it.
+          services: network.spec.ingress ? findServices(tx) : findServices(tx, { networkId: network.id }),
+          tasks: findTasks(tx, { networkId: network.id }),
+        }));
+        const problem = networkRemovalProblem(network, services, tasks);
+        if (problem !== undefined) throw new RpcError(grpc.status.FAILED_PRECONDITION, problem);
+        await allocator.write(
+          tx => deleteNetwork(tx, network.id),
+          () => undefined,
+        );
+        try {
+          pools.releaseNetwork(network.id);
+        } catch (err) {
+          // The store is the truth: the pools are rebuilt from it before the next allocation.
+          log.warn({ err, networkId: network.id }, 'allocator: a removed network could not be released');
+          allocator.invalidate();
+        }
+      });
+      return {};
+    }),
+  };
+}
