@@ -5,10 +5,10 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { resolve } from 'node:path';
-import type { WireNode } from '../../proto/control-types.ts';
+import type { WireNetwork, WireNetworkSpec, WireNode } from '../../proto/control-types.ts';
 import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
 
-export type { WireNode };
+export type { WireNetwork, WireNetworkSpec, WireNode };
 
 /** The cluster object (`shoal.v1.Cluster`): its join tokens above all. */
 export interface WireCluster {
@@ -192,6 +192,29 @@ export class DaemonClient {
   async rotateJoinToken(role: 'worker' | 'manager'): Promise<WireCluster> {
     const res = await this.call<{ cluster: WireCluster | null }>(this.control, 'RotateJoinToken', { role });
     return present(res.cluster, 'RotateJoinToken');
+  }
+
+  /** `Control.CreateNetwork`: the network as created, with its allocation. */
+  async createNetwork(spec: WireNetworkSpec): Promise<WireNetwork> {
+    const res = await this.call<{ network: WireNetwork | null }>(this.control, 'CreateNetwork', { spec });
+    return present(res.network, 'CreateNetwork');
+  }
+
+  /** `Control.GetNetwork`: by ID, name or unique ID prefix. */
+  async getNetwork(networkId: string): Promise<WireNetwork> {
+    const res = await this.call<{ network: WireNetwork | null }>(this.control, 'GetNetwork', { networkId });
+    return present(res.network, 'GetNetwork');
+  }
+
+  /** `Control.ListNetworks`: every network. */
+  async listNetworks(): Promise<WireNetwork[]> {
+    const res = await this.call<{ networks: WireNetwork[] }>(this.control, 'ListNetworks', {});
+    return res.networks;
+  }
+
+  /** `Control.RemoveNetwork`: by ID, name or unique ID prefix. */
+  async removeNetwork(networkId: string): Promise<void> {
+    await this.call(this.control, 'RemoveNetwork', { networkId });
   }
 
   /** Closes both clients and their shared channel. */

@@ -1,5 +1,5 @@
 /**
- * The `shoal` command line: docker's `swarm` and `node` commands, flags and wording, talking to the
+ * The `shoal` command line: docker's `swarm`, `node` and `network` commands, flags and wording, talking to the
  * local shoald over its unix socket. `run()` takes argv and an output sink and returns the exit
  * code, so tests drive the whole CLI in-process; only bin/shoal.ts touches process.
  */
@@ -22,27 +22,13 @@ import {
   renderTemplate,
   TemplateError,
 } from './format.ts';
+import { CommandFailedError, type CliIo, type Connect } from './command-context.ts';
+import { addNetworkCommands } from './network-commands.ts';
 
-/** Where the CLI writes, and which socket it talks to unless `--host` says otherwise. */
-export interface CliIo {
-  /** Writes to standard output; `s` carries its own newlines. */
-  out(s: string): void;
-  /** Writes to standard error; `s` carries its own newlines. */
-  err(s: string): void;
-  /** The daemon socket used when `--host` is not given (from SHOAL_HOST/SHOAL_SOCKET, or the default). */
-  socketPath: string;
-}
+export type { CliIo };
 
 /** Exit code for command-line mistakes (unknown command or flag, missing argument). */
 const USAGE_EXIT = 2;
-
-/** An error already worded for the user (e.g. several daemon errors, one per line); printed as is. */
-class CommandFailedError extends Error {
-  override readonly name = 'CommandFailedError';
-}
-
-/** Opens (once) the daemon connection named by the command's `--host`. */
-type Connect = (cmd: Command) => DaemonClient;
 
 /**
  * Runs one `shoal` invocation. `argv` holds the user's arguments only (no node, no script path).
@@ -91,6 +77,7 @@ function buildProgram(io: CliIo, connect: Connect): Command {
     .exitOverride();
   addSwarmCommands(program.command('swarm').description('Manage Swarm'), io, connect);
   addNodeCommands(program.command('node').description('Manage Swarm nodes'), io, connect);
+  addNetworkCommands(program.command('network').description('Manage networks'), io, connect);
   return program;
 }
 
