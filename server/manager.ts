@@ -100,10 +100,10 @@ export class Manager {
     const storage = await LevelStorage.open(join(o.dataDir, 'raft'));
     const ref: { raft?: RaftNode } = {};
     const store = new MemoryStore({
-      propose: async actions => {
+      propose: async (actions, options) => {
         const raft = ref.raft;
         if (raft === undefined) throw new Error('manager: raft is not running');
-        return (await raft.propose(encodeStoreActions(actions))) as ProposalResult;
+        return (await raft.propose(encodeStoreActions(actions), options)) as ProposalResult;
       },
     });
     const transport = new RaftTransport(

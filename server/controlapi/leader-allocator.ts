@@ -52,7 +52,8 @@ export class LeaderAllocator {
   async write(fn: (tx: Tx) => void, undo: () => void): Promise<void> {
     this.checkLeading();
     try {
-      await this.store.update(fn, Date.now());
+      // Fenced to the term the pools were built in (see ProposeOptions).
+      await this.store.update(fn, Date.now(), { term: this.builtTerm });
     } catch (err) {
       if (err instanceof StoreError) undo();
       throw err;

@@ -272,7 +272,7 @@ export class RaftNode {
    * Replicates `payload`; resolves with the state machine's result once it is applied on this node.
    * Throws RaftUnavailableError if there is no leader or the outcome is unknown within the timeout.
    */
-  propose(payload: Uint8Array): Promise<unknown> {
+  propose(payload: Uint8Array, options: { term?: number } = {}): Promise<unknown> {
     const seq = ++this.seq;
     const data = new Uint8Array(ENVELOPE_HEADER + payload.byteLength);
     const view = new DataView(data.buffer);
@@ -280,6 +280,10 @@ export class RaftNode {
     view.setFloat64(8, seq);
     data.set(payload, ENVELOPE_HEADER);
     return this.wait(this.proposals, seq, () => {
+      // A fenced write goes only into this leader's own log, in its term: never forwarded, never later.
+      if (options.term !== undefined && (!this.isLeader || this.raw.raft.term !== options.term)) {
+        throw new RaftUnavailableError('raft: leadership changed before the write was proposed');
+      }
       this.raw.propose(data);
       // A follower forwards at once, not after the write its Ready loop may be waiting for.
       if (this.running) this.o.transport.send(this.raw.takeForwardedProposals());

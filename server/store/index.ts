@@ -19,7 +19,14 @@
  */
 export { MemoryStore, type MemoryStoreOptions, type ViewAndWatch } from './memory-store.ts';
 export type { ReadTx, Tx } from './transaction.ts';
-export type { Proposer, ProposalResult, ApplyResult, StoreAction, StoreActionKind } from './store-action.ts';
+export type {
+  Proposer,
+  ProposeOptions,
+  ProposalResult,
+  ApplyResult,
+  StoreAction,
+  StoreActionKind,
+} from './store-action.ts';
 export {
   DEFAULT_WATCH_QUEUE_LIMIT,
   type StoreEvent,

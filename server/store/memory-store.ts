@@ -10,7 +10,7 @@ import {
   StoreRestoredError,
 } from './errors.ts';
 import type { StoreObject } from './objects.ts';
-import type { ApplyResult, Proposer, StoreAction } from './store-action.ts';
+import type { ApplyResult, ProposeOptions, Proposer, StoreAction } from './store-action.ts';
 import { TableState } from './table-state.ts';
 import { byId, nameKey, type Table } from './table.ts';
 import { STORE_TABLES } from './tables.ts';
@@ -106,9 +106,9 @@ export class MemoryStore {
    * rejected when applied (SequenceConflictError `update out of sequence` when another write to the same
    * object got in first, AlreadyExistsError, NameConflictError, NotFoundError); with InvalidArgumentError if
    * `fn` is asynchronous or `now` is not a finite number; or with the proposer's error if the entry's fate
-   * is unknown (not the leader, leadership lost).
+   * is unknown (not the leader, leadership lost). `options` go to the proposer (see ProposeOptions).
    */
-  async update(fn: (tx: Tx) => void, now: number): Promise<void> {
+  async update(fn: (tx: Tx) => void, now: number, options?: ProposeOptions): Promise<void> {
     if (!Number.isFinite(now)) throw new InvalidArgumentError('store: update needs a finite `now`');
     const tx = new WriteTransaction(this.state, now);
     let returned: unknown;
@@ -125,7 +125,7 @@ export class MemoryStore {
     }
     const actions = tx.changes();
     if (actions.length === 0) return;
-    const result = await this.proposer.propose(actions);
+    const result = await this.proposer.propose(actions, options);
     if (!result.ok) throw result.error;
   }
 

@@ -28,6 +28,15 @@ export type ApplyResult = { ok: true; index: number } | { ok: false; index: numb
 export type ProposalResult = ApplyResult;
 
 /**
+ * How a write may be proposed. `term`: only by this manager as the leader of that term, never
+ * forwarded; a write computed from a leader's in-memory state (the allocator's pools) must not reach
+ * the log through a later leader, which rebuilt its own state from the store meanwhile.
+ */
+export interface ProposeOptions {
+  term?: number;
+}
+
+/**
  * Replicates a changelist (swarmkit `state.Proposer`). Implemented by the Raft driver: it proposes the
  * actions as one entry and resolves once that entry is committed and applied on this replica, with the
  * `ApplyResult` that `MemoryStore.applyStoreActions` returned for it. It rejects when the entry's fate is
@@ -36,5 +45,5 @@ export type ProposalResult = ApplyResult;
  * applying twice.
  */
 export interface Proposer {
-  propose(actions: StoreAction[]): Promise<ProposalResult>;
+  propose(actions: StoreAction[], options?: ProposeOptions): Promise<ProposalResult>;
 }

@@ -175,6 +175,16 @@ test('three managers elect, replicate, survive the leader stopping; a restarted 
   await follower.node.readBarrier();
   assert.equal(get(follower, 'k19'), 'v19');
 
+  // A write fenced to a term goes in only through that term's leader: never forwarded, never later.
+  const fenced = (m: Member, k: string, term: number): Promise<unknown> =>
+    m.node.propose(Buffer.from(JSON.stringify({ k, v: 'fenced' })), { term });
+  assert.equal(await fenced(first, 'f1', first.node.term), 'fenced');
+  await assert.rejects(fenced(follower, 'f2', first.node.term), /leadership changed/);
+  await assert.rejects(fenced(first, 'f3', first.node.term - 1), /leadership changed/);
+  await first.node.readBarrier();
+  assert.equal(get(first, 'f2'), undefined);
+  assert.equal(get(first, 'f3'), undefined);
+
   // The leader goes away: the others elect a new one and keep accepting writes.
   await stopMember(first);
   members = members.filter(m => m !== first);
@@ -192,7 +202,7 @@ test('three managers elect, replicate, survive the leader stopping; a restarted 
   );
   back.node.start();
   await until('the restarted member to catch up', () => get(back, 'k119') === 'v119');
-  assert.equal(back.kv.data.size, 120);
+  assert.equal(back.kv.data.size, 121); // k0..k119 and f1
   await back.node.readBarrier();
   assert.equal(back.node.voters().length, 3);
   assert.ok(
@@ -211,7 +221,7 @@ test('three managers elect, replicate, survive the leader stopping; a restarted 
   await leader.node.addMember(fresh.id, fresh.addr);
   await put(leader, 'k120', 'v120');
   await until('the new member to catch up', () => get(fresh, 'k120') === 'v120');
-  assert.equal(fresh.kv.data.size, 121);
+  assert.equal(fresh.kv.data.size, 122); // k0..k120 and f1
   assert.ok(
     fresh.snapshots.some(n => n > 4 * CHUNK),
     `a snapshot of several chunks reached the new member (got ${fresh.snapshots.join(', ')})`,
