@@ -31,6 +31,13 @@ export const METHOD_ROLES: Readonly<Record<string, Allowed>> = {
   '/shoal.v1.Control/GetNetwork': M,
   '/shoal.v1.Control/ListNetworks': M,
   '/shoal.v1.Control/RemoveNetwork': M,
+  '/shoal.v1.Control/CreateService': M,
+  '/shoal.v1.Control/GetService': M,
+  '/shoal.v1.Control/ListServices': M,
+  '/shoal.v1.Control/UpdateService': M,
+  '/shoal.v1.Control/RemoveService': M,
+  '/shoal.v1.Control/GetTask': M,
+  '/shoal.v1.Control/ListTasks': M,
   '/grpc.health.v1.Health/Check': 'any',
   '/grpc.health.v1.Health/Watch': 'any',
   // The contract is public: any client may discover it.
@@ -57,6 +64,9 @@ export const LEADER_ONLY: ReadonlySet<string> = new Set([
   // Allocation: only the leader's pools hand out subnets, VNIs and addresses (server/controlapi/leader-allocator.ts).
   '/shoal.v1.Control/CreateNetwork',
   '/shoal.v1.Control/RemoveNetwork',
+  '/shoal.v1.Control/CreateService',
+  '/shoal.v1.Control/UpdateService',
+  '/shoal.v1.Control/RemoveService',
   // Membership changes.
   '/shoal.v1.NodeCA/IssueNodeCertificate',
   '/shoal.v1.RaftMembership/Join',
