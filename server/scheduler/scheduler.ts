@@ -1,0 +1,192 @@
+/**
+ * One scheduling pass over a batch of tasks: filter the nodes, rank those left, place, and count the
+ * placement before the next task is looked at.
+ */
+import { compareTaskStates, type Task } from '../store/index.ts';
+import {
+  nodeMatchesConstraints,
+  parseConstraints,
+  type Constraint,
+  type ConstraintNode,
+} from './constraint.ts';
+import {
+  explainFailures,
+  FILTER_ORDER,
+  hostPortKeys,
+  isNodeAvailable,
+  noSuitableNode,
+  type FilterName,
+} from './filters.ts';
+
+/** What the scheduler reads of a node (a stored `Node` has it). */
+export type SchedulerNode = ConstraintNode;
+
+/** What the scheduler reads of a task (a stored `Task` has it). */
+export type SchedulerTask = Pick<
+  Task,
+  'id' | 'serviceId' | 'nodeId' | 'desiredState' | 'status' | 'spec' | 'endpoint'
+>;
+
+/** Everything one pass looks at; nothing else is read. */
+export interface ScheduleInput {
+  /** Every node of the cluster, whatever its state (the unavailable ones are counted in the reasons). */
+  readonly nodes: readonly SchedulerNode[];
+  /**
+   * The tasks already on nodes. One counts (for the spread and the host ports it holds) if it has a node
+   * that is in `nodes` and neither its desired nor its observed state is past running; others are ignored,
+   * so passing every task is fine. A task that is also in `pending` is not counted here.
+   */
+  readonly tasks: readonly SchedulerTask[];
+  /**
+   * The tasks to place, in the order they are placed. A task with a node already (a global service's,
+   * pre-assigned) is only checked against that node. A task whose desired state is past running is left
+   * alone: it gets no decision.
+   */
+  readonly pending: readonly SchedulerTask[];
+}
+
+/** What one pass decided. Every pending task (but those left alone) is in exactly one of the two maps. */
+export interface ScheduleResult {
+  /** Task id → the node it is placed on, in placement order. */
+  readonly assignments: ReadonlyMap<string, string>;
+  /**
+   * Task id → why it stays pending: Swarm's `no suitable node (<reasons>)`; for a pre-assigned task, the
+   * reasons alone (swarmkit's text for a task that does not fit its node), or `node <id> not found`.
+   */
+  readonly unplaced: ReadonlyMap<string, string>;
+}
+
+/**
+ * What a node carries while a pass runs (swarmkit `NodeInfo`, trimmed).
+ * Invariant: `total` is the sum of `byService`'s counts; `hostPorts` are the keys of the counted tasks'
+ * host-mode ports.
+ */
+interface NodeLoad {
+  readonly node: SchedulerNode;
+  readonly byService: Map<string, number>;
+  total: number;
+  readonly hostPorts: Set<string>;
+}
+
+/** True if a task on a node still occupies it: neither desired nor observed state past running. */
+export function taskOccupiesNode(task: Pick<Task, 'nodeId' | 'desiredState' | 'status'>): boolean {
+  return (
+    task.nodeId !== '' &&
+    compareTaskStates(task.desiredState, 'running') <= 0 &&
+    compareTaskStates(task.status.state, 'running') <= 0
+  );
+}
+
+function addTask(load: NodeLoad, task: SchedulerTask): void {
+  load.byService.set(task.serviceId, (load.byService.get(task.serviceId) ?? 0) + 1);
+  load.total += 1;
+  for (const key of hostPortKeys(task)) load.hostPorts.add(key);
+}
+
+/** Spread (swarmkit `nodeLess`): fewest tasks of this service, then fewest tasks, then the lower node id. */
+function ranksBefore(a: NodeLoad, b: NodeLoad, serviceId: string): boolean {
+  const serviceA = a.byService.get(serviceId) ?? 0;
+  const serviceB = b.byService.get(serviceId) ?? 0;
+  if (serviceA !== serviceB) return serviceA < serviceB;
+  if (a.total !== b.total) return a.total < b.total;
+  return a.node.id < b.node.id;
+}
+
+/** The checks of one task against nodes, counting which filter rejected each node. */
+class TaskChecks {
+  readonly failures = new Map<FilterName, number>();
+  private readonly constraints: readonly Constraint[];
+  private readonly ports: readonly string[];
+
+  constructor(task: SchedulerTask) {
+    const parsed = parseConstraints(task.spec.constraints);
+    // As swarmkit: constraints were checked at the boundary; if one still fails to parse, the constraint
+    // filter is off for this task rather than the task unschedulable.
+    this.constraints = 'problem' in parsed ? [] : parsed;
+    this.ports = hostPortKeys(task);
+  }
+
+  /** The first filter `load` fails, or undefined if it passes them all. */
+  private firstFailure(load: NodeLoad): FilterName | undefined {
+    for (const filter of FILTER_ORDER) {
+      switch (filter) {
+        case 'ready':
+          if (!isNodeAvailable(load.node)) return filter;
+          break;
+        case 'constraint':
+          if (!nodeMatchesConstraints(load.node, this.constraints)) return filter;
+          break;
+        case 'host-port':
+          if (this.ports.some(key => load.hostPorts.has(key))) return filter;
+          break;
+      }
+    }
+    return undefined;
+  }
+
+  /** True if the task may go on `load`'s node; a rejection is counted against its filter. */
+  passes(load: NodeLoad): boolean {
+    const failure = this.firstFailure(load);
+    if (failure === undefined) return true;
+    this.failures.set(failure, (this.failures.get(failure) ?? 0) + 1);
+    return false;
+  }
+
+  explain(): string {
+    return explainFailures(this.failures);
+  }
+}
+
+/**
+ * Places `input.pending` on `input.nodes` (swarmkit's scheduler, trimmed). Each task goes to the node that
+ * passes every filter (ready and active, constraints, host ports free) with the fewest tasks of its service,
+ * then the fewest tasks, then the lowest id; that placement counts for the tasks after it in the batch, so
+ * six replicas on three workers spread 2-2-2 and two tasks publishing the same host port never share a node.
+ * A task no node passes stays pending with Swarm's reason. Pure and deterministic: the same input gives
+ * the same result, whatever the order of `nodes` and `tasks`.
+ */
+export function schedule(input: ScheduleInput): ScheduleResult {
+  const loads = [...input.nodes]
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((node): NodeLoad => ({ node, byService: new Map(), total: 0, hostPorts: new Set() }));
+  const byNodeId = new Map(loads.map(load => [load.node.id, load]));
+  const pendingIds = new Set(input.pending.map(task => task.id));
+  for (const task of input.tasks) {
+    if (pendingIds.has(task.id) || !taskOccupiesNode(task)) continue;
+    const load = byNodeId.get(task.nodeId);
+    if (load !== undefined) addTask(load, task);
+  }
+
+  const assignments = new Map<string, string>();
+  const unplaced = new Map<string, string>();
+  for (const task of input.pending) {
+    if (assignments.has(task.id) || unplaced.has(task.id)) continue; // listed twice: decided once
+    if (compareTaskStates(task.desiredState, 'running') > 0) continue;
+    const filter = new TaskChecks(task);
+
+    if (task.nodeId !== '') {
+      const load = byNodeId.get(task.nodeId);
+      if (load === undefined) {
+        unplaced.set(task.id, `node ${task.nodeId} not found`);
+      } else if (filter.passes(load)) {
+        addTask(load, task);
+        assignments.set(task.id, load.node.id);
+      } else {
+        unplaced.set(task.id, filter.explain());
+      }
+      continue;
+    }
+
+    let best: NodeLoad | undefined;
+    for (const load of loads) {
+      if (filter.passes(load) && (best === undefined || ranksBefore(load, best, task.serviceId))) best = load;
+    }
+    if (best === undefined) {
+      unplaced.set(task.id, noSuitableNode(filter.explain()));
+    } else {
+      addTask(best, task);
+      assignments.set(task.id, best.node.id);
+    }
+  }
+  return { assignments, unplaced };
+}
