@@ -25,6 +25,7 @@ import {
   verifyNodeCertificate,
 } from '../certs/index.ts';
 import { loadShoalPackage, serviceOf } from '../proto/load.ts';
+import { addressPoolProblem, DEFAULT_ADDRESS_POOLS, DEFAULT_SUBNET_SIZE } from './allocator/index.ts';
 import { clusterOf } from './ca/ca-server.ts';
 import { readNodeCerts, writeFileAtomic, writeNodeCerts } from './ca/cert-files.ts';
 import { callManager, ManagerClients, nodeCredentials } from './ca/manager-client.ts';
@@ -32,6 +33,7 @@ import { RoleManager } from './ca/role-manager.ts';
 import { controlService } from './controlapi/control-server.ts';
 import { Manager, type ManagerIdentity, type ManagerOptions, type NodeCerts } from './manager.ts';
 import { RpcError, unary } from './rpc/status.ts';
+import type { AddressPools } from './store/index.ts';
 
 const controlPkg = loadShoalPackage('control.proto');
 
@@ -60,6 +62,14 @@ export interface DaemonOptions {
 }
 
 type Role = 'manager' | 'worker';
+
+interface InitRequest {
+  advertiseAddr: string;
+  listenAddr: string;
+  defaultAddrPool?: string[];
+  /** 0 = the default (24). */
+  defaultAddrPoolMaskLength?: number;
+}
 
 interface SavedState {
   /** Absent in folders written before workers existed: those are managers'. */
@@ -364,9 +374,7 @@ export class Daemon {
   private async serveLocal(): Promise<void> {
     const log = this.o.log;
     this.local.addService(serviceOf(controlPkg, 'Swarm'), {
-      Init: unary(log, (req: { advertiseAddr: string; listenAddr: string }) =>
-        this.serial(() => this.init(req)),
-      ),
+      Init: unary(log, (req: InitRequest) => this.serial(() => this.init(req))),
       Join: unary(
         log,
         (req: { token: string; remoteAddr: string; advertiseAddr: string; listenAddr: string }) =>
@@ -440,8 +448,9 @@ export class Daemon {
     return { addr: advertise.includes(':') ? advertise : `${advertise}:${port}`, listenAddr };
   }
 
-  private async init(req: { advertiseAddr: string; listenAddr: string }): Promise<object> {
+  private async init(req: InitRequest): Promise<object> {
     this.alreadyMember();
+    const addressPools = addressPoolsOf(req);
     const { addr, listenAddr } = this.addresses(req);
     const rootCa = createRootCa();
     const identity: ManagerIdentity = {
@@ -461,7 +470,9 @@ export class Daemon {
       clusterId: identity.clusterId,
     });
     const certs = { caPem: rootCa.certPem, certPem, keyPem: key.keyPem };
-    const m = await this.startManager(identity, certs, { bootstrap: { rootCa } });
+    const m = await this.startManager(identity, certs, {
+      bootstrap: { rootCa, ...(addressPools === undefined ? {} : { addressPools }) },
+    });
     this.saveState({ role: 'manager', identity }, certs);
     const tokens = clusterOf(m.store).joinTokens;
     return { nodeId: identity.nodeId, workerToken: tokens.worker, managerToken: tokens.manager, addr };
@@ -573,6 +584,20 @@ export class Daemon {
     await this.stopManager();
     rmSync(this.o.socketPath, { force: true });
   }
+}
+
+/** `swarm init --default-addr-pool … --default-addr-pool-mask-length N`, checked; undefined = the defaults. */
+function addressPoolsOf(req: InitRequest): AddressPools | undefined {
+  const pools = req.defaultAddrPool ?? [];
+  const mask = req.defaultAddrPoolMaskLength ?? 0;
+  if (pools.length === 0 && mask === 0) return undefined;
+  const resolved = {
+    pools: pools.length === 0 ? [...DEFAULT_ADDRESS_POOLS] : pools,
+    subnetSize: mask === 0 ? DEFAULT_SUBNET_SIZE : mask,
+  };
+  const problem = addressPoolProblem(resolved.pools, resolved.subnetSize);
+  if (problem !== undefined) throw new RpcError(grpc.status.INVALID_ARGUMENT, problem);
+  return resolved;
 }
 
 function withPort(addr: string): string {

@@ -34,6 +34,7 @@ import {
   DEFAULT_CLUSTER_NAME,
   findClusters,
   MemoryStore,
+  type AddressPools,
   type Network,
   type NewObject,
   type ProposalResult,
@@ -67,8 +68,11 @@ export interface ManagerOptions {
   log: Logger;
   /** A member that just joined: the other members' addresses (from the CA's reply). */
   peers?: Map<number, string>;
-  /** A brand-new cluster: this manager is its only member and creates the cluster object. */
-  bootstrap?: { rootCa: RootCa };
+  /**
+   * A brand-new cluster: this manager is its only member and creates the cluster object, with the
+   * address pools given to `swarm init` (absent = the defaults).
+   */
+  bootstrap?: { rootCa: RootCa; addressPools?: AddressPools };
   tickMs?: number;
   /** Snapshot and compact the Raft log every this many entries. */
   snapshotEvery?: number;
@@ -174,7 +178,11 @@ export class Manager {
       log,
       o.nodeCertValidityMs === undefined ? {} : { nodeCertValidityMs: o.nodeCertValidityMs },
     );
-    const allocator = new LeaderAllocator(store, raft, log);
+    const allocator = new LeaderAllocator(store, raft, log, () => {
+      // The cluster object holds them; before it is written (the first write), the bootstrap does.
+      const pools = store.view(tx => findClusters(tx))[0]?.addressPools ?? o.bootstrap?.addressPools;
+      return pools === undefined ? {} : { defaultAddressPools: pools.pools, subnetSize: pools.subnetSize };
+    });
     const control = controlHandlers(store, raft, allocator, log);
     server.addService(controlService, control);
     new ReflectionService(loadAllDefinitions()).addToServer(server);
@@ -206,7 +214,7 @@ export class Manager {
       localControl,
       allocator,
     );
-    if (o.bootstrap !== undefined) await m.createCluster(o.bootstrap.rootCa, certs.certPem);
+    if (o.bootstrap !== undefined) await m.createCluster(o.bootstrap, certs.certPem);
     log.info({ nodeId: id.nodeId, addr: id.addr, raftId: id.raftId }, 'manager started');
     return m;
   }
@@ -231,21 +239,29 @@ export class Manager {
    * The first write of a new cluster: the cluster object (CA, join tokens), this node, and the `ingress`
    * network, allocated first so that it gets the first subnet and VNI (10.0.0.0/24, 4096), as in Swarm.
    */
-  private async createCluster(rootCa: RootCa, certPem: string): Promise<void> {
+  private async createCluster(
+    bootstrap: NonNullable<ManagerOptions['bootstrap']>,
+    certPem: string,
+  ): Promise<void> {
     await this.waitForLeader(10_000);
     const ingressId = randomNodeId();
     const spec = ingressNetworkSpec();
     await this.allocator.run(async pools => {
       const allocation = pools.allocateNetwork({ id: ingressId, spec });
       await this.allocator.write(
-        tx => this.firstWrite(tx, rootCa, certPem, { id: ingressId, spec, allocation }),
+        tx => this.firstWrite(tx, bootstrap, certPem, { id: ingressId, spec, allocation }),
         () => pools.releaseNetwork(ingressId),
       );
     });
   }
 
   /** The cluster's first objects, in the one transaction of `createCluster`. */
-  private firstWrite(tx: Tx, rootCa: RootCa, certPem: string, ingress: NewObject<Network>): void {
+  private firstWrite(
+    tx: Tx,
+    { rootCa, addressPools }: NonNullable<ManagerOptions['bootstrap']>,
+    certPem: string,
+    ingress: NewObject<Network>,
+  ): void {
     const id = this.identity;
     createCluster(tx, {
       id: id.clusterId,
@@ -253,6 +269,7 @@ export class Manager {
       rootCa: { certPem: rootCa.certPem, keyPem: rootCa.keyPem, caDigest: caDigest(rootCa.certPem) },
       joinTokens: { worker: createJoinToken(rootCa.certPem), manager: createJoinToken(rootCa.certPem) },
       blacklistedCertificates: {},
+      ...(addressPools === undefined ? {} : { addressPools }),
     });
     createNode(tx, {
       id: id.nodeId,

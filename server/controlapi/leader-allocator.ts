@@ -31,7 +31,8 @@ export class LeaderAllocator {
     private readonly store: MemoryStore,
     private readonly raft: RaftNode,
     private readonly log: Logger,
-    private readonly options: AllocatorOptions = {},
+    /** Read at every rebuild: the cluster's address pools, once the cluster object exists. */
+    private readonly options: () => AllocatorOptions = () => ({}),
   ) {}
 
   /**
@@ -80,7 +81,7 @@ export class LeaderAllocator {
       services: findServices(tx),
       tasks: findTasks(tx),
     }));
-    const allocator = new NetworkAllocator(this.options);
+    const allocator = new NetworkAllocator(this.options());
     for (const p of allocator.rebuild(objects)) {
       this.log.warn(p, 'allocator: a stored allocation could not be taken back');
     }

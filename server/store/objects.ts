@@ -121,6 +121,16 @@ export interface Cluster extends StoreObject {
   joinTokens: JoinTokens;
   /** Keyed by node id. */
   blacklistedCertificates: Record<string, BlacklistedCertificate>;
+  /** Where overlay subnets come from (`swarm init --default-addr-pool`); absent = the defaults. */
+  addressPools?: AddressPools;
+}
+
+/** The cluster's address space for overlay subnets (swarmkit `Cluster.DefaultAddressPool`/`SubnetSize`). */
+export interface AddressPools {
+  /** CIDRs, carved in order. */
+  pools: string[];
+  /** The prefix length of each subnet carved from them. */
+  subnetSize: number;
 }
 
 /** What the operator gives for a config (swarmkit `ConfigSpec`, without templating or drivers). */
