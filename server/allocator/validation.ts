@@ -16,6 +16,7 @@ import type {
   UpdateConfig,
 } from '../store/index.ts';
 import { compareTaskStates } from '../store/index.ts';
+import { parseConstraint } from '../scheduler/constraint.ts';
 import {
   cidrLast,
   cidrOf,
@@ -44,17 +45,6 @@ export const DEFAULT_ADDRESS_POOLS: readonly string[] = Object.freeze(['10.0.0.0
 
 /** The default subnet size (`--default-addr-pool-mask-length`). */
 export const DEFAULT_SUBNET_SIZE = 24;
-
-/** Constraint keys the scheduler knows (swarmkit `manager/constraint`); `*.labels.` take any label after them. */
-const CONSTRAINT_KEYS = [
-  'node.id',
-  'node.hostname',
-  'node.ip',
-  'node.role',
-  'node.platform.os',
-  'node.platform.arch',
-];
-const CONSTRAINT_LABEL_PREFIXES = ['node.labels.', 'engine.labels.'];
 
 /** A name for messages: long or odd names are not echoed whole. */
 function quoted(text: string): string {
@@ -235,20 +225,10 @@ function modeProblem(mode: ServiceSpec['mode']): string | undefined {
   return undefined;
 }
 
-/** What is wrong with a placement constraint (`node.role==manager`), or undefined. */
+/** What is wrong with a placement constraint (`node.role==manager`), or undefined: the scheduler's parser says. */
 export function constraintProblem(constraint: string): string | undefined {
-  const match = /^\s*([A-Za-z0-9_.-]+)\s*(==|!=)\s*(\S.*?)\s*$/.exec(constraint);
-  if (match === null) {
-    return `invalid constraint ${quoted(constraint)}: expected <key>==<value> or <key>!=<value>`;
-  }
-  const key = (match[1] ?? '').toLowerCase();
-  const known =
-    CONSTRAINT_KEYS.includes(key) ||
-    CONSTRAINT_LABEL_PREFIXES.some(prefix => key.startsWith(prefix) && key.length > prefix.length);
-  if (!known) {
-    return `invalid constraint ${quoted(constraint)}: unknown key ${quoted(match[1] ?? '')} (one of ${CONSTRAINT_KEYS.join(', ')}, node.labels.<name>, engine.labels.<name>)`;
-  }
-  return undefined;
+  const parsed = parseConstraint(constraint);
+  return 'problem' in parsed ? parsed.problem : undefined;
 }
 
 function taskSpecProblem(task: TaskSpec): string | undefined {
