@@ -370,6 +370,8 @@ export interface Task extends StoreObject {
   networks: NetworkAttachment[];
   /** A copy of the service's endpoint, for the agent's load balancing. */
   endpoint?: Endpoint;
+  /** Present for a standalone attachment (`shoal run --network N --name NAME`). */
+  standalone?: { name: string };
 }
 
 /**
