@@ -11,6 +11,8 @@ import { clusterOf } from '../ca/ca-server.ts';
 import { configHandlers } from './config-server.ts';
 import type { LeaderAllocator } from './leader-allocator.ts';
 import { networkHandlers } from './network-server.ts';
+import { serviceHandlers } from './service-server.ts';
+import { taskHandlers } from './task-server.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
 import { RpcError, unary } from '../rpc/status.ts';
 import {
@@ -221,5 +223,7 @@ export function controlHandlers(
     // One handler map for the whole Control service: the manager port and the daemon's socket both serve it.
     ...configHandlers(store, raft, log),
     ...networkHandlers(store, raft, allocator, log),
+    ...serviceHandlers(store, raft, allocator, log),
+    ...taskHandlers(store, raft, log),
   };
 }

@@ -1,0 +1,393 @@
+/**
+ * The Control API's service calls (`docker service create/ls/inspect/update/rm`): the wire spec becomes the
+ * store's spec with Swarm's defaults, network references become IDs, and the whole spec is checked once
+ * with the allocator's validation. Creating, updating and removing run in the leader's allocator: the
+ * service's VIPs and published ports are allocated and written in the same store transaction as the
+ * service (with the networks whose serial cursor moved), so a refusal writes nothing and takes nothing.
+ * Merged into the Control handler map by control-server.ts.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { randomNodeId } from '../../certs/index.ts';
+import type {
+  WireEndpoint,
+  WireEndpointSpec,
+  WirePortConfig,
+  WireService,
+  WireServiceSpec,
+  WireTaskSpec,
+} from '../../proto/control-types.ts';
+import { serviceSpecProblem, type NetworkAllocationUpdate } from '../allocator/index.ts';
+import type { RaftNode } from '../raftnode/raft-node.ts';
+import { RpcError, unary } from '../rpc/status.ts';
+import {
+  compareTaskStates,
+  createService,
+  DEFAULT_RESTART_POLICY,
+  DEFAULT_STOP_GRACE_PERIOD_MS,
+  DEFAULT_UPDATE_CONFIG,
+  deleteService,
+  findServices,
+  findTasks,
+  getNetwork,
+  getService,
+  NameConflictError,
+  NotFoundError,
+  SequenceConflictError,
+  serviceTable,
+  updateNetwork,
+  updateService,
+  updateTask,
+  type Endpoint,
+  type EndpointMode,
+  type MemoryStore,
+  type PortConfig,
+  type PortProtocol,
+  type PublishMode,
+  type RestartCondition,
+  type Service,
+  type ServiceMode,
+  type ServiceSpec,
+  type TaskSpec,
+  type Tx,
+  type UpdateFailureAction,
+  type UpdateOrder,
+} from '../store/index.ts';
+import type { LeaderAllocator } from './leader-allocator.ts';
+import { resolveNetwork } from './network-server.ts';
+
+// Store → wire
+
+function wirePort(p: PortConfig): WirePortConfig {
+  return {
+    name: p.name ?? '',
+    protocol: p.protocol,
+    targetPort: p.targetPort,
+    publishedPort: p.publishedPort,
+    publishMode: p.publishMode,
+  };
+}
+
+export function wireTaskSpec(t: TaskSpec): WireTaskSpec {
+  return {
+    command: [...t.command],
+    args: [...t.args],
+    env: [...t.env],
+    constraints: [...t.constraints],
+    restart: { ...t.restart },
+    stopGracePeriodMs: t.stopGracePeriodMs,
+  };
+}
+
+export function wireEndpoint(e: Endpoint): WireEndpoint {
+  return {
+    ports: e.ports.map(wirePort),
+    virtualIps: e.virtualIPs.map(v => ({ networkId: v.networkId, addr: v.addr })),
+  };
+}
+
+export function wireServiceSpec(spec: ServiceSpec): WireServiceSpec {
+  const replicated = 'replicated' in spec.mode ? spec.mode.replicated : undefined;
+  return {
+    name: spec.name,
+    labels: { ...spec.labels },
+    mode: replicated === undefined ? 'global' : 'replicated',
+    replicas: replicated?.replicas ?? 0,
+    task: wireTaskSpec(spec.task),
+    networks: spec.networks.map(n => n.target),
+    endpoint: { mode: spec.endpoint.mode, ports: spec.endpoint.ports.map(wirePort) },
+    update: { ...spec.update },
+  };
+}
+
+export function wireService(s: Service): WireService {
+  return {
+    id: s.id,
+    version: s.meta.version.index,
+    spec: wireServiceSpec(s.spec),
+    previousSpec: s.previousSpec === undefined ? null : wireServiceSpec(s.previousSpec),
+    endpoint: s.endpoint === undefined ? null : wireEndpoint(s.endpoint),
+    createdAt: s.meta.createdAt,
+    updatedAt: s.meta.updatedAt,
+  };
+}
+
+// Wire → store
+
+function invalid(message: string): RpcError {
+  return new RpcError(grpc.status.INVALID_ARGUMENT, message);
+}
+
+function modeOf(wire: WireServiceSpec): ServiceMode {
+  const mode = wire.mode === '' ? 'replicated' : wire.mode;
+  if (mode === 'replicated') return { replicated: { replicas: wire.replicas } };
+  if (mode === 'global') {
+    if (wire.replicas !== 0) throw invalid('replicas can only be used with replicated mode');
+    return { global: {} };
+  }
+  throw invalid(`invalid service mode ${JSON.stringify(mode)}: expected replicated or global`);
+}
+
+/** The task template; what is absent gets Swarm's defaults (the values themselves are checked later). */
+function taskSpecOf(wire: WireTaskSpec | null): TaskSpec {
+  const restart = wire?.restart ?? null;
+  return {
+    command: [...(wire?.command ?? [])],
+    args: [...(wire?.args ?? [])],
+    env: [...(wire?.env ?? [])],
+    constraints: [...(wire?.constraints ?? [])],
+    restart:
+      restart === null
+        ? { ...DEFAULT_RESTART_POLICY }
+        : {
+            condition: (restart.condition === '' ? 'any' : restart.condition) as RestartCondition,
+            delayMs: restart.delayMs,
+            maxAttempts: restart.maxAttempts,
+          },
+    stopGracePeriodMs:
+      wire === null || wire.stopGracePeriodMs === 0 ? DEFAULT_STOP_GRACE_PERIOD_MS : wire.stopGracePeriodMs,
+  };
+}
+
+function portOf(p: WirePortConfig): PortConfig {
+  return {
+    ...(p.name === '' ? {} : { name: p.name }),
+    protocol: (p.protocol === '' ? 'tcp' : p.protocol) as PortProtocol,
+    targetPort: p.targetPort,
+    publishedPort: p.publishedPort,
+    publishMode: (p.publishMode === '' ? 'ingress' : p.publishMode) as PublishMode,
+  };
+}
+
+function endpointSpecOf(wire: WireEndpointSpec | null): ServiceSpec['endpoint'] {
+  if (wire === null) return { mode: 'vip', ports: [] };
+  return {
+    mode: (wire.mode === '' ? 'vip' : wire.mode) as EndpointMode,
+    ports: wire.ports.map(portOf),
+  };
+}
+
+function updateConfigOf(wire: WireServiceSpec['update']): ServiceSpec['update'] {
+  if (wire === null) return { ...DEFAULT_UPDATE_CONFIG };
+  return {
+    parallelism: wire.parallelism,
+    delayMs: wire.delayMs,
+    failureAction: (wire.failureAction === ''
+      ? DEFAULT_UPDATE_CONFIG.failureAction
+      : wire.failureAction) as UpdateFailureAction,
+    monitorMs: wire.monitorMs === 0 ? DEFAULT_UPDATE_CONFIG.monitorMs : wire.monitorMs,
+    maxFailureRatio: wire.maxFailureRatio,
+    order: (wire.order === '' ? DEFAULT_UPDATE_CONFIG.order : wire.order) as UpdateOrder,
+  };
+}
+
+/**
+ * A network reference (ID, name or unique ID prefix) as the network's ID. An unknown one is kept as given,
+ * so that the spec check reports it (`network <ref> not found`, InvalidArgument) in its turn.
+ */
+function networkIdOf(store: MemoryStore, ref: string): string {
+  try {
+    return resolveNetwork(store, ref).id;
+  } catch (err) {
+    if (err instanceof RpcError && err.code === grpc.status.NOT_FOUND) return ref;
+    throw err;
+  }
+}
+
+/**
+ * The store's spec for a wire spec, with Swarm's defaults for what is absent and network references
+ * resolved to IDs, checked once (INVALID_ARGUMENT with the validation's text).
+ */
+export function serviceSpecOf(store: MemoryStore, wire: WireServiceSpec | null | undefined): ServiceSpec {
+  if (wire === null || wire === undefined) throw invalid('a service spec is required');
+  const spec: ServiceSpec = {
+    name: wire.name,
+    labels: { ...wire.labels },
+    mode: modeOf(wire),
+    task: taskSpecOf(wire.task),
+    networks: wire.networks.map(ref => ({ target: networkIdOf(store, ref) })),
+    endpoint: endpointSpecOf(wire.endpoint),
+    update: updateConfigOf(wire.update),
+  };
+  const problem = serviceSpecProblem(spec, id => store.view(tx => getNetwork(tx, id)));
+  if (problem !== undefined) throw invalid(problem);
+  return spec;
+}
+
+// Lookups
+
+/** Finds one service by ID, name or unique ID prefix, in docker's order. */
+export function resolveService(store: MemoryStore, ref: string): Service {
+  if (typeof ref !== 'string' || ref === '') throw invalid('service ID is required');
+  return store.view(tx => {
+    const exact = getService(tx, ref);
+    if (exact !== undefined) return exact;
+    const [byName] = findServices(tx, { name: ref });
+    if (byName !== undefined) return byName;
+    const byPrefix = findServices(tx, { idPrefix: ref });
+    if (byPrefix.length === 1 && byPrefix[0] !== undefined) return byPrefix[0];
+    if (byPrefix.length > 1) throw invalid(`service ${ref} is ambiguous (${byPrefix.length} matches)`);
+    throw new RpcError(grpc.status.NOT_FOUND, `service ${ref} not found`);
+  });
+}
+
+/** The ALREADY_EXISTS docker gives for a taken service name (swarmkit's text). */
+function nameConflict(name: string): RpcError {
+  return new RpcError(
+    grpc.status.ALREADY_EXISTS,
+    `name conflicts with an existing object: service ${name} already exists`,
+  );
+}
+
+/** Writes back the networks whose allocation (serial cursor) an allocation moved. */
+function writeNetworkUpdates(tx: Tx, updates: readonly NetworkAllocationUpdate[]): void {
+  for (const { networkId, allocation } of updates) {
+    const network = getNetwork(tx, networkId);
+    if (network === undefined) throw new NotFoundError('networks', networkId);
+    updateNetwork(tx, { ...network, allocation });
+  }
+}
+
+function modeKind(spec: ServiceSpec): string {
+  return 'replicated' in spec.mode ? 'replicated' : 'global';
+}
+
+interface ListServicesRequest {
+  filters: { names: string[]; idPrefixes: string[] } | null;
+}
+
+interface UpdateServiceRequest {
+  serviceId: string;
+  version: number;
+  spec: WireServiceSpec | null;
+}
+
+/** The service methods of the Control service, keyed by method name. */
+export function serviceHandlers(
+  store: MemoryStore,
+  raft: RaftNode,
+  allocator: LeaderAllocator,
+  log: Logger,
+): grpc.UntypedServiceImplementation {
+  const read = (id: string): Service => {
+    const s = store.view(tx => getService(tx, id));
+    if (s === undefined) throw new RpcError(grpc.status.NOT_FOUND, `service ${id} not found`);
+    return s;
+  };
+  return {
+    CreateService: unary(log, async (req: { spec: WireServiceSpec | null }) => {
+      const spec = serviceSpecOf(store, req.spec);
+      // swarmkit gives every kind of object the same kind of ID as nodes (identity.NewID).
+      const id = randomNodeId();
+      await allocator.run(async pools => {
+        // Before allocating: a refused write must not have moved the networks' serial cursors.
+        if (store.view(tx => findServices(tx, { name: spec.name })).length > 0) throw nameConflict(spec.name);
+        const { endpoint, networkUpdates } = pools.allocateService({ id, spec });
+        try {
+          await allocator.write(
+            tx => {
+              createService(tx, { id, spec, endpoint });
+              writeNetworkUpdates(tx, networkUpdates);
+            },
+            () => {
+              pools.releaseService(id);
+              // The cursors moved in the pools and not in the store: rebuild from the store.
+              allocator.invalidate();
+            },
+          );
+        } catch (err) {
+          if (err instanceof NameConflictError) throw nameConflict(spec.name);
+          throw err;
+        }
+      });
+      return { service: wireService(read(id)) };
+    }),
+    GetService: unary(log, async (req: { serviceId: string }) => {
+      await raft.readBarrier();
+      return { service: wireService(resolveService(store, req.serviceId)) };
+    }),
+    ListServices: unary(log, async (req: ListServicesRequest) => {
+      // A linearizable read, as ListNetworks.
+      await raft.readBarrier();
+      const names = req.filters?.names ?? [];
+      const prefixes = req.filters?.idPrefixes ?? [];
+      const services = store.view(tx =>
+        findServices(tx, {
+          where: s =>
+            (names.length === 0 || names.includes(s.spec.name)) &&
+            (prefixes.length === 0 || prefixes.some(p => s.id.startsWith(p))),
+        }),
+      );
+      return { services: services.map(wireService) };
+    }),
+    UpdateService: unary(log, async (req: UpdateServiceRequest) => {
+      const spec = serviceSpecOf(store, req.spec);
+      const id = await allocator.run(async pools => {
+        const current = resolveService(store, req.serviceId);
+        const stored = current.meta.version.index;
+        // The store checks again when the entry applies; checked here too, before anything is allocated.
+        if (req.version !== stored) {
+          throw new SequenceConflictError(serviceTable.name, current.id, req.version, stored);
+        }
+        if (spec.name !== current.spec.name) {
+          throw new RpcError(grpc.status.UNIMPLEMENTED, 'renaming services is not supported');
+        }
+        if (modeKind(spec) !== modeKind(current.spec)) {
+          throw new RpcError(grpc.status.UNIMPLEMENTED, 'service mode change is not allowed');
+        }
+        // Networks, endpoint mode or ports changed: the allocator keeps what still fits, frees what no
+        // longer does and takes what is new, or refuses and changes nothing (the old allocation stays).
+        const fits = pools.isServiceAllocated({ spec, ...endpointOf(current) });
+        const { endpoint, networkUpdates } = fits
+          ? { ...endpointOf(current), networkUpdates: [] }
+          : pools.allocateService({ id: current.id, spec });
+        await allocator.write(
+          tx => {
+            updateService(tx, {
+              id: current.id,
+              meta: current.meta,
+              spec,
+              previousSpec: current.spec,
+              ...(endpoint === undefined ? {} : { endpoint }),
+            });
+            writeNetworkUpdates(tx, networkUpdates);
+          },
+          // The pools hold the new allocation and the store the old one: rebuild from the store.
+          () => (fits ? undefined : allocator.invalidate()),
+        );
+        return current.id;
+      });
+      return { service: wireService(read(id)) };
+    }),
+    RemoveService: unary(log, async (req: { serviceId: string }) => {
+      await allocator.run(async pools => {
+        const service = resolveService(store, req.serviceId);
+        await allocator.write(
+          tx => {
+            deleteService(tx, service.id);
+            // The orchestrator (a later issue) shuts them down and the task reaper deletes them.
+            for (const task of findTasks(tx, { serviceId: service.id })) {
+              if (compareTaskStates(task.desiredState, 'remove') < 0) {
+                updateTask(tx, { ...task, desiredState: 'remove' });
+              }
+            }
+          },
+          () => undefined,
+        );
+        try {
+          pools.releaseService(service.id);
+        } catch (err) {
+          // The store is the truth: the pools are rebuilt from it before the next allocation.
+          log.warn({ err, serviceId: service.id }, 'allocator: a removed service could not be released');
+          allocator.invalidate();
+        }
+      });
+      return {};
+    }),
+  };
+}
+
+/** `{ endpoint }` of a service, or `{}` if it has none (objects carry no undefined fields). */
+function endpointOf(service: Service): { endpoint?: Endpoint } {
+  return service.endpoint === undefined ? {} : { endpoint: service.endpoint };
+}
