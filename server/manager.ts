@@ -18,6 +18,7 @@ import { ingressNetworkSpec } from './allocator/index.ts';
 import { controlHandlers, controlService } from './controlapi/control-server.ts';
 import { LeaderAllocator } from './controlapi/leader-allocator.ts';
 import { LeaderForwarder, LeaderForwardingServer } from './rpc/forward.ts';
+import { resourceHandlers, resourceService } from './resourceapi/attachment-server.ts';
 import { RpcError } from './rpc/status.ts';
 import { LevelStorage } from './raftnode/level-storage.ts';
 import { RaftNode } from './raftnode/raft-node.ts';
@@ -185,6 +186,7 @@ export class Manager {
     });
     const control = controlHandlers(store, raft, allocator, log);
     server.addService(controlService, control);
+    server.addService(resourceService, resourceHandlers(store, allocator, log));
     new ReflectionService(loadAllDefinitions()).addToServer(server);
     new HealthImplementation({ '': 'SERVING' }).addToServer(server);
     let managerPort: ManagerPort;

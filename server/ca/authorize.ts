@@ -12,6 +12,7 @@ export type Role = 'swarm-manager' | 'swarm-worker';
 export type Allowed = 'any' | readonly Role[];
 
 const M: readonly Role[] = ['swarm-manager'];
+const NODE: readonly Role[] = ['swarm-worker', 'swarm-manager'];
 
 export const METHOD_ROLES: Readonly<Record<string, Allowed>> = {
   '/shoal.v1.CA/GetRootCACertificate': 'any',
@@ -46,7 +47,10 @@ export const METHOD_ROLES: Readonly<Record<string, Allowed>> = {
   // Certificates are public: nodes read their own (and its role) before and after they hold one.
   '/shoal.v1.NodeCA/NodeCertificateStatus': 'any',
   '/shoal.v1.RaftMembership/Join': M,
-  '/shoal.v1.NodeCA/LeaveSwarm': ['swarm-worker', 'swarm-manager'],
+  '/shoal.v1.NodeCA/LeaveSwarm': NODE,
+  // A node asks for its own standalone tasks' addresses.
+  '/shoal.v1.ResourceAllocator/AttachNetwork': NODE,
+  '/shoal.v1.ResourceAllocator/DetachNetwork': NODE,
 };
 
 /**
@@ -67,6 +71,8 @@ export const LEADER_ONLY: ReadonlySet<string> = new Set([
   '/shoal.v1.Control/CreateService',
   '/shoal.v1.Control/UpdateService',
   '/shoal.v1.Control/RemoveService',
+  '/shoal.v1.ResourceAllocator/AttachNetwork',
+  '/shoal.v1.ResourceAllocator/DetachNetwork',
   // Membership changes.
   '/shoal.v1.NodeCA/IssueNodeCertificate',
   '/shoal.v1.RaftMembership/Join',

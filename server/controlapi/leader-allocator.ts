@@ -7,7 +7,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { NetworkAllocator, type AllocatorOptions } from '../allocator/index.ts';
+import { NetworkAllocator, type AllocatorOptions, type NetworkAllocationUpdate } from '../allocator/index.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
 import { NOT_THE_LEADER } from '../rpc/forward.ts';
 import { RpcError } from '../rpc/status.ts';
@@ -15,7 +15,10 @@ import {
   findNetworks,
   findServices,
   findTasks,
+  getNetwork,
+  NotFoundError,
   StoreError,
+  updateNetwork,
   type MemoryStore,
   type Tx,
 } from '../store/index.ts';
@@ -96,5 +99,14 @@ export class LeaderAllocator {
     if (!this.raft.isLeader || this.raft.term !== this.builtTerm) {
       throw new RpcError(grpc.status.UNAVAILABLE, NOT_THE_LEADER);
     }
+  }
+}
+
+/** Writes the networks whose allocation an allocation moved (their serial cursors), in the same transaction. */
+export function writeNetworkUpdates(tx: Tx, updates: readonly NetworkAllocationUpdate[]): void {
+  for (const { networkId, allocation } of updates) {
+    const network = getNetwork(tx, networkId);
+    if (network === undefined) throw new NotFoundError('networks', networkId);
+    updateNetwork(tx, { ...network, allocation });
   }
 }

@@ -1,0 +1,113 @@
+/**
+ * The ResourceAllocator service (swarmkit's `manager/resourceapi`): a node asks for an address on an
+ * attachable network for a standalone task it runs (`shoal run --network N --name NAME`), and gives it
+ * back. The attachment is a task of no service, on the caller's node (from its certificate), allocated by
+ * the leader's pools and written with it in one transaction; a network that is not attachable is refused
+ * with Swarm's PermissionDenied text. Both calls are leader-only (they allocate), so followers forward them.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { randomNodeId } from '../../certs/index.ts';
+import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
+import { attachmentProblem, nameProblem } from '../allocator/index.ts';
+import { callerOf } from '../ca/authorize.ts';
+import { writeNetworkUpdates, type LeaderAllocator } from '../controlapi/leader-allocator.ts';
+import { resolveNetwork } from '../controlapi/network-server.ts';
+import { RpcError, unary } from '../rpc/status.ts';
+import { createTask, deleteTask, getTask, type MemoryStore, type TaskSpec } from '../store/index.ts';
+
+export const resourceService = serviceOf(loadShoalPackage('resource.proto'), 'ResourceAllocator');
+
+interface AttachNetworkRequest {
+  networkId: string;
+  addresses: string[];
+  name: string;
+}
+
+/** A standalone task runs what its node was told to run: the manager keeps no command for it. */
+const STANDALONE_SPEC: TaskSpec = {
+  command: [],
+  args: [],
+  env: [],
+  constraints: [],
+  restart: { condition: 'none', delayMs: 0, maxAttempts: 0 },
+  stopGracePeriodMs: 10_000,
+};
+
+type Call = Parameters<typeof callerOf>[0];
+
+function callerNode(call: Call): string {
+  const caller = callerOf(call);
+  // The method table admits only certificate holders; this is the handler's own guard.
+  if (caller === undefined) throw new RpcError(grpc.status.UNAUTHENTICATED, 'a node certificate is required');
+  return caller.nodeId;
+}
+
+/** The ResourceAllocator methods, keyed by method name. */
+export function resourceHandlers(
+  store: MemoryStore,
+  allocator: LeaderAllocator,
+  log: Logger,
+): grpc.UntypedServiceImplementation {
+  return {
+    AttachNetwork: unary(log, async (req: AttachNetworkRequest, call) => {
+      const nodeId = callerNode(call);
+      const problem = nameProblem('task', req.name);
+      if (problem !== undefined) throw new RpcError(grpc.status.INVALID_ARGUMENT, problem);
+      return allocator.run(async pools => {
+        const network = resolveNetwork(store, req.networkId);
+        const refused = attachmentProblem(network, req.networkId);
+        if (refused !== undefined) throw new RpcError(grpc.status.PERMISSION_DENIED, refused);
+        const id = randomNodeId();
+        const { networks, networkUpdates } = pools.allocateTask({
+          id,
+          networks: [{ networkId: network.id, addresses: req.addresses }],
+        });
+        await allocator.write(
+          tx => {
+            createTask(tx, {
+              id,
+              serviceId: '',
+              slot: 0,
+              nodeId,
+              desiredState: 'running',
+              status: { state: 'new', timestamp: Date.now() },
+              spec: STANDALONE_SPEC,
+              networks,
+              standalone: { name: req.name },
+            });
+            writeNetworkUpdates(tx, networkUpdates);
+          },
+          () => {
+            pools.releaseTask(id);
+            // The subnet's serial cursor moved in the pools only: rebuild them from the store.
+            allocator.invalidate();
+          },
+        );
+        log.info({ attachmentId: id, networkId: network.id, nodeId }, 'network attachment created');
+        return { attachmentId: id, networkId: network.id, addresses: networks[0]?.addresses ?? [] };
+      });
+    }),
+    DetachNetwork: unary(log, async (req: { attachmentId: string }, call) => {
+      const nodeId = callerNode(call);
+      await allocator.run(async pools => {
+        const task = store.view(tx => getTask(tx, req.attachmentId));
+        if (task?.standalone === undefined) {
+          throw new RpcError(grpc.status.NOT_FOUND, `attachment ${req.attachmentId} not found`);
+        }
+        if (task.nodeId !== nodeId) {
+          throw new RpcError(
+            grpc.status.PERMISSION_DENIED,
+            `attachment ${task.id} belongs to node ${task.nodeId}, not to node ${nodeId}`,
+          );
+        }
+        await allocator.write(
+          tx => deleteTask(tx, task.id),
+          () => undefined,
+        );
+        pools.releaseTask(task.id);
+      });
+      return {};
+    }),
+  };
+}
