@@ -179,3 +179,89 @@ export function naturalCompare(a: string, b: string): number {
   }
   return as.length - bs.length;
 }
+
+/** docker's short form of a 25-character swarm ID (`stringid.TruncateID`). */
+export const SHORT_ID_LENGTH = 12;
+
+/** An ID as docker's tables show it: cut to 12 characters unless `trunc` is false. */
+export function shortId(id: string, trunc = true): string {
+  return trunc ? id.slice(0, SHORT_ID_LENGTH) : id;
+}
+
+/** A compiled `inspect --format` template: its placeholders walk the inspect object. */
+export interface ValueTemplate {
+  /** The template applied to one inspected object (docker prints one line per object). */
+  render(value: unknown): string;
+}
+
+/**
+ * A value as Go's templates print it with `{{.X}}`: strings as they are, lists as `[a b]`, objects as
+ * `map[k:v]` (keys sorted, as Go prints maps), a missing field as `<no value>`, null as `<nil>`.
+ */
+export function goPrint(value: unknown): string {
+  if (value === undefined) return '<no value>';
+  if (value === null) return '<nil>';
+  if (Array.isArray(value)) return `[${value.map(goPrint).join(' ')}]`;
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
+    return `map[${entries.map(([k, v]) => `${k}:${goPrint(v)}`).join(' ')}]`;
+  }
+  return String(value);
+}
+
+/**
+ * Compiles the part of docker's inspect templates that scripts use: `{{.Path.To.Field}}`, `{{.}}`,
+ * `{{json .Path}}` and `{{json .}}` (compact JSON, as docker's `json` function prints it; a missing
+ * field is `null`), with docker's `\t`/`\n` escapes. The first field of every path must be one of
+ * `roots` (the inspect object's top-level keys), so a typo there fails before anything is printed;
+ * deeper fields that are absent print as Go prints a missing map key.
+ */
+export function compileValueTemplate(source: string, roots: readonly string[]): ValueTemplate {
+  const body = source.replaceAll('\\t', '\t').replaceAll('\\n', '\n');
+  const parts: ({ text: string } | { path: string[]; json: boolean })[] = [];
+  let rest = body;
+  while (rest.length > 0) {
+    const open = rest.indexOf('{{');
+    if (open < 0) {
+      parts.push({ text: rest });
+      break;
+    }
+    const close = rest.indexOf('}}', open + 2);
+    if (close < 0) throw new TemplateError(`template parsing error: unclosed action in "${source}"`);
+    const action = rest.slice(open + 2, close).trim();
+    const m = /^(json\s+)?\.((?:[A-Za-z][A-Za-z0-9]*)(?:\.[A-Za-z][A-Za-z0-9]*)*)?$/.exec(action);
+    if (m === null) {
+      throw new TemplateError(
+        `template parsing error: unsupported action {{${action}}}: only {{.Path}} and {{json .Path}} are`,
+      );
+    }
+    const path = m[2] === undefined ? [] : m[2].split('.');
+    const root = path[0];
+    if (root !== undefined && !roots.includes(root)) {
+      throw new TemplateError(
+        `template parsing error: can't evaluate field ${root} (fields: ${roots.join(', ')})`,
+      );
+    }
+    if (open > 0) parts.push({ text: rest.slice(0, open) });
+    parts.push({ path, json: m[1] !== undefined });
+    rest = rest.slice(close + 2);
+  }
+  return {
+    render: value =>
+      parts
+        .map(p => {
+          if ('text' in p) return p.text;
+          let v: unknown = value;
+          for (const key of p.path) {
+            v =
+              typeof v === 'object' && v !== null && !Array.isArray(v)
+                ? (v as Record<string, unknown>)[key]
+                : undefined;
+          }
+          return p.json ? JSON.stringify(v ?? null) : goPrint(v);
+        })
+        .join(''),
+  };
+}

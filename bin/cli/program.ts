@@ -1,15 +1,16 @@
 /**
- * The `shoal` command line: docker's `swarm`, `node` and `network` commands, flags and wording, talking to the
+ * The `shoal` command line: docker's `swarm`, `node`, `network` and `service` commands, flags and wording, talking to the
  * local shoald over its unix socket. `run()` takes argv and an output sink and returns the exit
  * code, so tests drive the whole CLI in-process; only bin/shoal.ts touches process.
  */
-import { Argument, Command, CommanderError } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import {
   DaemonClient,
   DaemonError,
   DaemonUnreachableError,
   InvalidHostError,
   socketPathOfHost,
+  type InitRequest,
   type WireNode,
 } from './daemon-client.ts';
 import {
@@ -24,6 +25,8 @@ import {
 } from './format.ts';
 import { CommandFailedError, type CliIo, type Connect } from './command-context.ts';
 import { addNetworkCommands } from './network-commands.ts';
+import { addServiceCommands } from './service-commands.ts';
+import { invalidArgument, keyValues, parseUint } from './service-spec.ts';
 
 export type { CliIo };
 
@@ -78,10 +81,42 @@ function buildProgram(io: CliIo, connect: Connect): Command {
   addSwarmCommands(program.command('swarm').description('Manage Swarm'), io, connect);
   addNodeCommands(program.command('node').description('Manage Swarm nodes'), io, connect);
   addNetworkCommands(program.command('network').description('Manage networks'), io, connect);
+  addServiceCommands(program.command('service').description('Manage Swarm services'), io, connect);
   return program;
 }
 
 const ADDR_FORMAT = '(format: "<ip|interface>[:port]")';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+interface InitOptions {
+  advertiseAddr?: string;
+  listenAddr?: string;
+  defaultAddrPool: string[];
+  defaultAddrPoolMaskLength?: string;
+}
+
+/** `parse(value)`, its failure worded as docker words a flag it cannot parse. */
+function flagValue<T>(value: string, flag: string, parse: (v: string) => T): T {
+  try {
+    return parse(value);
+  } catch (err) {
+    throw invalidArgument(value, flag, err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** An IPv4 CIDR as Go's `net.ParseCIDR` accepts it, or docker's `--default-addr-pool` error. */
+function checkCidr(cidr: string, flagText: string): string {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr.trim());
+  const ok =
+    m !== null &&
+    m.slice(1, 5).every(o => Number(o) <= 255 && (o === '0' || !o.startsWith('0'))) &&
+    Number(m[5]) <= 32;
+  if (!ok) throw invalidArgument(flagText, '--default-addr-pool', `invalid CIDR address: ${cidr}`);
+  return cidr.trim();
+}
 
 function joinCommand(token: string, addr: string): string {
   return `    shoal swarm join --token ${token} ${addr}\n\n`;
@@ -93,11 +128,25 @@ function addSwarmCommands(swarm: Command, io: CliIo, connect: Connect): void {
     .description('Initialize a swarm')
     .option('--advertise-addr <addr>', `Advertised address ${ADDR_FORMAT}`)
     .option('--listen-addr <addr>', `Listen address ${ADDR_FORMAT} (default 0.0.0.0:2377)`)
-    .action(async (opts: { advertiseAddr?: string; listenAddr?: string }, cmd: Command) => {
-      const res = await connect(cmd).init({
+    .option(
+      '--default-addr-pool <cidr>',
+      'Default address pool in CIDR format (repeatable; default 10.0.0.0/8)',
+      collect,
+      [],
+    )
+    .option('--default-addr-pool-mask-length <n>', 'Default address pool subnet mask length (default 24)')
+    .action(async (opts: InitOptions, cmd: Command) => {
+      const pools = opts.defaultAddrPool.flatMap(v => v.split(',').map(cidr => checkCidr(cidr, v)));
+      const mask = opts.defaultAddrPoolMaskLength;
+      const req: InitRequest & { defaultAddrPool: string[]; defaultAddrPoolMaskLength: number } = {
         advertiseAddr: opts.advertiseAddr ?? '',
         listenAddr: opts.listenAddr ?? '',
-      });
+        defaultAddrPool: pools,
+        // 0 lets the daemon apply Swarm's default (24), as docker's daemon reads 0.
+        defaultAddrPoolMaskLength:
+          mask === undefined ? 0 : flagValue(mask, '--default-addr-pool-mask-length', v => parseUint(v, 32)),
+      };
+      const res = await connect(cmd).init(req);
       io.out(
         `Swarm initialized: current node (${res.nodeId}) is now a manager.\n\n` +
           'To add a worker to this swarm, run the following command:\n\n' +
@@ -349,6 +398,42 @@ function addNodeCommands(node: Command, io: CliIo, connect: Connect): void {
     .description('Demote one or more nodes from manager in the swarm')
     .argument('<node...>', 'node IDs, ID prefixes or hostnames')
     .action((refs: string[], _opts: object, cmd: Command) => changeRole(cmd, refs, 'worker'));
+
+  node
+    .command('update')
+    .description('Update a node')
+    .argument('<node>', 'node ID, ID prefix or hostname')
+    .addOption(
+      new Option('--availability <availability>', 'Availability of the node').choices([
+        'active',
+        'pause',
+        'drain',
+      ]),
+    )
+    .addOption(new Option('--role <role>', 'Role of the node').choices(['worker', 'manager']))
+    .option('--label-add <k=v>', 'Add or update a node label (key=value)', collect, [])
+    .option('--label-rm <key>', 'Remove a node label if exists', collect, [])
+    .action(
+      async (
+        ref: string,
+        opts: { availability?: string; role?: string; labelAdd: string[]; labelRm: string[] },
+        cmd: Command,
+      ) => {
+        const labelAdd = keyValues(opts.labelAdd, '--label-add');
+        const d = connect(cmd);
+        const n = await d.getNode(ref);
+        // The version read just now: a concurrent change to the node fails instead of being undone.
+        await d.updateNode({
+          nodeId: n.id,
+          version: n.version,
+          desiredRole: opts.role ?? '',
+          availability: opts.availability ?? '',
+          labelAdd,
+          labelRm: opts.labelRm,
+        });
+        io.out(`${ref}\n`);
+      },
+    );
 
   node
     .command('rm')
