@@ -6,8 +6,10 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import {
   createCsr,
   createNodeKey,
@@ -16,7 +18,7 @@ import {
   type NodeRole,
   type RootCa,
 } from '../../certs/index.ts';
-import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
+import { loadShoalPackage } from '../../proto/load.ts';
 import {
   actAs,
   callerOf,
@@ -42,14 +44,14 @@ after(async () => {
   await h.cleanup();
 });
 
-/** Every method of the contract by path, for typed calls made by path. */
+/** Every method of the contract by path (every service of every .proto file), for typed calls made by path. */
 const METHODS = new Map<string, grpc.MethodDefinition<unknown, unknown>>();
-for (const [file, services] of [
-  ['control.proto', ['Control']],
-  ['ca.proto', ['CA', 'NodeCA', 'RaftMembership']],
-] as const) {
-  const pkg = loadShoalPackage(file);
-  for (const s of services) for (const m of Object.values(serviceOf(pkg, s))) METHODS.set(m.path, m);
+for (const file of readdirSync(fileURLToPath(new URL('../../proto/', import.meta.url)))) {
+  if (!file.endsWith('.proto')) continue;
+  for (const v of Object.values(loadShoalPackage(file))) {
+    if (typeof v !== 'function' || !('service' in v)) continue;
+    for (const m of Object.values((v as grpc.ServiceClientConstructor).service)) METHODS.set(m.path, m);
+  }
 }
 
 const LIST = '/shoal.v1.Control/ListNodes';
