@@ -17,7 +17,7 @@ import type {
   WireServiceSpec,
   WireTaskSpec,
 } from '../../proto/control-types.ts';
-import { serviceSpecProblem, type NetworkAllocationUpdate } from '../allocator/index.ts';
+import { serviceSpecProblem } from '../allocator/index.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
 import { RpcError, unary } from '../rpc/status.ts';
 import {
@@ -32,10 +32,8 @@ import {
   getNetwork,
   getService,
   NameConflictError,
-  NotFoundError,
   SequenceConflictError,
   serviceTable,
-  updateNetwork,
   updateService,
   updateTask,
   type Endpoint,
@@ -49,11 +47,10 @@ import {
   type ServiceMode,
   type ServiceSpec,
   type TaskSpec,
-  type Tx,
   type UpdateFailureAction,
   type UpdateOrder,
 } from '../store/index.ts';
-import type { LeaderAllocator } from './leader-allocator.ts';
+import { writeNetworkUpdates, type LeaderAllocator } from './leader-allocator.ts';
 import { resolveNetwork } from './network-server.ts';
 
 // Store → wire
@@ -240,14 +237,6 @@ function nameConflict(name: string): RpcError {
 }
 
 /** Writes back the networks whose allocation (serial cursor) an allocation moved. */
-function writeNetworkUpdates(tx: Tx, updates: readonly NetworkAllocationUpdate[]): void {
-  for (const { networkId, allocation } of updates) {
-    const network = getNetwork(tx, networkId);
-    if (network === undefined) throw new NotFoundError('networks', networkId);
-    updateNetwork(tx, { ...network, allocation });
-  }
-}
-
 function modeKind(spec: ServiceSpec): string {
   return 'replicated' in spec.mode ? 'replicated' : 'global';
 }
