@@ -236,7 +236,6 @@ function nameConflict(name: string): RpcError {
   );
 }
 
-/** Writes back the networks whose allocation (serial cursor) an allocation moved. */
 function modeKind(spec: ServiceSpec): string {
   return 'replicated' in spec.mode ? 'replicated' : 'global';
 }
