@@ -338,7 +338,13 @@ export function taskRows(
   opts: { nowMs: number; trunc: boolean; indent: boolean },
 ): Record<TaskField, string>[] {
   const named = tasks.map(t => ({ t, name: taskName(serviceNames.get(t.serviceId) ?? t.serviceId, t) }));
-  named.sort((a, b) => naturalCompare(a.name, b.name) || b.t.createdAt - a.t.createdAt);
+  named.sort(
+    (a, b) =>
+      naturalCompare(a.name, b.name) ||
+      b.t.createdAt - a.t.createdAt ||
+      // Created in the same write: the one whose state changed last is taken as the newer.
+      b.t.status.timestamp - a.t.status.timestamp,
+  );
   let previous = '';
   return named.map(({ t, name }) => {
     const shown = opts.indent && name === previous ? ` \\_ ${name}` : name;
