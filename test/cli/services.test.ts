@@ -320,6 +320,29 @@ test('service update --replicas 3, then scale web=5: REPLICAS follows; the versi
   assert.deepEqual(scaled.Spec.TaskTemplate.Networks, [{ Target: testId }]);
 });
 
+test('concurrent updates: each is applied or refused with "update out of sequence", never lost', async () => {
+  const before = await inspect('web');
+  const results = await Promise.all(
+    [6, 7, 8, 9].map(n =>
+      shoal(['service', 'update', '--replicas', String(n), '--label-add', `n${n}=1`, 'web']),
+    ),
+  );
+  const applied = results.flatMap((r, i) => {
+    if (r.code === 0) return [6 + i];
+    assert.deepEqual(r, { code: 1, out: '', err: 'Error response from daemon: update out of sequence\n' });
+    return [];
+  });
+  assert.ok(applied.length >= 1);
+  const after = await inspect('web');
+  // Every applied update read the spec the one before it wrote: the labels of all of them are there.
+  assert.deepEqual(
+    Object.keys(after.Spec.Labels).sort(),
+    applied.map(n => `n${n}`),
+  );
+  assert.equal(after.Version.Index > before.Version.Index, true);
+  await ok('service', 'update', '--replicas', '5', ...applied.flatMap(n => ['--label-rm', `n${n}`]), 'web');
+});
+
 test('service update: networks by name, constraints, labels, args; the daemon’s refusals', async () => {
   await ok('network', 'create', 'back');
   const backId = (await ok('network', 'ls', '-q', '--no-trunc', '--filter', 'name=back')).trim();
