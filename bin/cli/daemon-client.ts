@@ -5,7 +5,14 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { resolve } from 'node:path';
-import type { WireNetwork, WireNetworkSpec, WireNode } from '../../proto/control-types.ts';
+import type {
+  WireNetwork,
+  WireNetworkSpec,
+  WireNode,
+  WireService,
+  WireServiceSpec,
+  WireTask,
+} from '../../proto/control-types.ts';
 import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
 
 export type { WireNetwork, WireNetworkSpec, WireNode };
@@ -24,6 +31,17 @@ export interface WireCluster {
 export interface InitRequest {
   advertiseAddr: string;
   listenAddr: string;
+  /** `--default-addr-pool`; empty = the default pool. */
+  defaultAddrPool: string[];
+  /** `--default-addr-pool-mask-length`; 0 = the default (24). */
+  defaultAddrPoolMaskLength: number;
+}
+
+/** Task filters of `Control.ListTasks`; empty lists do not filter. */
+export interface TaskFilters {
+  serviceIds: string[];
+  nodeIds: string[];
+  desiredStates: string[];
 }
 
 /** `Swarm.Init`'s reply. */
@@ -215,6 +233,41 @@ export class DaemonClient {
   /** `Control.RemoveNetwork`: by ID, name or unique ID prefix. */
   async removeNetwork(networkId: string): Promise<void> {
     await this.call(this.control, 'RemoveNetwork', { networkId });
+  }
+
+  /** `Control.CreateService`: the service as created, with its allocation. */
+  async createService(spec: WireServiceSpec): Promise<WireService> {
+    const res = await this.call<{ service: WireService | null }>(this.control, 'CreateService', { spec });
+    return present(res.service, 'CreateService');
+  }
+
+  /** `Control.GetService`: by ID, name or unique ID prefix. */
+  async getService(serviceId: string): Promise<WireService> {
+    const res = await this.call<{ service: WireService | null }>(this.control, 'GetService', { serviceId });
+    return present(res.service, 'GetService');
+  }
+
+  /** `Control.ListServices`: every service. */
+  async listServices(): Promise<WireService[]> {
+    return (await this.call<{ services: WireService[] }>(this.control, 'ListServices', {})).services;
+  }
+
+  /** `Control.UpdateService`: the whole new spec, against the version read. */
+  async updateService(serviceId: string, version: number, spec: WireServiceSpec): Promise<WireService> {
+    const req = { serviceId, version, spec };
+    const res = await this.call<{ service: WireService | null }>(this.control, 'UpdateService', req);
+    return present(res.service, 'UpdateService');
+  }
+
+  /** `Control.RemoveService`: by ID, name or unique ID prefix. */
+  async removeService(serviceId: string): Promise<void> {
+    await this.call(this.control, 'RemoveService', { serviceId });
+  }
+
+  /** `Control.ListTasks`. */
+  async listTasks(filters: Partial<TaskFilters>): Promise<WireTask[]> {
+    const req = { filters: { serviceIds: [], nodeIds: [], desiredStates: [], ...filters } };
+    return (await this.call<{ tasks: WireTask[] }>(this.control, 'ListTasks', req)).tasks;
   }
 
   /** Closes both clients and their shared channel. */

@@ -138,7 +138,7 @@ function addSwarmCommands(swarm: Command, io: CliIo, connect: Connect): void {
     .action(async (opts: InitOptions, cmd: Command) => {
       const pools = opts.defaultAddrPool.flatMap(v => v.split(',').map(cidr => checkCidr(cidr, v)));
       const mask = opts.defaultAddrPoolMaskLength;
-      const req: InitRequest & { defaultAddrPool: string[]; defaultAddrPoolMaskLength: number } = {
+      const req: InitRequest = {
         advertiseAddr: opts.advertiseAddr ?? '',
         listenAddr: opts.listenAddr ?? '',
         defaultAddrPool: pools,

@@ -3,12 +3,10 @@
  * texts for services, whose tasks run a command (there are no images), over the daemon's Control API.
  * The display functions are exported and pure, for tests; the commands do the I/O around them.
  */
-import * as grpc from '@grpc/grpc-js';
 import type { Command } from 'commander';
 import type { WirePortConfig, WireService, WireServiceSpec, WireTask } from '../../proto/control-types.ts';
-import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
 import { CommandFailedError, type CliIo, type Connect } from './command-context.ts';
-import { DaemonError, DaemonUnreachableError, type DaemonClient, type WireNode } from './daemon-client.ts';
+import { DaemonError, type DaemonClient, type WireNode } from './daemon-client.ts';
 import {
   alignColumns,
   capitalize,
@@ -32,94 +30,6 @@ import {
   type CreateFlags,
   type UpdateFlags,
 } from './service-spec.ts';
-
-// ---- the Control API's service and task calls ----
-
-// Loaded once per process, like DaemonClient's copy.
-let controlPkg: grpc.GrpcObject | undefined;
-
-/** Task filters of `Control.ListTasks`; empty lists do not filter. */
-export interface TaskFilters {
-  serviceIds: string[];
-  nodeIds: string[];
-  desiredStates: string[];
-}
-
-/**
- * The service and task calls of the Control API on the daemon's socket, with DaemonClient's error
- * mapping (a daemon's status → DaemonError, no daemon → DaemonUnreachableError). Call `close()`.
- */
-export class ServiceApi {
-  private constructor(
-    private readonly socketPath: string,
-    private readonly control: grpc.Client,
-  ) {}
-
-  /** A client for the daemon at `socketPath`; nothing connects until the first call. */
-  static open(socketPath: string): ServiceApi {
-    controlPkg ??= loadShoalPackage('control.proto');
-    const Control = clientOf(controlPkg, 'Control');
-    return new ServiceApi(socketPath, new Control(`unix:${socketPath}`, grpc.credentials.createInsecure()));
-  }
-
-  /** `Control.CreateService`: the service as created, with its allocation. */
-  async createService(spec: WireServiceSpec): Promise<WireService> {
-    const res = await this.call<{ service: WireService | null }>('CreateService', { spec });
-    return present(res.service, 'CreateService');
-  }
-
-  /** `Control.GetService`: by ID, name or unique ID prefix. */
-  async getService(serviceId: string): Promise<WireService> {
-    const res = await this.call<{ service: WireService | null }>('GetService', { serviceId });
-    return present(res.service, 'GetService');
-  }
-
-  /** `Control.ListServices`: every service. */
-  async listServices(): Promise<WireService[]> {
-    return (await this.call<{ services: WireService[] }>('ListServices', {})).services;
-  }
-
-  /** `Control.UpdateService`: the whole new spec, against the version read. */
-  async updateService(serviceId: string, version: number, spec: WireServiceSpec): Promise<WireService> {
-    const res = await this.call<{ service: WireService | null }>('UpdateService', {
-      serviceId,
-      version,
-      spec,
-    });
-    return present(res.service, 'UpdateService');
-  }
-
-  /** `Control.RemoveService`: by ID, name or unique ID prefix. */
-  async removeService(serviceId: string): Promise<void> {
-    await this.call('RemoveService', { serviceId });
-  }
-
-  /** `Control.ListTasks`. */
-  async listTasks(filters: Partial<TaskFilters>): Promise<WireTask[]> {
-    const req = { filters: { serviceIds: [], nodeIds: [], desiredStates: [], ...filters } };
-    return (await this.call<{ tasks: WireTask[] }>('ListTasks', req)).tasks;
-  }
-
-  close(): void {
-    this.control.close();
-  }
-
-  private call<Res>(method: string, req: object): Promise<Res> {
-    return unaryCall<Res>(this.control, method, req).catch((err: unknown) => {
-      if (!(err instanceof Error) || typeof (err as Partial<grpc.ServiceError>).code !== 'number') throw err;
-      const e = err as grpc.ServiceError;
-      if (e.code === grpc.status.UNAVAILABLE && e.details.startsWith('No connection established')) {
-        throw new DaemonUnreachableError(this.socketPath, e.details);
-      }
-      throw new DaemonError(e.code, e.details);
-    });
-  }
-}
-
-function present<T>(value: T | null | undefined, method: string): T {
-  if (value === null || value === undefined) throw new Error(`the daemon's ${method} reply was empty`);
-  return value;
-}
 
 // ---- display (pure) ----
 
@@ -443,19 +353,9 @@ function listTemplate(
   return custom && opts.quiet !== true ? compileTemplate(opts.format ?? '', fields) : undefined;
 }
 
-/** Opens the service calls beside `connect`'s client, for one action, and closes them after it. */
-async function withApi<T>(
-  connect: Connect,
-  cmd: Command,
-  fn: (api: ServiceApi, d: DaemonClient) => Promise<T>,
-): Promise<T> {
-  const d = connect(cmd);
-  const api = ServiceApi.open(d.socketPath);
-  try {
-    return await fn(api, d);
-  } finally {
-    api.close();
-  }
+/** Runs `fn` with `connect`'s client (the service calls and the node calls on one connection). */
+function withDaemon<T>(connect: Connect, cmd: Command, fn: (d: DaemonClient) => Promise<T>): Promise<T> {
+  return fn(connect(cmd));
 }
 
 /** Runs `fn` for each ref, as docker does: everything that can be done is, then every failure is reported. */
@@ -534,7 +434,7 @@ export function addServiceCommands(service: Command, io: CliIo, connect: Connect
       .option('-l, --label <k=v>', 'Service labels', collect, []),
   ).action(async (command: string, args: string[], opts: CreateOptions, cmd: Command) => {
     const spec = buildServiceSpec(opts, command, args);
-    const created = await withApi(connect, cmd, api => api.createService(spec));
+    const created = await withDaemon(connect, cmd, d => d.createService(spec));
     io.out(`${created.id}\n`);
   });
 
@@ -555,8 +455,8 @@ export function addServiceCommands(service: Command, io: CliIo, connect: Connect
       async (opts: { quiet?: boolean; trunc: boolean; filter: string[]; format?: string }, cmd: Command) => {
         const template = listTemplate(io, opts, Object.keys(SERVICE_FORMAT_HEADERS));
         const filters = parseFilters(opts.filter, ['id', 'name', 'mode', 'label']);
-        await withApi(connect, cmd, async (api, d) => {
-          const services = (await api.listServices())
+        await withDaemon(connect, cmd, async d => {
+          const services = (await d.listServices())
             .filter(s => matchesService(s, filters))
             .sort((a, b) => naturalCompare(a.spec.name, b.spec.name));
           if (opts.quiet === true) {
@@ -566,7 +466,7 @@ export function addServiceCommands(service: Command, io: CliIo, connect: Connect
           const [tasks, nodes] =
             services.length === 0
               ? [[], []]
-              : await Promise.all([api.listTasks({ serviceIds: services.map(s => s.id) }), d.listNodes()]);
+              : await Promise.all([d.listTasks({ serviceIds: services.map(s => s.id) }), d.listNodes()]);
           const live = liveNodeIds(nodes);
           const rows = services.map(s => serviceRow(s, tasks, live, opts.trunc));
           if (template !== undefined) {
@@ -604,13 +504,13 @@ export function addServiceCommands(service: Command, io: CliIo, connect: Connect
       ) => {
         const template = listTemplate(io, opts, Object.keys(TASK_FORMAT_HEADERS));
         const filters = parseFilters(opts.filter, ['desired-state', 'node', 'id', 'name']);
-        await withApi(connect, cmd, async (api, d) => {
+        await withDaemon(connect, cmd, async d => {
           // docker finds every service first and lists nothing if one is missing.
           const services: WireService[] = [];
           const failures: string[] = [];
           for (const ref of refs) {
             try {
-              services.push(await api.getService(ref));
+              services.push(await d.getService(ref));
             } catch (err) {
               if (!(err instanceof DaemonError)) throw err;
               failures.push(err.message);
@@ -618,7 +518,7 @@ export function addServiceCommands(service: Command, io: CliIo, connect: Connect
           }
           if (failures.length > 0) throw new CommandFailedError(failures.join('\n'));
           const [tasks, nodes] = await Promise.all([
-            api.listTasks({ serviceIds: [...new Set(services.map(s => s.id))] }),
+            d.listTasks({ serviceIds: [...new Set(services.map(s => s.id))] }),
             d.listNodes(),
           ]);
           const hostnames = new Map(nodes.map(n => [n.id, n.hostname]));
@@ -657,11 +557,11 @@ export function addServiceCommands(service: Command, io: CliIo, connect: Connect
         opts.format === undefined || opts.format === ''
           ? undefined
           : compileValueTemplate(opts.format, INSPECT_ROOTS);
-      await withApi(connect, cmd, async (api, d) => {
+      await withDaemon(connect, cmd, async d => {
         const found: WireService[] = [];
         let failure: unknown;
         await eachRef(refs, async ref => {
-          found.push(await api.getService(ref));
+          found.push(await d.getService(ref));
         }).catch((err: unknown) => {
           failure = err;
         });
@@ -698,13 +598,13 @@ export function addServiceCommands(service: Command, io: CliIo, connect: Connect
   ).action(async (ref: string, opts: UpdateOptions, cmd: Command) => {
     // Parsed once before connecting, so a bad flag fails even without a daemon.
     updateServiceSpec(emptySpec(), { ...opts, networkAdd: [], networkRm: [] }, new Map());
-    await withApi(connect, cmd, async (api, d) => {
-      const current = await api.getService(ref);
+    await withDaemon(connect, cmd, async d => {
+      const current = await d.getService(ref);
       const ids = new Map<string, string>();
       for (const net of networkRefs(opts)) ids.set(net, (await d.getNetwork(net)).id);
       const spec = updateServiceSpec(current.spec, opts, ids);
       // The version read: a change made since is refused ("update out of sequence"), not undone.
-      await api.updateService(current.id, current.version, spec);
+      await d.updateService(current.id, current.version, spec);
     });
     io.out(`${ref}\n`);
   });
@@ -725,7 +625,7 @@ export function addServiceCommands(service: Command, io: CliIo, connect: Connect
         }
         return pair;
       });
-      await withApi(connect, cmd, async api => {
+      await withDaemon(connect, cmd, async d => {
         const failures: string[] = [];
         for (const { service: ref, replicas } of pairs) {
           try {
@@ -735,11 +635,11 @@ export function addServiceCommands(service: Command, io: CliIo, connect: Connect
             } catch (err) {
               throw new CommandFailedError(`invalid replicas value ${replicas}: ${(err as Error).message}`);
             }
-            const s = await api.getService(ref);
+            const s = await d.getService(ref);
             if (s.spec.mode === 'global') {
               throw new CommandFailedError('scale can only be used with replicated mode');
             }
-            await api.updateService(s.id, s.version, { ...s.spec, replicas: n });
+            await d.updateService(s.id, s.version, { ...s.spec, replicas: n });
             io.out(`${ref} scaled to ${n}\n`);
           } catch (err) {
             if (!(err instanceof DaemonError || err instanceof CommandFailedError)) throw err;
@@ -756,9 +656,9 @@ export function addServiceCommands(service: Command, io: CliIo, connect: Connect
     .description('Remove one or more services')
     .argument('<service...>', 'service names, IDs or ID prefixes')
     .action(async (refs: string[], _opts: object, cmd: Command) => {
-      await withApi(connect, cmd, api =>
+      await withDaemon(connect, cmd, d =>
         eachRef(refs, async ref => {
-          await api.removeService(ref);
+          await d.removeService(ref);
           io.out(`${ref}\n`);
         }),
       );

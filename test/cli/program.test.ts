@@ -192,12 +192,22 @@ test('swarm init prints docker’s text and passes the addresses on', async () =
       "To add a manager to this swarm, run 'shoal swarm join-token manager' and follow the instructions.\n" +
       '\n',
   });
-  assert.deepEqual(lastCall('Init'), { advertiseAddr: '10.0.0.1', listenAddr: '0.0.0.0:2377' });
+  assert.deepEqual(lastCall('Init'), {
+    advertiseAddr: '10.0.0.1',
+    listenAddr: '0.0.0.0:2377',
+    defaultAddrPool: [],
+    defaultAddrPoolMaskLength: 0,
+  });
 });
 
 test('swarm init without addresses lets the daemon choose', async () => {
   assert.equal((await shoal(['swarm', 'init'])).code, 0);
-  assert.deepEqual(lastCall('Init'), { advertiseAddr: '', listenAddr: '' });
+  assert.deepEqual(lastCall('Init'), {
+    advertiseAddr: '',
+    listenAddr: '',
+    defaultAddrPool: [],
+    defaultAddrPoolMaskLength: 0,
+  });
 });
 
 test('swarm join says which role the node joined as', async () => {
