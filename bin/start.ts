@@ -57,6 +57,9 @@ Try, in another shell:
 
     SHOAL_SOCKET=${socketPath} npm run shoal -- node ls
     SHOAL_SOCKET=${socketPath} npm run shoal -- swarm join-token manager
+    SHOAL_SOCKET=${socketPath} npm run shoal -- network create -d overlay test
+    SHOAL_SOCKET=${socketPath} npm run shoal -- service create --name web --replicas 2 --network test -- sleep 1000
+    SHOAL_SOCKET=${socketPath} npm run shoal -- service inspect web
 
 Stop with Ctrl-C; \`npm start\` again resumes the same cluster.`);
   const stop = (): void => {
