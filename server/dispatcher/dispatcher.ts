@@ -1,0 +1,593 @@
+/**
+ * The dispatcher (swarmkit's manager/dispatcher): every node's agent keeps one session with it.
+ *
+ * It runs on the leader only: sessions, heartbeats and assignment streams are state of the leader's,
+ * and forward.ts forwards unary calls only, so a follower does not proxy. A follower refuses a session
+ * with UNAVAILABLE, naming the leader's address in the message and in trailing metadata
+ * (`shoal-leader-addr`), and the agent goes there. When this manager stops leading, every session ends
+ * the same way and the agents move to the new leader.
+ *
+ * - Session: the caller's certificate names the node (never the request); the node must exist. It is
+ *   written READY with the address it connects from, and gets a session ID, the managers' addresses and
+ *   its heartbeat period. A node opening sessions too often is refused (rate-limiter.ts); a new session
+ *   of a node ends its earlier one.
+ * - Heartbeat: a jittered period each time; a node silent for `missedHeartbeats` periods is written DOWN
+ *   ("heartbeat failure") and its session ends (heartbeat-book.ts). After an election, the nodes the new
+ *   leader finds get one full window to reach it first. Their tasks are the orchestrator's business.
+ * - Assignments: the tasks assigned to the node, a complete set then chained increments, from a store
+ *   watch (assignment-set.ts), changes batched over `assignmentBatchMs`.
+ * - UpdateTaskStatus: a node's reports of its own tasks (another node's task refuses the whole request
+ *   with PermissionDenied), batched into one store write (status-writer.ts), forward-only.
+ *
+ * The pure parts (expiry, rate limit, assignment diffing, status rules) live in their own files; this one
+ * is the I/O: gRPC calls, timers, the store.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { WireNode, WireTaskStatus } from '../../proto/control-types.ts';
+import {
+  LEADER_ADDR_METADATA,
+  type WireAssignmentsMessage,
+  type WireAssignmentsRequest,
+  type WireHeartbeatRequest,
+  type WireHeartbeatResponse,
+  type WireSessionMessage,
+  type WireSessionRequest,
+  type WireUpdateTaskStatusRequest,
+} from '../../proto/dispatcher-types.ts';
+import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
+import { callerOf } from '../ca/authorize.ts';
+import { wireTask } from '../controlapi/task-server.ts';
+import { RpcError, toGrpcStatus } from '../rpc/status.ts';
+import {
+  findNodes,
+  findTasks,
+  getNode,
+  getTask,
+  isNodeEvent,
+  nodeTable,
+  taskTable,
+  updateNode,
+  type MemoryStore,
+  type Node,
+  type Task,
+  type Watcher,
+} from '../store/index.ts';
+import { AssignmentSet, type AssignmentBatch } from './assignment-set.ts';
+import { HeartbeatBook } from './heartbeat-book.ts';
+import { SessionRateLimiter } from './rate-limiter.ts';
+import { agentState, type StatusReport } from './task-status.ts';
+import { StatusWriter } from './status-writer.ts';
+
+const pkg = loadShoalPackage('dispatcher.proto');
+export const dispatcherService = serviceOf(pkg, 'Dispatcher');
+
+export interface DispatcherOptions {
+  /** The heartbeat period handed to agents. @default 5000 (swarmkit's) */
+  heartbeatPeriodMs?: number;
+  /** Each period handed out varies by up to this much either way. @default heartbeatPeriodMs / 10 */
+  heartbeatJitterMs?: number;
+  /** Missed heartbeats after which a node is DOWN. @default 3 */
+  missedHeartbeats?: number;
+  /** Sessions one node may open per window. @default 3 (swarmkit's) */
+  sessionsPerWindow?: number;
+  /** @default 8000 (swarmkit's) */
+  sessionWindowMs?: number;
+  /** Assignment changes are gathered this long before they go out. @default 100 (swarmkit's) */
+  assignmentBatchMs?: number;
+  /** Status reports are gathered this long into one store write. @default 10 */
+  statusBatchMs?: number;
+}
+
+interface CompiledDispatcherOptions {
+  readonly heartbeatPeriodMs: number;
+  readonly heartbeatJitterMs: number;
+  readonly missedHeartbeats: number;
+  readonly sessionsPerWindow: number;
+  readonly sessionWindowMs: number;
+  readonly assignmentBatchMs: number;
+  readonly statusBatchMs: number;
+  /** How often leadership and expiries are looked at. */
+  readonly tickMs: number;
+}
+
+/** Changes of one assignment stream that go out at once, without waiting for the batch period. */
+const MAX_ASSIGNMENT_BATCH = 100;
+
+function compile(o: DispatcherOptions): CompiledDispatcherOptions {
+  const heartbeatPeriodMs = o.heartbeatPeriodMs ?? 5000;
+  return Object.freeze({
+    heartbeatPeriodMs,
+    heartbeatJitterMs: o.heartbeatJitterMs ?? heartbeatPeriodMs / 10,
+    missedHeartbeats: o.missedHeartbeats ?? 3,
+    sessionsPerWindow: o.sessionsPerWindow ?? 3,
+    sessionWindowMs: o.sessionWindowMs ?? 8000,
+    assignmentBatchMs: o.assignmentBatchMs ?? 100,
+    statusBatchMs: o.statusBatchMs ?? 10,
+    tickMs: Math.min(500, Math.max(5, heartbeatPeriodMs / 10)),
+  });
+}
+
+/** What the dispatcher reads of the Raft node. */
+export interface DispatcherRaft {
+  readonly isLeader: boolean;
+  /** The leader's Raft ID; 0 = none known. */
+  readonly leader: number;
+  readonly term: number;
+  /** Raft ID → manager address (host:port). */
+  readonly members: ReadonlyMap<number, string>;
+  /** Resolves once this leader's store holds everything committed before (a ReadIndex). */
+  readBarrier(): Promise<unknown>;
+}
+
+/** One node's session. Invariant: `sessions.get(nodeId) === this` while it is valid. */
+interface Session {
+  readonly id: string;
+  readonly nodeId: string;
+  /** Ends each open stream of the session with the status given. */
+  readonly enders: Set<(s: grpc.StatusObject) => void>;
+  /** Sends the session stream a fresh SessionMessage (the node or the managers changed). */
+  refresh?: () => void;
+}
+
+type Phase =
+  | { kind: 'follower' }
+  | { kind: 'starting'; term: number }
+  | { kind: 'leading'; term: number; nodes: Watcher };
+
+export const SESSION_INVALID = 'session invalid';
+export const NODE_NOT_REGISTERED = 'node not registered';
+export const NOT_OWN_TASK = 'cannot update a task not assigned this node';
+
+export class Dispatcher {
+  private readonly o: CompiledDispatcherOptions;
+  private readonly book: HeartbeatBook;
+  private readonly limiter: SessionRateLimiter;
+  private readonly statuses: StatusWriter;
+  private readonly sessions = new Map<string, Session>();
+  private phase: Phase = { kind: 'follower' };
+  private timer: NodeJS.Timeout | undefined;
+  /** A DOWN write under way: expiries wait for it. */
+  private expiring = false;
+  private membersKey = '';
+  private stopped = false;
+
+  constructor(
+    private readonly store: MemoryStore,
+    private readonly raft: DispatcherRaft,
+    private readonly log: Logger,
+    options: DispatcherOptions = {},
+  ) {
+    this.o = compile(options);
+    this.book = new HeartbeatBook({
+      periodMs: this.o.heartbeatPeriodMs,
+      jitterMs: this.o.heartbeatJitterMs,
+      missedBeats: this.o.missedHeartbeats,
+    });
+    this.limiter = new SessionRateLimiter({
+      maxPerWindow: this.o.sessionsPerWindow,
+      windowMs: this.o.sessionWindowMs,
+    });
+    this.statuses = new StatusWriter(store, this.o.statusBatchMs);
+  }
+
+  /** The handlers for the manager port. */
+  handlers(): grpc.UntypedServiceImplementation {
+    return {
+      Session: ((call: grpc.ServerWritableStream<WireSessionRequest, WireSessionMessage>) => {
+        this.openSession(call).catch((err: unknown) => call.emit('error', this.statusOf(err)));
+      }) as grpc.UntypedHandleCall,
+      Heartbeat: ((
+        call: grpc.ServerUnaryCall<WireHeartbeatRequest, WireHeartbeatResponse>,
+        cb: grpc.sendUnaryData<WireHeartbeatResponse>,
+      ) => {
+        try {
+          cb(null, this.heartbeat(call));
+        } catch (err) {
+          cb(this.statusOf(err));
+        }
+      }) as grpc.UntypedHandleCall,
+      Assignments: ((call: grpc.ServerWritableStream<WireAssignmentsRequest, WireAssignmentsMessage>) => {
+        this.assignments(call).catch((err: unknown) => call.emit('error', this.statusOf(err)));
+      }) as grpc.UntypedHandleCall,
+      UpdateTaskStatus: ((
+        call: grpc.ServerUnaryCall<WireUpdateTaskStatusRequest, object>,
+        cb: grpc.sendUnaryData<object>,
+      ) => {
+        this.updateTaskStatus(call).then(
+          () => cb(null, {}),
+          (err: unknown) => cb(this.statusOf(err)),
+        );
+      }) as grpc.UntypedHandleCall,
+    };
+  }
+
+  /** Starts watching leadership: the dispatcher serves while this manager leads. */
+  start(): void {
+    this.schedule();
+  }
+
+  /** Ends every session and stops. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.stepDown('the manager is stopping');
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.tick();
+      this.schedule();
+    }, this.o.tickMs);
+  }
+
+  private tick(): void {
+    const raft = this.raft;
+    if (!raft.isLeader) {
+      if (this.phase.kind !== 'follower') this.stepDown('this manager is no longer the leader');
+      return;
+    }
+    if (this.phase.kind !== 'follower' && this.phase.term !== raft.term) {
+      this.stepDown('this manager is no longer the leader');
+    }
+    if (this.phase.kind === 'follower') {
+      this.lead(raft.term);
+      return;
+    }
+    if (this.phase.kind !== 'leading') return;
+    this.expireNodes();
+    const key = this.managers().join(',');
+    if (key !== this.membersKey) {
+      this.membersKey = key;
+      for (const s of this.sessions.values()) s.refresh?.();
+    }
+    this.limiter.prune(Date.now());
+  }
+
+  /** Becomes the serving dispatcher of `term` once the store has caught up with the log. */
+  private lead(term: number): void {
+    this.phase = { kind: 'starting', term };
+    this.raft.readBarrier().then(
+      () => {
+        if (this.phase.kind !== 'starting' || this.phase.term !== term || this.stopped) return;
+        const { result: nodes, watcher } = this.store.viewAndWatch(tx => findNodes(tx), {
+          tables: [nodeTable.name],
+        });
+        // Grace: every node this leader has not heard from gets one full window to reach it.
+        this.book.grace(
+          nodes.filter(n => n.status.state !== 'down').map(n => n.id),
+          Date.now(),
+        );
+        this.phase = { kind: 'leading', term, nodes: watcher };
+        this.membersKey = this.managers().join(',');
+        void this.followNodes(watcher);
+        this.log.info({ term, nodes: nodes.length }, 'dispatcher started');
+      },
+      (err: unknown) => {
+        // Tried again at the next tick, if this manager still leads.
+        if (this.phase.kind === 'starting' && this.phase.term === term) this.phase = { kind: 'follower' };
+        this.log.warn({ err: messageOf(err) }, 'dispatcher: read barrier failed');
+      },
+    );
+  }
+
+  /** Node changes while leading: new nodes get grace, removed ones lose their session, sessions hear of changes. */
+  private async followNodes(watcher: Watcher): Promise<void> {
+    try {
+      for await (const ev of watcher) {
+        if (!isNodeEvent(ev)) continue;
+        const node = ev.object;
+        if (ev.kind === 'remove') {
+          this.book.forget(node.id);
+          this.endSession(node.id, status(grpc.status.NOT_FOUND, `node ${node.id} not found`));
+        } else if (ev.kind === 'create' && node.status.state !== 'down') {
+          this.book.grace([node.id], Date.now());
+        } else {
+          this.sessions.get(node.id)?.refresh?.();
+        }
+      }
+    } catch (err) {
+      // The store was restored from a snapshot (or the watch overflowed): start leading afresh.
+      if (this.phase.kind === 'leading' && this.phase.nodes === watcher) {
+        this.log.warn({ err: messageOf(err) }, 'dispatcher: node watch ended; restarting');
+        this.stepDown('the dispatcher is restarting');
+      }
+    }
+  }
+
+  private stepDown(why: string): void {
+    if (this.phase.kind === 'leading') this.phase.nodes.close();
+    const wasServing = this.phase.kind !== 'follower';
+    this.phase = { kind: 'follower' };
+    this.book.clear();
+    const s = this.notLeader();
+    for (const nodeId of [...this.sessions.keys()]) this.endSession(nodeId, s);
+    this.statuses.abort(new RpcError(grpc.status.UNAVAILABLE, s.details));
+    if (wasServing) this.log.info({ why }, 'dispatcher stopped');
+  }
+
+  /** Writes DOWN for the nodes whose heartbeats stopped, and ends their sessions. */
+  private expireNodes(): void {
+    if (this.expiring) return;
+    const now = Date.now();
+    const due = this.book.expire(now);
+    if (due.length === 0) return;
+    for (const id of due) this.endSession(id, status(grpc.status.NOT_FOUND, NODE_NOT_REGISTERED));
+    this.expiring = true;
+    this.store
+      .update(tx => {
+        for (const id of due) {
+          const n = getNode(tx, id);
+          if (n === undefined || n.status.state === 'down') continue;
+          updateNode(tx, {
+            ...n,
+            status: { state: 'down', addr: n.status.addr, message: 'heartbeat failure' },
+          });
+        }
+      }, now)
+      .then(
+        () => this.log.info({ nodes: due }, 'nodes down: heartbeat failure'),
+        (err: unknown) => {
+          // Tried again at the next tick, unless a session came first (or leadership went).
+          if (this.phase.kind === 'leading') {
+            for (const id of due) if (!this.book.has(id)) this.book.setDeadline(id, Date.now());
+          }
+          this.log.warn({ err: messageOf(err), nodes: due }, 'dispatcher: could not mark nodes down');
+        },
+      )
+      .finally(() => {
+        this.expiring = false;
+      });
+  }
+
+  private async openSession(
+    call: grpc.ServerWritableStream<WireSessionRequest, WireSessionMessage>,
+  ): Promise<void> {
+    const nodeId = this.requireLeading(call);
+    if (!this.limiter.tryAdmit(nodeId, Date.now())) {
+      throw new RpcError(
+        grpc.status.RESOURCE_EXHAUSTED,
+        `node ${nodeId} exceeded rate limit count of registrations`,
+      );
+    }
+    if (this.store.view(tx => getNode(tx, nodeId)) === undefined) {
+      throw new RpcError(grpc.status.NOT_FOUND, `node ${nodeId} not found`);
+    }
+    this.endSession(nodeId, status(grpc.status.ABORTED, 'session replaced by a newer one'));
+    const session: Session = { id: randomBytes(16).toString('hex'), nodeId, enders: new Set() };
+    this.sessions.set(nodeId, session);
+    const period = this.book.period(Math.random());
+    this.book.beat(nodeId, Date.now(), period);
+    const addr = hostOf(call.getPeer());
+    await this.writeReady(nodeId, addr);
+    if (this.sessions.get(nodeId) !== session || call.cancelled) return;
+    const end = (s: grpc.StatusObject): void => {
+      call.emit('error', s);
+    };
+    session.enders.add(end);
+    call.on('cancelled', () => session.enders.delete(end));
+    session.refresh = () => {
+      if (!call.cancelled) call.write(this.sessionMessage(session, this.o.heartbeatPeriodMs));
+    };
+    call.write(this.sessionMessage(session, period));
+    this.log.info({ nodeId, addr }, 'node session started');
+  }
+
+  private sessionMessage(session: Session, periodMs: number): WireSessionMessage {
+    const node = this.store.view(tx => getNode(tx, session.nodeId));
+    return {
+      sessionId: session.id,
+      node: node === undefined ? null : wireNode(node),
+      managers: this.managers(),
+      heartbeatPeriodMs: periodMs,
+    };
+  }
+
+  /** READY, from `addr`, unless the node is so already. */
+  private async writeReady(nodeId: string, addr: string): Promise<void> {
+    await this.store.update(tx => {
+      const n = getNode(tx, nodeId);
+      if (n === undefined) return;
+      if (n.status.state === 'ready' && n.status.addr === addr && n.status.message === undefined) return;
+      updateNode(tx, { ...n, status: { state: 'ready', addr } });
+    }, Date.now());
+  }
+
+  private heartbeat(
+    call: grpc.ServerUnaryCall<WireHeartbeatRequest, WireHeartbeatResponse>,
+  ): WireHeartbeatResponse {
+    const session = this.requireSession(call, call.request.sessionId);
+    const periodMs = this.book.period(Math.random());
+    this.book.beat(session.nodeId, Date.now(), periodMs);
+    return { periodMs };
+  }
+
+  private async assignments(
+    call: grpc.ServerWritableStream<WireAssignmentsRequest, WireAssignmentsMessage>,
+  ): Promise<void> {
+    const session = this.requireSession(call, call.request.sessionId);
+    const nodeId = session.nodeId;
+    const set = new AssignmentSet(nodeId);
+    const { result, watcher } = this.store.viewAndWatch(tx => findTasks(tx, { nodeId }), {
+      tables: [taskTable.name],
+      where: ev =>
+        (ev.object as Task).nodeId === nodeId || (ev.oldObject as Task | undefined)?.nodeId === nodeId,
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const end = (s: grpc.StatusObject): void => {
+      clearTimeout(timer);
+      watcher.close();
+      call.emit('error', s);
+    };
+    session.enders.add(end);
+    call.on('cancelled', () => {
+      clearTimeout(timer);
+      session.enders.delete(end);
+      watcher.close();
+    });
+    const send = (batch: AssignmentBatch | undefined): void => {
+      if (batch !== undefined && !call.cancelled) call.write(wireAssignments(batch));
+    };
+    send(set.complete(result));
+    try {
+      for await (const ev of watcher) {
+        if (!set.observe(ev.object as Task, ev.kind === 'remove')) continue;
+        if (set.pendingCount >= MAX_ASSIGNMENT_BATCH) {
+          clearTimeout(timer);
+          timer = undefined;
+          send(set.flush());
+        } else {
+          timer ??= setTimeout(() => {
+            timer = undefined;
+            send(set.flush());
+          }, this.o.assignmentBatchMs);
+        }
+      }
+    } catch (err) {
+      // The watch overflowed or the store was restored: the agent opens the stream again and gets a complete set.
+      session.enders.delete(end);
+      clearTimeout(timer);
+      throw new RpcError(grpc.status.UNAVAILABLE, `assignments interrupted: ${messageOf(err)}`);
+    }
+  }
+
+  private async updateTaskStatus(
+    call: grpc.ServerUnaryCall<WireUpdateTaskStatusRequest, object>,
+  ): Promise<void> {
+    const session = this.requireSession(call, call.request.sessionId);
+    const reports = call.request.updates.map(u => reportOf(u.taskId, u.status));
+    this.store.view(tx => {
+      for (const r of reports) {
+        const t = getTask(tx, r.taskId);
+        if (t !== undefined && t.nodeId !== session.nodeId)
+          throw new RpcError(grpc.status.PERMISSION_DENIED, NOT_OWN_TASK);
+      }
+    });
+    await this.statuses.add(session.nodeId, reports);
+  }
+
+  /** The calling node, if this dispatcher serves; otherwise throws the refusal that names the leader. */
+  private requireLeading(call: Parameters<typeof callerOf>[0]): string {
+    if (this.phase.kind !== 'leading') throw new StatusError(this.notLeader());
+    const caller = callerOf(call);
+    if (caller === undefined) {
+      throw new RpcError(grpc.status.UNAUTHENTICATED, 'a client certificate of this cluster is required');
+    }
+    return caller.nodeId;
+  }
+
+  /** The caller's session if `sessionId` is it; throws NOT_FOUND otherwise. */
+  private requireSession(call: Parameters<typeof callerOf>[0], sessionId: string): Session {
+    const nodeId = this.requireLeading(call);
+    const session = this.sessions.get(nodeId);
+    if (session === undefined) throw new RpcError(grpc.status.NOT_FOUND, NODE_NOT_REGISTERED);
+    if (session.id !== sessionId) throw new RpcError(grpc.status.NOT_FOUND, SESSION_INVALID);
+    return session;
+  }
+
+  private endSession(nodeId: string, s: grpc.StatusObject): void {
+    const session = this.sessions.get(nodeId);
+    if (session === undefined) return;
+    this.sessions.delete(nodeId);
+    for (const end of [...session.enders]) end(s);
+    session.enders.clear();
+  }
+
+  /** UNAVAILABLE, naming the leader if one is known (in the text and in metadata). */
+  private notLeader(): grpc.StatusObject {
+    const raft = this.raft;
+    const addr = raft.leader === 0 ? undefined : raft.members.get(raft.leader);
+    const md = new grpc.Metadata();
+    if (addr !== undefined && !raft.isLeader) md.set(LEADER_ADDR_METADATA, addr);
+    const details = raft.isLeader
+      ? 'the dispatcher is starting; try again'
+      : addr === undefined
+        ? 'this manager is not the leader, and no leader is known; try another manager'
+        : `this manager is not the leader; the leader is at ${addr}`;
+    return { code: grpc.status.UNAVAILABLE, details, metadata: md };
+  }
+
+  private managers(): string[] {
+    return [...this.raft.members.values()].sort();
+  }
+
+  private statusOf(err: unknown): grpc.StatusObject {
+    if (err instanceof StatusError) return err.status;
+    const s = toGrpcStatus(err, this.log);
+    return status(s.code, s.details);
+  }
+}
+
+/** A refusal that carries its own status (with metadata). */
+class StatusError extends Error {
+  override readonly name = 'StatusError';
+  constructor(readonly status: grpc.StatusObject) {
+    super(status.details);
+  }
+}
+
+function status(code: grpc.status, details: string): grpc.StatusObject {
+  return { code, details, metadata: new grpc.Metadata() };
+}
+
+/** A report from the wire, checked: a task ID, and a state an agent may report. */
+function reportOf(taskId: string, s: WireTaskStatus | null): StatusReport {
+  if (typeof taskId !== 'string' || taskId === '')
+    throw new RpcError(grpc.status.INVALID_ARGUMENT, 'task ID is required');
+  const state = s === null ? undefined : agentState(s.state);
+  if (s === null || state === undefined) {
+    throw new RpcError(
+      grpc.status.INVALID_ARGUMENT,
+      `task ${taskId}: "${s?.state ?? ''}" is not a state an agent reports`,
+    );
+  }
+  return {
+    taskId,
+    status: {
+      state,
+      timestamp: s.timestamp > 0 ? s.timestamp : Date.now(),
+      ...(s.message === '' ? {} : { message: s.message }),
+      ...(s.err === '' ? {} : { err: s.err }),
+    },
+  };
+}
+
+function wireAssignments(b: AssignmentBatch): WireAssignmentsMessage {
+  return {
+    type: b.type,
+    appliesTo: b.appliesTo,
+    resultsIn: b.resultsIn,
+    changes: b.changes.map(c => ({ action: c.action, task: wireTask(c.task) })),
+  };
+}
+
+/** The node as its agent is told of it (no manager status: that is the Control API's view). */
+function wireNode(n: Node): WireNode {
+  return {
+    id: n.id,
+    version: n.meta.version.index,
+    hostname: n.description.hostname,
+    role: n.role,
+    availability: n.spec.availability,
+    status: n.status.state,
+    addr: n.status.addr,
+    managerStatus: '',
+    labels: n.spec.labels,
+    createdAt: n.meta.createdAt,
+    updatedAt: n.meta.updatedAt,
+  };
+}
+
+/** The host of a gRPC peer (`1.2.3.4:5678`, `[::1]:5678`, `ipv4:…`), as an address without the port. */
+export function hostOf(peer: string): string {
+  const p = peer.replace(/^ipv[46]:/, '');
+  const colon = p.lastIndexOf(':');
+  const host = (colon < 0 ? p : p.slice(0, colon)).replace(/^\[(.*)\]$/, '$1');
+  return host.startsWith('::ffff:') ? host.slice('::ffff:'.length) : host;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

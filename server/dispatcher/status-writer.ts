@@ -1,0 +1,84 @@
+/**
+ * Writes agents' task status reports to the store in batches (swarmkit's dispatcher batches them too):
+ * reports arriving within `batchMs` of each other, from any number of nodes and calls, coalesce into
+ * one store write, and each call is answered once the write holding its reports is applied. One write
+ * at a time; a write that lost a race with another writer of the same task is made again from fresh state.
+ */
+import { getTask, SequenceConflictError, updateTask, type MemoryStore } from '../store/index.ts';
+import { coalesce, withReportedStatus, type NodeReport, type StatusReport } from './task-status.ts';
+
+/** How many times a batch is written again after losing a race ("update out of sequence"). */
+const CONFLICT_RETRIES = 3;
+
+interface Waiter {
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+export class StatusWriter {
+  private pending = new Map<string, NodeReport>();
+  private waiters: Waiter[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  /** The write under way (or the last one); the next waits for it. */
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: MemoryStore,
+    private readonly batchMs: number,
+  ) {}
+
+  /**
+   * Queues `reports` of `nodeId` (already checked to be its own tasks) for the next write; resolves
+   * once that write is applied, rejects with its error.
+   */
+  add(nodeId: string, reports: readonly StatusReport[]): Promise<void> {
+    if (reports.length === 0) return Promise.resolve();
+    coalesce(this.pending, nodeId, reports);
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.writing = this.writing.then(() => this.flush());
+    }, this.batchMs);
+    return done;
+  }
+
+  /** Fails every queued report with `err` (the dispatcher stopped leading). */
+  abort(err: Error): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const waiters = this.waiters;
+    this.pending = new Map();
+    this.waiters = [];
+    for (const w of waiters) w.reject(err);
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    const waiters = this.waiters;
+    this.pending = new Map();
+    this.waiters = [];
+    if (waiters.length === 0) return;
+    try {
+      await this.write(batch);
+      for (const w of waiters) w.resolve();
+    } catch (err) {
+      for (const w of waiters) w.reject(err);
+    }
+  }
+
+  private async write(batch: ReadonlyMap<string, NodeReport>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.store.update(tx => {
+          for (const [taskId, r] of batch) {
+            const next = withReportedStatus(getTask(tx, taskId), r.nodeId, r.status);
+            if (next !== undefined) updateTask(tx, next);
+          }
+        }, Date.now());
+        return;
+      } catch (err) {
+        if (!(err instanceof SequenceConflictError) || attempt >= CONFLICT_RETRIES) throw err;
+      }
+    }
+  }
+}

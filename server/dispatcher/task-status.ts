@@ -1,0 +1,74 @@
+/**
+ * Task status reports from agents, pure: checking one, coalescing a batch, and deciding what a report
+ * does to the stored task. A node reports only its own tasks, and a task's state only moves forward in
+ * the lifecycle (compareTaskStates): a late or repeated report changes nothing.
+ */
+import {
+  compareTaskStates,
+  TASK_STATES,
+  type Task,
+  type TaskState,
+  type TaskStatus,
+} from '../store/index.ts';
+
+/** One report: the state an agent saw a task reach. */
+export interface StatusReport {
+  taskId: string;
+  status: TaskStatus;
+}
+
+/** States an agent may report: those its executor reaches (swarmkit's agent never reports NEW…ASSIGNED). */
+const AGENT_STATES: ReadonlySet<TaskState> = new Set<TaskState>([
+  'accepted',
+  'preparing',
+  'ready',
+  'starting',
+  'running',
+  'complete',
+  'shutdown',
+  'failed',
+  'rejected',
+]);
+
+/** The task state named `s` if an agent may report it, else undefined. */
+export function agentState(s: string): TaskState | undefined {
+  const state = TASK_STATES.find(t => t === s);
+  return state !== undefined && AGENT_STATES.has(state) ? state : undefined;
+}
+
+/** A report as the dispatcher holds it until written: the status, and the node that reported it. */
+export interface NodeReport {
+  nodeId: string;
+  status: TaskStatus;
+}
+
+/**
+ * Coalesces reports of `nodeId`, in the order given, into one per task: the furthest state; on equal
+ * states the later report. Reports of different batches and nodes coalesce the same way.
+ */
+export function coalesce(
+  into: Map<string, NodeReport>,
+  nodeId: string,
+  reports: readonly StatusReport[],
+): void {
+  for (const r of reports) {
+    const had = into.get(r.taskId);
+    if (had === undefined || compareTaskStates(r.status.state, had.status.state) >= 0) {
+      into.set(r.taskId, { nodeId, status: r.status });
+    }
+  }
+}
+
+/**
+ * The task with `status` recorded, if the report of `nodeId` moves it forward; undefined if it changes
+ * nothing (the task is gone, moved to another node, or already as far or further).
+ */
+export function withReportedStatus(
+  task: Task | undefined,
+  nodeId: string,
+  status: TaskStatus,
+): Task | undefined {
+  if (task === undefined || task.nodeId !== nodeId) return undefined;
+  if (compareTaskStates(status.state, task.status.state) <= 0) return undefined;
+  return { ...task, status };
+}

@@ -1,0 +1,79 @@
+/** The dispatcher's heartbeat bookkeeping on a fake clock: expiry after missed beats, jitter, leader grace. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { HeartbeatBook } from '../../server/dispatcher/heartbeat-book.ts';
+
+const options = { periodMs: 5000, jitterMs: 500, missedBeats: 3 };
+
+test('a node that beats on time never expires; three missed periods expire it', () => {
+  const book = new HeartbeatBook(options);
+  let now = 0;
+  book.beat('n1', now, 5000);
+  for (let i = 0; i < 20; i++) {
+    now += 5000;
+    assert.deepEqual(book.expire(now), []);
+    book.beat('n1', now, 5000);
+  }
+  // Silent from now: not yet after two periods and a bit, due at exactly three.
+  assert.deepEqual(book.expire(now + 14_999), []);
+  assert.equal(book.nextDeadline(), now + 15_000);
+  assert.deepEqual(book.expire(now + 15_000), ['n1']);
+  assert.equal(book.has('n1'), false);
+  assert.deepEqual(book.expire(now + 100_000), [], 'an expired node is reported once');
+});
+
+test('each node expires after three of its own (jittered) periods', () => {
+  const book = new HeartbeatBook(options);
+  const short = book.period(0);
+  const long = book.period(0.999999);
+  assert.equal(short, 4500);
+  assert.equal(long, 5500);
+  assert.equal(book.period(0.5), 5000);
+  book.beat('a', 0, short);
+  book.beat('b', 0, long);
+  assert.deepEqual(book.expire(13_500), ['a']);
+  assert.deepEqual(book.expire(16_499), []);
+  assert.deepEqual(book.expire(16_500), ['b']);
+});
+
+test('after becoming leader, known nodes get one full window before they expire', () => {
+  const book = new HeartbeatBook(options);
+  assert.equal(book.windowMs, 16_500);
+  const elected = 1_000_000;
+  book.grace(['quiet', 'talks', 'late'], elected);
+  // One reaches the new leader at once and keeps beating; one only near the end of the window.
+  let now = elected;
+  book.beat('talks', now, 5000);
+  while (now < elected + 16_000) {
+    now += 4000;
+    assert.deepEqual(book.expire(now), []);
+    book.beat('talks', now, 5000);
+  }
+  book.beat('late', elected + 16_400, 5000);
+  assert.deepEqual(book.expire(elected + 16_499), []);
+  assert.deepEqual(book.expire(elected + 16_500), ['quiet']);
+  // Grace never shortens the deadline of a node already heard from.
+  book.grace(['talks'], now);
+  assert.ok((book.nextDeadline() ?? 0) >= now);
+});
+
+test('forget, setDeadline and clear', () => {
+  const book = new HeartbeatBook(options);
+  book.beat('a', 0, 5000);
+  book.beat('b', 0, 5000);
+  book.forget('a');
+  assert.deepEqual(book.expire(20_000), ['b']);
+  book.setDeadline('b', 25_000);
+  assert.deepEqual(book.expire(24_999), []);
+  assert.deepEqual(book.expire(25_000), ['b']);
+  book.beat('c', 0, 5000);
+  book.clear();
+  assert.equal(book.nextDeadline(), undefined);
+  assert.deepEqual(book.expire(Infinity), []);
+});
+
+test('options no dispatcher can run with are refused', () => {
+  assert.throws(() => new HeartbeatBook({ ...options, periodMs: 0 }), RangeError);
+  assert.throws(() => new HeartbeatBook({ ...options, jitterMs: 5000 }), RangeError);
+  assert.throws(() => new HeartbeatBook({ ...options, missedBeats: 0 }), RangeError);
+});
