@@ -1,0 +1,49 @@
+/**
+ * What the agent needs of whatever runs tasks on the node (swarmkit's exec.Executor, reduced to what the
+ * session uses): it is handed the full set of tasks assigned to the node each time the set changes,
+ * converges to it, and tells of every state its tasks reach. The test executor (test-executor.ts) and the
+ * process executor (a later issue) implement it. The agent reports the states to the managers; an
+ * executor never talks to them.
+ */
+import type { WireTask } from '../../proto/control-types.ts';
+
+/** A task's lifecycle as an executor reports it (swarmkit's TaskState, the agent's part of it). */
+export type ExecState =
+  | 'accepted'
+  | 'preparing'
+  | 'ready'
+  | 'starting'
+  | 'running'
+  | 'complete'
+  | 'shutdown'
+  | 'failed'
+  | 'rejected';
+
+/** One state a task reached. */
+export interface ExecStatus {
+  state: ExecState;
+  /** When it was reached (ms since the epoch). */
+  timestamp: number;
+  message: string;
+  /** Why it failed, if it did; '' otherwise. */
+  err: string;
+}
+
+/** A task as assigned to the node: the Control API's task shape (desired state, spec, networks, status). */
+export type AssignedTask = WireTask;
+
+export type StatusListener = (taskId: string, status: ExecStatus) => void;
+
+export interface Executor {
+  /**
+   * The tasks assigned to this node now, all of them. A task new to the executor is started unless its
+   * desired state is past RUNNING; a known one whose desired state is past RUNNING is stopped; a task
+   * missing from the set is no longer assigned and is stopped and forgotten. Returns at once: progress
+   * comes through `onStatus`.
+   */
+  apply(tasks: readonly AssignedTask[]): void;
+  /** Calls `listener` for every state a task reaches, in order per task. Returns the unsubscribe. */
+  onStatus(listener: StatusListener): () => void;
+  /** Stops every task it runs and releases what it holds (the node is going). */
+  close(): Promise<void>;
+}

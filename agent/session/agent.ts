@@ -1,0 +1,280 @@
+/**
+ * The agent's session with the managers (swarmkit's agent/session.go): one dispatcher session at a time,
+ * with one manager, over mTLS with the node's certificate. The session registers the node, heartbeats at
+ * the period the manager asks, receives the tasks assigned to the node (assignments.ts) and hands the
+ * full set to the Executor after each change, and reports the states the executor's tasks reach through
+ * UpdateTaskStatus (batched; a report stays queued until a manager has written it).
+ *
+ * Any failure (the session stream, a heartbeat, the assignments stream, a status report) ends the whole
+ * session; the agent then connects again, to the next manager of those it knows (the managers the last
+ * session named, then the daemon's), after a jittered, capped exponential backoff (backoff.ts: 100 ms →
+ * 8 s). A follower's refusal names the leader, which is tried next. The executor keeps its tasks while
+ * the agent reconnects: only a new complete set from a manager changes them.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { clientOf, loadShoalPackage } from '../../proto/load.ts';
+import {
+  LEADER_ADDR_METADATA,
+  type WireAssignmentsMessage,
+  type WireHeartbeatResponse,
+  type WireSessionMessage,
+  type WireTaskStatusUpdate,
+} from '../../proto/dispatcher-types.ts';
+import type { ExecStatus, Executor } from '../exec/executor.ts';
+import { AssignedTasks, AssignmentGapError } from './assignments.ts';
+import { backoffDelay, type BackoffOptions } from './backoff.ts';
+
+const pkg = loadShoalPackage('dispatcher.proto');
+
+export interface AgentOptions {
+  /** This node's hostname, as it registers. */
+  hostname: string;
+  /** The node's mTLS credentials now: each new session uses the certificate held then. */
+  credentials: () => grpc.ChannelCredentials;
+  /** The managers (host:port) the daemon knows of; the agent adds those the sessions name. */
+  managers: () => readonly string[];
+  executor: Executor;
+  log: Logger;
+  /** Reconnection backoff. @default 100 ms doubling to 8 s */
+  backoff?: BackoffOptions;
+  /** How long a manager has to answer a call (and to open a session). @default 5000 (swarmkit's) */
+  rpcTimeoutMs?: number;
+  /** Status reports are gathered this long before they go out. @default 10 */
+  statusBatchMs?: number;
+}
+
+/** How one session ended. */
+interface Outcome {
+  /** Whether the manager had accepted the session (a SessionMessage came). */
+  established: boolean;
+  why: string;
+  /** A follower's refusal: where the leader is. */
+  leader?: string;
+}
+
+type Stream = grpc.ClientReadableStream<unknown>;
+
+/** The part of a proto-loader Dispatcher client the agent calls. */
+interface DispatcherClient extends grpc.Client {
+  Session(req: object, options?: grpc.CallOptions): Stream;
+  Assignments(req: object, options?: grpc.CallOptions): Stream;
+  Heartbeat(
+    req: object,
+    options: grpc.CallOptions,
+    cb: (err: grpc.ServiceError | null, res: WireHeartbeatResponse) => void,
+  ): grpc.ClientUnaryCall;
+  UpdateTaskStatus(
+    req: object,
+    options: grpc.CallOptions,
+    cb: (err: grpc.ServiceError | null) => void,
+  ): grpc.ClientUnaryCall;
+}
+
+export class Agent {
+  private readonly assigned = new AssignedTasks();
+  /** Task id → the last state the executor reported, until a manager has written it. */
+  private readonly pending = new Map<string, ExecStatus>();
+  /** The managers the last session named. */
+  private sessionManagers: string[] = [];
+  /** Where to connect next: the leader a follower named. */
+  private hint: string | undefined;
+  private last: string | undefined;
+  private live: { addr: string; sessionId: string; flushSoon(): void } | undefined;
+  /** Ends the session under way (established or not). */
+  private abort: ((why: string) => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private stopped = false;
+
+  constructor(private readonly o: AgentOptions) {}
+
+  /** Starts the session loop (once). */
+  start(): void {
+    if (this.loop !== undefined) return;
+    this.unsubscribe = this.o.executor.onStatus((taskId, status) => {
+      this.pending.set(taskId, status);
+      this.live?.flushSoon();
+    });
+    this.loop = this.run();
+  }
+
+  /** Ends the session and the loop; the executor is left to its owner. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort?.('the agent is stopping');
+    this.wake?.();
+    await this.loop;
+    this.unsubscribe?.();
+  }
+
+  /** The manager the current session is with, if one is established. */
+  get manager(): string | undefined {
+    return this.live?.addr;
+  }
+
+  /** The current session's ID, if one is established. */
+  get sessionId(): string | undefined {
+    return this.live?.sessionId;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      const addr = this.pick();
+      const outcome: Outcome =
+        addr === undefined
+          ? { established: false, why: 'no manager address is known' }
+          : await this.session(addr);
+      if (this.stopped) return;
+      if (outcome.established) failures = 0;
+      this.hint = outcome.leader;
+      const delay = backoffDelay(failures++, Math.random(), this.o.backoff);
+      this.o.log.info({ manager: addr, why: outcome.why, retryInMs: delay }, 'agent: session ended');
+      await this.sleep(delay);
+    }
+  }
+
+  /** The next manager to try: the leader named by a refusal, else the one after the last tried. */
+  private pick(): string | undefined {
+    const all = [...new Set([...this.sessionManagers, ...this.o.managers()])];
+    const hint = this.hint;
+    this.hint = undefined;
+    if (hint !== undefined) return (this.last = hint);
+    if (all.length === 0) return undefined;
+    const i = this.last === undefined ? -1 : all.indexOf(this.last);
+    return (this.last = all[(i + 1) % all.length]);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise(resolve => {
+      const t = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  /** One session with the manager at `addr`, from registration to its end. */
+  private session(addr: string): Promise<Outcome> {
+    const o = this.o;
+    const timeout = o.rpcTimeoutMs ?? 5000;
+    const Client = clientOf(pkg, 'Dispatcher');
+    const client = new Client(addr, o.credentials(), {
+      'grpc.ssl_target_name_override': 'swarm-manager',
+      // Its own connection, which close() really closes (a dead manager's must not be reused).
+      'grpc.use_local_subchannel_pool': 1,
+    }) as unknown as DispatcherClient;
+    const timers = new Set<NodeJS.Timeout>();
+    const streams = new Set<Stream>();
+    let sessionId = '';
+    let established = false;
+    let finished = false;
+    let flushing = false;
+
+    return new Promise<Outcome>(resolve => {
+      const later = (ms: number, fn: () => void): void => {
+        const t = setTimeout(() => {
+          timers.delete(t);
+          fn();
+        }, ms);
+        timers.add(t);
+      };
+      const finish = (why: string, leader?: string): void => {
+        if (finished) return;
+        finished = true;
+        if (this.live?.sessionId === sessionId) this.live = undefined;
+        if (this.abort === finish) this.abort = undefined;
+        for (const t of timers) clearTimeout(t);
+        for (const s of streams) s.cancel();
+        client.close();
+        resolve({ established, why, ...(leader === undefined ? {} : { leader }) });
+      };
+      this.abort = finish;
+      const deadline = (): grpc.CallOptions => ({ deadline: Date.now() + timeout });
+
+      const heartbeat = (periodMs: number): void =>
+        later(periodMs, () =>
+          client.Heartbeat({ sessionId }, deadline(), (err, res) => {
+            if (finished) return;
+            if (err !== null) finish(`heartbeat: ${err.details}`, leaderOf(err.metadata));
+            else heartbeat(res.periodMs);
+          }),
+        );
+
+      const assignments = (): void => {
+        this.assigned.reset();
+        const stream = client.Assignments({ sessionId });
+        streams.add(stream);
+        let reopened = false;
+        stream.on('data', (m: WireAssignmentsMessage) => {
+          if (reopened) return;
+          try {
+            this.assigned.apply(m);
+          } catch (err) {
+            if (!(err instanceof AssignmentGapError)) throw err;
+            // Out of sequence: this stream again, from a complete set.
+            o.log.warn({ err: err.message }, 'agent: re-opening the assignments stream');
+            reopened = true;
+            streams.delete(stream);
+            stream.cancel();
+            assignments();
+            return;
+          }
+          o.executor.apply(this.assigned.list());
+        });
+        stream.on('error', () => undefined);
+        stream.on('status', (s: grpc.StatusObject) => {
+          if (!reopened) finish(`assignments: ${s.details}`, leaderOf(s.metadata));
+        });
+      };
+
+      const flush = (): void => {
+        if (finished || flushing || this.pending.size === 0) return;
+        const sent = new Map(this.pending);
+        this.pending.clear();
+        const updates: WireTaskStatusUpdate[] = [...sent].map(([taskId, status]) => ({ taskId, status }));
+        flushing = true;
+        client.UpdateTaskStatus({ sessionId, updates }, deadline(), err => {
+          flushing = false;
+          if (err !== null) {
+            // Kept for the next session, unless the task has moved on meanwhile.
+            for (const [id, s] of sent) if (!this.pending.has(id)) this.pending.set(id, s);
+            if (!finished) finish(`task status: ${err.details}`, leaderOf(err.metadata));
+            return;
+          }
+          if (this.pending.size > 0) flushSoon();
+        });
+      };
+      const flushSoon = (): void => later(o.statusBatchMs ?? 10, flush);
+
+      const session = client.Session({ hostname: o.hostname });
+      streams.add(session);
+      later(timeout, () => {
+        if (!established) finish(`no session from ${addr} within ${timeout} ms`);
+      });
+      session.on('data', (m: WireSessionMessage) => {
+        if (m.managers.length > 0) this.sessionManagers = [...m.managers];
+        if (established) return;
+        established = true;
+        sessionId = m.sessionId;
+        this.live = { addr, sessionId, flushSoon };
+        o.log.info({ manager: addr, period: m.heartbeatPeriodMs }, 'agent: session established');
+        heartbeat(m.heartbeatPeriodMs);
+        assignments();
+        flushSoon();
+      });
+      session.on('error', () => undefined);
+      session.on('status', (s: grpc.StatusObject) => finish(`session: ${s.details}`, leaderOf(s.metadata)));
+    });
+  }
+}
+
+/** The leader's address a follower's refusal carries, if any. */
+function leaderOf(md: grpc.Metadata | undefined): string | undefined {
+  const v = md?.get(LEADER_ADDR_METADATA)[0];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
