@@ -24,6 +24,9 @@ import {
   signNodeCertificate,
   verifyNodeCertificate,
 } from '../certs/index.ts';
+import type { Executor } from '../agent/exec/executor.ts';
+import { TestExecutor } from '../agent/exec/test-executor.ts';
+import { Agent } from '../agent/session/agent.ts';
 import { loadShoalPackage, serviceOf } from '../proto/load.ts';
 import { addressPoolProblem, DEFAULT_ADDRESS_POOLS, DEFAULT_SUBNET_SIZE } from './allocator/index.ts';
 import { clusterOf } from './ca/ca-server.ts';
@@ -31,6 +34,7 @@ import { readNodeCerts, writeFileAtomic, writeNodeCerts } from './ca/cert-files.
 import { callManager, ManagerClients, nodeCredentials } from './ca/manager-client.ts';
 import { RoleManager } from './ca/role-manager.ts';
 import { controlService } from './controlapi/control-server.ts';
+import type { DispatcherOptions } from './dispatcher/dispatcher.ts';
 import { Manager, type ManagerIdentity, type ManagerOptions, type NodeCerts } from './manager.ts';
 import { RpcError, unary } from './rpc/status.ts';
 import type { AddressPools } from './store/index.ts';
@@ -59,6 +63,15 @@ export interface DaemonOptions {
   pollMs?: number;
   /** The clock certificate renewals are scheduled by (tests move it forward). @default Date.now */
   now?: () => number;
+  /** This node's manager's dispatcher (heartbeat period, session rate limit, batching). */
+  dispatcher?: DispatcherOptions;
+  /**
+   * What runs the tasks assigned to this node: 'test' = the test executor (imaginary tasks walking the
+   * real lifecycle), or an executor of the caller's (tests inspect it; the daemon does not close it).
+   * The test executor is the default until the process executor exists.
+   * @default 'test'
+   */
+  executor?: 'test' | Executor;
 }
 
 type Role = 'manager' | 'worker';
@@ -99,6 +112,8 @@ interface IssueResponse {
 export class Daemon {
   private manager: Manager | undefined;
   private roles: RoleManager | undefined;
+  /** The agent's dispatcher session, while this node is in a swarm (managers run one too, as in Swarm). */
+  private agent: { session: Agent; executor: Executor; owned: boolean } | undefined;
   private readonly local = new grpc.Server();
   /** This node's place in a swarm and its certificates; undefined outside one. */
   private state: SavedState | undefined;
@@ -127,6 +142,7 @@ export class Daemon {
     if (saved !== undefined) {
       d.adopt(saved, readNodeCerts(d.certDir()));
       if (roleOf(saved) === 'manager') await d.startManager(saved.identity, d.requireCerts());
+      d.startAgent();
     }
     await d.serveLocal();
     d.schedule();
@@ -151,6 +167,7 @@ export class Daemon {
       log: this.o.log,
       ...(this.o.tickMs === undefined ? {} : { tickMs: this.o.tickMs }),
       ...(this.o.snapshotEvery === undefined ? {} : { snapshotEvery: this.o.snapshotEvery }),
+      ...(this.o.dispatcher === undefined ? {} : { dispatcher: this.o.dispatcher }),
       ...extra,
     });
     this.manager = m;
@@ -165,6 +182,29 @@ export class Daemon {
     this.roles = undefined;
     await roles?.stop();
     await m?.stop();
+  }
+
+  /** Starts this node's agent: a session with the managers, running its tasks on the executor. */
+  private startAgent(): void {
+    if (this.agent !== undefined || this.state === undefined) return;
+    const given = this.o.executor;
+    const executor = given === undefined || given === 'test' ? new TestExecutor() : given;
+    const session = new Agent({
+      hostname: this.o.hostname,
+      credentials: () => nodeCredentials(this.requireCerts()),
+      managers: () => this.managerAddrs(),
+      executor,
+      log: this.o.log,
+    });
+    session.start();
+    this.agent = { session, executor, owned: executor !== given };
+  }
+
+  private async stopAgent(): Promise<void> {
+    const a = this.agent;
+    this.agent = undefined;
+    await a?.session.stop();
+    if (a?.owned === true) await a.executor.close();
   }
 
   private pollMs(): number {
@@ -474,6 +514,7 @@ export class Daemon {
       bootstrap: { rootCa, ...(addressPools === undefined ? {} : { addressPools }) },
     });
     this.saveState({ role: 'manager', identity }, certs);
+    this.startAgent();
     const tokens = clusterOf(m.store).joinTokens;
     return { nodeId: identity.nodeId, workerToken: tokens.worker, managerToken: tokens.manager, addr };
   }
@@ -526,10 +567,12 @@ export class Daemon {
       // A worker runs no manager; it keeps talking to the managers, starting with the one it joined by.
       const managers = [...new Set([remote, ...issued.members.map(m => m.addr)])];
       this.saveState({ role, identity, managers }, certs);
+      this.startAgent();
       return { nodeId: identity.nodeId, role };
     }
     this.saveState({ role, identity }, certs);
     await this.startManager(identity, certs, { peers: new Map(issued.members.map(m => [m.raftId, m.addr])) });
+    this.startAgent();
     return { nodeId: identity.nodeId, role: 'manager' };
   }
 
@@ -548,6 +591,7 @@ export class Daemon {
       );
     }
     await m.leaveCluster();
+    await this.stopAgent();
     await this.stopManager();
     this.forget();
     return {};
@@ -555,6 +599,8 @@ export class Daemon {
 
   /** A worker tells the managers it is going (its node shows Down), then forgets the swarm. */
   private async leaveAsWorker(): Promise<void> {
+    // Stopped first: its heartbeats must not make the node READY again after it is marked Down.
+    await this.stopAgent();
     try {
       await this.managerClients().callAny(this.managerAddrs(), 'NodeCA', 'LeaveSwarm', {});
     } catch (err) {
@@ -580,6 +626,7 @@ export class Daemon {
     this.local.forceShutdown();
     // A check under way finishes first: it may be starting or stopping the manager.
     await this.queue;
+    await this.stopAgent();
     this.closeClients();
     await this.stopManager();
     rmSync(this.o.socketPath, { force: true });

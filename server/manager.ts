@@ -16,6 +16,7 @@ import { registerCa } from './ca/ca-server.ts';
 import { NodeCertificateProvider } from './ca/certificate-provider.ts';
 import { ingressNetworkSpec } from './allocator/index.ts';
 import { controlHandlers, controlService } from './controlapi/control-server.ts';
+import { Dispatcher, dispatcherService, type DispatcherOptions } from './dispatcher/dispatcher.ts';
 import { LeaderAllocator } from './controlapi/leader-allocator.ts';
 import { LeaderForwarder, LeaderForwardingServer } from './rpc/forward.ts';
 import { resourceHandlers, resourceService } from './resourceapi/attachment-server.ts';
@@ -77,6 +78,8 @@ export interface ManagerOptions {
   tickMs?: number;
   /** Snapshot and compact the Raft log every this many entries. */
   snapshotEvery?: number;
+  /** The dispatcher's heartbeat period, rate limit and batching (it serves while this manager leads). */
+  dispatcher?: DispatcherOptions;
 }
 
 export class Manager {
@@ -95,6 +98,8 @@ export class Manager {
     readonly localControl: grpc.UntypedServiceImplementation,
     /** The network allocator, used while this manager leads. */
     private readonly allocator: LeaderAllocator,
+    /** Agents' sessions, served while this manager leads. */
+    private readonly dispatcher: Dispatcher,
   ) {}
 
   /** Opens the data, starts Raft and serves the manager port. Throws DataDirLockedError / CorruptDataError. */
@@ -187,6 +192,8 @@ export class Manager {
     const control = controlHandlers(store, raft, allocator, log);
     server.addService(controlService, control);
     server.addService(resourceService, resourceHandlers(store, allocator, log));
+    const dispatcher = new Dispatcher(store, raft, log, o.dispatcher);
+    server.addService(dispatcherService, dispatcher.handlers());
     new ReflectionService(loadAllDefinitions()).addToServer(server);
     new HealthImplementation({ '': 'SERVING' }).addToServer(server);
     let managerPort: ManagerPort;
@@ -202,6 +209,7 @@ export class Manager {
       throw new RpcError(grpc.status.FAILED_PRECONDITION, `cannot listen on ${id.listenAddr}: ${why}`);
     }
     raft.start();
+    dispatcher.start();
     const localControl = forwarder.wrap(controlService, control, 'local');
     const m = new Manager(
       id,
@@ -215,6 +223,7 @@ export class Manager {
       provider,
       localControl,
       allocator,
+      dispatcher,
     );
     if (o.bootstrap !== undefined) await m.createCluster(o.bootstrap, certs.certPem);
     log.info({ nodeId: id.nodeId, addr: id.addr, raftId: id.raftId }, 'manager started');
@@ -310,6 +319,7 @@ export class Manager {
   }
 
   async stop(): Promise<void> {
+    this.dispatcher.stop();
     this.raft.stop();
     this.transport.close();
     this.managerPort.stopListening();

@@ -51,6 +51,11 @@ export const METHOD_ROLES: Readonly<Record<string, Allowed>> = {
   // A node asks for its own standalone tasks' addresses.
   '/shoal.v1.ResourceAllocator/AttachNetwork': NODE,
   '/shoal.v1.ResourceAllocator/DetachNetwork': NODE,
+  // Every node's agent (workers and managers) keeps a session with the leader's dispatcher.
+  '/shoal.v1.Dispatcher/Session': NODE,
+  '/shoal.v1.Dispatcher/Heartbeat': NODE,
+  '/shoal.v1.Dispatcher/Assignments': NODE,
+  '/shoal.v1.Dispatcher/UpdateTaskStatus': NODE,
 };
 
 /**

@@ -1,0 +1,248 @@
+/**
+ * The dispatcher and the agents end to end, on loopback with real daemons (1 manager, 2 workers, a 200 ms
+ * heartbeat): nodes are READY through their sessions; a stopped worker is DOWN within three heartbeat
+ * periods and READY again once restarted; a task written into the manager's store reaches its node's test
+ * executor and comes back RUNNING (then SHUTDOWN when asked); a node reporting another node's task is
+ * refused and nothing is written; a node opening sessions in a tight loop is rate-limited while another
+ * node's session goes on.
+ */
+import * as grpc from '@grpc/grpc-js';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { TestExecutor } from '../../agent/exec/test-executor.ts';
+import type { Agent } from '../../agent/session/agent.ts';
+import type { WireNode } from '../../proto/control-types.ts';
+import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
+import type { Daemon } from '../../server/daemon.ts';
+import type { Manager } from '../../server/manager.ts';
+import { createTask, getTask, updateTask, type Task, type TaskState } from '../../server/store/index.ts';
+import { freePort, harness, until } from './helpers.ts';
+
+const PERIOD = 200;
+const h = harness('shoal-dispatcher-');
+const grpcClients: grpc.Client[] = [];
+after(async () => {
+  for (const c of grpcClients.splice(0)) c.close();
+  await h.cleanup();
+});
+const dpkg = loadShoalPackage('dispatcher.proto');
+
+const daemons = new Map<string, Daemon>();
+const executors = new Map<string, TestExecutor>();
+const ids = new Map<string, string>();
+let port = 0;
+let workerToken = '';
+
+async function start(name: string): Promise<Daemon> {
+  const executor = new TestExecutor({
+    stepMs: 5,
+    fail: t => (t.spec.args.includes('fail') ? 'exit status 1' : undefined),
+  });
+  executors.set(name, executor);
+  const d = await h.daemon(name, {
+    pollMs: 50,
+    executor,
+    dispatcher: { heartbeatPeriodMs: PERIOD, sessionWindowMs: 2000, assignmentBatchMs: 10 },
+  });
+  daemons.set(name, d);
+  return d;
+}
+
+const manager = (): Manager => (daemons.get('m1') as unknown as { manager: Manager }).manager;
+const agentOf = (name: string): Agent | undefined =>
+  (daemons.get(name) as unknown as { agent?: { session: Agent } }).agent?.session;
+
+async function nodes(): Promise<WireNode[]> {
+  return ((await h.client('m1', 'Control')('ListNodes', {})).nodes ?? []) as WireNode[];
+}
+async function statusOf(name: string): Promise<string | undefined> {
+  return (await nodes()).find(n => n.id === ids.get(name))?.status;
+}
+
+/** A Dispatcher client presenting `name`'s node certificate. */
+function dispatcherAs(name: string): grpc.Client {
+  const file = (f: string): Buffer => readFileSync(join(h.root, name, 'certificates', f));
+  const creds = grpc.credentials.createSsl(
+    file('swarm-root-ca.crt'),
+    file('swarm-node.key'),
+    file('swarm-node.crt'),
+  );
+  const c = new (clientOf(dpkg, 'Dispatcher'))(`127.0.0.1:${port}`, creds, {
+    'grpc.ssl_target_name_override': 'swarm-manager',
+    'grpc.use_local_subchannel_pool': 1,
+  });
+  grpcClients.push(c);
+  return c;
+}
+
+/** Opens a session and reports its first message or its refusal. */
+function openSession(c: grpc.Client): Promise<{ sessionId?: string; code?: grpc.status; details?: string }> {
+  return new Promise(resolve => {
+    const s = (
+      c as unknown as { Session(req: object): grpc.ClientReadableStream<{ sessionId: string }> }
+    ).Session({
+      hostname: 'loop',
+    });
+    s.on('data', (m: { sessionId: string }) => {
+      resolve({ sessionId: m.sessionId });
+      s.cancel();
+    });
+    s.on('error', (e: grpc.ServiceError) => resolve({ code: e.code, details: e.details }));
+  });
+}
+
+function task(
+  id: string,
+  nodeId: string,
+  o: { args?: string[]; state?: TaskState } = {},
+): Omit<Task, 'meta'> {
+  return {
+    id,
+    serviceId: 'svc',
+    slot: 1,
+    nodeId,
+    desiredState: 'running',
+    status: { state: o.state ?? 'assigned', timestamp: Date.now() },
+    spec: {
+      command: ['sleep'],
+      args: o.args ?? ['1000'],
+      env: [],
+      constraints: [],
+      restart: { condition: 'any', delayMs: 5000, maxAttempts: 0 },
+      stopGracePeriodMs: 10_000,
+    },
+    networks: [],
+  };
+}
+const stored = (id: string): Task | undefined => manager().store.view(tx => getTask(tx, id));
+
+before(async () => {
+  await start('m1');
+  port = await freePort();
+  const init = await h.client('m1', 'Swarm')('Init', { listenAddr: `127.0.0.1:${port}`, advertiseAddr: '' });
+  workerToken = String(init.workerToken);
+  ids.set('m1', String(init.nodeId));
+  for (const name of ['w1', 'w2']) {
+    await start(name);
+    const joined = await h.client(name, 'Swarm')('Join', {
+      token: workerToken,
+      remoteAddr: `127.0.0.1:${port}`,
+      listenAddr: `127.0.0.1:${await freePort()}`,
+      advertiseAddr: '',
+    });
+    ids.set(name, String(joined.nodeId));
+  }
+});
+
+test('every node, the manager’s too, holds a session and is READY from where it connects', async () => {
+  await until('three sessions', () =>
+    Promise.resolve(['m1', 'w1', 'w2'].every(n => agentOf(n)?.sessionId !== undefined)),
+  );
+  const listed = await nodes();
+  assert.deepEqual(listed.map(n => [n.hostname, n.status, n.addr]).sort(), [
+    ['m1', 'ready', '127.0.0.1'],
+    ['w1', 'ready', '127.0.0.1'],
+    ['w2', 'ready', '127.0.0.1'],
+  ]);
+  for (const n of ['m1', 'w1', 'w2']) assert.equal(agentOf(n)?.manager, `127.0.0.1:${port}`);
+});
+
+test('a stopped worker is DOWN within three heartbeat periods, and READY again once restarted', async () => {
+  await h.stop('w1');
+  const stopped = Date.now();
+  await until('w1 down', async () => (await statusOf('w1')) === 'down', 5000);
+  const took = Date.now() - stopped;
+  // Three periods of at most 220 ms (jitter), plus the dispatcher's tick and a Raft write.
+  assert.ok(took <= 3 * PERIOD * 1.1 + 400, `DOWN after ${took} ms`);
+  assert.ok(took >= 3 * PERIOD * 0.9 - 250, `DOWN too early: ${took} ms`);
+  const node = (await nodes()).find(n => n.id === ids.get('w1'));
+  assert.equal(node?.status, 'down');
+  assert.equal((await statusOf('w2')) ?? '', 'ready', 'the other worker stays READY');
+
+  await start('w1');
+  await until('w1 ready again', async () => (await statusOf('w1')) === 'ready', 5000);
+});
+
+test('a task written for a node reaches its executor and comes back RUNNING, then SHUTDOWN when asked', async () => {
+  const w2 = ids.get('w2') ?? '';
+  await manager().store.update(tx => {
+    createTask(tx, task('t-run', w2));
+    createTask(tx, task('t-fail', w2, { args: ['fail'] }));
+    createTask(tx, task('t-pending', w2, { state: 'pending' }));
+  }, Date.now());
+  const exec = executors.get('w2');
+  assert.ok(exec);
+  await until('the tasks reach w2’s executor', () =>
+    Promise.resolve(exec.tasks().has('t-run') && exec.tasks().has('t-fail')),
+  );
+  assert.equal(exec.tasks().has('t-pending'), false, 'a task not yet assigned is not sent');
+  assert.equal(executors.get('w1')?.tasks().size, 0, 'nor is another node’s');
+  await until('t-run running in the store', () =>
+    Promise.resolve(stored('t-run')?.status.state === 'running'),
+  );
+  await until('t-fail failed in the store', () =>
+    Promise.resolve(stored('t-fail')?.status.state === 'failed'),
+  );
+  assert.equal(stored('t-fail')?.status.err, 'exit status 1');
+
+  await manager().store.update(tx => {
+    const t = getTask(tx, 't-run');
+    assert.ok(t);
+    updateTask(tx, { ...t, desiredState: 'shutdown' });
+  }, Date.now());
+  await until('t-run shut down in the store', () =>
+    Promise.resolve(stored('t-run')?.status.state === 'shutdown'),
+  );
+});
+
+test('a node reporting another node’s task is refused, and nothing is written', async () => {
+  const sessionId = agentOf('w1')?.sessionId;
+  assert.ok(sessionId !== undefined);
+  const before = stored('t-fail');
+  const c = dispatcherAs('w1');
+  await assert.rejects(
+    unaryCall(c, 'UpdateTaskStatus', {
+      sessionId,
+      updates: [
+        { taskId: 't-fail', status: { state: 'complete', timestamp: Date.now(), message: '', err: '' } },
+      ],
+    }),
+    { code: grpc.status.PERMISSION_DENIED, details: 'cannot update a task not assigned this node' },
+  );
+  await new Promise(r => setTimeout(r, 50));
+  assert.deepEqual(stored('t-fail'), before);
+  // And without the session, nothing at all.
+  await assert.rejects(unaryCall(c, 'UpdateTaskStatus', { sessionId: 'nope', updates: [] }), {
+    code: grpc.status.NOT_FOUND,
+    details: 'session invalid',
+  });
+});
+
+test('sessions opened in a tight loop are rate-limited, while another node’s session goes on', async () => {
+  const w1Session = agentOf('w1')?.sessionId;
+  assert.ok(w1Session !== undefined);
+  const c = dispatcherAs('w2');
+  const outcomes: (grpc.status | 'ok')[] = [];
+  for (let i = 0; i < 8; i++) {
+    const o = await openSession(c);
+    outcomes.push(o.sessionId !== undefined ? 'ok' : (o.code ?? grpc.status.UNKNOWN));
+    if (o.code === grpc.status.RESOURCE_EXHAUSTED) {
+      assert.equal(o.details, `node ${ids.get('w2')} exceeded rate limit count of registrations`);
+    }
+  }
+  assert.ok(outcomes.includes(grpc.status.RESOURCE_EXHAUSTED), `outcomes: ${outcomes.join(',')}`);
+  assert.ok(outcomes.filter(o => o === 'ok').length <= 3, `outcomes: ${outcomes.join(',')}`);
+  // w1 went on: the same session, heartbeating, READY, and still given its tasks.
+  await manager().store.update(tx => createTask(tx, task('t-w1', ids.get('w1') ?? '')), Date.now());
+  await until('t-w1 running', () => Promise.resolve(stored('t-w1')?.status.state === 'running'));
+  assert.equal(agentOf('w1')?.sessionId, w1Session);
+  assert.equal(await statusOf('w1'), 'ready');
+  // Once the window has passed, w2's own agent gets back in.
+  await until(
+    'w2 back in session and READY',
+    async () => agentOf('w2')?.sessionId !== undefined && (await statusOf('w2')) === 'ready',
+    12_000,
+  );
+});
