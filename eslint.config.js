@@ -3,12 +3,12 @@
 // The "purity rule" at the bottom keeps the deterministic core (Raft, store,
 // allocator, scheduler, network planner, DNS record table) free of I/O, real
 // time and randomness, so it can be driven step by step by the simulator.
-// See DEVELOPERS.md: pure logic is separate from I/O.
+// See README.md, Rules of the house: pure logic is separate from I/O.
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
-const PURE_MESSAGE = 'pure module: no I/O here (see DEVELOPERS.md: pure logic is separate from I/O)';
+const PURE_MESSAGE = 'pure module: no I/O here (see README.md, Rules of the house: pure logic is separate from I/O)';
 
 /** Folders / files whose code must stay pure (no I/O, no clock, no randomness). */
 const PURE_FILES = [
@@ -16,6 +16,13 @@ const PURE_FILES = [
   'server/store/**/*.ts',
   'server/allocator/**/*.ts',
   'server/scheduler/**/*.ts',
+  'server/orchestrator/**/*.ts',
+  'server/dispatcher/assignment-set.ts',
+  'server/dispatcher/heartbeat-book.ts',
+  'server/dispatcher/rate-limiter.ts',
+  'server/dispatcher/task-status.ts',
+  'agent/session/assignments.ts',
+  'agent/session/backoff.ts',
   'agent/network/planner/**/*.ts',
   'agent/network/plan*.ts',
   'agent/dns/record-table*.ts',
