@@ -57,7 +57,7 @@ export interface DaemonOptions {
   /**
    * How often this node asks the managers about itself (certificate due, role changed, where they
    * are), in ms; a leading manager also reconciles desired roles this often, at most every second.
-   * Swarmkit learns role changes from the dispatcher's session stream instead, which comes later.
+   * Swarmkit learns role changes from the dispatcher's session stream instead; moving to it is left to do.
    * @default 2000
    */
   pollMs?: number;
