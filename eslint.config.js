@@ -8,7 +8,8 @@ import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
-const PURE_MESSAGE = 'pure module: no I/O here (see README.md, Rules of the house: pure logic is separate from I/O)';
+const PURE_MESSAGE =
+  'pure module: no I/O here (see README.md, Rules of the house: pure logic is separate from I/O)';
 
 /** Folders / files whose code must stay pure (no I/O, no clock, no randomness). */
 const PURE_FILES = [
