@@ -156,8 +156,8 @@ export class Manager {
       self: { nodeId: id.nodeId, role: 'swarm-manager', clusterId: id.clusterId },
       credentials: clientCredentials,
       serverName: 'swarm-manager',
-      // Two election timeouts (electionTick 10): one election ends within it.
-      electionWaitMs: 20 * (o.tickMs ?? 100),
+      // Two election timeouts (electionTick 10) end one election; a busy machine may need a few more.
+      electionWaitMs: Math.max(2000, 20 * (o.tickMs ?? 100)),
       pollMs: o.tickMs ?? 100,
     });
     // Leader-only methods of every service added to it forward to the leader from a follower.
