@@ -17,6 +17,7 @@ import { NodeCertificateProvider } from './ca/certificate-provider.ts';
 import { ingressNetworkSpec } from './allocator/index.ts';
 import { controlHandlers, controlService } from './controlapi/control-server.ts';
 import { Dispatcher, dispatcherService, type DispatcherOptions } from './dispatcher/dispatcher.ts';
+import { TaskPipeline } from './leader/task-pipeline.ts';
 import { LeaderAllocator } from './controlapi/leader-allocator.ts';
 import { LeaderForwarder, LeaderForwardingServer } from './rpc/forward.ts';
 import { resourceHandlers, resourceService } from './resourceapi/attachment-server.ts';
@@ -100,6 +101,8 @@ export class Manager {
     private readonly allocator: LeaderAllocator,
     /** Agents' sessions, served while this manager leads. */
     private readonly dispatcher: Dispatcher,
+    /** Services → tasks → addresses → nodes, while this manager leads. */
+    private readonly pipeline: TaskPipeline,
   ) {}
 
   /** Opens the data, starts Raft and serves the manager port. Throws DataDirLockedError / CorruptDataError. */
@@ -210,6 +213,8 @@ export class Manager {
     }
     raft.start();
     dispatcher.start();
+    const pipeline = new TaskPipeline(store, raft, allocator, log, { pollMs: o.tickMs ?? 100 });
+    pipeline.start();
     const localControl = forwarder.wrap(controlService, control, 'local');
     const m = new Manager(
       id,
@@ -224,6 +229,7 @@ export class Manager {
       localControl,
       allocator,
       dispatcher,
+      pipeline,
     );
     if (o.bootstrap !== undefined) await m.createCluster(o.bootstrap, certs.certPem);
     log.info({ nodeId: id.nodeId, addr: id.addr, raftId: id.raftId }, 'manager started');
@@ -319,6 +325,7 @@ export class Manager {
   }
 
   async stop(): Promise<void> {
+    this.pipeline.stop();
     this.dispatcher.stop();
     this.raft.stop();
     this.transport.close();

@@ -1,6 +1,7 @@
 /**
  * A test executor: tasks are imaginary, but walk the real lifecycle behind the real Executor interface.
- * Each task new to it goes ACCEPTED → PREPARING → STARTING → RUNNING, one step every `stepMs`; a task
+ * Each task new to it goes ACCEPTED → PREPARING → STARTING → RUNNING, one step every `stepMs` (a task
+ * desired READY stops at READY until it is desired RUNNING); a task
  * chosen to fail goes to FAILED instead of RUNNING; a task whose desired state is past RUNNING goes to
  * SHUTDOWN (or was never started); a running task can be made to fail (`crash`) or complete (`finish`)
  * later. It stands in for the process executor (a later issue) in daemons and tests.
@@ -28,6 +29,8 @@ const ORDER: readonly ExecState[] = [
 ];
 const rank = (s: string): number => ORDER.indexOf(s as ExecState);
 const WALK: readonly ExecState[] = ['accepted', 'preparing', 'starting', 'running'];
+/** Desired READY: prepared, not started (the task it replaces may still run). */
+const PREPARE: readonly ExecState[] = ['accepted', 'preparing', 'ready'];
 /** Desired states past RUNNING: the task is to stop. */
 const STOPPING = new Set(['complete', 'shutdown', 'failed', 'rejected', 'remove', 'orphaned']);
 
@@ -125,6 +128,13 @@ export class TestExecutor implements Executor {
     if (cur !== '' && rank(cur) > rank('running')) return undefined;
     if (STOPPING.has(run.task.desiredState)) return 'shutdown';
     if (cur === 'running') return undefined;
+    if (run.task.desiredState === 'ready') {
+      return cur === ''
+        ? PREPARE[0]
+        : rank(cur) < rank('ready')
+          ? PREPARE[PREPARE.indexOf(cur) + 1]
+          : undefined;
+    }
     const i = cur === '' ? 0 : WALK.indexOf(cur) + 1;
     // A state this executor does not walk through (ready): go on from the next one it does.
     return WALK[i > 0 ? i : WALK.findIndex(s => rank(s) > rank(cur))] ?? undefined;

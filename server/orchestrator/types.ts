@@ -4,36 +4,21 @@
  * back in one transaction.
  */
 import type { ConstraintNode } from '../scheduler/index.ts';
-import type { NetworkAttachment, NewObject, Service, ServiceSpec, Task, TaskState } from '../store/index.ts';
+import type {
+  NetworkAttachment,
+  NewObject,
+  Service,
+  ServiceSpec,
+  Task,
+  TaskState,
+  UpdateState,
+  UpdateStatus,
+} from '../store/index.ts';
 
-/**
- * Where a rolling update stands (swarmkit `UpdateStatus.State`). `paused` and `rollback_paused` are final
- * until the operator changes the spec again (the Control API then clears `updateStatus`).
- */
-export type UpdateState =
-  'updating' | 'paused' | 'completed' | 'rollback_started' | 'rollback_paused' | 'rollback_completed';
+export type { UpdateState, UpdateStatus };
 
-/**
- * The progress of the last rolling update of a service (swarmkit `UpdateStatus`), proposed as a new optional
- * field `Service.updateStatus`. The orchestrator writes it (through `ServiceChange`); the Control API clears
- * it whenever it changes a service's spec, so that the next pass starts a new update.
- */
-export interface UpdateStatus {
-  state: UpdateState;
-  /**
-   * When this update (or rollback) started. Invariant: the update's own tasks are the service's tasks with
-   * the current spec created at or after this time; the progress (slots in flight, failures, the delay
-   * between batches) is derived from them, nothing else is kept.
-   */
-  startedAt: number;
-  /** When it completed; absent until then. */
-  completedAt?: number;
-  /** Swarm's texts: `update in progress`, `update completed`, `update paused due to failure or early termination of task <id>`, … */
-  message: string;
-}
-
-/** A stored service with the proposed `updateStatus` field (absent: no update ran since the last spec change). */
-export type OrchestratedService = Service & { updateStatus?: UpdateStatus };
+/** A stored service (its `updateStatus` is the orchestrator's to write). */
+export type OrchestratedService = Service;
 
 /** What the orchestrator reads of a node (a stored `Node` has it): state, availability, constraint attributes. */
 export type OrchestratorNode = ConstraintNode;

@@ -309,6 +309,31 @@ export interface Endpoint {
   virtualIPs: VirtualIp[];
 }
 
+/**
+ * Where a rolling update stands (swarmkit `UpdateStatus.State`). `paused` and `rollback_paused` are final
+ * until the operator changes the spec again (the Control API then clears `updateStatus`).
+ */
+export type UpdateState =
+  'updating' | 'paused' | 'completed' | 'rollback_started' | 'rollback_paused' | 'rollback_completed';
+
+/**
+ * The progress of the last rolling update of a service (swarmkit `UpdateStatus`). The orchestrator writes
+ * it; the Control API clears it whenever it changes a service's spec, so that the next pass starts a new update.
+ */
+export interface UpdateStatus {
+  state: UpdateState;
+  /**
+   * When this update (or rollback) started. Invariant: the update's own tasks are the service's tasks with
+   * the current spec created at or after this time; the progress (slots in flight, failures, the delay
+   * between batches) is derived from them, nothing else is kept.
+   */
+  startedAt: number;
+  /** When it completed; absent until then. */
+  completedAt?: number;
+  /** Swarm's texts: `update in progress`, `update completed`, `update paused due to failure or early termination of task <id>`, … */
+  message: string;
+}
+
 /** A declared workload (swarmkit `Service`). */
 export interface Service extends StoreObject {
   spec: ServiceSpec;
@@ -316,6 +341,8 @@ export interface Service extends StoreObject {
   previousSpec?: ServiceSpec;
   /** Absent until the allocator has given the service its VIPs and published ports. */
   endpoint?: Endpoint;
+  /** Absent: no update ran since the last spec change. */
+  updateStatus?: UpdateStatus;
 }
 
 /**

@@ -18,7 +18,7 @@ import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
 import type { Daemon } from '../../server/daemon.ts';
 import type { Manager } from '../../server/manager.ts';
 import { createTask, getTask, updateTask, type Task, type TaskState } from '../../server/store/index.ts';
-import { freePort, harness, until } from './helpers.ts';
+import { freePort, harness, stopTaskPipeline, until } from './helpers.ts';
 
 const PERIOD = 200;
 const h = harness('shoal-dispatcher-');
@@ -124,6 +124,8 @@ before(async () => {
   const init = await h.client('m1', 'Swarm')('Init', { listenAddr: `127.0.0.1:${port}`, advertiseAddr: '' });
   workerToken = String(init.workerToken);
   ids.set('m1', String(init.nodeId));
+  // The tasks here are written by hand, for no service: the orchestrator would take them away.
+  stopTaskPipeline(daemons.get('m1') as Daemon);
   for (const name of ['w1', 'w2']) {
     await start(name);
     const joined = await h.client(name, 'Swarm')('Join', {

@@ -118,3 +118,13 @@ export function harness(prefix: string): Harness {
     },
   };
 }
+
+/**
+ * Stops the task pipeline (orchestrator, task allocation, scheduler) of `d`'s manager, for tests of the
+ * Control API or the dispatcher alone, which write tasks themselves and must not see them reconciled.
+ */
+export function stopTaskPipeline(d: Daemon): void {
+  const m = (d as unknown as { manager?: { pipeline: { stop(): void } } }).manager;
+  assert.ok(m !== undefined, 'the daemon runs a manager');
+  m.pipeline.stop();
+}

@@ -4,7 +4,7 @@
  * Swarm's defaults, name and port conflicts, lookups and filters, updates (version check, rename refused,
  * reallocation kept or refused whole), removal (tasks marked for removal, VIPs and ports free again), a
  * network in use, task reads over tasks written into the manager's store, and a follower that forwards the
- * allocating calls to the leader.
+ * allocating calls to the leader. The manager's task pipeline is stopped: this is the API alone.
  */
 import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ import type { WireNetwork, WireService, WireTask } from '../../proto/control-typ
 import type { Daemon } from '../../server/daemon.ts';
 import type { Manager } from '../../server/manager.ts';
 import { createTask, type Task, type TaskState } from '../../server/store/index.ts';
-import { freePort, harness, until, type Call } from './helpers.ts';
+import { freePort, harness, stopTaskPipeline, until, type Call } from './helpers.ts';
 
 const h = harness('shoal-services-');
 after(() => h.cleanup());
@@ -33,6 +33,8 @@ before(async () => {
   m1 = await h.daemon('m1');
   await h.client('m1', 'Swarm')('Init', { listenAddr: `127.0.0.1:${await freePort()}`, advertiseAddr: '' });
   control = h.client('m1', 'Control');
+  // The Control API alone: tasks here are written by hand, and no task takes an address a test expects.
+  stopTaskPipeline(m1);
   testNet = (await control('CreateNetwork', { spec: { name: 'test' } })).network as WireNetwork;
   ingress = (await control('GetNetwork', { networkId: 'ingress' })).network as WireNetwork;
 });
@@ -419,6 +421,7 @@ test('a restarted manager rebuilds its pools from the services and hands out no 
   const before = await list();
   await h.stop('m1');
   m1 = await h.daemon('m1');
+  stopTaskPipeline(m1);
   control = h.client('m1', 'Control');
   assert.deepEqual(await list(), before);
   const taken = before.flatMap(s => s.endpoint?.virtualIps.map(v => v.addr) ?? []);

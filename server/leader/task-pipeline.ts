@@ -1,0 +1,340 @@
+/**
+ * The leader's task pipeline: services become tasks, tasks get addresses, tasks land on nodes (swarmkit
+ * runs an orchestrator, the allocator and the scheduler as three loops on the leader; here they are three
+ * steps of one pass, so they never race each other).
+ *
+ * A pass, run whenever a service, task, node or network changes, or when the orchestrator asked to be woken:
+ *   1. the orchestrator (pure) decides task creates, desired-state changes and deletions per service;
+ *   2. the allocator gives every NEW task its addresses and makes it PENDING; addresses of tasks that
+ *      ended or were deleted go back to the pools;
+ *   3. the scheduler (pure) places PENDING tasks (ASSIGNED, with a node) or writes why it cannot.
+ * Each step is one store transaction, proposed only by this manager as the leader of the term it started
+ * in, inside the leader allocator's serialised section (the Control API allocates there too). A write that
+ * loses a race (an agent reported a status meanwhile: `update out of sequence`) is simply done again by
+ * the next pass, from the objects as they are then: nothing is remembered between passes.
+ */
+import type { Logger } from 'pino';
+import { randomNodeId } from '../../certs/index.ts';
+import {
+  AllocatorError,
+  taskHoldsAddresses,
+  type NetworkAllocationUpdate,
+  type NetworkAllocator,
+} from '../allocator/index.ts';
+import { writeNetworkUpdates, type LeaderAllocator } from '../controlapi/leader-allocator.ts';
+import {
+  reconcileRemovedService,
+  reconcileService,
+  type OrchestratedService,
+  type TaskChange,
+} from '../orchestrator/index.ts';
+import type { RaftNode } from '../raftnode/raft-node.ts';
+import { schedule } from '../scheduler/index.ts';
+import {
+  compareTaskStates,
+  createTask,
+  deleteTask,
+  findNodes,
+  findServices,
+  findTasks,
+  getService,
+  getTask,
+  networkTable,
+  nodeTable,
+  serviceTable,
+  StoreError,
+  taskTable,
+  updateService,
+  updateTask,
+  type MemoryStore,
+  type Task,
+  type Tx,
+  type Watcher,
+} from '../store/index.ts';
+
+export interface TaskPipelineOptions {
+  /** How often leadership is checked. @default 100 */
+  pollMs?: number;
+  /** The pause before a pass is tried again after it failed. @default 200 */
+  retryMs?: number;
+}
+
+type Phase = { kind: 'follower' } | { kind: 'leading'; term: number; watcher: Watcher };
+
+export class TaskPipeline {
+  private phase: Phase = { kind: 'follower' };
+  private readonly pollMs: number;
+  private readonly retryMs: number;
+  private poller: NodeJS.Timeout | undefined;
+  private wake: { at: number; timer: NodeJS.Timeout } | undefined;
+  private running = false;
+  private dirty = false;
+  /** Tasks deleted since the last pass: their addresses go back to the pools. */
+  private deleted: string[] = [];
+
+  constructor(
+    private readonly store: MemoryStore,
+    private readonly raft: RaftNode,
+    private readonly allocator: LeaderAllocator,
+    private readonly log: Logger,
+    options: TaskPipelineOptions = {},
+  ) {
+    this.pollMs = options.pollMs ?? 100;
+    this.retryMs = options.retryMs ?? 200;
+  }
+
+  start(): void {
+    this.poller ??= setInterval(() => this.checkLeadership(), this.pollMs);
+    this.checkLeadership();
+  }
+
+  stop(): void {
+    clearInterval(this.poller);
+    this.poller = undefined;
+    this.follow();
+  }
+
+  private checkLeadership(): void {
+    const leading = this.raft.isLeader;
+    if (this.phase.kind === 'leading' && (!leading || this.phase.term !== this.raft.term)) this.follow();
+    if (leading && this.phase.kind === 'follower' && this.poller !== undefined) this.lead(this.raft.term);
+  }
+
+  private lead(term: number): void {
+    const watcher = this.store.watch({
+      tables: [serviceTable.name, taskTable.name, nodeTable.name, networkTable.name],
+    });
+    this.phase = { kind: 'leading', term, watcher };
+    this.deleted = [];
+    void this.followEvents(watcher);
+    this.kick();
+  }
+
+  private follow(): void {
+    if (this.phase.kind === 'leading') this.phase.watcher.close();
+    this.phase = { kind: 'follower' };
+    clearTimeout(this.wake?.timer);
+    this.wake = undefined;
+  }
+
+  private async followEvents(watcher: Watcher): Promise<void> {
+    try {
+      for await (const event of watcher) {
+        if (event.table === taskTable.name && event.kind === 'remove') this.deleted.push(event.object.id);
+        this.kick();
+      }
+    } catch (err) {
+      // Overflowed or the store was restored: everything is read again by a pass anyway.
+      this.log.warn({ err }, 'task pipeline: watch ended; starting over');
+      if (this.phase.kind === 'leading' && this.phase.watcher === watcher) {
+        const { term } = this.phase;
+        this.follow();
+        this.lead(term);
+      }
+    }
+  }
+
+  /** Asks for a pass; passes never overlap, and one asked for during a pass runs after it. */
+  private kick(): void {
+    this.dirty = true;
+    if (this.running) return;
+    this.running = true;
+    setImmediate(() => void this.loop());
+  }
+
+  private async loop(): Promise<void> {
+    while (this.dirty && this.phase.kind === 'leading') {
+      this.dirty = false;
+      const { term } = this.phase;
+      try {
+        const wakeAt = await this.allocator.run(pools => this.pass(pools, term));
+        this.wakeAt(wakeAt);
+      } catch (err) {
+        if (this.phase.kind !== 'leading') break;
+        // A lost race is ordinary (the next pass sees the winner's write); anything else is logged.
+        if (!(err instanceof StoreError)) this.log.warn({ err }, 'task pipeline: a pass failed');
+        this.dirty = true;
+        await new Promise(r => setTimeout(r, this.retryMs));
+      }
+    }
+    this.running = false;
+  }
+
+  private wakeAt(at: number | undefined): void {
+    if (at === undefined || (this.wake !== undefined && this.wake.at <= at)) return;
+    clearTimeout(this.wake?.timer);
+    const timer = setTimeout(
+      () => {
+        this.wake = undefined;
+        this.kick();
+      },
+      Math.max(0, at - Date.now()),
+    );
+    this.wake = { at, timer };
+  }
+
+  /** One pass; returns when the orchestrator wants the next one if nothing changes before. */
+  private async pass(pools: NetworkAllocator, term: number): Promise<number | undefined> {
+    this.release(pools);
+    const wakeAt = await this.orchestrate(pools, term);
+    await this.allocate(pools);
+    await this.schedule(term);
+    return wakeAt;
+  }
+
+  /** Addresses of tasks that ended or are gone go back to the pools (a rebuild would not count them either). */
+  private release(pools: NetworkAllocator): void {
+    for (const id of this.deleted.splice(0)) pools.releaseTask(id);
+    for (const task of this.store.view(tx => findTasks(tx))) {
+      if (!taskHoldsAddresses(task)) pools.releaseTask(task.id);
+    }
+  }
+
+  private async orchestrate(pools: NetworkAllocator, term: number): Promise<number | undefined> {
+    const now = Date.now();
+    const { services, tasks, nodes } = this.store.view(tx => ({
+      services: findServices(tx) as OrchestratedService[],
+      tasks: findTasks(tx),
+      nodes: findNodes(tx),
+    }));
+    const byService = groupBy(tasks, t => t.serviceId);
+    const taskChanges: TaskChange[] = [];
+    const serviceWrites: OrchestratedService[] = [];
+    let wakeAt: number | undefined;
+    for (const service of services) {
+      const result = reconcileService({
+        now,
+        service,
+        tasks: byService.get(service.id) ?? [],
+        nodes,
+        newId: randomNodeId,
+        options: { taskNetworks: spec => pools.taskNetworks(spec) },
+      });
+      taskChanges.push(...result.taskChanges);
+      if (result.wakeAt !== undefined) wakeAt = Math.min(wakeAt ?? Infinity, result.wakeAt);
+      const change = result.serviceChange;
+      if (change !== undefined) {
+        serviceWrites.push({
+          ...service,
+          updateStatus: change.updateStatus,
+          ...(change.rollback ?? {}),
+        });
+      }
+      byService.delete(service.id);
+    }
+    byService.delete(''); // standalone attachments belong to no service
+    for (const orphans of byService.values())
+      taskChanges.push(...reconcileRemovedService({ tasks: orphans, nodes }));
+    if (taskChanges.length === 0 && serviceWrites.length === 0) return wakeAt;
+    await this.write(term, tx => {
+      for (const s of serviceWrites) if (getService(tx, s.id) !== undefined) updateService(tx, s);
+      for (const change of taskChanges) applyTaskChange(tx, change);
+    });
+    return wakeAt;
+  }
+
+  /** NEW tasks get their addresses and become PENDING, in one write with the networks' cursors. */
+  private async allocate(pools: NetworkAllocator): Promise<void> {
+    const fresh = this.store.view(tx =>
+      findTasks(tx, {
+        where: t => t.status.state === 'new' && compareTaskStates(t.desiredState, 'running') <= 0,
+      }),
+    );
+    if (fresh.length === 0) return;
+    const now = Date.now();
+    const written: Task[] = [];
+    const cursors = new Map<string, NetworkAllocationUpdate>();
+    for (const task of fresh) {
+      try {
+        const { networks, networkUpdates } = pools.allocateTask(task);
+        for (const u of networkUpdates) cursors.set(u.networkId, u);
+        written.push({
+          ...task,
+          networks,
+          status: { state: 'pending', timestamp: now, message: 'pending task scheduling' },
+        });
+      } catch (err) {
+        if (!(err instanceof AllocatorError)) throw err;
+        // Stays NEW with the reason (a full subnet frees up when tasks end); retried at the next pass.
+        if (task.status.err !== err.message)
+          written.push({ ...task, status: { ...task.status, err: err.message } });
+      }
+    }
+    const allocated = written.filter(t => t.status.state === 'pending').map(t => t.id);
+    await this.allocator.write(
+      tx => {
+        for (const task of written) updateTask(tx, task);
+        writeNetworkUpdates(tx, [...cursors.values()]);
+      },
+      () => {
+        for (const id of allocated) pools.releaseTask(id);
+        // The cursors moved in the pools only: rebuild them from the store.
+        this.allocator.invalidate();
+      },
+    );
+  }
+
+  /** PENDING tasks go to nodes (ASSIGNED), or keep the scheduler's reason. */
+  private async schedule(term: number): Promise<void> {
+    const { nodes, tasks } = this.store.view(tx => ({ nodes: findNodes(tx), tasks: findTasks(tx) }));
+    const pending = tasks
+      .filter(t => t.status.state === 'pending' && compareTaskStates(t.desiredState, 'running') <= 0)
+      .sort((a, b) => (a.serviceId === b.serviceId ? a.slot - b.slot : a.serviceId < b.serviceId ? -1 : 1));
+    if (pending.length === 0) return;
+    const { assignments, unplaced } = schedule({ nodes, tasks, pending });
+    const now = Date.now();
+    const byId = new Map(pending.map(t => [t.id, t]));
+    const written: Task[] = [];
+    for (const [id, nodeId] of assignments) {
+      const task = byId.get(id);
+      if (task === undefined) continue;
+      written.push({
+        ...task,
+        nodeId,
+        status: { state: 'assigned', timestamp: now, message: 'scheduler assigned task to node' },
+      });
+    }
+    for (const [id, reason] of unplaced) {
+      const task = byId.get(id);
+      if (task !== undefined && task.status.err !== reason) {
+        written.push({ ...task, status: { ...task.status, err: reason } });
+      }
+    }
+    if (written.length === 0) return;
+    await this.write(term, tx => {
+      for (const task of written) updateTask(tx, task);
+    });
+  }
+
+  /** A write of this leader's term (see ProposeOptions): never one a later leader could see land. */
+  private async write(term: number, fn: (tx: Tx) => void): Promise<void> {
+    await this.store.update(fn, Date.now(), { term });
+  }
+}
+
+function applyTaskChange(tx: Tx, change: TaskChange): void {
+  switch (change.kind) {
+    case 'create':
+      createTask(tx, change.task);
+      return;
+    case 'set-desired-state': {
+      const task = getTask(tx, change.taskId);
+      if (task !== undefined) updateTask(tx, { ...task, desiredState: change.desiredState });
+      return;
+    }
+    case 'delete':
+      if (getTask(tx, change.taskId) !== undefined) deleteTask(tx, change.taskId);
+      return;
+  }
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group === undefined) groups.set(k, [item]);
+    else group.push(item);
+  }
+  return groups;
+}
