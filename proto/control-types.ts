@@ -135,6 +135,15 @@ export interface WireService {
   createdAt: number;
   /** Milliseconds since the epoch. */
   updatedAt: number;
+  updateStatus: WireUpdateStatus | null;
+}
+
+/** The last rolling update's progress (`shoal.v1.UpdateStatus`); times in ms since the epoch, 0 = not yet. */
+export interface WireUpdateStatus {
+  state: string;
+  startedAt: number;
+  completedAt: number;
+  message: string;
 }
 
 /** A task's observed state (`shoal.v1.TaskStatus`); empty strings = none. */

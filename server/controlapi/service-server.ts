@@ -106,6 +106,7 @@ export function wireService(s: Service): WireService {
     endpoint: s.endpoint === undefined ? null : wireEndpoint(s.endpoint),
     createdAt: s.meta.createdAt,
     updatedAt: s.meta.updatedAt,
+    updateStatus: s.updateStatus === undefined ? null : { completedAt: 0, ...s.updateStatus },
   };
 }
 

@@ -382,6 +382,7 @@ function service(over: Partial<WireService> = {}, spec: Partial<WireServiceSpec>
     spec: { ...readSpec(), replicas: 2, ...spec },
     previousSpec: null,
     endpoint: { ports: [], virtualIps: [{ networkId: 'netid1', addr: '10.0.1.2/24' }] },
+    updateStatus: null,
     createdAt: T0,
     updatedAt: T0 + 1500,
     ...over,

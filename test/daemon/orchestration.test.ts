@@ -4,7 +4,7 @@
  * the tasks, the allocator gives them addresses, the scheduler spreads them, the dispatcher hands them to
  * the agents and their states come back. Scale up and down, a global service following a node that joins,
  * a label constraint, a host port two tasks want on one node, a worker stopped (DOWN, its tasks elsewhere)
- * and restarted (READY), drain and pause.
+ * and restarted (READY), drain and pause, a rolling update two at a time, and a failing update rolled back.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -24,7 +24,11 @@ let control: Call;
 async function start(name: string): Promise<void> {
   await h.daemon(name, {
     pollMs: 50,
-    executor: new TestExecutor({ stepMs: 5 }),
+    // A task whose arguments say `fail` fails as it starts (a broken new version).
+    executor: new TestExecutor({
+      stepMs: 5,
+      fail: t => (t.spec.args.includes('fail') ? 'exit status 1' : undefined),
+    }),
     dispatcher: { heartbeatPeriodMs: PERIOD, assignmentBatchMs: 10 },
   });
 }
@@ -196,4 +200,70 @@ test('drain moves a node’s tasks away; pause keeps them but takes no new ones'
   await scale('web', 9);
   const after = await spread('web', 9);
   assert.equal(after.w4 ?? 0, before, 'the paused node keeps its tasks and gets no new one');
+});
+
+async function service(name: string): Promise<WireService> {
+  return (await control('GetService', { serviceId: name })).service as WireService;
+}
+
+async function updateArgs(name: string, args: string[]): Promise<void> {
+  const s = await service(name);
+  const spec = { ...s.spec, task: { ...s.spec.task, args } };
+  await control('UpdateService', { serviceId: s.id, version: s.version, spec });
+}
+
+test('a rolling update with parallelism 2 and a 1 s delay replaces the tasks two at a time', async () => {
+  const update = {
+    parallelism: 2,
+    delayMs: 1000,
+    failureAction: 'rollback',
+    monitorMs: 100,
+    maxFailureRatio: 0,
+    order: 'stop-first',
+  };
+  await create('roll', { replicas: 4, task: { command: ['sleep', '1000'], args: ['v1'] }, update });
+  await spread('roll', 4);
+  await updateArgs('roll', ['v2']);
+  await until(
+    'four v2 tasks running',
+    async () => {
+      const byNode = await running('roll');
+      const live = [...byNode.values()].flat();
+      return live.length === 4 && live.every(t => t.spec.args[0] === 'v2');
+    },
+    15_000,
+  );
+  const created = (await tasksOf('roll'))
+    .filter(t => t.spec.args[0] === 'v2')
+    .map(t => t.createdAt)
+    .sort((a, b) => a - b);
+  assert.equal(created.length, 4);
+  const [a = 0, b = 0, c = 0, d = 0] = created;
+  assert.ok(b - a < 1000 && d - c < 1000, `two batches of two: ${created.map(t => t - a).join(', ')} ms`);
+  assert.ok(c - b >= 1000, `the second batch waits the delay: ${created.map(t => t - a).join(', ')} ms`);
+  await until(
+    'the update completed',
+    async () => (await service('roll')).updateStatus?.state === 'completed',
+    15_000,
+  );
+});
+
+test('a failing new spec with failure action rollback returns to the previous spec', async () => {
+  await updateArgs('roll', ['fail']);
+  await until(
+    'the rollback to complete',
+    async () => (await service('roll')).updateStatus?.state === 'rollback_completed',
+    20_000,
+  );
+  const s = await service('roll');
+  assert.deepEqual(s.spec.task?.args, ['v2']);
+  assert.match(s.updateStatus?.message ?? '', /rollback completed/);
+  await until(
+    'four v2 tasks running again',
+    async () => {
+      const live = [...(await running('roll')).values()].flat();
+      return live.length === 4 && live.every(t => t.spec.args[0] === 'v2');
+    },
+    15_000,
+  );
 });
