@@ -18,17 +18,9 @@ export interface StatusReport {
 }
 
 /** States an agent may report: those its executor reaches (swarmkit's agent never reports NEW…ASSIGNED). */
-const AGENT_STATES: ReadonlySet<TaskState> = new Set<TaskState>([
-  'accepted',
-  'preparing',
-  'ready',
-  'starting',
-  'running',
-  'complete',
-  'shutdown',
-  'failed',
-  'rejected',
-]);
+const AGENT_STATES: ReadonlySet<TaskState> = new Set(
+  TASK_STATES.slice(TASK_STATES.indexOf('accepted'), TASK_STATES.indexOf('rejected') + 1),
+);
 
 /** The task state named `s` if an agent may report it, else undefined. */
 export function agentState(s: string): TaskState | undefined {
