@@ -33,6 +33,11 @@ const program = new Command('shoald')
     '--poll-ms <ms>',
     'how often this node asks the managers about its certificate and role (a leader reconciles roles as often, at most every second)',
     '2000',
+  )
+  .option(
+    '--heartbeat-period <ms>',
+    'when this node manages: the heartbeat period its dispatcher hands agents (a node is DOWN after 3 missed)',
+    '5000',
   );
 
 program.parse();
@@ -44,6 +49,7 @@ const opts = program.opts<{
   tickMs: string;
   snapshotEvery: string;
   pollMs: string;
+  heartbeatPeriod: string;
 }>();
 const log = pino({ level: opts.logLevel, base: { node: opts.hostname } });
 
@@ -56,6 +62,7 @@ try {
     tickMs: Number(opts.tickMs),
     snapshotEvery: Number(opts.snapshotEvery),
     pollMs: Number(opts.pollMs),
+    dispatcher: { heartbeatPeriodMs: Number(opts.heartbeatPeriod) },
   });
   log.info({ socket: resolve(opts.socket), active: daemon.isActive }, 'shoald ready');
   const stop = (): void => {
