@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { WirePortConfig, WireService, WireServiceSpec, WireTask } from '../../proto/control-types.ts';
 import { CommandFailedError, type CliIo, type Connect } from './command-context.ts';
 import { DaemonError, type DaemonClient, type WireNode } from './daemon-client.ts';
+import { waitOnService } from './service-progress.ts';
 import {
   alignColumns,
   capitalize,
@@ -376,8 +377,27 @@ function liveNodeIds(nodes: readonly WireNode[]): Set<string> {
   return new Set(nodes.filter(n => n.status !== 'down').map(n => n.id));
 }
 
-const DETACH_HELP =
-  'Exit immediately instead of waiting for the service to converge (progress display comes later)';
+const DETACH_HELP = 'Exit immediately instead of waiting for the service to converge';
+
+/**
+ * Unless `--detach`: docker's convergence progress for one service (printing nothing with `--quiet`).
+ * Frames are redrawn only on a terminal: `io.isTTY` when the caller says, else whether stdout is one.
+ */
+async function converge(
+  io: CliIo,
+  d: DaemonClient,
+  serviceId: string,
+  opts: { detach?: boolean; quiet?: boolean },
+): Promise<void> {
+  if (opts.detach === true) return;
+  const tty = (io as CliIo & { isTTY?: boolean }).isTTY ?? process.stdout.isTTY === true;
+  try {
+    await waitOnService(d, serviceId, { out: s => io.out(s), tty, quiet: opts.quiet === true });
+  } catch (err) {
+    if (err instanceof DaemonError) throw err;
+    throw new CommandFailedError((err as Error).message);
+  }
+}
 
 interface CreateOptions extends CreateFlags {
   detach?: boolean;
@@ -434,8 +454,11 @@ export function addServiceCommands(service: Command, io: CliIo, connect: Connect
       .option('-l, --label <k=v>', 'Service labels', collect, []),
   ).action(async (command: string, args: string[], opts: CreateOptions, cmd: Command) => {
     const spec = buildServiceSpec(opts, command, args);
-    const created = await withDaemon(connect, cmd, d => d.createService(spec));
-    io.out(`${created.id}\n`);
+    await withDaemon(connect, cmd, async d => {
+      const created = await d.createService(spec);
+      io.out(`${created.id}\n`);
+      await converge(io, d, created.id, opts);
+    });
   });
 
   service
@@ -605,8 +628,9 @@ export function addServiceCommands(service: Command, io: CliIo, connect: Connect
       const spec = updateServiceSpec(current.spec, opts, ids);
       // The version read: a change made since is refused ("update out of sequence"), not undone.
       await d.updateService(current.id, current.version, spec);
+      io.out(`${ref}\n`);
+      await converge(io, d, current.id, opts);
     });
-    io.out(`${ref}\n`);
   });
 
   service
@@ -614,7 +638,7 @@ export function addServiceCommands(service: Command, io: CliIo, connect: Connect
     .description('Scale one or multiple replicated services')
     .argument('<service=replicas...>', 'services and their numbers of tasks')
     .option('-d, --detach', DETACH_HELP)
-    .action(async (args: string[], _opts: object, cmd: Command) => {
+    .action(async (args: string[], opts: { detach?: boolean }, cmd: Command) => {
       const pairs = args.map(arg => {
         const pair = parseScale(arg);
         if (pair === undefined) {
@@ -627,6 +651,7 @@ export function addServiceCommands(service: Command, io: CliIo, connect: Connect
       });
       await withDaemon(connect, cmd, async d => {
         const failures: string[] = [];
+        const scaled: { ref: string; id: string }[] = [];
         for (const { service: ref, replicas } of pairs) {
           try {
             let n: number;
@@ -641,6 +666,16 @@ export function addServiceCommands(service: Command, io: CliIo, connect: Connect
             }
             await d.updateService(s.id, s.version, { ...s.spec, replicas: n });
             io.out(`${ref} scaled to ${n}\n`);
+            scaled.push({ ref, id: s.id });
+          } catch (err) {
+            if (!(err instanceof DaemonError || err instanceof CommandFailedError)) throw err;
+            failures.push(`${ref}: ${err.message}`);
+          }
+        }
+        // As docker: every service is scaled first, then each one's progress in turn.
+        for (const { ref, id } of scaled) {
+          try {
+            await converge(io, d, id, opts);
           } catch (err) {
             if (!(err instanceof DaemonError || err instanceof CommandFailedError)) throw err;
             failures.push(`${ref}: ${err.message}`);

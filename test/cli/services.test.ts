@@ -84,6 +84,7 @@ test('service create --name web --replicas 2 --network test -- sleep 1000: its V
   const out = await ok(
     'service',
     'create',
+    '-d',
     '--name',
     'web',
     '--replicas',
@@ -112,7 +113,7 @@ test('service create --name web --replicas 2 --network test -- sleep 1000: its V
   assert.deepEqual(s.Spec.EndpointSpec, { Mode: 'vip' });
   assert.deepEqual(s.Endpoint.Spec, { Mode: 'vip' });
   // Arguments after COMMAND are the task's, even when they look like flags.
-  const flagged = await ok('service', 'create', '--name', 'flags', 'sh', '-c', 'exit 0', '--name', 'x');
+  const flagged = await ok('service', 'create', '-d', '--name', 'flags', 'sh', '-c', 'exit 0', '--name', 'x');
   const f = await inspect(flagged.trim());
   assert.equal(f.Spec.Name, 'flags');
   assert.deepEqual(f.Spec.TaskTemplate.ContainerSpec.Args, ['-c', 'exit 0', '--name', 'x']);
@@ -123,6 +124,7 @@ test('--endpoint-mode dnsrr: no VIPs', async () => {
   await ok(
     'service',
     'create',
+    '-d',
     '--name',
     'rr',
     '--endpoint-mode',
@@ -139,7 +141,7 @@ test('--endpoint-mode dnsrr: no VIPs', async () => {
 });
 
 test('-p 9000:80 on two services: the second is refused with Swarm’s text and nothing is created', async () => {
-  assert.equal(await ok('service', 'update', '--publish-add', '9000:80', 'web'), 'web\n');
+  assert.equal(await ok('service', 'update', '-d', '--publish-add', '9000:80', 'web'), 'web\n');
   const web = await inspect('web');
   assert.deepEqual(web.Endpoint.Ports, [
     { Protocol: 'tcp', TargetPort: 80, PublishedPort: 9000, PublishMode: 'ingress' },
@@ -147,7 +149,7 @@ test('-p 9000:80 on two services: the second is refused with Swarm’s text and 
   // Publishing in ingress mode adds a VIP on the ingress network.
   assert.deepEqual(web.Endpoint.VirtualIPs?.map(v => v.NetworkID).sort(), [ingressId, testId].sort());
   assert.equal(web.PreviousSpec?.Mode.Replicated?.Replicas, 2);
-  const r = await shoal(['service', 'create', '--name', 'api', '-p', '9000:80', '--', 'sleep', '1000']);
+  const r = await shoal(['service', 'create', '-d', '--name', 'api', '-p', '9000:80', '--', 'sleep', '1000']);
   assert.deepEqual(r, {
     code: 1,
     out: '',
@@ -156,6 +158,7 @@ test('-p 9000:80 on two services: the second is refused with Swarm’s text and 
   const again = await shoal([
     'service',
     'create',
+    '-d',
     '--name',
     'api',
     '--publish',
@@ -185,13 +188,13 @@ test('flag mistakes are refused before the daemon is asked', async () => {
     [['--mode', 'global', '--replicas', '2'], 'replicas can only be used with replicated mode\n'],
   ];
   for (const [flags, err] of cases) {
-    assert.deepEqual(await shoal(['service', 'create', '--name', 'bad', ...flags, 'sleep', '1']), {
+    assert.deepEqual(await shoal(['service', 'create', '-d', '--name', 'bad', ...flags, 'sleep', '1']), {
       code: 1,
       out: '',
       err,
     });
   }
-  const missing = await shoal(['service', 'create', '--name', 'bad']);
+  const missing = await shoal(['service', 'create', '-d', '--name', 'bad']);
   assert.equal(missing.code, 2);
   assert.match(missing.err, /missing required argument 'command'/);
   assert.equal(await ok('service', 'ls', '--format', '{{.Name}}'), 'rr\nweb\n');
@@ -303,7 +306,18 @@ test('service ps: only the header before tasks exist; then docker’s columns, f
 test('service update --replicas 3, then scale web=5: REPLICAS follows; the version read is sent', async () => {
   const before = await inspect('web');
   assert.equal(
-    await ok('service', 'update', '--replicas', '3', '--env-add', 'A=1', '--update-delay', '10s', 'web'),
+    await ok(
+      'service',
+      'update',
+      '-d',
+      '--replicas',
+      '3',
+      '--env-add',
+      'A=1',
+      '--update-delay',
+      '10s',
+      'web',
+    ),
     'web\n',
   );
   const after = await inspect('web');
@@ -312,7 +326,7 @@ test('service update --replicas 3, then scale web=5: REPLICAS follows; the versi
   assert.deepEqual(after.Spec.TaskTemplate.ContainerSpec.Env, ['A=1']);
   assert.equal(after.Spec.UpdateConfig.Delay, 10_000_000_000);
   assert.equal(await ok('service', 'ls', '--filter', 'name=web', '--format', '{{.Replicas}}'), '2/3\n');
-  assert.equal(await ok('service', 'scale', 'web=5', 'rr=2'), 'web scaled to 5\nrr scaled to 2\n');
+  assert.equal(await ok('service', 'scale', '-d', 'web=5', 'rr=2'), 'web scaled to 5\nrr scaled to 2\n');
   assert.equal(await ok('service', 'ls', '--format', '{{.Name}} {{.Replicas}}'), 'rr 0/2\nweb 2/5\n');
   // The rest of the spec is kept by both.
   const scaled = await inspect('web');
@@ -324,7 +338,7 @@ test('concurrent updates: each is applied or refused with "update out of sequenc
   const before = await inspect('web');
   const results = await Promise.all(
     [6, 7, 8, 9].map(n =>
-      shoal(['service', 'update', '--replicas', String(n), '--label-add', `n${n}=1`, 'web']),
+      shoal(['service', 'update', '-d', '--replicas', String(n), '--label-add', `n${n}=1`, 'web']),
     ),
   );
   const applied = results.flatMap((r, i) => {
@@ -340,7 +354,15 @@ test('concurrent updates: each is applied or refused with "update out of sequenc
     applied.map(n => `n${n}`),
   );
   assert.equal(after.Version.Index > before.Version.Index, true);
-  await ok('service', 'update', '--replicas', '5', ...applied.flatMap(n => ['--label-rm', `n${n}`]), 'web');
+  await ok(
+    'service',
+    'update',
+    '-d',
+    '--replicas',
+    '5',
+    ...applied.flatMap(n => ['--label-rm', `n${n}`]),
+    'web',
+  );
 });
 
 test('service update: networks by name, constraints, labels, args; the daemon’s refusals', async () => {
@@ -349,6 +371,7 @@ test('service update: networks by name, constraints, labels, args; the daemon’
   await ok(
     'service',
     'update',
+    '-d',
     '--network-add',
     'back',
     '--network-rm',
@@ -380,7 +403,7 @@ test('service update: networks by name, constraints, labels, args; the daemon’
     [['--replicas', '2', 'nope'], /^Error response from daemon: service nope not found\n$/],
   ];
   for (const [args, err] of cases) {
-    const r = await shoal(['service', 'update', ...args]);
+    const r = await shoal(['service', 'update', '-d', ...args]);
     assert.equal(r.code, 1, args.join(' '));
     assert.equal(r.out, '');
     assert.match(r.err, err);
@@ -389,9 +412,9 @@ test('service update: networks by name, constraints, labels, args; the daemon’
 });
 
 test('service scale: docker’s errors for a global service, a bad value and a bad specifier', async () => {
-  await ok('service', 'create', '--name', 'agent', '--mode', 'global', '--', 'sleep', '1000');
+  await ok('service', 'create', '-d', '--name', 'agent', '--mode', 'global', '--', 'sleep', '1000');
   assert.deepEqual((await inspect('agent')).Spec.Mode, { Global: {} });
-  assert.deepEqual(await shoal(['service', 'scale', 'agent=2', 'web=1', 'rr=x', 'nope=1']), {
+  assert.deepEqual(await shoal(['service', 'scale', '-d', 'agent=2', 'web=1', 'rr=x', 'nope=1']), {
     code: 1,
     out: 'web scaled to 1\n',
     err:
@@ -399,7 +422,7 @@ test('service scale: docker’s errors for a global service, a bad value and a b
       'rr: invalid replicas value x: strconv.ParseUint: parsing "x": invalid syntax\n' +
       'nope: Error response from daemon: service nope not found\n',
   });
-  const bad = await shoal(['service', 'scale', 'web']);
+  const bad = await shoal(['service', 'scale', '-d', 'web']);
   assert.deepEqual(bad, {
     code: 2,
     out: '',
@@ -421,5 +444,5 @@ test('service rm prints each removed service and reports each failure', async ()
   const r = await shoal(['service', 'inspect', 'web']);
   assert.deepEqual(r, { code: 1, out: '[]\n', err: 'Error response from daemon: service web not found\n' });
   // Its ingress port is free again.
-  await ok('service', 'create', '--name', 'api', '-p', '9000:80', 'sleep', '1');
+  await ok('service', 'create', '-d', '--name', 'api', '-p', '9000:80', 'sleep', '1');
 });
