@@ -11,7 +11,7 @@ import { run } from '../../bin/cli/program.ts';
 import type { Daemon } from '../../server/daemon.ts';
 import type { Manager } from '../../server/manager.ts';
 import { createTask, type Task } from '../../server/store/index.ts';
-import { freePort, harness } from '../daemon/helpers.ts';
+import { freePort, harness, stopTaskPipeline } from '../daemon/helpers.ts';
 
 const h = harness('shoal-cli-services-');
 after(() => h.cleanup());
@@ -76,6 +76,8 @@ let webId = '';
 before(async () => {
   daemon = await h.daemon('m1');
   await ok('swarm', 'init', '--listen-addr', `127.0.0.1:${await freePort()}`);
+  // The commands' output is checked against tasks written by hand: the manager must not make its own.
+  stopTaskPipeline(daemon);
   testId = (await ok('network', 'create', '-d', 'overlay', 'test')).trim();
   ingressId = (await ok('network', 'ls', '-q', '--no-trunc', '--filter', 'name=ingress')).trim();
 });
