@@ -25,6 +25,7 @@ try {
     out: s => void process.stdout.write(s),
     err: s => void process.stderr.write(s),
     socketPath: defaultSocketPath(),
+    isTTY: process.stdout.isTTY === true,
   });
 } catch (err) {
   // Only a bad SHOAL_HOST gets here: run() itself never throws.

@@ -10,6 +10,8 @@ export interface CliIo {
   err(s: string): void;
   /** The daemon socket used when `--host` is not given (from SHOAL_HOST/SHOAL_SOCKET, or the default). */
   socketPath: string;
+  /** Whether standard output is a terminal (progress is redrawn in place only there). @default false */
+  isTTY?: boolean;
 }
 
 /** An error already worded for the user (e.g. several daemon errors, one per line); printed as is. */

@@ -4,7 +4,13 @@
  * The display functions are exported and pure, for tests; the commands do the I/O around them.
  */
 import type { Command } from 'commander';
-import type { WirePortConfig, WireService, WireServiceSpec, WireTask } from '../../proto/control-types.ts';
+import type {
+  WirePortConfig,
+  WireService,
+  WireServiceSpec,
+  WireTask,
+  WireUpdateStatus,
+} from '../../proto/control-types.ts';
 import { CommandFailedError, type CliIo, type Connect } from './command-context.ts';
 import { DaemonError, type DaemonClient, type WireNode } from './daemon-client.ts';
 import { waitOnService } from './service-progress.ts';
@@ -109,11 +115,31 @@ export function inspectService(s: WireService): Record<string, unknown> {
         ? {}
         : { VirtualIPs: e.virtualIps.map(v => ({ NetworkID: v.networkId, Addr: v.addr })) }),
     },
+    ...(s.updateStatus === null ? {} : { UpdateStatus: updateStatusObject(s.updateStatus) }),
+  };
+}
+
+/** docker's `UpdateStatus` (swarm.UpdateStatus): times as RFC 3339, CompletedAt only once completed. */
+function updateStatusObject(u: WireUpdateStatus): Record<string, unknown> {
+  return {
+    State: u.state,
+    StartedAt: new Date(u.startedAt).toISOString(),
+    ...(u.completedAt === 0 ? {} : { CompletedAt: new Date(u.completedAt).toISOString() }),
+    Message: u.message,
   };
 }
 
 /** The top-level fields `service inspect --format` paths may start with. */
-export const INSPECT_ROOTS = ['ID', 'Version', 'CreatedAt', 'UpdatedAt', 'Spec', 'PreviousSpec', 'Endpoint'];
+export const INSPECT_ROOTS = [
+  'ID',
+  'Version',
+  'CreatedAt',
+  'UpdatedAt',
+  'Spec',
+  'PreviousSpec',
+  'Endpoint',
+  'UpdateStatus',
+];
 
 /** Unsigned 32-bit subtraction, as Go's `a-b > 1` on uint32 ports sees it: a wrap-around is a gap. */
 function gap(a: number, b: number): boolean {
@@ -381,7 +407,7 @@ const DETACH_HELP = 'Exit immediately instead of waiting for the service to conv
 
 /**
  * Unless `--detach`: docker's convergence progress for one service (printing nothing with `--quiet`).
- * Frames are redrawn only on a terminal: `io.isTTY` when the caller says, else whether stdout is one.
+ * Frames are redrawn only on a terminal (`io.isTTY`).
  */
 async function converge(
   io: CliIo,
@@ -390,7 +416,7 @@ async function converge(
   opts: { detach?: boolean; quiet?: boolean },
 ): Promise<void> {
   if (opts.detach === true) return;
-  const tty = (io as CliIo & { isTTY?: boolean }).isTTY ?? process.stdout.isTTY === true;
+  const tty = io.isTTY === true;
   try {
     await waitOnService(d, serviceId, { out: s => io.out(s), tty, quiet: opts.quiet === true });
   } catch (err) {

@@ -587,6 +587,18 @@ test('service inspect: docker’s object', () => {
   assert.deepEqual(dnsrr.Endpoint, { Spec: { Mode: 'dnsrr' } });
   assert.deepEqual((dnsrr.Spec as Record<string, unknown>).Mode, { Global: {} });
   assert.equal((dnsrr.PreviousSpec as Record<string, unknown>).Name, 'web');
+  // UpdateStatus once an update ran: RFC 3339 times, CompletedAt only once completed.
+  const updating = { state: 'updating', startedAt: T0, completedAt: 0, message: 'update in progress' };
+  assert.deepEqual(inspectService(service({ updateStatus: updating })).UpdateStatus, {
+    State: 'updating',
+    StartedAt: '2024-01-02T03:04:05.000Z',
+    Message: 'update in progress',
+  });
+  const done = { ...updating, state: 'completed', completedAt: T0 + 1000, message: 'update completed' };
+  assert.equal(
+    (inspectService(service({ updateStatus: done })).UpdateStatus as Record<string, unknown>).CompletedAt,
+    '2024-01-02T03:04:06.000Z',
+  );
 });
 
 test('inspect --format: paths, json, and a typo refused before anything is printed', () => {
