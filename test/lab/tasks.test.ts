@@ -5,7 +5,8 @@
  *
  * (a) A worker's shoald is kill -9'd: within three heartbeat periods its node is DOWN, and its tasks of a
  *     six-replica service run on the other workers; restarted, it is READY again.
- * Then the scenario across processes: scale 10 then 2, a global service, a label constraint, a host port.
+ * Then the scenario across processes: scale 10 then 2, a global service (following a worker that joins
+ * later), a label constraint, a host port.
  * (b) The leader is kill -9'd right after it acknowledged `scale web=30`: the survivors' pipeline
  *     converges on exactly 30 running tasks, each slot 1..30 once, no address given to two live tasks.
  */
@@ -21,6 +22,8 @@ import { LabCluster, until } from './lab-cluster.ts';
 const PERIOD = 500;
 const MANAGERS = [1, 2, 3];
 const WORKERS = [4, 5, 6];
+/** A worker that joins during the scenario: global services follow it. */
+const LATE = 7;
 /** Task states after which a task holds nothing any more (its address goes back to the pool). */
 const ENDED = new Set(['complete', 'shutdown', 'failed', 'rejected', 'orphaned', 'remove']);
 
@@ -31,6 +34,7 @@ const c = new LabCluster(lab, dir, ['--heartbeat-period', String(PERIOD), '--pol
 /** Lab index → node ID. */
 const ids = new Map<number, string>();
 const down = new Set<number>();
+let workerToken = '';
 
 after(async () => {
   await lab.destroy();
@@ -80,7 +84,7 @@ async function nodeStatus(i: number): Promise<string | undefined> {
 before(
   async () => {
     if (skip !== false) return;
-    lab.create(MANAGERS.length + WORKERS.length);
+    lab.create(MANAGERS.length + WORKERS.length + 1);
     const all = [...MANAGERS, ...WORKERS];
     for (const i of all) c.start(i);
     await until('the daemons’ sockets', () =>
@@ -88,6 +92,7 @@ before(
     );
     const init = await c.rpc(1, 'Swarm')('Init', { listenAddr: `${Lab.addr(1)}:2377`, advertiseAddr: '' });
     ids.set(1, String(init.nodeId));
+    workerToken = String(init.workerToken);
     for (const i of all.slice(1)) {
       const joined = await c.rpc(i, 'Swarm')('Join', {
         token: MANAGERS.includes(i) ? init.managerToken : init.workerToken,
@@ -196,6 +201,21 @@ test(
       WORKERS,
       'one task on each worker, none on a drained manager',
     );
+    c.start(LATE);
+    await until('the late worker’s socket', () => Promise.resolve(existsSync(c.sock(LATE)) || undefined));
+    const late = await c.rpc(LATE, 'Swarm')('Join', {
+      token: workerToken,
+      remoteAddr: `${Lab.addr(1)}:2377`,
+      listenAddr: `${Lab.addr(LATE)}:2377`,
+      advertiseAddr: '',
+    });
+    ids.set(LATE, String(late.nodeId));
+    const followed = await converged(global.id, 4);
+    assert.deepEqual(
+      [...followed.keys()].sort(),
+      [...WORKERS, LATE],
+      'the global service follows the node that joined',
+    );
 
     const n4 = (await control('GetNode', { nodeId: ids.get(4) })).node as WireNode;
     await control('UpdateNode', {
@@ -227,9 +247,9 @@ test(
       (await tasksOf(hostPort.id)).some(
         x =>
           x.status.state === 'pending' &&
-          // Three drained managers; workers 5 and 6 are not in zone a; worker 4 holds the port.
+          // Three drained managers; workers 5, 6 and 7 are not in zone a; worker 4 holds the port.
           x.status.err ===
-            'no suitable node (3 nodes not available for new tasks; scheduling constraints not satisfied on 2 nodes; host-mode port already in use on 1 node)',
+            'no suitable node (3 nodes not available for new tasks; scheduling constraints not satisfied on 3 nodes; host-mode port already in use on 1 node)',
       )
         ? true
         : undefined,
@@ -281,7 +301,9 @@ test(
         Array.from({ length: 30 }, (_, k) => k + 1),
         'each slot 1..30 exactly once',
       );
-      for (const x of running) assert.ok(WORKERS.includes(indexOf(x.nodeId)), 'only workers run tasks');
+      for (const x of running) {
+        assert.ok([...WORKERS, LATE].includes(indexOf(x.nodeId)), 'only workers run tasks');
+      }
       const addresses = all
         .filter(x => !ENDED.has(x.status.state))
         .flatMap(x => x.networks.flatMap(n => n.addresses));
