@@ -6,28 +6,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { run } from '../../bin/cli/program.ts';
 import { freePort, harness } from '../daemon/helpers.ts';
+import { runCli, type CliResult } from './run-cli.ts';
 
 const h = harness('shoal-cli-networks-');
 after(() => h.cleanup());
 
-interface Result {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function shoal(argv: string[]): Promise<Result> {
-  let out = '';
-  let err = '';
-  const code = await run(argv, {
-    out: s => (out += s),
-    err: s => (err += s),
-    socketPath: join(h.root, 'm1.sock'),
-  });
-  return { code, out, err };
-}
+const shoal = (argv: string[]): Promise<CliResult> => runCli(argv, join(h.root, 'm1.sock'));
 
 interface Inspected {
   Name: string;

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { UpdateNodeRequest, WireCluster, WireNode } from '../../bin/cli/daemon-client.ts';
-import { run } from '../../bin/cli/program.ts';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
+import { runCli, type CliResult } from './run-cli.ts';
 
 const LEADER_ID = 'wzy6sxorlo54fe50sq25gi80e';
 const SELF_ID = 'k3vdq9d7fqp2m1z4x8y0c5b6a';
@@ -155,23 +155,8 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Result {
-  code: number;
-  out: string;
-  err: string;
-}
-
 /** Runs `shoal <argv>` in-process against the fake daemon (or another socket). */
-async function shoal(argv: string[], socket = socketPath): Promise<Result> {
-  let out = '';
-  let err = '';
-  const code = await run(argv, {
-    out: s => (out += s),
-    err: s => (err += s),
-    socketPath: socket,
-  });
-  return { code, out, err };
-}
+const shoal = (argv: string[], socket = socketPath): Promise<CliResult> => runCli(argv, socket);
 
 function lastCall(method: string): Record<string, unknown> | undefined {
   return calls.filter(c => c.method === method).at(-1)?.req;

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { run } from '../../bin/cli/program.ts';
 import { freePort, harness, until } from '../daemon/helpers.ts';
+import { runCli, type CliResult } from './run-cli.ts';
 
 const h = harness('shoal-cli-roles-');
 after(() => h.cleanup());
@@ -15,23 +15,9 @@ async function daemon(name: string): Promise<void> {
   await h.daemon(name, { pollMs: 50 });
 }
 
-interface Result {
-  code: number;
-  out: string;
-  err: string;
-}
-
 /** `shoal <argv>` against the daemon `name`. */
-async function shoal(name: string, argv: string[]): Promise<Result> {
-  let out = '';
-  let err = '';
-  const code = await run(argv, {
-    out: s => (out += s),
-    err: s => (err += s),
-    socketPath: join(h.root, `${name}.sock`),
-  });
-  return { code, out, err };
-}
+const shoal = (name: string, argv: string[]): Promise<CliResult> =>
+  runCli(argv, join(h.root, `${name}.sock`));
 
 /** The MANAGER STATUS cell of `host`'s row in `shoal node ls` on `via` ('' for none). */
 async function managerStatus(via: string, host: string): Promise<string | undefined> {

@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { TestExecutor } from '../../agent/exec/test-executor.ts';
-import { run } from '../../bin/cli/program.ts';
 import type { WireNode, WireTask } from '../../proto/control-types.ts';
 import { freePort, harness, until, type Call } from '../daemon/helpers.ts';
+import { runCli, type CliResult } from './run-cli.ts';
 
 const h = harness('shoal-cli-converge-');
 after(() => h.cleanup());
@@ -22,14 +22,7 @@ const ID = /^[0-9a-z]{25}$/;
 let control: Call;
 const workers = new Map<string, string>();
 
-async function shoal(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  // Said outright, so that running this file from a terminal changes nothing.
-  const io = { out: (s: string) => (out += s), err: (s: string) => (err += s), isTTY: false };
-  const code = await run(argv, { ...io, socketPath: join(h.root, 'm1.sock') });
-  return { code, out, err };
-}
+const shoal = (argv: string[]): Promise<CliResult> => runCli(argv, join(h.root, 'm1.sock'));
 
 async function ok(...argv: string[]): Promise<string[]> {
   const r = await shoal(argv);

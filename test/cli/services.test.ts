@@ -7,31 +7,16 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { run } from '../../bin/cli/program.ts';
 import type { Daemon } from '../../server/daemon.ts';
 import type { Manager } from '../../server/manager.ts';
 import { createTask, type Task } from '../../server/store/index.ts';
 import { freePort, harness, stopTaskPipeline } from '../daemon/helpers.ts';
+import { runCli, type CliResult } from './run-cli.ts';
 
 const h = harness('shoal-cli-services-');
 after(() => h.cleanup());
 
-interface Result {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function shoal(argv: string[]): Promise<Result> {
-  let out = '';
-  let err = '';
-  const code = await run(argv, {
-    out: s => (out += s),
-    err: s => (err += s),
-    socketPath: join(h.root, 'm1.sock'),
-  });
-  return { code, out, err };
-}
+const shoal = (argv: string[]): Promise<CliResult> => runCli(argv, join(h.root, 'm1.sock'));
 
 /** Runs a command that must succeed; its standard output. */
 async function ok(...argv: string[]): Promise<string> {
