@@ -98,6 +98,33 @@ export interface Template {
 }
 
 /**
+ * Splits a template body into its text and its `{{…}}` actions, each action (trimmed) compiled by
+ * `action`; an unclosed action is a TemplateError naming `source`, the template as written.
+ */
+function templateParts<A extends object>(
+  body: string,
+  source: string,
+  action: (text: string) => A,
+): ({ text: string } | A)[] {
+  const parts: ({ text: string } | A)[] = [];
+  let rest = body;
+  while (rest.length > 0) {
+    const open = rest.indexOf('{{');
+    if (open < 0) {
+      parts.push({ text: rest });
+      break;
+    }
+    const close = rest.indexOf('}}', open + 2);
+    if (close < 0) throw new TemplateError(`template parsing error: unclosed action in "${source}"`);
+    const compiled = action(rest.slice(open + 2, close).trim());
+    if (open > 0) parts.push({ text: rest.slice(0, open) });
+    parts.push(compiled);
+    rest = rest.slice(close + 2);
+  }
+  return parts;
+}
+
+/**
  * Compiles the subset of docker's Go templates that scripts use: `{{.Field}}` placeholders
  * (spaces inside the braces allowed), an optional `table` prefix, and docker's `\t`/`\n`
  * escapes. `fields` lists the placeholders the command provides; anything else is a
@@ -109,17 +136,7 @@ export function compileTemplate(source: string, fields: readonly string[]): Temp
     .replace(/^ +| +$/g, '')
     .replaceAll('\\t', '\t')
     .replaceAll('\\n', '\n');
-  const parts: ({ text: string } | { field: string })[] = [];
-  let rest = body;
-  while (rest.length > 0) {
-    const open = rest.indexOf('{{');
-    if (open < 0) {
-      parts.push({ text: rest });
-      break;
-    }
-    const close = rest.indexOf('}}', open + 2);
-    if (close < 0) throw new TemplateError(`template parsing error: unclosed action in "${source}"`);
-    const action = rest.slice(open + 2, close).trim();
+  const parts = templateParts(body, source, action => {
     const m = /^\.([A-Za-z][A-Za-z0-9]*)$/.exec(action);
     if (m?.[1] === undefined) {
       throw new TemplateError(
@@ -131,10 +148,8 @@ export function compileTemplate(source: string, fields: readonly string[]): Temp
         `template parsing error: can't evaluate field ${m[1]} (fields: ${fields.join(', ')})`,
       );
     }
-    if (open > 0) parts.push({ text: rest.slice(0, open) });
-    parts.push({ field: m[1] });
-    rest = rest.slice(close + 2);
-  }
+    return { field: m[1] };
+  });
   return {
     table,
     render: values => parts.map(p => ('text' in p ? p.text : (values[p.field] ?? ''))).join(''),
@@ -220,17 +235,7 @@ export function goPrint(value: unknown): string {
  */
 export function compileValueTemplate(source: string, roots: readonly string[]): ValueTemplate {
   const body = source.replaceAll('\\t', '\t').replaceAll('\\n', '\n');
-  const parts: ({ text: string } | { path: string[]; json: boolean })[] = [];
-  let rest = body;
-  while (rest.length > 0) {
-    const open = rest.indexOf('{{');
-    if (open < 0) {
-      parts.push({ text: rest });
-      break;
-    }
-    const close = rest.indexOf('}}', open + 2);
-    if (close < 0) throw new TemplateError(`template parsing error: unclosed action in "${source}"`);
-    const action = rest.slice(open + 2, close).trim();
+  const parts = templateParts(body, source, action => {
     const m = /^(json\s+)?\.((?:[A-Za-z][A-Za-z0-9]*)(?:\.[A-Za-z][A-Za-z0-9]*)*)?$/.exec(action);
     if (m === null) {
       throw new TemplateError(
@@ -244,10 +249,8 @@ export function compileValueTemplate(source: string, roots: readonly string[]): 
         `template parsing error: can't evaluate field ${root} (fields: ${roots.join(', ')})`,
       );
     }
-    if (open > 0) parts.push({ text: rest.slice(0, open) });
-    parts.push({ path, json: m[1] !== undefined });
-    rest = rest.slice(close + 2);
-  }
+    return { path, json: m[1] !== undefined };
+  });
   return {
     render: value =>
       parts
