@@ -315,26 +315,15 @@ export function shellWords(text: string): string[] {
 // ---- specs ----
 
 /** What `service create` was given (commander's options: repeatable flags default to []). */
-export interface CreateFlags {
+export interface CreateFlags extends FieldFlags {
   name?: string;
   replicas?: string;
   mode?: string;
   network: string[];
-  endpointMode?: string;
   publish: string[];
   constraint: string[];
   env: string[];
   label: string[];
-  updateParallelism?: string;
-  updateDelay?: string;
-  updateFailureAction?: string;
-  updateMonitor?: string;
-  updateMaxFailureRatio?: string;
-  updateOrder?: string;
-  restartCondition?: string;
-  restartDelay?: string;
-  restartMaxAttempts?: string;
-  stopGracePeriod?: string;
 }
 
 const MODES = ['replicated', 'global'];
