@@ -591,8 +591,8 @@ export class Raft {
         if (pr.state === ProgressState.Replicate && pr.inflights.full()) pr.inflights.freeFirstOne();
         if (pr.match < this.raftLog.lastIndex()) this.maybeSendAppend(m.from, true);
         if (m.context === undefined) return;
-        if (this.readOnly.recvAck(m.from, m.context) < this.prs.quorum()) return;
-        for (const rs of this.readOnly.advance(m.context)) this.respondToReadIndex(rs.req, rs.index);
+        this.readOnly.recvAck(m.from, m.context);
+        this.releaseConfirmedReads();
         return;
       }
       case MessageType.SnapStatus:
@@ -852,9 +852,21 @@ export class Raft {
         // The quorum changed: something may be committed now, and new members need the log.
         if (this.maybeCommit()) this.bcastAppend();
         else this.forEachPeer(id => this.maybeSendAppend(id, false));
+        // Pending reads are judged by the new quorum: a removed member will never answer them, and a
+        // smaller configuration (a single voter: our own ack) may have confirmed them already.
+        this.releaseConfirmedReads();
       }
     }
     return { voters: this.prs.voters() };
+  }
+
+  /** Answers every pending ReadIndex up to the latest one whose heartbeat a quorum of voters acknowledged. */
+  private releaseConfirmedReads(): void {
+    const ctx = this.readOnly.lastConfirmed(
+      acks => [...acks].filter(id => this.prs.has(id)).length >= this.prs.quorum(),
+    );
+    if (ctx === undefined) return;
+    for (const rs of this.readOnly.advance(ctx)) this.respondToReadIndex(rs.req, rs.index);
   }
 
   /** Decodes and applies a ConfChange entry's data. */

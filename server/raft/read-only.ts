@@ -51,6 +51,16 @@ export class ReadOnly {
     return out;
   }
 
+  /** The latest pending request whose acknowledgements satisfy `confirmed`, if any. */
+  lastConfirmed(confirmed: (acks: ReadonlySet<NodeId>) => boolean): string | undefined {
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const ctx = this.queue[i];
+      const rs = ctx === undefined ? undefined : this.pending.get(ctx);
+      if (rs !== undefined && confirmed(rs.acks)) return ctx;
+    }
+    return undefined;
+  }
+
   lastPendingContext(): string | undefined {
     return this.queue[this.queue.length - 1];
   }

@@ -582,6 +582,27 @@ describe('thesis §6.4 ReadIndex', () => {
   });
 });
 
+describe('ReadIndex across a configuration change', () => {
+  test('a read waiting for a member that is then removed is answered by the new quorum', () => {
+    const net = new Network(2);
+    net.elect(1);
+    net.propose(1, 'a');
+    // Node 2 takes appends but never answers a heartbeat: the read waits for its ack.
+    net.dropIf(m => m.from === 2 && m.type === MessageType.HeartbeatResp);
+    net.node(1).readIndex('before-removal');
+    net.stabilize();
+    assert.deepEqual(net.readStates.get(1), []);
+
+    net.node(1).proposeConfChange({ type: ConfChangeType.RemoveNode, nodeId: 2 });
+    net.stabilize();
+    assert.deepEqual(net.node(1).raft.prs.voters(), [1]);
+    const committed = net.node(1).raft.raftLog.committed;
+    const [read] = net.readStates.get(1) ?? [];
+    assert.equal(read?.context, 'before-removal');
+    assert.ok(read.index <= committed);
+  });
+});
+
 describe('the Ready contract', () => {
   test('a vote is in the HardState (mustSync) of the same Ready as the vote response', () => {
     const net = new Network(3);
