@@ -21,7 +21,8 @@ const shoal = (name: string, argv: string[]): Promise<CliResult> =>
 
 /** The MANAGER STATUS cell of `host`'s row in `shoal node ls` on `via` ('' for none). */
 async function managerStatus(via: string, host: string): Promise<string | undefined> {
-  const { out } = await shoal(via, ['node', 'ls', '--format', '{{.Hostname}}|{{.ManagerStatus}}']);
+  const { code, out, err } = await shoal(via, ['node', 'ls', '--format', '{{.Hostname}}|{{.ManagerStatus}}']);
+  assert.equal(code, 0, `node ls on ${via}: ${err}`);
   return out
     .split('\n')
     .map(line => line.split('|'))

@@ -13,7 +13,8 @@ import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
 import { Daemon, type DaemonOptions } from '../../server/daemon.ts';
 
 export const pkg = loadShoalPackage('control.proto');
-export const log = pino({ level: 'silent' });
+/** Silent; `SHOAL_TEST_LOG=info` shows the daemons' logs when a test needs looking into. */
+export const log = pino({ level: process.env.SHOAL_TEST_LOG ?? 'silent' });
 
 /** A port that was free on 127.0.0.1 a moment ago. */
 export async function freePort(): Promise<number> {
