@@ -22,12 +22,7 @@ import {
   type NetworkAllocator,
 } from '../allocator/index.ts';
 import { writeNetworkUpdates, type LeaderAllocator } from '../controlapi/leader-allocator.ts';
-import {
-  reconcileRemovedService,
-  reconcileService,
-  type OrchestratedService,
-  type TaskChange,
-} from '../orchestrator/index.ts';
+import { reconcileRemovedService, reconcileService, type TaskChange } from '../orchestrator/index.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
 import { schedule } from '../scheduler/index.ts';
 import {
@@ -47,6 +42,7 @@ import {
   updateService,
   updateTask,
   type MemoryStore,
+  type Service,
   type Task,
   type Tx,
   type Watcher,
@@ -193,13 +189,13 @@ export class TaskPipeline {
   private async orchestrate(pools: NetworkAllocator, term: number): Promise<number | undefined> {
     const now = Date.now();
     const { services, tasks, nodes } = this.store.view(tx => ({
-      services: findServices(tx) as OrchestratedService[],
+      services: findServices(tx) as Service[],
       tasks: findTasks(tx),
       nodes: findNodes(tx),
     }));
     const byService = groupBy(tasks, t => t.serviceId);
     const taskChanges: TaskChange[] = [];
-    const serviceWrites: OrchestratedService[] = [];
+    const serviceWrites: Service[] = [];
     let wakeAt: number | undefined;
     for (const service of services) {
       const result = reconcileService({

@@ -26,7 +26,6 @@ export {
   DEFAULT_STOP_WAIT_MS,
   DEFAULT_TASK_HISTORY_LIMIT,
   type CompiledOrchestratorOptions,
-  type OrchestratedService,
   type OrchestratorInput,
   type OrchestratorNode,
   type OrchestratorOptions,

@@ -3,13 +3,20 @@
  * far, and the earliest wake-up. Decisions are made against this view (so a later step sees what an earlier
  * one did) and turned into the list of writes at the end, one write per task at most.
  */
-import type { Endpoint, NetworkAttachment, NewObject, ServiceSpec, Task, TaskState } from '../store/index.ts';
+import type {
+  Endpoint,
+  NetworkAttachment,
+  NewObject,
+  Service,
+  ServiceSpec,
+  Task,
+  TaskState,
+} from '../store/index.ts';
 import { isUpToDate, type NodeIndex, type TaskTarget } from './task-facts.ts';
 import {
   DEFAULT_STOP_WAIT_MS,
   DEFAULT_TASK_HISTORY_LIMIT,
   type CompiledOrchestratorOptions,
-  type OrchestratedService,
   type OrchestratorOptions,
   type TaskChange,
 } from './types.ts';
@@ -82,7 +89,7 @@ export class Pass {
   readonly now: number;
   readonly options: CompiledOrchestratorOptions;
   readonly nodes: NodeIndex;
-  readonly service: OrchestratedService;
+  readonly service: Service;
   /** What an up-to-date task carries. */
   readonly target: TaskTarget;
   /** Every task of the service, then the ones created, in creation order. */
@@ -94,7 +101,7 @@ export class Pass {
     now: number;
     options: CompiledOrchestratorOptions;
     nodes: NodeIndex;
-    service: OrchestratedService;
+    service: Service;
     tasks: readonly Task[];
     newId: () => string;
   }) {

@@ -1,12 +1,11 @@
 /** The orchestrator's entry points: one pass over a service, and the tasks of a removed service. */
-import type { Task, TaskState } from '../store/index.ts';
+import type { Service, Task, TaskState } from '../store/index.ts';
 import { reconcileGlobal } from './global.ts';
 import { compileOrchestratorOptions, Pass } from './pass.ts';
 import { reapSlot } from './reap.ts';
 import { reconcileReplicated, type TendedSlots } from './replicated.ts';
 import { isLive, isStopped, jsonEqual, type NodeIndex } from './task-facts.ts';
 import type {
-  OrchestratedService,
   OrchestratorInput,
   OrchestratorNode,
   OrchestratorResult,
@@ -35,7 +34,7 @@ function liveSlotCount(pass: Pass): number {
  */
 function applyFailureAction(
   pass: Pass,
-): { service: OrchestratedService; rollback?: ServiceChange['rollback'] } | undefined {
+): { service: Service; rollback?: ServiceChange['rollback'] } | undefined {
   const failed = failureOverRatio(pass, liveSlotCount(pass));
   const { service } = pass;
   const status = service.updateStatus;
@@ -74,7 +73,7 @@ function applyFailureAction(
 export function reconcileService(input: OrchestratorInput): OrchestratorResult {
   const options = compileOrchestratorOptions(input.options);
   const nodes = indexNodes(input.nodes);
-  const make = (service: OrchestratedService): Pass =>
+  const make = (service: Service): Pass =>
     new Pass({ now: input.now, options, nodes, service, tasks: input.tasks, newId: input.newId });
 
   let pass = make(input.service);

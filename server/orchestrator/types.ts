@@ -17,9 +17,6 @@ import type {
 
 export type { UpdateState, UpdateStatus };
 
-/** A stored service (its `updateStatus` is the orchestrator's to write). */
-export type OrchestratedService = Service;
-
 /** What the orchestrator reads of a node (a stored `Node` has it): state, availability, constraint attributes. */
 export type OrchestratorNode = ConstraintNode;
 
@@ -63,7 +60,7 @@ export const DEFAULT_STOP_WAIT_MS = 60_000;
 export interface OrchestratorInput {
   /** The time of the pass (ms since the epoch), as the store's transactions use. */
   readonly now: number;
-  readonly service: OrchestratedService;
+  readonly service: Service;
   /** Every task of the service, whatever its state (history included). Tasks of other services are ignored. */
   readonly tasks: readonly Task[];
   /** Every node of the cluster. A task whose node is not here is on a removed node. */

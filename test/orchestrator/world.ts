@@ -6,7 +6,6 @@
  */
 import {
   reconcileService,
-  type OrchestratedService,
   type OrchestratorInput,
   type OrchestratorOptions,
   type OrchestratorResult,
@@ -15,6 +14,7 @@ import { constraintMatcher } from '../../server/orchestrator/index.ts';
 import {
   compareTaskStates,
   type Node,
+  type Service,
   type ServiceSpec,
   type Task,
   type TaskState,
@@ -38,7 +38,7 @@ export class World {
   now = START;
   readonly nodes = new Map<string, Node>();
   readonly tasks = new Map<string, Task>();
-  service: OrchestratedService;
+  service: Service;
   options: OrchestratorOptions = {};
   /** Every answer, in order. */
   readonly results: OrchestratorResult[] = [];
