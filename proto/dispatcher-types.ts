@@ -3,7 +3,7 @@
  * shared by the manager's dispatcher and the agent's session. Tasks and nodes travel in the Control API's
  * shapes (one wire shape per object).
  */
-import type { WireNode, WireTask, WireTaskStatus } from './control-types.ts';
+import type { WireNode, WirePortConfig, WireTask, WireTaskStatus, WireVirtualIp } from './control-types.ts';
 
 /** Metadata key of a follower's refusal of a session: the leader's manager address (host:port). */
 export const LEADER_ADDR_METADATA = 'shoal-leader-addr';
@@ -46,6 +46,68 @@ export interface WireAssignmentsMessage {
   appliesTo: number;
   resultsIn: number;
   changes: WireAssignmentChange[];
+  /** Whole, when it changed; null otherwise. Always present in a complete message. */
+  networkView: NetworkView | null;
+}
+
+/** A network the node takes part in. */
+export interface ViewNetwork {
+  id: string;
+  name: string;
+  vni: number;
+  /** CIDR, e.g. `10.0.1.0/24`. */
+  subnet: string;
+  /** Without prefix, e.g. `10.0.1.1`. */
+  gateway: string;
+  attachable: boolean;
+  ingress: boolean;
+}
+
+/** A node holding endpoints of the view's networks. */
+export interface ViewNode {
+  id: string;
+  /** Underlay address: where VXLAN traffic to its endpoints goes. */
+  addr: string;
+  /** Its routing-mesh leg on the ingress network (CIDR); '' until allocated. */
+  ingressAddr: string;
+}
+
+/** A service with a VIP or tasks on the view's networks, or publishing ports through the routing mesh. */
+export interface ViewService {
+  id: string;
+  name: string;
+  endpointMode: 'vip' | 'dnsrr';
+  virtualIps: WireVirtualIp[];
+  /** With published ports filled in; empty protocol/mode strings are tcp/ingress. */
+  ports: WirePortConfig[];
+}
+
+/** One task's address on one network of the view. */
+export interface ViewEndpoint {
+  taskId: string;
+  /** '' for a standalone attachment. */
+  serviceId: string;
+  slot: number;
+  /** A standalone attachment's name; '' for a service's task. */
+  name: string;
+  nodeId: string;
+  networkId: string;
+  /** CIDR, e.g. `10.0.1.3/24`. */
+  addr: string;
+  /** Running and desired running: a load-balancing backend and a DNS answer. */
+  running: boolean;
+}
+
+/**
+ * What a node's data plane and embedded DNS need to know of the cluster: the networks its tasks are on
+ * (and ingress), every endpoint on them, the services behind them, and the nodes that hold them. Sorted
+ * by id (endpoints by network, then task), so two equal views are deeply equal.
+ */
+export interface NetworkView {
+  networks: ViewNetwork[];
+  nodes: ViewNode[];
+  services: ViewService[];
+  endpoints: ViewEndpoint[];
 }
 
 export interface WireTaskStatusUpdate {

@@ -6,6 +6,7 @@
  * executor never talks to them.
  */
 import type { WireTask } from '../../proto/control-types.ts';
+import type { NetworkView } from '../../proto/dispatcher-types.ts';
 
 /** A task's lifecycle as an executor reports it (swarmkit's TaskState, the agent's part of it). */
 export type ExecState =
@@ -39,9 +40,10 @@ export interface Executor {
    * The tasks assigned to this node now, all of them. A task new to the executor is started unless its
    * desired state is past RUNNING; a known one whose desired state is past RUNNING is stopped; a task
    * missing from the set is no longer assigned and is stopped and forgotten. Returns at once: progress
-   * comes through `onStatus`.
+   * comes through `onStatus`. `view` is what the node's data plane and DNS need of the networks those
+   * tasks are on (the last one the managers sent).
    */
-  apply(tasks: readonly AssignedTask[]): void;
+  apply(tasks: readonly AssignedTask[], view: NetworkView): void;
   /** Calls `listener` for every state a task reaches, in order per task. Returns the unsubscribe. */
   onStatus(listener: StatusListener): () => void;
   /** Stops every task it runs and releases what it holds (the node is going). */

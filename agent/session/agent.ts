@@ -224,7 +224,7 @@ export class Agent {
             assignments();
             return;
           }
-          o.executor.apply(this.assigned.list());
+          o.executor.apply(this.assigned.list(), this.assigned.view());
         });
         stream.on('error', () => undefined);
         stream.on('status', (s: grpc.StatusObject) => {

@@ -4,7 +4,10 @@
  * gap: the stream is re-opened and starts from a complete set again.
  */
 import type { WireTask } from '../../proto/control-types.ts';
-import type { WireAssignmentsMessage } from '../../proto/dispatcher-types.ts';
+import type { NetworkView, WireAssignmentsMessage } from '../../proto/dispatcher-types.ts';
+
+/** The view before the managers sent one. */
+export const EMPTY_VIEW: NetworkView = { networks: [], nodes: [], services: [], endpoints: [] };
 
 /** An increment that does not follow the last message received. */
 export class AssignmentGapError extends Error {
@@ -21,6 +24,7 @@ export class AssignmentGapError extends Error {
 
 export class AssignedTasks {
   private readonly tasks = new Map<string, WireTask>();
+  private networkView: NetworkView = EMPTY_VIEW;
   /** The `resultsIn` of the last message applied; undefined before a complete set. */
   private last: number | undefined;
 
@@ -39,12 +43,18 @@ export class AssignedTasks {
       if (c.action === 'remove') this.tasks.delete(c.task.id);
       else this.tasks.set(c.task.id, c.task);
     }
+    if (msg.networkView !== null && msg.networkView !== undefined) this.networkView = msg.networkView;
     this.last = msg.resultsIn;
   }
 
   /** Starts over: the next message must be a complete set (a new stream). */
   reset(): void {
     this.last = undefined;
+  }
+
+  /** What the node's data plane needs of its tasks' networks, as last sent. */
+  view(): NetworkView {
+    return this.networkView;
   }
 
   /** Every task assigned now, by id order. */

@@ -560,6 +560,7 @@ function wireAssignments(b: AssignmentBatch): WireAssignmentsMessage {
     appliesTo: b.appliesTo,
     resultsIn: b.resultsIn,
     changes: b.changes.map(c => ({ action: c.action, task: wireTask(c.task) })),
+    networkView: null,
   };
 }
 

@@ -28,6 +28,7 @@ const msg = (
   appliesTo,
   resultsIn,
   changes: changes.map(([action, task]) => ({ action: action as 'update' | 'remove', task })),
+  networkView: null,
 });
 
 test('a complete set, then chained increments', () => {
