@@ -1,0 +1,276 @@
+/**
+ * The process executor with real namespaces (root): isolation, logs, exit states, stop with SIGTERM and
+ * SIGKILL, a missing command, adoption after the agent is dropped, a reused pid not adopted, exec.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import pino from 'pino';
+import type { WireTask } from '../../../proto/control-types.ts';
+import type { NetworkView } from '../../../proto/dispatcher-types.ts';
+import type { ExecStatus } from '../../../agent/exec/executor.ts';
+import { ProcessExecutor } from '../../../agent/exec/process-executor.ts';
+import { listTaskDirs, TaskStateDir } from '../../../agent/exec/task-state-dir.ts';
+import { FakeNetworking } from './fake-networking.ts';
+
+const notRoot = process.getuid?.() !== 0;
+const skip = notRoot ? 'needs root (network namespaces)' : false;
+const log = pino({ level: 'silent' });
+
+export const VIEW: NetworkView = {
+  networks: [],
+  nodes: [],
+  services: [{ id: 'svcweb', name: 'web', endpointMode: 'vip', virtualIps: [], ports: [] }],
+  endpoints: [],
+};
+
+let seq = 0;
+export function task(command: string[], o: Partial<WireTask> = {}): WireTask {
+  seq++;
+  return {
+    id: `task${seq}x${Math.random().toString(36).slice(2, 8)}`,
+    version: 1,
+    serviceId: 'svcweb',
+    slot: seq,
+    nodeId: 'node1',
+    desiredState: 'running',
+    status: { state: 'assigned', timestamp: 0, message: '', err: '' },
+    spec: { command, args: [], env: [], constraints: [], restart: null, stopGracePeriodMs: 0 },
+    networks: [],
+    endpoint: null,
+    createdAt: seq,
+    updatedAt: seq,
+    ...o,
+  };
+}
+
+export async function waitFor<T>(what: string, f: () => T | undefined | false, ms = 5000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 20));
+  }
+}
+
+/** A state dir, a fake data plane, and cleanup of every namespace and process the test made. */
+export function setup(t: TestContext): {
+  stateDir: string;
+  net: FakeNetworking;
+  make: () => ProcessExecutor;
+} {
+  const stateDir = mkdtempSync(join(tmpdir(), 'shoal-exec-'));
+  const net = new FakeNetworking();
+  const made: ProcessExecutor[] = [];
+  t.after(async () => {
+    for (const e of made) e.abandon();
+    // Every launch this test made is its own process group, recorded in the state dir.
+    for (const id of listTaskDirs(stateDir)) {
+      const rec = new TaskStateDir(stateDir, id).readProcess();
+      for (const pid of [rec?.pgid, rec?.pid]) {
+        if (pid !== undefined && pid > 0) {
+          try {
+            process.kill(pid === rec?.pgid ? -pid : pid, 'SIGKILL');
+          } catch {
+            // gone
+          }
+        }
+      }
+    }
+    net.cleanup();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+  const make = (): ProcessExecutor => {
+    const e = new ProcessExecutor({ networking: net, stateDir, log, pollMs: 20 });
+    made.push(e);
+    return e;
+  };
+  return { stateDir, net, make };
+}
+
+export function statuses(e: ProcessExecutor): Map<string, ExecStatus[]> {
+  const seen = new Map<string, ExecStatus[]>();
+  e.onStatus((id, s) => seen.set(id, [...(seen.get(id) ?? []), s]));
+  return seen;
+}
+
+const last = (seen: Map<string, ExecStatus[]>, id: string): ExecStatus | undefined => seen.get(id)?.at(-1);
+
+test(
+  'a task runs in its own net/uts/pid/mount namespaces, its output in its logs; exit 0 → complete',
+  { skip },
+  async t => {
+    const { make, net } = setup(t);
+    const e = make();
+    const seen = statuses(e);
+    const script =
+      'hostname; cat /etc/resolv.conf; echo "pid1=$(tr "\\0" " " < /proc/1/cmdline)"; ls /sys/class/net; echo oops >&2';
+    const a = task(['/bin/sh', '-c', script]);
+    e.apply([a], VIEW);
+    await waitFor('complete', () => last(seen, a.id)?.state === 'complete');
+    assert.deepEqual(
+      seen.get(a.id)?.map(s => s.state),
+      ['accepted', 'preparing', 'starting', 'running', 'complete'],
+    );
+    const out = e.logs(a.id).stdout.toString();
+    const lines = out.split('\n');
+    assert.equal(lines[0], `web.${a.slot}.${a.id}`, 'hostname = task name');
+    assert.match(out, /nameserver 127\.0\.0\.11/);
+    assert.match(out, /pid1=\/bin\/sh -c /, 'PID 1 is the wrapper shell');
+    assert.deepEqual(lines.slice(-2), ['lo', ''], 'only lo: the sandbox netns');
+    assert.equal(e.logs(a.id).stderr.toString(), 'oops\n');
+    assert.equal(e.result(a.id)?.exitCode, 0);
+    await waitFor('sandbox released', () => net.sandbox(a.id) === undefined);
+    await e.close();
+  },
+);
+
+test(
+  'exit 3 → failed with the code; a missing command fails with the reason and leaves no sandbox',
+  { skip },
+  async t => {
+    const { make, net } = setup(t);
+    const e = make();
+    const seen = statuses(e);
+    const three = task(['/bin/sh', '-c', 'exit 3']);
+    const nope = task(['nope']);
+    e.apply([three, nope], VIEW);
+    await waitFor(
+      'failed',
+      () => last(seen, three.id)?.state === 'failed' && last(seen, nope.id)?.state === 'failed',
+    );
+    assert.equal(last(seen, three.id)?.err, 'task exited with code 3');
+    assert.equal(last(seen, nope.id)?.err, 'exec: "nope": executable file not found in $PATH');
+    await waitFor(
+      'sandboxes released',
+      () => net.sandbox(three.id) === undefined && net.sandbox(nope.id) === undefined,
+    );
+    // Exit 127 from inside (the shell could not find it) reads the same.
+    const inner = task(['/bin/sh', '-c', 'exec nope2']);
+    e.apply([three, nope, inner], VIEW);
+    await waitFor('failed', () => last(seen, inner.id)?.state === 'failed');
+    assert.equal(last(seen, inner.id)?.err, 'exec: "/bin/sh": executable file not found in $PATH');
+    await e.close();
+  },
+);
+
+test(
+  'stop: SIGTERM reaches the command at once; a TERM-ignoring one is killed after its grace',
+  { skip },
+  async t => {
+    const { make } = setup(t);
+    const e = make();
+    const seen = statuses(e);
+    const polite = task(['sleep', '100']);
+    const stubborn = task(['/bin/sh', '-c', 'trap "" TERM; while :; do sleep 0.05; done'], {});
+    stubborn.spec.stopGracePeriodMs = 300;
+    e.apply([polite, stubborn], VIEW);
+    await waitFor(
+      'running',
+      () => last(seen, polite.id)?.state === 'running' && last(seen, stubborn.id)?.state === 'running',
+    );
+    await new Promise(r => setTimeout(r, 100)); // let the stubborn one set its trap
+    const t0 = Date.now();
+    e.apply(
+      [
+        { ...polite, desiredState: 'shutdown' },
+        { ...stubborn, desiredState: 'shutdown' },
+      ],
+      VIEW,
+    );
+    await waitFor('polite down', () => last(seen, polite.id)?.state === 'shutdown');
+    assert.ok(Date.now() - t0 < 1000, `SIGTERM honoured in ${Date.now() - t0} ms`);
+    assert.equal(e.result(polite.id)?.exitCode, 143);
+    await waitFor('stubborn down', () => last(seen, stubborn.id)?.state === 'shutdown');
+    const took = Date.now() - t0;
+    assert.ok(took >= 300 && took < 2000, `killed after the grace period (${took} ms)`);
+    assert.equal(e.result(stubborn.id)?.exitCode, 137);
+    await e.close();
+  },
+);
+
+test(
+  'a second executor adopts running tasks after the first is dropped; a reused pid is not adopted; stale folders go',
+  { skip },
+  async t => {
+    const { make, stateDir } = setup(t);
+    const first = make();
+    const seen1 = statuses(first);
+    const a = task(['sleep', '100']);
+    const b = task(['/bin/sh', '-c', 'sleep 0.3; exit 4']);
+    const fake = task(['sleep', '100']);
+    const stale = task(['sleep', '100']);
+    first.apply([a, b, fake, stale], VIEW);
+    await waitFor('running', () => [a, b, fake, stale].every(x => last(seen1, x.id)?.state === 'running'));
+    const pidOf = (id: string): number => new TaskStateDir(stateDir, id).readProcess()?.pid ?? 0;
+    await waitFor('pids recorded', () => [a, b, fake, stale].every(x => pidOf(x.id) > 0));
+    const stalePid = pidOf(stale.id);
+    first.abandon(); // as kill -9 would: nothing stopped
+    // `fake` looks like a reused pid: its record names another start time.
+    const fakeDir = new TaskStateDir(stateDir, fake.id);
+    const rec = fakeDir.readProcess();
+    assert.ok(rec !== undefined);
+    fakeDir.writeProcess({ ...rec, startTime: rec.startTime + 1 });
+    await new Promise(r => setTimeout(r, 400)); // b exits meanwhile, with no agent watching
+
+    const second = make();
+    const seen2 = statuses(second);
+    const asRunning = (x: WireTask): WireTask => ({ ...x, status: { ...x.status, state: 'running' } });
+    second.apply([asRunning(a), asRunning(b), asRunning(fake)], VIEW);
+    assert.equal(last(seen2, a.id)?.state, 'running');
+    assert.equal(last(seen2, a.id)?.message, 'adopted after an agent restart');
+    assert.equal(last(seen2, b.id)?.state, 'failed');
+    assert.equal(last(seen2, b.id)?.err, 'task exited with code 4');
+    assert.notEqual(last(seen2, fake.id)?.state, 'running', 'a pid with another start time is not adopted');
+    assert.ok(!listTaskDirs(stateDir).includes(stale.id), 'the stale folder is removed');
+    await waitFor('stale process killed', () => {
+      try {
+        return readFileSync(`/proc/${stalePid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z') === true;
+      } catch {
+        return true;
+      }
+    });
+    // The adopted one is watched: exec reaches it, and stopping it works.
+    const r = await second.exec(`web.${a.slot}`, ['/bin/sh', '-c', 'hostname; exit 5']);
+    assert.equal(r.stdout.toString(), `web.${a.slot}.${a.id}\n`);
+    assert.equal(r.exitCode, 5);
+    second.apply([{ ...a, desiredState: 'shutdown' }, b, fake], VIEW);
+    await waitFor('adopted one stopped', () => last(seen2, a.id)?.state === 'shutdown');
+    await second.close();
+  },
+);
+
+test(
+  'exec runs in the task namespaces; resolve takes ids, prefixes, service.slot and standalone names',
+  { skip },
+  async t => {
+    const { make } = setup(t);
+    const e = make();
+    const seen = statuses(e);
+    const a = task(['sleep', '100']);
+    const solo = task([], { serviceId: '', slot: 0 });
+    e.apply([a, solo], VIEW);
+    e.provide(solo.id, { argv: ['sleep', '100'], env: ['GREETING=hi'], name: 'probe' });
+    await waitFor(
+      'running',
+      () => last(seen, a.id)?.state === 'running' && last(seen, solo.id)?.state === 'running',
+    );
+    assert.equal(e.resolve(a.id), a.id);
+    assert.equal(e.resolve(a.id.slice(0, 8)), a.id);
+    assert.equal(e.resolve(`web.${a.slot}`), a.id);
+    assert.equal(e.resolve('probe'), solo.id);
+    assert.throws(() => e.resolve('nosuch'), /No such task: nosuch/);
+    const r = await e.exec('probe', [
+      '/bin/sh',
+      '-c',
+      'hostname; echo $GREETING; cat /proc/1/cmdline | tr "\\0" " "',
+    ]);
+    assert.match(r.stdout.toString(), /^probe\nhi\n\/bin\/sh -c /);
+    assert.equal(r.exitCode, 0);
+    await e.close();
+    assert.equal(last(seen, a.id)?.state, 'shutdown');
+  },
+);
