@@ -1,0 +1,288 @@
+/**
+ * The node's data plane (TaskNetworking): one change at a time, planned (pure) against an in-memory model
+ * of what is applied, run as batches, with failures pinned on the task (or overlay) a failing line was
+ * for. A failed task's half-built namespace is removed by planning again without it; it is retried on its
+ * own with backoff (200 ms doubling to 5 s). The model is observed at start and again after any failure.
+ */
+import { existsSync, mkdirSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { WireTask } from '../../proto/control-types.ts';
+import type { NetworkView } from '../../proto/dispatcher-types.ts';
+import { IpRunner, type BatchRunner } from './ip-runner.ts';
+import { shortTaskId, taskNetns } from './names.ts';
+import { observe } from './observe.ts';
+import { nodeRuleset, taskRuleset } from './plan-nft.ts';
+import { planChange, type ChangePlan } from './planner/change-plan.ts';
+import { desiredModel, type Rulesets } from './planner/desired.ts';
+import { emptyModel, type NetModel, type Owner } from './planner/model.ts';
+import type { SandboxEvent, SandboxUpdate, TaskNetworking, TaskSandbox } from './sandbox.ts';
+
+export interface DataPlaneOptions {
+  /** This node's id (to tell local from remote endpoints in the view). */
+  nodeId: string;
+  /** Prefix of every namespace it creates; it owns exactly the namespaces named `${prefix}-…`. */
+  prefix: string;
+  /** The node's network namespace by name; undefined = this process's own. */
+  nodeNetns?: string;
+  log: Logger;
+  /** Injectable for tests (e.g. to make one batch fail); default runs the real commands. */
+  runner?: BatchRunner;
+}
+
+const RULESETS: Rulesets = { task: taskRuleset, node: nodeRuleset };
+const RETRY_INITIAL_MS = 200;
+const RETRY_MAX_MS = 5000;
+/** Each failing round leaves out at least one task or overlay; this bounds a pathological change. */
+const MAX_ROUNDS = 8;
+const NETNS_ETC = '/etc/netns';
+
+interface Pending {
+  view: NetworkView;
+  tasks: readonly WireTask[];
+  waiters: ((u: SandboxUpdate) => void)[];
+}
+
+type Fault = { owner: Owner; stderr: string };
+
+export class DataPlane implements TaskNetworking {
+  private readonly runner: BatchRunner;
+  private applied: NetModel = emptyModel();
+  private readonly announced = new Map<string, TaskSandbox>();
+  private readonly listeners = new Set<(e: SandboxEvent) => void>();
+  private pending: Pending | undefined;
+  private running: Promise<void> | undefined;
+  private last: { view: NetworkView; tasks: readonly WireTask[] } | undefined;
+  private retries = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly o: DataPlaneOptions) {
+    this.runner = o.runner ?? new IpRunner();
+  }
+
+  /** Observes what exists under the prefix: the applied model the first update plans against. */
+  async start(): Promise<void> {
+    this.applied = await observe(this.o.prefix, this.o.nodeNetns);
+    this.o.log.info(
+      { overlays: this.applied.overlays.size, tasks: this.applied.tasks.size },
+      'data plane: observed existing namespaces',
+    );
+  }
+
+  update(view: NetworkView, tasks: readonly WireTask[]): Promise<SandboxUpdate> {
+    this.last = { view, tasks };
+    return new Promise(resolve => {
+      if (this.pending) {
+        this.pending.view = view;
+        this.pending.tasks = tasks;
+        this.pending.waiters.push(resolve);
+      } else {
+        this.pending = { view, tasks, waiters: [resolve] };
+      }
+      this.kick();
+    });
+  }
+
+  sandbox(taskId: string): TaskSandbox | undefined {
+    return this.announced.get(taskId);
+  }
+
+  onSandbox(listener: (event: SandboxEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Stops (no more changes or retries); leaves everything in place for a restarted agent to adopt. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    await this.running;
+  }
+
+  /** Removes everything under the prefix and the node-level objects it made. */
+  async destroy(): Promise<void> {
+    await this.close();
+    this.applied = await observe(this.o.prefix, this.o.nodeNetns);
+    const target = emptyModel();
+    target.node.ipForward = true; // not ours to turn off: it may have been on before
+    const plan = planChange(this.applied, target, { prefix: this.o.prefix, nodeNetns: this.o.nodeNetns });
+    await this.execute(plan);
+    this.applied = target;
+    this.removeEtcNetnsRoot();
+  }
+
+  private emit(e: SandboxEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        this.o.log.error({ err }, 'data plane: sandbox listener threw');
+      }
+    }
+  }
+
+  private kick(): void {
+    if (this.running) return;
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.pending) this.kick();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending) {
+      const p = this.pending;
+      this.pending = undefined;
+      let result: SandboxUpdate;
+      if (this.closed) {
+        result = { ready: [], failed: new Map(p.tasks.map(t => [t.id, 'the data plane is closed'])) };
+      } else {
+        try {
+          result = await this.change(p.view, p.tasks);
+        } catch (err) {
+          this.o.log.error({ err }, 'data plane: change failed');
+          this.applied = await observe(this.o.prefix, this.o.nodeNetns);
+          result = { ready: [], failed: new Map(p.tasks.map(t => [t.id, String(err)])) };
+          this.scheduleRetry(true);
+        }
+      }
+      for (const w of p.waiters) w(result);
+    }
+  }
+
+  private async change(view: NetworkView, tasks: readonly WireTask[]): Promise<SandboxUpdate> {
+    const names = { prefix: this.o.prefix, nodeNetns: this.o.nodeNetns };
+    const failed = new Map<string, string>();
+    let runFailed = false;
+    const skipTasks = new Set<string>();
+    const skipVnis = new Set<number>();
+    const byShort = new Map(tasks.map(t => [shortTaskId(t.id), t]));
+    let done = false;
+    for (let round = 0; round < MAX_ROUNDS && !done; round++) {
+      const desired = desiredModel({
+        view,
+        tasks,
+        nodeId: this.o.nodeId,
+        applied: this.applied,
+        rulesets: RULESETS,
+        skipTasks,
+        skipVnis,
+      });
+      for (const [id, why] of desired.invalid) failed.set(id, why);
+      const plan = planChange(this.applied, desired.model, names);
+      const fault = await this.execute(plan);
+      if (!fault) {
+        this.applied = desired.model;
+        done = true;
+        break;
+      }
+      runFailed = true;
+      this.applied = await observe(this.o.prefix, this.o.nodeNetns);
+      const { owner, stderr } = fault;
+      if (owner.kind === 'task') {
+        const t = byShort.get(owner.shortId);
+        if (t) {
+          failed.set(t.id, stderr);
+          skipTasks.add(t.id);
+        }
+      } else if (owner.kind === 'overlay') {
+        skipVnis.add(owner.vni);
+        for (const t of desired.model.tasks.values()) {
+          if (t.legs.some(l => l.vni === owner.vni)) failed.set(t.taskId, stderr);
+        }
+      } else {
+        // Node-level: nothing is pinned on a task; leave what exists and try the whole change again later.
+        for (const t of tasks) if (!this.applied.tasks.has(shortTaskId(t.id))) failed.set(t.id, stderr);
+        break;
+      }
+    }
+    this.scheduleRetry(runFailed);
+
+    const ready: TaskSandbox[] = [];
+    for (const t of tasks) {
+      const st = this.applied.tasks.get(shortTaskId(t.id));
+      if (!st || failed.has(t.id)) continue;
+      const sb: TaskSandbox = {
+        taskId: t.id,
+        netns: taskNetns(this.o.prefix, t.id),
+        legs: st.legs.map((l, i) => ({
+          networkId: l.networkId !== '' ? l.networkId : (t.networks[i]?.networkId ?? ''),
+          ifname: l.ifname,
+          addr: l.addr,
+        })),
+        gatewayAddr: st.gatewayAddr,
+      };
+      ready.push(sb);
+      if (!this.announced.has(t.id)) {
+        this.announced.set(t.id, sb);
+        this.emit({ kind: 'added', sandbox: sb });
+      }
+    }
+    return { ready, failed };
+  }
+
+  /** Retries a failed change with backoff while tasks keep failing; a clean change resets it. */
+  private scheduleRetry(failed: boolean): void {
+    if (!failed) {
+      this.retries = 0;
+      return;
+    }
+    if (this.closed) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const delay = Math.min(RETRY_MAX_MS, RETRY_INITIAL_MS * 2 ** Math.min(this.retries, 10));
+    this.retries++;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.last && !this.closed) void this.update(this.last.view, this.last.tasks);
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  /** Runs a plan's batches in order; stops at the first failure that is not best effort. */
+  private async execute(plan: ChangePlan): Promise<Fault | undefined> {
+    for (const r of plan.removedTasks) {
+      const had = [...this.announced.values()].find(s => shortTaskId(s.taskId) === r.shortId);
+      if (had) {
+        this.announced.delete(had.taskId);
+        this.emit({ kind: 'removed', taskId: had.taskId, netns: r.netns });
+      }
+      rmSync(`${NETNS_ETC}/${r.netns}`, { recursive: true, force: true });
+    }
+    for (const id of plan.addedTasks) {
+      const dir = `${NETNS_ETC}/${taskNetns(this.o.prefix, id)}`;
+      if (!existsSync(`${dir}/resolv.conf`)) {
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(`${dir}/resolv.conf`, 'nameserver 127.0.0.11\noptions ndots:0\n');
+      }
+    }
+    for (const batch of plan.batches) {
+      const r = await this.runner.run(batch);
+      if (r.ok) continue;
+      if (batch.bestEffort) {
+        this.o.log.debug(
+          { netns: batch.netns, tool: batch.tool, stderr: r.stderr },
+          'data plane: cleanup step failed',
+        );
+        continue;
+      }
+      const owner =
+        (r.failedLine !== undefined ? batch.owners[r.failedLine - 1] : undefined) ?? batch.owners[0];
+      this.o.log.warn(
+        { netns: batch.netns, tool: batch.tool, stderr: r.stderr, line: r.failedLine, owner },
+        'data plane: batch failed',
+      );
+      return { owner: owner ?? { kind: 'node' }, stderr: r.stderr };
+    }
+    return undefined;
+  }
+
+  /** /etc/netns exists only for our resolv.conf files: leave no empty folder behind. */
+  private removeEtcNetnsRoot(): void {
+    try {
+      if (existsSync(NETNS_ETC) && readdirSync(NETNS_ETC).length === 0) rmdirSync(NETNS_ETC);
+    } catch {
+      // another user of /etc/netns created something meanwhile
+    }
+  }
+}

@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { WireTask } from '../../../proto/control-types.ts';
+import type { NetworkView } from '../../../proto/dispatcher-types.ts';
+import { planChange } from '../../../agent/network/planner/change-plan.ts';
+import { desiredModel, type Rulesets } from '../../../agent/network/planner/desired.ts';
+import { emptyModel, type NetModel } from '../../../agent/network/planner/model.ts';
+
+const rulesets: Rulesets = { task: (_v, ids) => `task ${ids.join(',')}`, node: () => 'node' };
+const names = { prefix: 'p', nodeNetns: 'nodens' };
+
+function view(endpoints: [string, string, string][] = []): NetworkView {
+  return {
+    networks: [
+      {
+        id: 'net1',
+        name: 'web',
+        vni: 4097,
+        subnet: '10.0.1.0/24',
+        gateway: '10.0.1.1',
+        attachable: false,
+        ingress: false,
+      },
+    ],
+    nodes: [
+      { id: 'n1', addr: '198.51.100.1', ingressAddr: '' },
+      { id: 'n2', addr: '198.51.100.2', ingressAddr: '' },
+    ],
+    services: [],
+    endpoints: endpoints.map(([taskId, nodeId, addr]) => ({
+      taskId,
+      serviceId: 's',
+      slot: 1,
+      name: '',
+      nodeId,
+      networkId: 'net1',
+      addr,
+      running: true,
+    })),
+  };
+}
+
+function task(id: string, addr: string): WireTask {
+  return { id, serviceId: 's', networks: [{ networkId: 'net1', addresses: [addr] }] } as unknown as WireTask;
+}
+
+function desired(v: NetworkView, tasks: WireTask[], applied: NetModel): NetModel {
+  return desiredModel({ view: v, tasks, nodeId: 'n1', applied, rulesets }).model;
+}
+
+const lines = (m: NetModel, d: NetModel): string[] => planChange(m, d, names).batches.flatMap(b => b.lines);
+
+test('a new task: namespaces, vxlan, veths, addresses, remote entries, nft, in order', () => {
+  const v = view([
+    ['taskaaaaaaaaaaaa', 'n1', '10.0.1.3/24'],
+    ['taskbbbbbbbbbbbb', 'n2', '10.0.1.4/24'],
+  ]);
+  const d = desired(v, [task('taskaaaaaaaaaaaa', '10.0.1.3/24')], emptyModel());
+  const plan = planChange(emptyModel(), d, names);
+  const all = plan.batches.map(b => `${b.tool}@${b.netns ?? ''}: ${b.lines.join(' | ')}`);
+  assert.deepEqual(plan.addedTasks, ['taskaaaaaaaa']);
+  assert.match(all[0] ?? '', /^ip@: netns add p-ov4097 \| netns add p-ttaskaaaaaaaa$/);
+  assert.match(all[1] ?? '', /^ip@nodens: link add shoalgw0 type bridge/);
+  assert.match(
+    all[1] ?? '',
+    /link add vxlan0 netns p-ov4097 mtu 1450 type vxlan id 4097 dstport 4789 nolearning proxy l2miss l3miss/,
+  );
+  assert.match(
+    all[1] ?? '',
+    /link add gwtaskaaaaaaa master shoalgw0 up type veth peer name eth1 netns p-ttaskaaaaaaaa/,
+  );
+  assert.match(all[2] ?? '', /^ip@p-ov4097: .*addr add 10\.0\.1\.1\/24 dev br0/);
+  assert.match(all[2] ?? '', /neigh replace 10\.0\.1\.4 lladdr 02:42:0a:00:01:04 dev vxlan0 nud permanent/);
+  assert.match(all[2] ?? '', /peer name eth0 netns p-ttaskaaaaaaaa address 02:42:0a:00:01:03 mtu 1450/);
+  assert.match(
+    all[3] ?? '',
+    /^ip@p-ttaskaaaaaaaa: .*addr add 10\.0\.1\.3\/24 dev eth0.*addr add 172\.18\.0\.2\/16 dev eth1.*route add default via 172\.18\.0\.1/,
+  );
+  assert.equal(
+    all[4],
+    'bridge@p-ov4097: fdb replace 02:42:0a:00:01:04 dev vxlan0 dst 198.51.100.2 self permanent',
+  );
+  assert.equal(all[5], 'sysctl@nodens: net.ipv4.ip_forward=1');
+  assert.equal(all[6], 'nft@p-ttaskaaaaaaaa: task net1');
+  assert.equal(all[7], 'nft@nodens: node');
+  // Planning against what was applied: nothing to do.
+  assert.deepEqual(
+    planChange(d, desired(v, [task('taskaaaaaaaaaaaa', '10.0.1.3/24')], d), names).batches,
+    [],
+  );
+});
+
+test('a remote endpoint that leaves: its neighbour and FDB entries go, nothing else', () => {
+  const t = [task('taskaaaaaaaaaaaa', '10.0.1.3/24')];
+  const before = desired(view([['taskbbbbbbbbbbbb', 'n2', '10.0.1.4/24']]), t, emptyModel());
+  const after = desired(view(), t, before);
+  assert.deepEqual(lines(before, after), [
+    'neigh del 10.0.1.4 dev vxlan0',
+    'fdb del 02:42:0a:00:01:04 dev vxlan0 self',
+  ]);
+  assert.ok(planChange(before, after, names).batches.every(b => b.bestEffort));
+});
+
+test('a removed task: links deleted before its namespace; the overlay goes with its last task', () => {
+  const v = view();
+  const one = desired(v, [task('taskaaaaaaaaaaaa', '10.0.1.3/24')], emptyModel());
+  const two = desired(
+    v,
+    [task('taskaaaaaaaaaaaa', '10.0.1.3/24'), task('taskcccccccccccc', '10.0.1.5/24')],
+    one,
+  );
+  assert.equal(two.tasks.get('taskcccccccc')?.gatewayAddr, '172.18.0.3/16');
+  assert.equal(
+    two.tasks.get('taskaaaaaaaa')?.gatewayAddr,
+    '172.18.0.2/16',
+    'an existing gateway address is kept',
+  );
+  const plan = planChange(two, one, names);
+  assert.deepEqual(plan.removedTasks, [
+    { shortId: 'taskcccccccc', taskId: 'taskcccccccccccc', netns: 'p-ttaskcccccccc' },
+  ]);
+  assert.deepEqual(
+    plan.batches.flatMap(b => b.lines),
+    ['link del eth0', 'link del eth1', 'netns del p-ttaskcccccccc'],
+  );
+  const none = desired(v, [], one);
+  assert.deepEqual(lines(one, none), [
+    'link del eth0',
+    'link del eth1',
+    'link del vxlan0',
+    'netns del p-ttaskaaaaaaaa',
+    'netns del p-ov4097',
+  ]);
+});
+
+test('an adopted task with a wrong address is rebuilt; an observed one that matches is kept', () => {
+  const v = view();
+  const t = [task('taskaaaaaaaaaaaa', '10.0.1.3/24')];
+  const d = desired(v, t, emptyModel());
+  const observed: NetModel = structuredClone(d);
+  const obs = observed.tasks.get('taskaaaaaaaa');
+  assert.ok(obs);
+  obs.taskId = 'taskaaaaaaaa';
+  obs.nft = undefined;
+  for (const l of obs.legs) l.networkId = '';
+  const again = desired(v, t, observed);
+  assert.deepEqual(lines(observed, again), ['task net1'], 'only the unknown nft text is reapplied');
+  const wrong: NetModel = structuredClone(observed);
+  const w = wrong.tasks.get('taskaaaaaaaa');
+  assert.ok(w?.legs[0]);
+  w.legs[0].addr = '10.0.1.9/24';
+  const plan = planChange(wrong, desired(v, t, wrong), names);
+  assert.deepEqual(plan.addedTasks, ['taskaaaaaaaa']);
+  assert.equal(plan.removedTasks.length, 1);
+});
+
+test('a task on a network missing from the view is invalid, not planned', () => {
+  const bad = {
+    ...task('taskdddddddddddd', '10.0.1.7/24'),
+    networks: [{ networkId: 'nope', addresses: ['10.9.0.2/24'] }],
+  };
+  const r = desiredModel({
+    view: view(),
+    tasks: [bad as WireTask],
+    nodeId: 'n1',
+    applied: emptyModel(),
+    rulesets,
+  });
+  assert.match(r.invalid.get('taskdddddddddddd') ?? '', /not in the node's view/);
+  assert.equal(r.model.tasks.size, 0);
+});
