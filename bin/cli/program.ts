@@ -26,6 +26,7 @@ import {
 import { CommandFailedError, type CliIo, type Connect } from './command-context.ts';
 import { addNetworkCommands } from './network-commands.ts';
 import { addServiceCommands } from './service-commands.ts';
+import { addTaskCommands, CommandExitError } from './task-commands.ts';
 import { invalidArgument, keyValues, parseUint } from './service-spec.ts';
 
 export type { CliIo };
@@ -57,6 +58,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 function reportError(err: unknown, io: CliIo): number {
   // commander has printed its own message (or the help) through io already.
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : USAGE_EXIT;
+  if (err instanceof CommandExitError) return err.exitCode;
   if (
     err instanceof DaemonError ||
     err instanceof DaemonUnreachableError ||
@@ -82,6 +84,7 @@ function buildProgram(io: CliIo, connect: Connect): Command {
   addNodeCommands(program.command('node').description('Manage Swarm nodes'), io, connect);
   addNetworkCommands(program.command('network').description('Manage networks'), io, connect);
   addServiceCommands(program.command('service').description('Manage Swarm services'), io, connect);
+  addTaskCommands(program, io);
   return program;
 }
 

@@ -14,6 +14,7 @@ import type {
 import { CommandFailedError, type CliIo, type Connect } from './command-context.ts';
 import { DaemonError, type DaemonClient, type WireNode } from './daemon-client.ts';
 import { waitOnService } from './service-progress.ts';
+import { addServiceLogsCommand } from './task-commands.ts';
 import {
   alignColumns,
   capitalize,
@@ -724,6 +725,8 @@ export function addServiceCommands(service: Command, io: CliIo, connect: Connect
         }),
       );
     });
+
+  addServiceLogsCommand(service, io);
 }
 
 function emptySpec(): WireServiceSpec {

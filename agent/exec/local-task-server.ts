@@ -1,0 +1,226 @@
+/**
+ * The LocalTasks service (proto/local.proto), served only on the daemon's unix socket: `shoal exec`
+ * (a command inside a running task's namespaces), `shoal service logs` (this node's tasks' output) and
+ * `shoal run` (a standalone task: the daemon's `run` asks the managers for it, this node's executor runs
+ * it; without detach its output is streamed until it exits, and the exit code ends the stream).
+ */
+import * as grpc from '@grpc/grpc-js';
+import { constants, hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
+import { RpcError, toGrpcStatus } from '../../server/rpc/status.ts';
+import { LogTail } from './log-tail.ts';
+import { TaskRefError, type ProcessExecutor } from './process-executor.ts';
+
+export const localTasksService = serviceOf(loadShoalPackage('local.proto'), 'LocalTasks');
+
+/** `shoal.v1.RunRequest`. */
+export interface RunRequest {
+  network: string;
+  name: string;
+  argv: string[];
+  env: string[];
+  detach: boolean;
+}
+
+/** `shoal.v1.ExecOutput`. */
+export interface ExecOutput {
+  stdout: Buffer;
+  stderr: Buffer;
+  exitCode: number;
+  done: boolean;
+  taskId: string;
+}
+
+/** `shoal.v1.LogLine`. */
+export interface LogLine {
+  taskId: string;
+  taskName: string;
+  node: string;
+  stream: 'stdout' | 'stderr';
+  line: Buffer;
+}
+
+export interface LocalTaskServerOptions {
+  executor: ProcessExecutor;
+  /**
+   * Creates the standalone task (an attachment on `req.network` named `req.name`) with the managers and
+   * resolves to its id; its errors reach the caller as they are (a grpc status passes through).
+   */
+  run: (req: RunRequest) => Promise<string>;
+  log: Logger;
+  /** Shown in log prefixes (`web.1.<id>@<node>`). @default os.hostname() */
+  nodeHostname?: string;
+  /** How often a followed task's logs are read. @default 50 */
+  pollMs?: number;
+}
+
+const EMPTY = Buffer.alloc(0);
+/** docker run's exit code when the command could not be run at all. */
+const CANNOT_RUN = 127;
+/** docker run's exit code when the daemon failed the task before its command ran. */
+const DAEMON_FAILED = 125;
+
+function output(o: Partial<ExecOutput>): ExecOutput {
+  return { stdout: EMPTY, stderr: EMPTY, exitCode: 0, done: false, taskId: '', ...o };
+}
+
+/** The LocalTasks methods, keyed by method name. */
+export function localTaskHandlers(o: LocalTaskServerOptions): grpc.UntypedServiceImplementation {
+  const pollMs = o.pollMs ?? 50;
+  const node = o.nodeHostname ?? hostname();
+
+  const fail = (call: grpc.ServerWritableStream<unknown, unknown>, err: unknown): void => {
+    call.emit('error', toStatus(err, o.log));
+  };
+
+  const taskId = (ref: string): string => {
+    try {
+      return o.executor.resolve(ref);
+    } catch (err) {
+      if (err instanceof TaskRefError) throw new RpcError(grpc.status.NOT_FOUND, err.message);
+      throw err;
+    }
+  };
+
+  /** Streams the task's output until it has ended, then its exit code. */
+  const follow = async (
+    call: grpc.ServerWritableStream<RunRequest, ExecOutput>,
+    id: string,
+  ): Promise<void> => {
+    const paths = o.executor.logPaths(id);
+    const out = new LogTail(paths.stdout);
+    const err = new LogTail(paths.stderr);
+    const flush = (): void => {
+      const stdout = out.read();
+      const stderr = err.read();
+      if (stdout.length > 0 || stderr.length > 0) call.write(output({ stdout, stderr }));
+    };
+    while (!call.cancelled) {
+      const result = o.executor.result(id);
+      flush();
+      if (result !== undefined) {
+        if (
+          result.exitCode === undefined ||
+          (result.exitCode >= 126 && result.exitCode <= 127 && result.err.startsWith('exec:'))
+        ) {
+          const code = result.err.startsWith('exec:') ? CANNOT_RUN : DAEMON_FAILED;
+          call.write(
+            output({
+              stderr: Buffer.from(`shoal: ${result.err || result.state}\n`),
+              exitCode: code,
+              done: true,
+              taskId: id,
+            }),
+          );
+        } else {
+          call.write(output({ exitCode: result.exitCode, done: true, taskId: id }));
+        }
+        call.end();
+        return;
+      }
+      await new Promise(r => setTimeout(r, pollMs));
+    }
+  };
+
+  return {
+    Exec: (call: grpc.ServerWritableStream<{ task: string; argv: string[] }, ExecOutput>) => {
+      void (async () => {
+        const child = await o.executor
+          .execProcess(taskId(call.request.task), call.request.argv)
+          .catch((e: unknown) => {
+            throw e instanceof TaskRefError || e instanceof RpcError
+              ? e
+              : new RpcError(grpc.status.FAILED_PRECONDITION, e instanceof Error ? e.message : String(e));
+          });
+        call.on('cancelled', () => child.kill('SIGKILL'));
+        child.stdout?.on('data', (b: Buffer) => call.write(output({ stdout: b })));
+        child.stderr?.on('data', (b: Buffer) => call.write(output({ stderr: b })));
+        await new Promise<void>(resolve => {
+          child.on('error', e => {
+            call.write(
+              output({ stderr: Buffer.from(`shoal: ${e.message}\n`), exitCode: CANNOT_RUN, done: true }),
+            );
+            resolve();
+          });
+          child.on('close', (code, signal) => {
+            call.write(
+              output({
+                exitCode: code ?? (signal === null ? 1 : 128 + (signalNumber(signal) ?? 0)),
+                done: true,
+              }),
+            );
+            resolve();
+          });
+        });
+        call.end();
+      })().catch((err: unknown) => fail(call, err));
+    },
+
+    Logs: (call: grpc.ServerWritableStream<{ service: string; task: string }, LogLine>) => {
+      void (async () => {
+        const { service, task } = call.request;
+        let ids: string[];
+        if (service !== '') {
+          ids = o.executor.serviceTasks(service);
+          if (ids.length === 0) throw new RpcError(grpc.status.NOT_FOUND, `No such service: ${service}`);
+        } else {
+          ids = [taskId(task)];
+        }
+        for (const id of ids) {
+          const logs = o.executor.logs(id);
+          const taskName = o.executor.taskName(id);
+          for (const stream of ['stdout', 'stderr'] as const) {
+            for (const line of splitLines(logs[stream]))
+              call.write({ taskId: id, taskName, node, stream, line });
+          }
+        }
+        call.end();
+        return Promise.resolve();
+      })().catch((err: unknown) => fail(call, err));
+    },
+
+    Run: (call: grpc.ServerWritableStream<RunRequest, ExecOutput>) => {
+      void (async () => {
+        const req = call.request;
+        if (req.argv.length === 0)
+          throw new RpcError(grpc.status.INVALID_ARGUMENT, 'run: a command is required');
+        const id = await o.run(req);
+        o.executor.provide(id, { argv: req.argv, env: req.env, name: req.name });
+        o.log.info({ taskId: id, network: req.network, name: req.name }, 'standalone task created');
+        if (req.detach) {
+          call.write(output({ taskId: id, done: true }));
+          call.end();
+          return;
+        }
+        call.write(output({ taskId: id }));
+        await follow(call, id);
+      })().catch((err: unknown) => fail(call, err));
+    },
+  };
+}
+
+/** A grpc status that came from elsewhere (the managers) passes through; anything else is mapped once. */
+function toStatus(err: unknown, log: Logger): { code: grpc.status; details: string } {
+  const e = err as Partial<grpc.ServiceError> | undefined;
+  if (err instanceof Error && typeof e?.code === 'number' && typeof e.details === 'string') {
+    return { code: e.code, details: e.details };
+  }
+  if (err instanceof TaskRefError) return { code: grpc.status.NOT_FOUND, details: err.message };
+  return toGrpcStatus(err, log);
+}
+
+function splitLines(b: Buffer): Buffer[] {
+  const lines: Buffer[] = [];
+  let start = 0;
+  for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, start)) {
+    lines.push(b.subarray(start, i));
+    start = i + 1;
+  }
+  if (start < b.length) lines.push(b.subarray(start));
+  return lines;
+}
+
+function signalNumber(sig: NodeJS.Signals): number | undefined {
+  return (constants.signals as Record<string, number | undefined>)[sig];
+}

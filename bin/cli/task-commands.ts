@@ -1,0 +1,169 @@
+/**
+ * `shoal run`, `shoal exec` and `shoal service logs`: docker's look, over the daemon's LocalTasks service
+ * (proto/local.proto) on its unix socket. `run` and `exec` end with the command's exit code.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { Command } from 'commander';
+import { clientOf, loadShoalPackage } from '../../proto/load.ts';
+import type { CliIo } from './command-context.ts';
+import { DaemonError, DaemonUnreachableError, socketPathOfHost } from './daemon-client.ts';
+import { shortId } from './format.ts';
+import { keyValues } from './service-spec.ts';
+
+/** The command ran and ended with `exitCode`: the CLI exits with it, printing nothing more. */
+export class CommandExitError extends Error {
+  override readonly name = 'CommandExitError';
+  constructor(readonly exitCode: number) {
+    super(`exit code ${exitCode}`);
+  }
+}
+
+interface ExecOutput {
+  stdout: Buffer;
+  stderr: Buffer;
+  exitCode: number;
+  done: boolean;
+  taskId: string;
+}
+
+interface LogLine {
+  taskId: string;
+  taskName: string;
+  node: string;
+  stream: string;
+  line: Buffer;
+}
+
+let localPkg: grpc.GrpcObject | undefined;
+
+function localClient(cmd: Command): { client: grpc.Client; socketPath: string } {
+  localPkg ??= loadShoalPackage('local.proto');
+  const socketPath = socketPathOfHost(cmd.optsWithGlobals<{ host: string }>().host);
+  const client = new (clientOf(localPkg, 'LocalTasks'))(
+    `unix:${socketPath}`,
+    grpc.credentials.createInsecure(),
+  );
+  return { client, socketPath };
+}
+
+/** Calls a server-streaming method, handing each message to `onMessage`; rejects with the CLI's errors. */
+function stream<T>(cmd: Command, method: string, req: object, onMessage: (m: T) => void): Promise<void> {
+  const { client, socketPath } = localClient(cmd);
+  const fn = (client as unknown as Record<string, (r: object) => grpc.ClientReadableStream<T>>)[method];
+  if (fn === undefined) return Promise.reject(new Error(`proto: no method ${method}`));
+  const call = fn.call(client, req);
+  return new Promise<void>((resolve, reject) => {
+    call.on('data', onMessage);
+    call.on('error', (err: grpc.ServiceError) => {
+      if (err.code === grpc.status.UNAVAILABLE && err.details.startsWith('No connection established')) {
+        reject(new DaemonUnreachableError(socketPath, err.details));
+      } else reject(new DaemonError(err.code, err.details));
+    });
+    call.on('end', () => resolve());
+  }).finally(() => client.close());
+}
+
+/** Streams ExecOutput messages to the terminal; the exit code of the last one (done). */
+async function runOutput(
+  cmd: Command,
+  io: CliIo,
+  method: string,
+  req: object,
+  onTaskId?: (id: string) => void,
+): Promise<number> {
+  let code: number | undefined;
+  await stream<ExecOutput>(cmd, method, req, m => {
+    if (m.stdout.length > 0) io.out(m.stdout.toString());
+    if (m.stderr.length > 0) io.err(m.stderr.toString());
+    if (m.taskId !== '' && onTaskId !== undefined) onTaskId(m.taskId);
+    if (m.done) code = m.exitCode;
+  });
+  if (code === undefined) throw new Error('the daemon ended the output without an exit code');
+  return code;
+}
+
+/** The command line after the flags: a `--` commander passed through (after a positional) is not part of it. */
+function commandLine(command: string, args: string[]): string[] {
+  const argv = [command, ...args];
+  return argv[0] === '--' ? argv.slice(1) : argv;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** `shoal run` and `shoal exec`, on the top-level program. */
+export function addTaskCommands(program: Command, io: CliIo): void {
+  // COMMAND [ARG...] ends the flags (as docker's IMAGE does): global flags come before the subcommand.
+  program.enablePositionalOptions();
+  program
+    .command('run')
+    .description('Run a command in a new standalone task on this node')
+    .argument('<command>', 'the program to run')
+    .argument('[args...]', 'its arguments')
+    .passThroughOptions()
+    .option('--network <network>', 'Connect the task to an attachable network')
+    .option('--name <name>', 'Assign a name to the task')
+    .option('-d, --detach', 'Run the task in the background and print its ID')
+    .option('-e, --env <k=v>', 'Set environment variables', collect, [])
+    .action(
+      async (
+        command: string,
+        args: string[],
+        opts: { network?: string; name?: string; detach?: boolean; env: string[] },
+        cmd: Command,
+      ) => {
+        keyValues(opts.env, '--env'); // docker's check of each KEY=VALUE
+        const detach = opts.detach === true;
+        const req = {
+          network: opts.network ?? '',
+          name: opts.name ?? '',
+          argv: commandLine(command, args),
+          env: opts.env,
+          detach,
+        };
+        const code = await runOutput(cmd, io, 'Run', req, id => {
+          if (detach) io.out(`${id}\n`);
+        });
+        if (code !== 0) throw new CommandExitError(code);
+      },
+    );
+
+  program
+    .command('exec')
+    .description('Run a command in a running task of this node')
+    .argument('<task>', 'task ID, ID prefix, SERVICE.SLOT, or a standalone task name')
+    .argument('<command>', 'the program to run')
+    .argument('[args...]', 'its arguments')
+    .passThroughOptions()
+    .action(async (task: string, command: string, args: string[], _opts: object, cmd: Command) => {
+      const code = await runOutput(cmd, io, 'Exec', { task, argv: commandLine(command, args) });
+      if (code !== 0) throw new CommandExitError(code);
+    });
+}
+
+/** `shoal service logs`, on the `service` command. */
+export function addServiceLogsCommand(service: Command, io: CliIo): void {
+  service
+    .command('logs')
+    .description("Fetch the logs of a service's tasks on this node (tasks on other nodes are not shown)")
+    .argument('<service>', 'service name, ID or ID prefix')
+    .option('--no-trunc', 'Do not truncate task IDs')
+    .action(async (ref: string, opts: { trunc: boolean }, cmd: Command) => {
+      const lines: LogLine[] = [];
+      await stream<LogLine>(cmd, 'Logs', { service: ref, task: '' }, m => lines.push(m));
+      const prefix = (l: LogLine): string => {
+        const id = opts.trunc ? shortId(l.taskId) : l.taskId;
+        const name = l.taskName.endsWith(`.${l.taskId}`)
+          ? `${l.taskName.slice(0, -l.taskId.length)}${id}`
+          : l.taskName;
+        return `${name}@${l.node}`;
+      };
+      const width = Math.max(0, ...lines.map(l => prefix(l).length));
+      for (const l of lines) {
+        const text = `${prefix(l).padEnd(width)}    | ${l.line.toString()}\n`;
+        if (l.stream === 'stderr') io.err(text);
+        else io.out(text);
+      }
+    });
+}

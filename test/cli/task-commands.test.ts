@@ -1,0 +1,108 @@
+/**
+ * `shoal run`, `shoal exec` and `shoal service logs` through a real gRPC server on a temp unix socket with
+ * the LocalTasks handlers over a process executor with real namespaces (root).
+ */
+import * as grpc from '@grpc/grpc-js';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import pino from 'pino';
+import type { WireTask } from '../../proto/control-types.ts';
+import { localTaskHandlers, localTasksService } from '../../agent/exec/local-task-server.ts';
+import { RpcError } from '../../server/rpc/status.ts';
+import { setup, statuses, task, VIEW, waitFor } from '../agent/exec/executor-fixtures.ts';
+import { runCli } from './run-cli.ts';
+
+const skip = process.getuid?.() !== 0 ? 'needs root (network namespaces)' : false;
+
+test('run, exec and service logs through the local API', { skip }, async t => {
+  const { make } = setup(t);
+  const e = make();
+  const seen = statuses(e);
+  const tasks: WireTask[] = [];
+  const server = new grpc.Server();
+  server.addService(
+    localTasksService,
+    localTaskHandlers({
+      executor: e,
+      log: pino({ level: 'silent' }),
+      nodeHostname: 'node-a',
+      pollMs: 20,
+      // Stands in for the managers: the attachment task arrives as an assignment would.
+      run: req => {
+        if (req.network === 'test') {
+          return Promise.reject(
+            new RpcError(grpc.status.PERMISSION_DENIED, 'network test not manually attachable'),
+          );
+        }
+        const solo = task([], { serviceId: '', slot: 0 });
+        tasks.push(solo);
+        setTimeout(() => e.apply(tasks, VIEW), 30);
+        return Promise.resolve(solo.id);
+      },
+    }),
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'shoal-local-'));
+  const sock = join(dir, 'shoald.sock');
+  await new Promise<void>((resolve, reject) =>
+    server.bindAsync(`unix:${sock}`, grpc.ServerCredentials.createInsecure(), err =>
+      err ? reject(err) : resolve(),
+    ),
+  );
+  t.after(() => {
+    server.forceShutdown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // A service task, for exec and logs.
+  const web = task(['/bin/sh', '-c', 'echo hello from $(hostname); echo warn >&2; exec sleep 100']);
+  tasks.push(web);
+  e.apply(tasks, VIEW);
+  await waitFor('web running', () => seen.get(web.id)?.at(-1)?.state === 'running');
+
+  // run: output, then the command's exit code.
+  const r1 = await runCli(
+    ['run', '--name', 'one', '-e', 'X=42', '--', '/bin/sh', '-c', 'echo x=$X; hostname; exit 3'],
+    sock,
+  );
+  assert.equal(r1.out, 'x=42\none\n');
+  assert.equal(r1.code, 3);
+  const r0 = await runCli(['run', 'true'], sock);
+  assert.equal(r0.code, 0);
+  const nope = await runCli(['run', 'nope'], sock);
+  assert.equal(nope.code, 127);
+  assert.match(nope.err, /exec: "nope": executable file not found/);
+  const denied = await runCli(['run', '--network', 'test', 'true'], sock);
+  assert.equal(denied.code, 1);
+  assert.equal(denied.err, 'Error response from daemon: network test not manually attachable\n');
+
+  // run -d: the id at once; exec reaches it by name.
+  const d = await runCli(['run', '-d', '--name', 'bg', 'sleep', '100'], sock);
+  assert.equal(d.code, 0);
+  const bgId = d.out.trim();
+  await waitFor('bg running', () => seen.get(bgId)?.at(-1)?.state === 'running');
+  const ex = await runCli(['exec', 'bg', '--', '/bin/sh', '-c', 'hostname; exit 7'], sock);
+  assert.equal(ex.out, 'bg\n');
+  assert.equal(ex.code, 7);
+  const ex2 = await runCli(['exec', `web.${web.slot}`, 'hostname'], sock);
+  assert.equal(ex2.out, `web.${web.slot}.${web.id}\n`);
+  assert.equal(ex2.code, 0);
+  const missing = await runCli(['exec', 'nosuch', 'true'], sock);
+  assert.equal(missing.code, 1);
+  assert.equal(missing.err, 'Error response from daemon: No such task: nosuch\n');
+
+  // service logs: docker's prefix, stderr lines on stderr.
+  const logs = await runCli(['service', 'logs', 'web'], sock);
+  assert.equal(logs.code, 0);
+  const prefix = `web.${web.slot}.${web.id.slice(0, 12)}@node-a    | `;
+  assert.equal(logs.out, `${prefix}hello from web.${web.slot}.${web.id}\n`);
+  assert.equal(logs.err, `${prefix}warn\n`);
+  const help = await runCli(['service', 'logs', '--help'], sock);
+  assert.match(help.out, /on this node/);
+  const noSvc = await runCli(['service', 'logs', 'nosvc'], sock);
+  assert.equal(noSvc.err, 'Error response from daemon: No such service: nosvc\n');
+
+  await e.close();
+});
