@@ -94,14 +94,13 @@ function collect(value: string, previous: string[]): string[] {
 
 /** `shoal run` and `shoal exec`, on the top-level program. */
 export function addTaskCommands(program: Command, io: CliIo): void {
-  // COMMAND [ARG...] ends the flags (as docker's IMAGE does): global flags come before the subcommand.
-  program.enablePositionalOptions();
+  // The command's own flags follow `--` (`shoal run -- sh -c …`): the program does not enable positional
+  // options, since its global flags (-H) may follow a subcommand.
   program
     .command('run')
     .description('Run a command in a new standalone task on this node')
     .argument('<command>', 'the program to run')
     .argument('[args...]', 'its arguments')
-    .passThroughOptions()
     .option('--network <network>', 'Connect the task to an attachable network')
     .option('--name <name>', 'Assign a name to the task')
     .option('-d, --detach', 'Run the task in the background and print its ID')
@@ -135,7 +134,6 @@ export function addTaskCommands(program: Command, io: CliIo): void {
     .argument('<task>', 'task ID, ID prefix, SERVICE.SLOT, or a standalone task name')
     .argument('<command>', 'the program to run')
     .argument('[args...]', 'its arguments')
-    .passThroughOptions()
     .action(async (task: string, command: string, args: string[], _opts: object, cmd: Command) => {
       const code = await runOutput(cmd, io, 'Exec', { task, argv: commandLine(command, args) });
       if (code !== 0) throw new CommandExitError(code);

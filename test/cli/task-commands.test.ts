@@ -86,7 +86,7 @@ test('run, exec and service logs through the local API', { skip }, async t => {
   const ex = await runCli(['exec', 'bg', '--', '/bin/sh', '-c', 'hostname; exit 7'], sock);
   assert.equal(ex.out, 'bg\n');
   assert.equal(ex.code, 7);
-  const ex2 = await runCli(['exec', `web.${web.slot}`, 'hostname'], sock);
+  const ex2 = await runCli(['exec', `web.${web.slot}`, '--', 'hostname'], sock);
   assert.equal(ex2.out, `web.${web.slot}.${web.id}\n`);
   assert.equal(ex2.code, 0);
   const missing = await runCli(['exec', 'nosuch', 'true'], sock);
