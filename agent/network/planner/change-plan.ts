@@ -122,8 +122,10 @@ export function planChange(applied: NetModel, desired: NetModel, names: PlanName
     for (const r of a.remotes.values()) {
       if (!d.remotes.has(r.ip))
         out.add('del', 'ip', ns, ovOwner(vni), `neigh del ${r.ip} dev ${VXLAN}`, true);
-      if (!macs.has(r.mac))
-        out.add('del', 'bridge', ns, ovOwner(vni), `fdb del ${r.mac} dev ${VXLAN} self`, true);
+      if (macs.has(r.mac)) continue;
+      out.add('del', 'bridge', ns, ovOwner(vni), `fdb del ${r.mac} dev ${VXLAN} self`, true);
+      // br0 learns the MAC on vxlan0 from replies too; drop that dynamic entry rather than wait for it to age.
+      out.add('del', 'bridge', ns, ovOwner(vni), `fdb del ${r.mac} dev ${VXLAN} master`, true);
     }
   }
   for (const id of removedTasks)

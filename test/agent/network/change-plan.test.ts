@@ -97,6 +97,7 @@ test('a remote endpoint that leaves: its neighbour and FDB entries go, nothing e
   assert.deepEqual(lines(before, after), [
     'neigh del 10.0.1.4 dev vxlan0',
     'fdb del 02:42:0a:00:01:04 dev vxlan0 self',
+    'fdb del 02:42:0a:00:01:04 dev vxlan0 master',
   ]);
   assert.ok(planChange(before, after, names).batches.every(b => b.bestEffort));
 });

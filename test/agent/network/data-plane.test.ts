@@ -1,0 +1,254 @@
+/**
+ * The data plane on real namespaces (root): two lab nodes, one overlay, tasks pinging across VXLAN, remote
+ * entries following the view, adoption after a restart, a failed batch retried. Everything lives in the
+ * lab's namespaces (underlay 198.51.100.0/24) and is removed at the end, also on failure.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { pino } from 'pino';
+import type { WireTask } from '../../../proto/control-types.ts';
+import type { NetworkView } from '../../../proto/dispatcher-types.ts';
+import { DataPlane } from '../../../agent/network/data-plane.ts';
+import { IpRunner, type BatchRunner } from '../../../agent/network/ip-runner.ts';
+import type { SandboxEvent } from '../../../agent/network/sandbox.ts';
+import { Lab } from '../../lab/lab.ts';
+
+const root = process.getuid?.() === 0;
+const log = pino({ level: 'silent' });
+
+const A = 'taska00000000000000000001';
+const B = 'taskb00000000000000000002';
+const C = 'taskc00000000000000000003';
+
+function view(eps: [string, string, string][]): NetworkView {
+  return {
+    networks: [
+      {
+        id: 'net1',
+        name: 'web',
+        vni: 4097,
+        subnet: '10.0.1.0/24',
+        gateway: '10.0.1.1',
+        attachable: false,
+        ingress: false,
+      },
+    ],
+    nodes: [
+      { id: 'n1', addr: Lab.addr(1), ingressAddr: '' },
+      { id: 'n2', addr: Lab.addr(2), ingressAddr: '' },
+    ],
+    services: [],
+    endpoints: eps.map(([taskId, nodeId, addr]) => ({
+      taskId,
+      serviceId: '',
+      slot: 0,
+      name: taskId,
+      nodeId,
+      networkId: 'net1',
+      addr,
+      running: true,
+    })),
+  };
+}
+
+function task(id: string, nodeId: string, addr: string): WireTask {
+  return {
+    id,
+    nodeId,
+    serviceId: '',
+    networks: [{ networkId: 'net1', addresses: [addr] }],
+  } as unknown as WireTask;
+}
+
+const run = (argv: string[]): string => execFileSync(argv[0] ?? '', argv.slice(1), { encoding: 'utf8' });
+const netnsList = (): string => run(['ip', 'netns', 'list']);
+const ping = (ns: string, addr: string): boolean => {
+  try {
+    run(['ip', 'netns', 'exec', ns, 'busybox', 'ping', '-c', '1', '-W', '2', addr]);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 25));
+  }
+}
+
+test('data plane on two lab nodes', { skip: root ? false : 'needs root' }, async t => {
+  const lab = new Lab();
+  const p1 = `${lab.prefix}-n1`;
+  const p2 = `${lab.prefix}-n2`;
+  const planes: DataPlane[] = [];
+  t.after(async () => {
+    for (const dp of planes) await dp.destroy().catch(() => undefined);
+    await lab.destroy();
+  });
+  lab.create(2);
+  // Counts VXLAN packets crossing the underlay bridge.
+  execFileSync('ip', ['netns', 'exec', lab.underlay, 'nft', '-f', '-'], {
+    input:
+      'table bridge ul { chain vx { type filter hook forward priority 0; policy accept; udp dport 4789 counter; }; }\n',
+  });
+  const vxlanPackets = (): number =>
+    Number(
+      /packets (\d+)/.exec(
+        run(['ip', 'netns', 'exec', lab.underlay, 'nft', 'list', 'table', 'bridge', 'ul']),
+      )?.[1] ?? 0,
+    );
+
+  const dp1 = new DataPlane({ nodeId: 'n1', prefix: p1, nodeNetns: lab.node(1), log });
+  const dp2 = new DataPlane({ nodeId: 'n2', prefix: p2, nodeNetns: lab.node(2), log });
+  planes.push(dp1, dp2);
+  await dp1.start();
+  await dp2.start();
+  const events1: SandboxEvent[] = [];
+  dp1.onSandbox(e => events1.push(e));
+
+  const both = view([
+    [A, 'n1', '10.0.1.3/24'],
+    [B, 'n2', '10.0.1.4/24'],
+  ]);
+  const tA = task(A, 'n1', '10.0.1.3/24');
+  const tB = task(B, 'n2', '10.0.1.4/24');
+  const nsA = `${p1}-t${A.slice(0, 12)}`;
+  const nsB = `${p2}-t${B.slice(0, 12)}`;
+  const ov1 = `${p1}-ov4097`;
+  let gatewayA = '';
+
+  await t.test('a task on each node: they ping across VXLAN', async () => {
+    const [r1, r2] = await Promise.all([dp1.update(both, [tA]), dp2.update(both, [tB])]);
+    assert.deepEqual([...r1.failed], []);
+    assert.deepEqual([...r2.failed], []);
+    assert.equal(r1.ready.length, 1);
+    gatewayA = r1.ready[0]?.gatewayAddr ?? '';
+    assert.match(gatewayA, /^172\.18\.\d+\.\d+\/16$/);
+    assert.deepEqual(
+      events1.map(e => e.kind),
+      ['added'],
+    );
+    assert.deepEqual(dp1.sandbox(A)?.legs, [{ networkId: 'net1', ifname: 'eth0', addr: '10.0.1.3/24' }]);
+
+    const before = vxlanPackets();
+    assert.ok(ping(nsA, '10.0.1.4'), 'A pings B over the overlay');
+    assert.ok(vxlanPackets() > before, 'UDP 4789 crossed the underlay');
+
+    const eth0 = JSON.parse(run(['ip', '-j', '-n', nsA, 'addr', 'show', 'eth0'])) as {
+      mtu: number;
+      address: string;
+      addr_info: { family: string; local: string; prefixlen: number }[];
+    }[];
+    assert.equal(eth0[0]?.mtu, 1450);
+    assert.equal(eth0[0]?.address, '02:42:0a:00:01:03');
+    assert.ok(
+      eth0[0]?.addr_info.some(a => a.family === 'inet' && `${a.local}/${a.prefixlen}` === '10.0.1.3/24'),
+    );
+    assert.match(run(['ip', '-n', nsA, 'addr', 'show', 'eth1']), /inet 172\.18\.\d+\.\d+\/16/);
+    assert.match(run(['ip', '-n', nsA, 'route', 'show', 'default']), /default via 172\.18\.0\.1 dev eth1/);
+    assert.ok(ping(nsA, '172.18.0.1'), 'the gateway bridge answers');
+    assert.equal(
+      readFileSync(`/etc/netns/${nsA}/resolv.conf`, 'utf8'),
+      'nameserver 127.0.0.11\noptions ndots:0\n',
+    );
+    // Idempotent: the same update again changes nothing and keeps the sandbox.
+    const again = await dp1.update(both, [tA]);
+    assert.equal(again.ready[0]?.gatewayAddr, gatewayA);
+    assert.deepEqual(
+      events1.map(e => e.kind),
+      ['added'],
+    );
+  });
+
+  await t.test('B leaves the view: its remote entries go on n1, its namespace on n2', async () => {
+    const onlyA = view([[A, 'n1', '10.0.1.3/24']]);
+    assert.match(run(['ip', '-n', ov1, 'neigh', 'show', 'dev', 'vxlan0']), /10\.0\.1\.4/);
+    await dp1.update(onlyA, [tA]);
+    assert.doesNotMatch(run(['ip', '-n', ov1, 'neigh', 'show', 'dev', 'vxlan0']), /10\.0\.1\.4/);
+    assert.doesNotMatch(run(['bridge', '-n', ov1, 'fdb', 'show', 'dev', 'vxlan0']), /02:42:0a:00:01:04/);
+    const events2: SandboxEvent[] = [];
+    dp2.onSandbox(e => events2.push(e));
+    await dp2.update(onlyA, []);
+    assert.ok(!netnsList().includes(nsB), "B's namespace is gone");
+    assert.ok(!netnsList().includes(`${p2}-ov4097`), 'n2 no longer needs the overlay');
+    assert.deepEqual(events2, [{ kind: 'removed', taskId: B, netns: nsB }]);
+    assert.ok(!existsSync(`/etc/netns/${nsB}`));
+  });
+
+  await t.test('restart: a new data plane adopts A and removes a stale task namespace', async () => {
+    await dp1.close();
+    const stale = `${p1}-tdeadbeef0000`;
+    run(['ip', 'netns', 'add', stale]);
+    const dp1b = new DataPlane({ nodeId: 'n1', prefix: p1, nodeNetns: lab.node(1), log });
+    planes.push(dp1b);
+    await dp1b.start();
+    await dp2.update(both, [tB]);
+    const r = await dp1b.update(both, [tA]);
+    assert.deepEqual([...r.failed], []);
+    assert.equal(r.ready[0]?.gatewayAddr, gatewayA, 'the same eth1 address');
+    assert.ok(!netnsList().includes(stale), 'the stale namespace is gone');
+    assert.ok(ping(nsA, '10.0.1.4'), 'A still pings B');
+  });
+
+  await t.test(
+    'a failed task batch: the stderr is reported, nothing half-built stays, a retry builds it',
+    async () => {
+      const dp1b = planes[2];
+      assert.ok(dp1b);
+      await dp1b.close();
+      const nsC = `${p1}-t${C.slice(0, 12)}`;
+      const real = new IpRunner();
+      let injected = 0;
+      const runner: BatchRunner = {
+        run: batch => {
+          if (batch.netns === nsC && batch.tool === 'ip' && !batch.bestEffort && injected === 0) {
+            injected++;
+            return Promise.resolve({
+              ok: false,
+              stderr: 'RTNETLINK answers: injected failure',
+              failedLine: 2,
+            });
+          }
+          return real.run(batch);
+        },
+      };
+      const dp = new DataPlane({ nodeId: 'n1', prefix: p1, nodeNetns: lab.node(1), log, runner });
+      planes.push(dp);
+      await dp.start();
+      const events: SandboxEvent[] = [];
+      dp.onSandbox(e => events.push(e));
+      const withC = view([
+        [A, 'n1', '10.0.1.3/24'],
+        [B, 'n2', '10.0.1.4/24'],
+        [C, 'n1', '10.0.1.5/24'],
+      ]);
+      const tC = task(C, 'n1', '10.0.1.5/24');
+      await dp2.update(withC, [tB]);
+      const r = await dp.update(withC, [tA, tC]);
+      assert.equal(r.failed.get(C), 'RTNETLINK answers: injected failure');
+      assert.deepEqual(
+        r.ready.map(s => s.taskId),
+        [A],
+      );
+      assert.ok(!netnsList().includes(nsC), "C's half-built namespace was removed");
+      await until('C built by a retry', () => events.some(e => e.kind === 'added' && e.sandbox.taskId === C));
+      assert.ok(ping(nsC, '10.0.1.4'), 'C pings B');
+      assert.ok(ping(nsA, '10.0.1.5'), 'A pings C');
+    },
+  );
+
+  await t.test('destroy leaves nothing under the prefixes', async () => {
+    for (const dp of planes) await dp.destroy();
+    const left = netnsList()
+      .split('\n')
+      .filter(n => n.startsWith(`${p1}-`) || n.startsWith(`${p2}-`));
+    assert.deepEqual(left, []);
+    assert.doesNotMatch(run(['ip', '-n', lab.node(1), 'link']), /shoalgw0|gwtask/);
+    assert.ok(!existsSync(`/etc/netns/${nsA}`));
+  });
+});
