@@ -1,0 +1,164 @@
+/** The server on loopback sockets, asked by a real client (dig): answers, TC + TCP, EDNS, forwarding. */
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { after, before, test } from 'node:test';
+import { encodeARecords, encodeResponse, parseQuery } from '../../../agent/dns/wire.ts';
+import { upstreamsFromResolvConf, parseUpstream } from '../../../agent/dns/upstreams.ts';
+import { NET_A, answers, dig, startLoopbackDns, status, testView, type LoopbackDns } from './fixtures.ts';
+
+/** A fake upstream on 127.0.0.1 (never a real resolver): answers every A query with 203.0.113.7. */
+async function fakeUpstream(silent = false): Promise<{ port: number; seen: string[]; close(): void }> {
+  const seen: string[] = [];
+  const udp = dgram.createSocket('udp4');
+  await new Promise<void>(r => udp.bind({ address: '127.0.0.1', port: 0 }, r));
+  const answer = (msg: Buffer): Buffer | null => {
+    const p = parseQuery(msg);
+    if (p.kind !== 'query') return null;
+    seen.push(p.query.name);
+    return encodeResponse(p.query, 0, 1, encodeARecords(['203.0.113.7']), 65535);
+  };
+  udp.on('message', (msg, rinfo) => {
+    const out = answer(msg);
+    if (out && !silent) udp.send(out, rinfo.port, rinfo.address);
+  });
+  const port = udp.address().port;
+  const tcp = net.createServer(conn => {
+    conn.on('error', () => conn.destroy());
+    conn.on('data', d => {
+      const out = answer(d.subarray(2));
+      if (out && !silent) conn.write(Buffer.concat([Buffer.from([out.length >> 8, out.length & 0xff]), out]));
+    });
+  });
+  await new Promise<void>((r, j) => tcp.listen({ host: '127.0.0.1', port }, r).once('error', j));
+  return {
+    port,
+    seen,
+    close: () => {
+      udp.close();
+      tcp.close();
+    },
+  };
+}
+
+let upstream: Awaited<ReturnType<typeof fakeUpstream>>;
+let server: LoopbackDns;
+let at: string[];
+
+before(async () => {
+  upstream = await fakeUpstream();
+  server = await startLoopbackDns({ upstreams: [`127.0.0.1:${upstream.port}`] });
+  at = ['@127.0.0.1', '-p', String(server.port)];
+});
+after(async () => {
+  await server.close();
+  upstream.close();
+});
+
+test('web → its VIP; tasks.web → its running tasks; web.1.<task> → that task; case-insensitive', async () => {
+  assert.deepEqual(answers(await dig([...at, 'web'])), ['10.0.1.2']);
+  assert.deepEqual(answers(await dig([...at, 'WEB'])), ['10.0.1.2']);
+  assert.deepEqual(answers(await dig([...at, 'tasks.web'])).sort(), ['10.0.1.10', '10.0.1.11', '10.0.1.12']);
+  assert.deepEqual(answers(await dig([...at, 'web.1.webtask1'])), ['10.0.1.10']);
+  assert.deepEqual(answers(await dig([...at, 'lonely'])), ['10.0.1.40']);
+});
+
+test('a dnsrr service answers its tasks, starting with the next one each time', async () => {
+  const firsts = new Set<string>();
+  for (let i = 0; i < 3; i++) {
+    const ips = answers(await dig([...at, 'rr']));
+    assert.deepEqual([...ips].sort(), ['10.0.1.20', '10.0.1.21', '10.0.1.22']);
+    firsts.add(ips[0] ?? '');
+  }
+  assert.equal(firsts.size, 3);
+});
+
+test('a service on a network the asker is not on: NXDOMAIN, not sent upstream', async () => {
+  const before = upstream.seen.length;
+  const out = await dig([...at, 'other']);
+  assert.equal(status(out), 'NXDOMAIN');
+  assert.equal(status(await dig([...at, 'tasks.other'])), 'NXDOMAIN');
+  assert.equal(upstream.seen.length, before);
+});
+
+test('scaled to 0 and AAAA: NOERROR with no records, at once', async () => {
+  const t0 = Date.now();
+  const zero = await dig([...at, 'zero']);
+  assert.equal(status(zero), 'NOERROR');
+  assert.deepEqual(answers(zero), []);
+  assert.ok(Date.now() - t0 < 1000, 'answered at once');
+  const aaaa = await dig([...at, 'web', 'AAAA']);
+  assert.equal(status(aaaa), 'NOERROR');
+  assert.match(aaaa, /ANSWER: 0/);
+});
+
+test('60 tasks: UDP without EDNS gets TC; dig +tcp gets all 60; EDNS 4096 gets all 60 over UDP', async () => {
+  const udp = await dig([...at, '+noedns', '+ignore', 'tasks.big']);
+  assert.match(udp, /flags:[^;]*\btc\b/);
+  assert.deepEqual(answers(udp), []);
+  const tcp = await dig([...at, '+tcp', 'tasks.big']);
+  assert.equal(answers(tcp).length, 60);
+  // dig retries over TCP by itself on TC.
+  assert.equal(answers(await dig([...at, '+noedns', 'tasks.big'])).length, 60);
+  const edns = await dig([...at, '+bufsize=4096', 'tasks.big']);
+  assert.doesNotMatch(edns, /flags:[^;]*\btc\b/);
+  assert.match(edns, /EDNS: version: 0/);
+  assert.equal(answers(edns).length, 60);
+});
+
+test('an outside name goes to the (fake) upstream, over UDP and TCP', async () => {
+  assert.deepEqual(answers(await dig([...at, 'example.org'])), ['203.0.113.7']);
+  assert.deepEqual(answers(await dig([...at, '+tcp', 'tcp.example.org'])), ['203.0.113.7']);
+  assert.ok(upstream.seen.includes('example.org') && upstream.seen.includes('tcp.example.org'));
+});
+
+test('records follow setView: scale web to 10', async () => {
+  const view = testView();
+  const web = view.endpoints.filter(e => e.serviceId === 'sweb' && e.running);
+  for (let i = web.length; i < 10; i++) {
+    view.endpoints.push({ ...web[0]!, taskId: `webmore${i}`, slot: i + 1, addr: `10.0.1.${60 + i}/24` });
+  }
+  server.dns.setView(view);
+  assert.equal(answers(await dig([...at, 'tasks.web'])).length, 10);
+  server.dns.setView(testView());
+  assert.equal(answers(await dig([...at, 'tasks.web'])).length, 3);
+  server.listener.setNetworks([NET_A]);
+});
+
+test('a silent upstream: SERVFAIL within the timeout, over UDP and TCP', async () => {
+  const silent = await fakeUpstream(true);
+  const s = await startLoopbackDns({ upstreams: [`127.0.0.1:${silent.port}`], upstreamTimeoutMs: 300 });
+  try {
+    const args = ['@127.0.0.1', '-p', String(s.port)];
+    const t0 = Date.now();
+    assert.equal(status(await dig([...args, 'quiet.example'])), 'SERVFAIL');
+    const took = Date.now() - t0;
+    assert.ok(took >= 250 && took < 1500, `SERVFAIL after ${took} ms`);
+    assert.equal(status(await dig([...args, '+tcp', 'quiet.example'])), 'SERVFAIL');
+    assert.ok(silent.seen.length >= 2, 'the upstream was asked');
+  } finally {
+    await s.close();
+    silent.close();
+  }
+});
+
+test('no upstream at all: SERVFAIL at once', async () => {
+  const s = await startLoopbackDns({ upstreams: [] });
+  try {
+    assert.equal(status(await dig(['@127.0.0.1', '-p', String(s.port), 'example.org'])), 'SERVFAIL');
+  } finally {
+    await s.close();
+  }
+});
+
+test('upstream addresses: resolv.conf without 127.0.0.11; ip, ip:port, [ip6]:port', () => {
+  const conf =
+    'search x\nnameserver 127.0.0.11\nnameserver 10.255.255.53\n# nameserver 1.1.1.1\nnameserver fe80::1%eth0\n';
+  assert.deepEqual(upstreamsFromResolvConf(conf), ['10.255.255.53', 'fe80::1']);
+  assert.deepEqual(parseUpstream('10.0.0.1'), { host: '10.0.0.1', port: 53 });
+  assert.deepEqual(parseUpstream('10.0.0.1:5353'), { host: '10.0.0.1', port: 5353 });
+  assert.deepEqual(parseUpstream('[::1]:5353'), { host: '::1', port: 5353 });
+  assert.deepEqual(parseUpstream('::1'), { host: '::1', port: 53 });
+  assert.throws(() => parseUpstream('dns.example'));
+  assert.throws(() => parseUpstream('10.0.0.1:99999'));
+});
