@@ -170,3 +170,51 @@ test('a task on a network missing from the view is invalid, not planned', () => 
   assert.match(r.invalid.get('taskdddddddddddd') ?? '', /not in the node's view/);
   assert.equal(r.model.tasks.size, 0);
 });
+
+test('ingress: built while a service publishes, with the node leg and the other nodes legs as remotes', () => {
+  const v = view();
+  v.networks.push({
+    id: 'ing',
+    name: 'ingress',
+    vni: 4096,
+    subnet: '10.0.0.0/24',
+    gateway: '10.0.0.1',
+    attachable: false,
+    ingress: true,
+  });
+  v.nodes = [
+    { id: 'n1', addr: '198.51.100.1', ingressAddr: '10.0.0.2/24' },
+    { id: 'n2', addr: '198.51.100.2', ingressAddr: '10.0.0.3/24' },
+  ];
+  const quiet = desired(v, [], emptyModel());
+  assert.equal(quiet.overlays.size, 0, 'no published port: no ingress overlay');
+  v.services = [
+    {
+      id: 's',
+      name: 'web',
+      endpointMode: 'vip',
+      virtualIps: [],
+      ports: [{ name: '', protocol: 'tcp', targetPort: 80, publishedPort: 8080, publishMode: '' }],
+    },
+  ];
+  const d = desired(v, [], emptyModel());
+  assert.deepEqual(d.node.ingressLeg, { addr: '10.0.0.2/24', vni: 4096 });
+  const all = lines(emptyModel(), d);
+  assert.ok(all.includes('netns add p-ov4096'));
+  assert.ok(
+    all.includes(
+      'link add shoaling0 address 02:42:0a:00:00:02 mtu 1450 type veth peer name leg0 netns p-ov4096 mtu 1450',
+    ),
+  );
+  assert.ok(all.includes('link set leg0 master br0 up'));
+  assert.ok(all.includes('neigh replace 10.0.0.3 lladdr 02:42:0a:00:00:03 dev vxlan0 nud permanent'));
+  assert.ok(all.includes('fdb replace 02:42:0a:00:00:03 dev vxlan0 dst 198.51.100.2 self permanent'));
+  assert.deepEqual(lines(d, desired(v, [], d)), []);
+  // The last publisher goes: the overlay goes, and the leg with it.
+  v.services = [];
+  assert.deepEqual(lines(d, desired(v, [], d)), [
+    'link del vxlan0',
+    'link del shoaling0',
+    'netns del p-ov4096',
+  ]);
+});
