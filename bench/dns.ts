@@ -1,0 +1,227 @@
+/**
+ * bench:dns — the embedded DNS against dnsmasq (the anchor, ../shared/anchors/dnsmasq.sh), same run,
+ * same 1000 names (dns-fixtures.sh), same client (dnsperf via the anchors' dnsperf.sh): queries per
+ * second with no rate limit, then p50/p99 latency at a fixed 20k qps. Shoal serves the names from a
+ * NetworkView of 1000 vip services (one running task each), on 127.0.0.1, from this process.
+ * Prints one JSON line per measurement, then the ratios against the goals (≥ 0.6× dnsmasq's qps,
+ * p99 at 20k qps ≤ 2× dnsmasq's). Needs root-free loopback only, and Debian's dnsperf and dnsmasq:
+ * it installs nothing and says what to apt-get install when they are missing.
+ * Env: BENCH_SECONDS (per measurement, default 10), BENCH_PORT (dnsmasq's; Shoal takes a free one,
+ * default 25353), ANCHORS_DIR (default ../shared/anchors).
+ */
+import { execFile } from 'node:child_process';
+import dgram from 'node:dgram';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { EmbeddedDns } from '../agent/dns/embedded-dns.ts';
+import type { NetworkView, ViewEndpoint, ViewService } from '../proto/dispatcher-types.ts';
+import { runBench } from './run-bench.ts';
+import { round2 } from './stats.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const DNSMASQ_PORT = Number(process.env.BENCH_PORT ?? 25353);
+const NAMES = 1000;
+const FIXED_QPS = 20_000;
+const GOAL_QPS_RATIO = 0.6;
+const GOAL_P99_RATIO = 2;
+const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+const anchors = process.env.ANCHORS_DIR ?? resolve(repo, '..', 'shared', 'anchors');
+
+function onPath(cmd: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some(dir => dir !== '' && existsSync(join(dir, cmd)));
+}
+
+function run(argv: string[], timeoutMs = 120_000): Promise<string> {
+  const [cmd, ...args] = argv;
+  return new Promise((res, rej) => {
+    execFile(cmd ?? '', args, { timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      if (err) rej(new Error(`${argv.join(' ')}: ${err.message}\n${stderr}`));
+      else res(stdout);
+    });
+  });
+}
+
+/** The hosts file's names as 1000 vip services: the VIP is the name's address in the file. */
+function viewOf(hosts: string): NetworkView {
+  const services: ViewService[] = [];
+  const endpoints: ViewEndpoint[] = [];
+  hosts
+    .trim()
+    .split('\n')
+    .forEach((line, i) => {
+      const [addr, name] = line.trim().split(/\s+/);
+      if (addr === undefined || name === undefined) return;
+      const id = `s${i}`;
+      services.push({
+        id,
+        name,
+        endpointMode: 'vip',
+        virtualIps: [{ networkId: 'bench', addr: `${addr}/16` }],
+        ports: [],
+      });
+      endpoints.push({
+        taskId: `t${i}`,
+        serviceId: id,
+        slot: 1,
+        name: '',
+        nodeId: 'n1',
+        networkId: 'bench',
+        addr: `10.78.${i >> 8}.${i & 0xff}/16`,
+        running: true,
+      });
+    });
+  return {
+    networks: [
+      {
+        id: 'bench',
+        name: 'bench',
+        vni: 4097,
+        subnet: '10.77.0.0/16',
+        gateway: '10.77.0.1',
+        attachable: false,
+        ingress: false,
+      },
+    ],
+    nodes: [{ id: 'n1', addr: '198.51.100.1', ingressAddr: '' }],
+    services,
+    endpoints,
+  };
+}
+
+async function bindLoopback(): Promise<{ udp: dgram.Socket; tcp: net.Server; port: number }> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const udp = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+    await new Promise<void>(r => udp.bind({ address: '127.0.0.1', port: 0 }, r));
+    const port = udp.address().port;
+    const tcp = net.createServer();
+    const ok = await new Promise<boolean>(r => {
+      tcp.once('error', () => r(false));
+      tcp.listen({ host: '127.0.0.1', port }, () => r(true));
+    });
+    if (ok) return { udp, tcp, port };
+    udp.close();
+  }
+  throw new Error('no free port for udp+tcp on 127.0.0.1');
+}
+
+interface Measure {
+  target: string;
+  qps: number;
+  lost: number;
+  p50us?: number;
+  p99us?: number;
+}
+
+const num = (out: string, re: RegExp): number => Number(re.exec(out)?.[1] ?? Number.NaN);
+
+async function maxQps(target: string, port: number, queries: string): Promise<Measure> {
+  const out = await run([
+    'bash',
+    join(anchors, 'dnsperf.sh'),
+    '-s',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-d',
+    queries,
+    '-l',
+    String(SECONDS),
+  ]);
+  return {
+    target,
+    qps: num(out, /Queries per second:\s+([\d.]+)/),
+    lost: num(out, /Queries lost:\s+(\d+)/),
+  };
+}
+
+async function fixedRate(target: string, port: number, queries: string): Promise<Measure> {
+  const out = await run([
+    'bash',
+    join(anchors, 'dnsperf.sh'),
+    '--pct',
+    '-s',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-d',
+    queries,
+    '-l',
+    String(SECONDS),
+    '-Q',
+    String(FIXED_QPS),
+  ]);
+  return {
+    target,
+    qps: num(out, /Queries per second:\s+([\d.]+)/),
+    lost: num(out, /Queries lost:\s+(\d+)/),
+    p50us: num(out, /p50 latency: (\d+) us/),
+    p99us: num(out, /p99 latency: (\d+) us/),
+  };
+}
+
+const missing = ['dnsperf', 'dnsmasq'].filter(c => !onPath(c));
+if (missing.length > 0) {
+  console.error(
+    `bench:dns needs ${missing.join(' and ')}: apt-get install -y ${missing.join(' ')}  (as root)`,
+  );
+  process.exit(2);
+}
+if (!existsSync(join(anchors, 'dnsmasq.sh'))) {
+  console.error(`bench:dns: the anchors are not at ${anchors} (set ANCHORS_DIR)`);
+  process.exit(2);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'shoal-bench-dns-'));
+const dns = new EmbeddedDns({ upstreams: [], log: pino({ level: 'warn' }) });
+let dnsmasqStarted = false;
+
+runBench(
+  async () => {
+    await run(['bash', join(anchors, 'dns-fixtures.sh'), String(NAMES), dir]);
+    const hosts = join(dir, 'hosts');
+    const queries = join(dir, 'queries');
+    dns.setView(viewOf(readFileSync(hosts, 'utf8')));
+    const { udp, tcp, port } = await bindLoopback();
+    dns.serveOn(udp, tcp, ['bench']);
+    await run(['bash', join(anchors, 'dnsmasq.sh'), 'start', hosts, String(DNSMASQ_PORT)]);
+    dnsmasqStarted = true;
+    // Both answer the same name with the same address before anything is measured.
+    const probe = ['dig', '+short', '+time=2', '+tries=1', 'svc0042.anchor.test'];
+    const a = (await run([...probe, '@127.0.0.1', '-p', String(DNSMASQ_PORT)])).trim();
+    const b = (await run([...probe, '@127.0.0.1', '-p', String(port)])).trim();
+    if (a !== b || a === '') throw new Error(`dnsmasq answers ${a}, Shoal ${b}`);
+
+    const results: Measure[] = [];
+    const show = (kind: string, m: Measure): void => {
+      results.push(m);
+      console.log(JSON.stringify({ bench: 'dns', kind, seconds: SECONDS, ...m }));
+    };
+    show('max-qps', await maxQps('dnsmasq', DNSMASQ_PORT, queries));
+    show('max-qps', await maxQps('shoal', port, queries));
+    show('fixed-20k', await fixedRate('dnsmasq', DNSMASQ_PORT, queries));
+    show('fixed-20k', await fixedRate('shoal', port, queries));
+
+    const [mq, sq, mf, sf] = results;
+    if (mq === undefined || sq === undefined || mf === undefined || sf === undefined) return;
+    const qpsRatio = round2(sq.qps / mq.qps);
+    const p99Ratio = round2((sf.p99us ?? Number.NaN) / (mf.p99us ?? Number.NaN));
+    const p50Ratio = round2((sf.p50us ?? Number.NaN) / (mf.p50us ?? Number.NaN));
+    console.log(
+      `dns: Shoal ${Math.round(sq.qps)} qps vs dnsmasq ${Math.round(mq.qps)}: ${qpsRatio}× (goal ≥ ${GOAL_QPS_RATIO}×) ` +
+        `${qpsRatio >= GOAL_QPS_RATIO ? 'met' : 'MISSED'}`,
+    );
+    console.log(
+      `dns at ${FIXED_QPS} qps: p50 ${sf.p50us} us vs ${mf.p50us} us (${p50Ratio}×), p99 ${sf.p99us} us vs ${mf.p99us} us: ` +
+        `${p99Ratio}× (goal ≤ ${GOAL_P99_RATIO}×) ${p99Ratio <= GOAL_P99_RATIO ? 'met' : 'MISSED'}`,
+    );
+  },
+  async () => {
+    if (dnsmasqStarted) await run(['bash', join(anchors, 'dnsmasq.sh'), 'stop', String(DNSMASQ_PORT)]);
+    await dns.close();
+    rmSync(dir, { recursive: true, force: true });
+  },
+);
