@@ -16,7 +16,7 @@ import type net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { NetworkView } from '../../proto/dispatcher-types.ts';
-import type { TaskSandbox } from '../network/sandbox.ts';
+import type { TaskNetworking, TaskSandbox } from '../network/sandbox.ts';
 import { Forwarder } from './forwarder.ts';
 import { RecordTable } from './record-table.ts';
 import { Responder, type Scope } from './responder.ts';
@@ -207,6 +207,25 @@ export class EmbeddedDns {
     );
     this.sandboxes.set(sandbox.taskId, entry);
     return entry.ready;
+  }
+
+  /**
+   * Serves every sandbox the data plane adds from now on (and those it has now, given as `current`),
+   * and lets go of each one it removes. Returns the unsubscribe. A sandbox that cannot be served is
+   * logged; the task runs on without its resolver rather than not at all.
+   */
+  follow(networking: TaskNetworking, current: readonly TaskSandbox[] = []): () => void {
+    const add = (sandbox: TaskSandbox): void => {
+      this.addSandbox(sandbox).catch((err: unknown) =>
+        this.log.warn({ err, taskId: sandbox.taskId }, 'dns: cannot serve 127.0.0.11 in task'),
+      );
+    };
+    const off = networking.onSandbox(event => {
+      if (event.kind === 'added') add(event.sandbox);
+      else this.removeSandbox(event.taskId);
+    });
+    for (const sandbox of current) add(sandbox);
+    return off;
   }
 
   /** Stops serving a task's namespace and lets go of its sockets (which would keep it alive). */

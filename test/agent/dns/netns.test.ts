@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { test } from 'node:test';
 import { EmbeddedDns } from '../../../agent/dns/embedded-dns.ts';
+import type { SandboxEvent, TaskNetworking } from '../../../agent/network/sandbox.ts';
 import { encodeARecords, encodeResponse, parseQuery } from '../../../agent/dns/wire.ts';
 import { NET_A, NET_B, answers, quietLog, status, testView } from './fixtures.ts';
 
@@ -139,5 +140,56 @@ test(
     } finally {
       await dns.close();
     }
+  },
+);
+
+test(
+  'follow(): sandboxes added and removed by the data plane are served and let go',
+  { skip: !isRoot && 'needs root' },
+  async t => {
+    const ns = `sl${randomBytes(3).toString('hex')}-tf`;
+    const dns = new EmbeddedDns({ upstreams: [], log: quietLog });
+    t.after(async () => {
+      await dns.close();
+      try {
+        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+      } catch {
+        // already gone
+      }
+    });
+    execFileSync('ip', ['netns', 'add', ns]);
+    execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    dns.setView(testView());
+    let listener: ((e: SandboxEvent) => void) | undefined;
+    const networking: TaskNetworking = {
+      update: () => Promise.resolve({ ready: [], failed: new Map() }),
+      sandbox: () => undefined,
+      onSandbox: l => {
+        listener = l;
+        return () => (listener = undefined);
+      },
+    };
+    const off = dns.follow(networking);
+    const sandbox = {
+      taskId: 'tf',
+      netns: ns,
+      legs: [{ networkId: NET_A, ifname: 'eth0', addr: '10.0.1.10/24' }],
+      gatewayAddr: '',
+    };
+    listener?.({ kind: 'added', sandbox });
+    // A sandbox whose namespace is gone is logged, not thrown.
+    listener?.({ kind: 'added', sandbox: { ...sandbox, taskId: 'ghost', netns: `${ns}-gone` } });
+    const deadline = Date.now() + 5000;
+    while (!dns.serves('tf')) {
+      assert.ok(Date.now() < deadline, 'served after the added event');
+      await new Promise(r => setTimeout(r, 10));
+    }
+    assert.deepEqual(answers(await inNs(ns, ['dig', '+time=2', '+tries=1', '@127.0.0.11', 'web'])), [
+      '10.0.1.2',
+    ]);
+    listener?.({ kind: 'removed', taskId: 'tf', netns: ns });
+    assert.equal(dns.serves('tf'), false);
+    off();
+    assert.equal(listener, undefined);
   },
 );

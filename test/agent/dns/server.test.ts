@@ -5,7 +5,16 @@ import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { encodeARecords, encodeResponse, parseQuery } from '../../../agent/dns/wire.ts';
 import { upstreamsFromResolvConf, parseUpstream } from '../../../agent/dns/upstreams.ts';
-import { NET_A, answers, dig, startLoopbackDns, status, testView, type LoopbackDns } from './fixtures.ts';
+import {
+  NET_A,
+  answers,
+  dig,
+  query,
+  startLoopbackDns,
+  status,
+  testView,
+  type LoopbackDns,
+} from './fixtures.ts';
 
 /** A fake upstream on 127.0.0.1 (never a real resolver): answers every A query with 203.0.113.7. */
 async function fakeUpstream(silent = false): Promise<{ port: number; seen: string[]; close(): void }> {
@@ -161,4 +170,38 @@ test('upstream addresses: resolv.conf without 127.0.0.11; ip, ip:port, [ip6]:por
   assert.deepEqual(parseUpstream('::1'), { host: '::1', port: 53 });
   assert.throws(() => parseUpstream('dns.example'));
   assert.throws(() => parseUpstream('10.0.0.1:99999'));
+});
+
+test('TCP: pipelined queries in one write are all answered; a frame with no readable header closes the connection', async () => {
+  const framed = (b: Buffer): Buffer => Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
+  const conn = net.connect({ host: '127.0.0.1', port: server.port });
+  await new Promise<void>((r, j) => conn.once('connect', r).once('error', j));
+  let got = Buffer.alloc(0);
+  conn.on('data', (d: Buffer) => (got = Buffer.concat([got, d])));
+  const q1 = query('web');
+  const q2 = query('tasks.big');
+  q2.writeUInt16BE(0x4321, 0);
+  conn.write(Buffer.concat([framed(q1), framed(q2)]));
+  const deadline = Date.now() + 3000;
+  const frames = (): Buffer[] => {
+    const out: Buffer[] = [];
+    for (let o = 0; o + 2 <= got.length;) {
+      const len = got.readUInt16BE(o);
+      if (o + 2 + len > got.length) break;
+      out.push(got.subarray(o + 2, o + 2 + len));
+      o += 2 + len;
+    }
+    return out;
+  };
+  while (frames().length < 2) {
+    assert.ok(Date.now() < deadline, 'two answers over one connection');
+    await new Promise(r => setTimeout(r, 10));
+  }
+  const [a, b] = frames();
+  assert.equal(a?.readUInt16BE(0), 0x1234);
+  assert.equal(b?.readUInt16BE(0), 0x4321);
+  assert.equal(b?.readUInt16BE(6), 60, 'all 60 over TCP');
+  const closed = new Promise<void>(r => conn.once('close', () => r()));
+  conn.write(framed(Buffer.from([1, 2, 3])));
+  await closed;
 });
