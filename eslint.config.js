@@ -22,6 +22,7 @@ const PURE_FILES = [
   'server/dispatcher/heartbeat-book.ts',
   'server/dispatcher/rate-limiter.ts',
   'server/dispatcher/task-status.ts',
+  'server/dispatcher/network-view.ts',
   'agent/session/assignments.ts',
   'agent/session/backoff.ts',
   'agent/network/planner/**/*.ts',

@@ -38,6 +38,17 @@ const program = new Command('shoald')
     '--heartbeat-period <ms>',
     'when this node manages: the heartbeat period its dispatcher hands agents (a node is DOWN after 3 missed)',
     '5000',
+  )
+  .option(
+    '--executor <kind>',
+    'process: tasks are real processes in real network namespaces (needs root); test: imaginary tasks',
+    'process',
+  )
+  .option('--node-netns <name>', 'keep the node’s data plane in this network namespace (created if missing)')
+  .option('--netns-prefix <prefix>', 'prefix of the namespaces this node’s data plane makes', 'shoal')
+  .option(
+    '--dns <servers>',
+    'upstream resolvers for names outside the cluster, comma-separated (default: /etc/resolv.conf)',
   );
 
 program.parse();
@@ -50,7 +61,15 @@ const opts = program.opts<{
   snapshotEvery: string;
   pollMs: string;
   heartbeatPeriod: string;
+  executor: string;
+  nodeNetns?: string;
+  netnsPrefix: string;
+  dns?: string;
 }>();
+if (opts.executor !== 'process' && opts.executor !== 'test') {
+  process.stderr.write(`shoald: --executor must be process or test, not ${opts.executor}\n`);
+  process.exit(2);
+}
 const log = pino({ level: opts.logLevel, base: { node: opts.hostname } });
 
 try {
@@ -63,16 +82,26 @@ try {
     snapshotEvery: Number(opts.snapshotEvery),
     pollMs: Number(opts.pollMs),
     dispatcher: { heartbeatPeriodMs: Number(opts.heartbeatPeriod) },
+    executor: opts.executor,
+    runtime: {
+      netnsPrefix: opts.netnsPrefix,
+      ...(opts.nodeNetns === undefined ? {} : { nodeNetns: opts.nodeNetns }),
+      ...(opts.dns === undefined ? {} : { dns: opts.dns.split(',').filter(x => x !== '') }),
+    },
   });
   log.info({ socket: resolve(opts.socket), active: daemon.isActive }, 'shoald ready');
+  let stopping = false;
   const stop = (): void => {
+    // A second signal (a second Ctrl-C, or one forwarded by a wrapper) must not cut the clean-up short.
+    if (stopping) return;
+    stopping = true;
     daemon.stop().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 } catch (err) {
   // Bad data folders are the operator's to fix: one clear line, no stack trace, nothing touched.
   if (err instanceof DataDirLockedError || err instanceof CorruptDataError) {

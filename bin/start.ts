@@ -28,7 +28,16 @@ async function call<T>(method: string, req: object, service: 'Swarm' | 'Control'
 }
 
 try {
-  const daemon = await Daemon.start({ dataDir, socketPath, hostname: hostname(), log });
+  // Run as root, the node's whole data plane lives in a namespace of its own: the host's network is
+  // never changed. Without root the manager runs and the agent says it needs CAP_NET_ADMIN.
+  const daemon = await Daemon.start({
+    dataDir,
+    socketPath,
+    hostname: hostname(),
+    log,
+    executor: 'process',
+    runtime: { nodeNetns: 'shoal', netnsPrefix: 'shoal', destroyOnStop: true },
+  });
   let worker: string;
   let addr: string;
   if (!daemon.isActive) {
@@ -60,16 +69,21 @@ Try, in another shell:
     SHOAL_SOCKET=${socketPath} npm run shoal -- network create -d overlay test
     SHOAL_SOCKET=${socketPath} npm run shoal -- service create --name web --replicas 2 --network test -- sleep 1000
     SHOAL_SOCKET=${socketPath} npm run shoal -- service inspect web
+    SHOAL_SOCKET=${socketPath} npm run shoal -- exec web.1 -- busybox nslookup tasks.web
 
 Stop with Ctrl-C; \`npm start\` again resumes the same cluster.`);
+  let stopping = false;
   const stop = (): void => {
+    // A second signal (a second Ctrl-C, or one forwarded by a wrapper) must not cut the clean-up short.
+    if (stopping) return;
+    stopping = true;
     daemon.stop().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 } catch (err) {
   const known = err instanceof DataDirLockedError || err instanceof CorruptDataError;
   process.stderr.write(`shoal: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -25,7 +25,9 @@ import {
   verifyNodeCertificate,
 } from '../certs/index.ts';
 import type { Executor } from '../agent/exec/executor.ts';
+import { localTaskHandlers, localTasksService, type RunRequest } from '../agent/exec/local-task-server.ts';
 import { TestExecutor } from '../agent/exec/test-executor.ts';
+import { cannotRunTasks, NodeRuntime } from '../agent/node-runtime.ts';
 import { Agent } from '../agent/session/agent.ts';
 import { loadShoalPackage, serviceOf } from '../proto/load.ts';
 import { addressPoolProblem, DEFAULT_ADDRESS_POOLS, DEFAULT_SUBNET_SIZE } from './allocator/index.ts';
@@ -66,12 +68,23 @@ export interface DaemonOptions {
   /** This node's manager's dispatcher (heartbeat period, session rate limit, batching). */
   dispatcher?: DispatcherOptions;
   /**
-   * What runs the tasks assigned to this node: 'test' = the test executor (imaginary tasks walking the
-   * real lifecycle), or an executor of the caller's (tests inspect it; the daemon does not close it).
-   * The test executor is the default until the process executor exists.
+   * What runs the tasks assigned to this node: 'process' = real processes in real network namespaces
+   * (the data plane, the embedded DNS; needs root), 'test' = the test executor (imaginary tasks walking
+   * the real lifecycle), or an executor of the caller's (tests inspect it; the daemon does not close it).
    * @default 'test'
    */
-  executor?: 'test' | Executor;
+  executor?: 'test' | 'process' | Executor;
+  /** For the process executor: where the node's data plane lives and what its namespaces are named. */
+  runtime?: {
+    /** @default 'shoal' */
+    netnsPrefix?: string;
+    /** The node's network namespace by name (created if missing); undefined = this process's own. */
+    nodeNetns?: string;
+    /** Upstream resolvers for names the cluster does not own. @default the node's resolv.conf */
+    dns?: string[];
+    /** On stop, stop the tasks and remove everything the data plane made (npm start). @default false: tasks run on, a restarted daemon adopts them */
+    destroyOnStop?: boolean;
+  };
 }
 
 type Role = 'manager' | 'worker';
@@ -113,7 +126,9 @@ export class Daemon {
   private manager: Manager | undefined;
   private roles: RoleManager | undefined;
   /** The agent's dispatcher session, while this node is in a swarm (managers run one too, as in Swarm). */
-  private agent: { session: Agent; executor: Executor; owned: boolean } | undefined;
+  private agent: { session: Agent; executor: Executor; owned: boolean; runtime?: NodeRuntime } | undefined;
+  /** Agent start-ups and stops run one at a time. */
+  private agentQueue: Promise<void> = Promise.resolve();
   private readonly local = new grpc.Server();
   /** This node's place in a swarm and its certificates; undefined outside one. */
   private state: SavedState | undefined;
@@ -142,7 +157,7 @@ export class Daemon {
     if (saved !== undefined) {
       d.adopt(saved, readNodeCerts(d.certDir()));
       if (roleOf(saved) === 'manager') await d.startManager(saved.identity, d.requireCerts());
-      d.startAgent();
+      await d.startAgent();
     }
     await d.serveLocal();
     d.schedule();
@@ -185,10 +200,43 @@ export class Daemon {
   }
 
   /** Starts this node's agent: a session with the managers, running its tasks on the executor. */
-  private startAgent(): void {
-    if (this.agent !== undefined || this.state === undefined) return;
+  private startAgent(): Promise<void> {
+    this.agentQueue = this.agentQueue
+      .then(() => this.startAgentNow())
+      .catch((err: unknown) => {
+        this.o.log.error({ err }, 'agent: could not start');
+      });
+    return this.agentQueue;
+  }
+
+  private async startAgentNow(): Promise<void> {
+    const state = this.state;
+    if (this.agent !== undefined || state === undefined || this.stopped) return;
     const given = this.o.executor;
-    const executor = given === undefined || given === 'test' ? new TestExecutor() : given;
+    let executor: Executor;
+    let runtime: NodeRuntime | undefined;
+    if (given === 'process') {
+      const why = cannotRunTasks();
+      if (why !== undefined) {
+        // The manager runs on; this node takes no tasks (no session, so it shows as down).
+        this.o.log.warn(`agent: ${why}; this node runs no tasks`);
+        return;
+      }
+      const r = this.o.runtime ?? {};
+      runtime = await NodeRuntime.start({
+        nodeId: state.identity.nodeId,
+        stateDir: join(this.o.dataDir, 'agent'),
+        log: this.o.log,
+        ...(r.netnsPrefix === undefined ? {} : { netnsPrefix: r.netnsPrefix }),
+        ...(r.nodeNetns === undefined ? {} : { nodeNetns: r.nodeNetns }),
+        ...(r.dns === undefined ? {} : { dns: r.dns }),
+      });
+      const rt = runtime;
+      executor = rt.executor;
+      rt.executor.onStatus((taskId, status) => this.detachEnded(rt, taskId, status.state));
+    } else {
+      executor = given === undefined || given === 'test' ? new TestExecutor() : given;
+    }
     const session = new Agent({
       hostname: this.o.hostname,
       credentials: () => nodeCredentials(this.requireCerts()),
@@ -197,14 +245,50 @@ export class Daemon {
       log: this.o.log,
     });
     session.start();
-    this.agent = { session, executor, owned: executor !== given };
+    this.agent = {
+      session,
+      executor,
+      owned: executor !== given,
+      ...(runtime === undefined ? {} : { runtime }),
+    };
   }
 
-  private async stopAgent(): Promise<void> {
-    const a = this.agent;
-    this.agent = undefined;
-    await a?.session.stop();
-    if (a?.owned === true) await a.executor.close();
+  private stopAgent(): Promise<void> {
+    this.agentQueue = this.agentQueue.then(async () => {
+      const a = this.agent;
+      this.agent = undefined;
+      await a?.session.stop();
+      if (a?.runtime !== undefined) {
+        if (this.o.runtime?.destroyOnStop === true) await a.runtime.destroy();
+        else await a.runtime.close();
+      } else if (a?.owned === true) await a.executor.close();
+    });
+    return this.agentQueue;
+  }
+
+  /** A standalone task (`shoal run`) gives its address back when it ends, as docker's does. */
+  private detachEnded(runtime: NodeRuntime, taskId: string, state: string): void {
+    if (!['complete', 'failed', 'shutdown', 'rejected'].includes(state)) return;
+    if (!runtime.executor.isStandalone(taskId)) return;
+    this.managerClients()
+      .callAny(this.managerAddrs(), 'ResourceAllocator', 'DetachNetwork', { attachmentId: taskId })
+      .catch((err: unknown) => this.o.log.warn({ err, taskId }, 'agent: could not detach a standalone task'));
+  }
+
+  /** `shoal run`: an attachment task on `network` that carries the command; this node's agent runs it. */
+  private async runStandalone(req: RunRequest): Promise<string> {
+    if (this.state === undefined)
+      throw new RpcError(
+        grpc.status.FAILED_PRECONDITION,
+        NOT_A_MANAGER.replace('a swarm manager', 'in a swarm'),
+      );
+    const res = await this.managerClients().callAny<{ attachmentId: string }>(
+      this.managerAddrs(),
+      'ResourceAllocator',
+      'AttachNetwork',
+      { networkId: req.network, addresses: [], name: req.name, command: req.argv, env: req.env },
+    );
+    return res.attachmentId;
   }
 
   private pollMs(): number {
@@ -439,6 +523,28 @@ export class Daemon {
       }) as grpc.UntypedHandleCall;
     }
     this.local.addService(controlService, route);
+    // This node's own tasks (`shoal run`, `exec`, `service logs`), when it runs them for real.
+    const tasks: grpc.UntypedServiceImplementation = {};
+    for (const method of Object.keys(localTasksService)) {
+      tasks[method] = ((call: grpc.ServerWritableStream<unknown, unknown>) => {
+        const runtime = this.agent?.runtime;
+        if (runtime === undefined) {
+          call.emit('error', {
+            code: grpc.status.FAILED_PRECONDITION,
+            details: 'this node runs no tasks of its own (its agent is not running real tasks)',
+          });
+          return;
+        }
+        const handlers = localTaskHandlers({
+          executor: runtime.executor,
+          run: req => this.runStandalone(req),
+          log,
+          nodeHostname: this.o.hostname,
+        });
+        (handlers[method] as grpc.handleServerStreamingCall<unknown, unknown>)(call);
+      }) as grpc.UntypedHandleCall;
+    }
+    this.local.addService(localTasksService, tasks);
     rmSync(this.o.socketPath, { force: true });
     await new Promise<void>((resolve, reject) =>
       this.local.bindAsync(`unix:${this.o.socketPath}`, grpc.ServerCredentials.createInsecure(), err =>
@@ -514,7 +620,7 @@ export class Daemon {
       bootstrap: { rootCa, ...(addressPools === undefined ? {} : { addressPools }) },
     });
     this.saveState({ role: 'manager', identity }, certs);
-    this.startAgent();
+    await this.startAgent();
     const tokens = clusterOf(m.store).joinTokens;
     return { nodeId: identity.nodeId, workerToken: tokens.worker, managerToken: tokens.manager, addr };
   }
@@ -567,12 +673,12 @@ export class Daemon {
       // A worker runs no manager; it keeps talking to the managers, starting with the one it joined by.
       const managers = [...new Set([remote, ...issued.members.map(m => m.addr)])];
       this.saveState({ role, identity, managers }, certs);
-      this.startAgent();
+      await this.startAgent();
       return { nodeId: identity.nodeId, role };
     }
     this.saveState({ role, identity }, certs);
     await this.startManager(identity, certs, { peers: new Map(issued.members.map(m => [m.raftId, m.addr])) });
-    this.startAgent();
+    await this.startAgent();
     return { nodeId: identity.nodeId, role: 'manager' };
   }
 

@@ -190,6 +190,11 @@ export class ProcessExecutor implements Executor {
     if (run !== undefined) this.tryStart(run);
   }
 
+  /** Whether `taskId` is a standalone task (`shoal run`) this node gave a command to. */
+  isStandalone(taskId: string): boolean {
+    return this.local.has(taskId);
+  }
+
   /** The tasks it holds and their last state. */
   tasks(): Map<string, { task: AssignedTask; state: ExecState | '' }> {
     return new Map([...this.runs].map(([id, r]) => [id, { task: r.task, state: r.state }]));

@@ -253,7 +253,9 @@ export class DataPlane implements TaskNetworking {
       const dir = `${NETNS_ETC}/${taskNetns(this.o.prefix, id)}`;
       if (!existsSync(`${dir}/resolv.conf`)) {
         mkdirSync(dir, { recursive: true });
-        writeFileSync(`${dir}/resolv.conf`, 'nameserver 127.0.0.11\noptions ndots:0\n');
+        // `search .`: no search domain, not one guessed from the hostname (`web.1.<id>` would make busybox's
+        // nslookup ask for `web.1.<id>` when asked for `web`).
+        writeFileSync(`${dir}/resolv.conf`, 'nameserver 127.0.0.11\nsearch .\noptions ndots:0\n');
       }
     }
     for (const batch of plan.batches) {

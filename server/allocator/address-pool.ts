@@ -77,6 +77,13 @@ export class AddressPool {
     return address;
   }
 
+  /** The highest free host address (the search is not moved), or undefined if the subnet is full. */
+  highestFree(): number | undefined {
+    for (let address = this.last; address >= this.first; address--)
+      if (!this.held.has(address)) return address;
+    return undefined;
+  }
+
   /** Frees `address`. The search does not move back: the address comes round again later. */
   release(address: number): void {
     this.held.delete(address);

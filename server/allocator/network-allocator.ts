@@ -4,6 +4,7 @@ import {
   type Network,
   type NetworkAllocation,
   type NetworkAttachment,
+  type Node,
   type PortConfig,
   type Service,
   type ServiceSpec,
@@ -37,11 +38,13 @@ export interface LiveObjects {
   networks: readonly Network[];
   services: readonly Service[];
   tasks: readonly Task[];
+  /** Nodes whose ingress leg (`attachment`) is taken back; absent = none. */
+  nodes?: readonly Pick<Node, 'id' | 'attachment'>[];
 }
 
 /** An object whose stored allocation `rebuild` could not take back (it holds nothing in the pools). */
 export interface RebuildProblem {
-  table: 'networks' | 'services' | 'tasks';
+  table: 'networks' | 'services' | 'tasks' | 'nodes';
   id: string;
   message: string;
 }
@@ -126,6 +129,9 @@ function holderOfTask(id: string): string {
   return `task:${id}`;
 }
 
+/** A node's ingress leg is held like a task's address, under this key. */
+const NODE_KEY = 'node:';
+
 /**
  * The cluster's network allocator (swarmkit `manager/allocator` with libnetwork's IPAM and overlay driver,
  * in one pure object). It holds subnets, VNIs, addresses and published ports, and answers each request at
@@ -204,6 +210,10 @@ export class NetworkAllocator {
       const networks = task.networks.filter(n => n.addresses.length > 0);
       if (networks.length > 0)
         attempt('tasks', task.id, () => void this.allocateTask({ id: task.id, networks }));
+    }
+    for (const node of byId(objects.nodes ?? [])) {
+      if (node.attachment !== undefined && node.attachment.addresses.length > 0)
+        attempt('nodes', node.id, () => void this.allocateNode(node));
     }
     return problems;
   }
@@ -500,6 +510,44 @@ export class NetworkAllocator {
       journal.rollback();
       throw err;
     }
+  }
+
+  /**
+   * Gives node `id` its leg on the ingress network, or takes back the one it has: every node's routing
+   * mesh reaches remote tasks through it (swarmkit's node attachment). Legs are taken from the top of the
+   * subnet down, so nodes joining do not move the addresses services and tasks get from the bottom.
+   * Throws AllocatorError as `allocateTask` does, and failed-precondition when there is no ingress network.
+   */
+  allocateNode(node: Pick<Node, 'id' | 'attachment'>): TaskAllocation {
+    const ingress = this.ingressId;
+    const record = ingress === undefined ? undefined : this.networks.get(ingress);
+    if (ingress === undefined || record === undefined)
+      throw new AllocatorError('failed-precondition', 'there is no ingress network');
+    let given = node.attachment?.networkId === ingress ? node.attachment.addresses : [];
+    if (given.length === 0) {
+      const top = record.pool.highestFree();
+      if (top === undefined) {
+        throw new AllocatorError(
+          'resource-exhausted',
+          `could not find an available IP for node ${node.id}: ${describe(record)} is full`,
+        );
+      }
+      given = [`${formatIpv4(top)}/${record.pool.subnet.prefix}`];
+    }
+    return this.allocateTask({
+      id: NODE_KEY + node.id,
+      networks: [{ networkId: ingress, addresses: given }],
+    });
+  }
+
+  /** Frees node `id`'s ingress leg; false if it holds none. */
+  releaseNode(id: string): boolean {
+    return this.releaseTask(NODE_KEY + id);
+  }
+
+  /** The nodes holding an ingress leg. */
+  nodesHolding(): string[] {
+    return [...this.tasks.keys()].filter(k => k.startsWith(NODE_KEY)).map(k => k.slice(NODE_KEY.length));
   }
 
   /** Frees the addresses of task `id`; false if it holds none. */

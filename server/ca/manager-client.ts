@@ -1,5 +1,5 @@
 /**
- * A node's calls to the managers (CA, NodeCA, RaftMembership on the manager port): one unary call,
+ * A node's calls to the managers (CA, NodeCA, RaftMembership, ResourceAllocator on the manager port): one unary call,
  * on one address or on each of a list in turn until one manager answers. Managers are dialled by
  * address and checked by their role name (their certificates carry `swarm-manager`, not an IP).
  */
@@ -8,8 +8,9 @@ import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
 import { RpcError } from '../rpc/status.ts';
 
 const caPkg = loadShoalPackage('ca.proto');
+const resourcePkg = loadShoalPackage('resource.proto');
 
-export type ManagerService = 'CA' | 'NodeCA' | 'RaftMembership';
+export type ManagerService = 'CA' | 'NodeCA' | 'RaftMembership' | 'ResourceAllocator';
 
 /** swarmkit's agent RPC timeout. */
 const CALL_TIMEOUT_MS = 5_000;
@@ -102,7 +103,7 @@ export class ManagerClients {
     const key = `${service} ${addr}`;
     let c = this.clients.get(key);
     if (c === undefined) {
-      c = new (clientOf(caPkg, service))(addr, this.creds, {
+      c = new (clientOf(service === 'ResourceAllocator' ? resourcePkg : caPkg, service))(addr, this.creds, {
         'grpc.ssl_target_name_override': 'swarm-manager',
         // Its own connections, which close() really closes (the shared pool would keep them a while).
         'grpc.use_local_subchannel_pool': 1,

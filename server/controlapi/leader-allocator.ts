@@ -14,6 +14,7 @@ import { RpcError } from '../rpc/status.ts';
 import {
   findNetworks,
   findServices,
+  findNodes,
   findTasks,
   getNetwork,
   NotFoundError,
@@ -83,6 +84,7 @@ export class LeaderAllocator {
       networks: findNetworks(tx),
       services: findServices(tx),
       tasks: findTasks(tx),
+      nodes: findNodes(tx),
     }));
     const allocator = new NetworkAllocator(this.options());
     for (const p of allocator.rebuild(objects)) {

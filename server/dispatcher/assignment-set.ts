@@ -91,9 +91,12 @@ export class AssignmentSet {
     return this.pending.size;
   }
 
-  /** The incremental message of the changes pending, chained to the last message; undefined if none. */
-  flush(): AssignmentBatch | undefined {
-    if (this.pending.size === 0) return undefined;
+  /**
+   * The incremental message of the changes pending, chained to the last message; undefined if none,
+   * unless `evenEmpty` (a message that carries something else, such as a new network view).
+   */
+  flush(evenEmpty = false): AssignmentBatch | undefined {
+    if (this.pending.size === 0 && !evenEmpty) return undefined;
     const changes = [...this.pending.values()];
     this.pending.clear();
     const appliesTo = this.seq;

@@ -24,10 +24,12 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { WireNode, WireTaskStatus } from '../../proto/control-types.ts';
 import {
   LEADER_ADDR_METADATA,
+  type NetworkView,
   type WireAssignmentsMessage,
   type WireAssignmentsRequest,
   type WireHeartbeatRequest,
@@ -41,20 +43,26 @@ import { callerOf } from '../ca/authorize.ts';
 import { wireTask } from '../controlapi/task-server.ts';
 import { RpcError, toGrpcStatus } from '../rpc/status.ts';
 import {
+  findNetworks,
   findNodes,
+  findServices,
   findTasks,
   getNode,
   getTask,
   isNodeEvent,
+  networkTable,
   nodeTable,
+  serviceTable,
   taskTable,
   updateNode,
   type MemoryStore,
   type Node,
+  type ReadTx,
   type Task,
   type Watcher,
 } from '../store/index.ts';
 import { AssignmentSet, type AssignmentBatch } from './assignment-set.ts';
+import { networkViewFor } from './network-view.ts';
 import { HeartbeatBook } from './heartbeat-book.ts';
 import { SessionRateLimiter } from './rate-limiter.ts';
 import { agentState, type StatusReport } from './task-status.ts';
@@ -410,11 +418,17 @@ export class Dispatcher {
     const session = this.requireSession(call, call.request.sessionId);
     const nodeId = session.nodeId;
     const set = new AssignmentSet(nodeId);
-    const { result, watcher } = this.store.viewAndWatch(tx => findTasks(tx, { nodeId }), {
-      tables: [taskTable.name],
-      where: ev =>
-        (ev.object as Task).nodeId === nodeId || (ev.oldObject as Task | undefined)?.nodeId === nodeId,
+    const read = (tx: ReadTx): { tasks: Task[]; view: NetworkView } => {
+      const tasks = findTasks(tx);
+      const inputs = { nodes: findNodes(tx), networks: findNetworks(tx), services: findServices(tx), tasks };
+      return { tasks, view: networkViewFor(nodeId, inputs) };
+    };
+    // Every task, service, network and node change may change the node's view, not only its own tasks.
+    const { result, watcher } = this.store.viewAndWatch(read, {
+      tables: [taskTable.name, serviceTable.name, networkTable.name, nodeTable.name],
     });
+    let view = result.view;
+    let viewDirty = false;
     let timer: NodeJS.Timeout | undefined;
     const end = (s: grpc.StatusObject): void => {
       clearTimeout(timer);
@@ -427,21 +441,30 @@ export class Dispatcher {
       session.enders.delete(end);
       watcher.close();
     });
-    const send = (batch: AssignmentBatch | undefined): void => {
-      if (batch !== undefined && !call.cancelled) call.write(wireAssignments(batch));
+    const flush = (): void => {
+      let changed: NetworkView | null = null;
+      if (viewDirty) {
+        viewDirty = false;
+        const now = this.store.view(tx => read(tx).view);
+        if (!isDeepStrictEqual(now, view)) changed = view = now;
+      }
+      const batch = set.flush(changed !== null);
+      if (batch !== undefined && !call.cancelled) call.write(wireAssignments(batch, changed));
     };
-    send(set.complete(result));
+    const complete = set.complete(result.tasks.filter(t => t.nodeId === nodeId));
+    call.write(wireAssignments(complete, view));
     try {
       for await (const ev of watcher) {
-        if (!set.observe(ev.object as Task, ev.kind === 'remove')) continue;
+        if (ev.table === taskTable.name) set.observe(ev.object as Task, ev.kind === 'remove');
+        viewDirty = true;
         if (set.pendingCount >= MAX_ASSIGNMENT_BATCH) {
           clearTimeout(timer);
           timer = undefined;
-          send(set.flush());
+          flush();
         } else {
           timer ??= setTimeout(() => {
             timer = undefined;
-            send(set.flush());
+            flush();
           }, this.o.assignmentBatchMs);
         }
       }
@@ -554,13 +577,13 @@ function reportOf(taskId: string, s: WireTaskStatus | null): StatusReport {
   };
 }
 
-function wireAssignments(b: AssignmentBatch): WireAssignmentsMessage {
+function wireAssignments(b: AssignmentBatch, view: NetworkView | null): WireAssignmentsMessage {
   return {
     type: b.type,
     appliesTo: b.appliesTo,
     resultsIn: b.resultsIn,
     changes: b.changes.map(c => ({ action: c.action, task: wireTask(c.task) })),
-    networkView: null,
+    networkView: view,
   };
 }
 

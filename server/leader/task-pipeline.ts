@@ -32,6 +32,7 @@ import {
   findNodes,
   findServices,
   findTasks,
+  getNode,
   getService,
   getTask,
   networkTable,
@@ -39,9 +40,11 @@ import {
   serviceTable,
   StoreError,
   taskTable,
+  updateNode,
   updateService,
   updateTask,
   type MemoryStore,
+  type NetworkAttachment,
   type Service,
   type Task,
   type Tx,
@@ -181,9 +184,12 @@ export class TaskPipeline {
   /** Addresses of tasks that ended or are gone go back to the pools (a rebuild would not count them either). */
   private release(pools: NetworkAllocator): void {
     for (const id of this.deleted.splice(0)) pools.releaseTask(id);
-    for (const task of this.store.view(tx => findTasks(tx))) {
+    const { tasks, nodes } = this.store.view(tx => ({ tasks: findTasks(tx), nodes: findNodes(tx) }));
+    for (const task of tasks) {
       if (!taskHoldsAddresses(task)) pools.releaseTask(task.id);
     }
+    const live = new Set(nodes.map(n => n.id));
+    for (const id of pools.nodesHolding()) if (!live.has(id)) pools.releaseNode(id);
   }
 
   private async orchestrate(pools: NetworkAllocator, term: number): Promise<number | undefined> {
@@ -231,9 +237,13 @@ export class TaskPipeline {
 
   /** NEW tasks get their addresses and become PENDING, in one write with the networks' cursors. */
   private async allocate(pools: NetworkAllocator): Promise<void> {
+    await this.allocateNodes(pools);
     const fresh = this.store.view(tx =>
       findTasks(tx, {
-        where: t => t.status.state === 'new' && compareTaskStates(t.desiredState, 'running') <= 0,
+        where: t =>
+          t.status.state === 'new' &&
+          t.standalone === undefined &&
+          compareTaskStates(t.desiredState, 'running') <= 0,
       }),
     );
     if (fresh.length === 0) return;
@@ -265,6 +275,40 @@ export class TaskPipeline {
       () => {
         for (const id of allocated) pools.releaseTask(id);
         // The cursors moved in the pools only: rebuild them from the store.
+        this.allocator.invalidate();
+      },
+    );
+  }
+
+  /** Every node gets its leg on the ingress network (the routing mesh), in one write with the network's cursor. */
+  private async allocateNodes(pools: NetworkAllocator): Promise<void> {
+    const ingress = pools.ingressNetworkId;
+    if (ingress === undefined) return;
+    const bare = this.store.view(tx => findNodes(tx, { where: n => n.attachment?.networkId !== ingress }));
+    if (bare.length === 0) return;
+    const written: { id: string; attachment: NetworkAttachment }[] = [];
+    const cursors = new Map<string, NetworkAllocationUpdate>();
+    for (const node of bare) {
+      try {
+        const { networks, networkUpdates } = pools.allocateNode(node);
+        for (const u of networkUpdates) cursors.set(u.networkId, u);
+        const attachment = networks[0];
+        if (attachment !== undefined) written.push({ id: node.id, attachment });
+      } catch (err) {
+        if (!(err instanceof AllocatorError)) throw err;
+        this.log.warn({ node: node.id, err: err.message }, 'task pipeline: no ingress address for a node');
+      }
+    }
+    await this.allocator.write(
+      tx => {
+        for (const node of written) {
+          const now = getNode(tx, node.id);
+          if (now !== undefined) updateNode(tx, { ...now, attachment: node.attachment });
+        }
+        writeNetworkUpdates(tx, [...cursors.values()]);
+      },
+      () => {
+        for (const node of written) pools.releaseNode(node.id);
         this.allocator.invalidate();
       },
     );

@@ -22,9 +22,11 @@ interface AttachNetworkRequest {
   networkId: string;
   addresses: string[];
   name: string;
+  command: string[];
+  env: string[];
 }
 
-/** A standalone task runs what its node was told to run: the manager keeps no command for it. */
+/** A standalone task runs once, what its node asked for (`shoal run`), and is not restarted. */
 const STANDALONE_SPEC: TaskSpec = {
   command: [],
   args: [],
@@ -71,8 +73,9 @@ export function resourceHandlers(
               slot: 0,
               nodeId,
               desiredState: 'running',
-              status: { state: 'new', timestamp: Date.now() },
-              spec: STANDALONE_SPEC,
+              // Placed by the node that asks: the scheduler has nothing to decide.
+              status: { state: 'assigned', timestamp: Date.now(), message: 'attached by its node' },
+              spec: { ...STANDALONE_SPEC, command: req.command, env: req.env },
               networks,
               standalone: { name: req.name },
             });

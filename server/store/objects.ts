@@ -87,6 +87,8 @@ export interface Node extends StoreObject {
   description: NodeDescription;
   managerStatus?: ManagerStatus;
   certificate: NodeCertificate;
+  /** The node's leg on the ingress network (the routing mesh), given by the leader's allocator. */
+  attachment?: NetworkAttachment;
 }
 
 /** What the operator asks of the cluster. */

@@ -22,10 +22,15 @@ export class LabCluster {
   readonly procs = new Map<number, LabProcess>();
   initResponse: Record<string, unknown> = {};
 
+  /**
+   * `executor`: 'test' runs imaginary tasks (scheduling tests); 'process' runs them for real, each node's
+   * data plane in its lab namespace, its namespaces named after it.
+   */
   constructor(
     readonly lab: Lab,
     readonly dir: string,
     private readonly extraArgs: string[] = [],
+    private readonly executor: 'test' | 'process' = 'test',
   ) {}
 
   sock(i: number): string {
@@ -48,6 +53,12 @@ export class LabCluster {
         `node${i}`,
         '--log-level',
         'info',
+        '--executor',
+        this.executor,
+        '--node-netns',
+        this.lab.node(i),
+        '--netns-prefix',
+        this.lab.node(i),
         ...this.extraArgs,
       ],
       repo,

@@ -7,6 +7,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 
 /** Whether this process may build the lab (root, with iproute2). */
 export function canRunLab(): boolean {
@@ -70,9 +71,12 @@ export class Lab {
     }
   }
 
-  /** Runs `argv` inside node i's namespace. */
+  /**
+   * Runs `argv` inside node i's network namespace. Through nsenter, not `ip netns exec`: the process stays
+   * in the root mount namespace, where the namespaces its data plane makes must be created.
+   */
   spawn(i: number, argv: string[], cwd: string): LabProcess {
-    const child = spawn('ip', ['netns', 'exec', this.node(i), ...argv], {
+    const child = spawn('nsenter', [`--net=/run/netns/${this.node(i)}`, '--', ...argv], {
       cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -93,6 +97,37 @@ export class Lab {
 
   async destroy(): Promise<void> {
     for (const p of this.processes) await this.kill9(p);
+    // What the nodes' agents made (overlays, tasks) carries the lab's prefix too: the tasks' processes
+    // (started by this lab's daemons) end first, then the namespaces, VXLAN devices before their owners.
+    const made = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+      .split('\n')
+      .map(line => line.split(' ')[0] ?? '')
+      .filter(ns => ns.startsWith(`${this.prefix}-`) && !this.namespaces.includes(ns));
+    for (const ns of made) {
+      const pids = execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' })
+        .split(/\s+/)
+        .filter(Boolean);
+      for (const pid of pids) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      try {
+        ip('-n', ns, 'link', 'del', 'vxlan0');
+      } catch {
+        // none
+      }
+    }
+    for (const ns of made) {
+      try {
+        ip('netns', 'del', ns);
+      } catch {
+        // already gone
+      }
+      rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
+    }
     for (const ns of this.namespaces.reverse()) {
       try {
         ip('netns', 'del', ns);
