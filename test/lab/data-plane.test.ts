@@ -1,0 +1,374 @@
+/**
+ * The data plane for real (root; the namespace lab): real shoald processes, one per lab node, running
+ * busybox tasks in real namespaces. Overlay pings across VXLAN, VIP load balancing with nftables, the
+ * routing mesh on every node and host-mode ports, clean removal, an agent killed with -9 and started
+ * again, and a command that does not exist. Once with one manager and two workers, once with three
+ * managers. Everything lives in namespaces with the lab's prefix, removed at the end, also on failure.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { WireService, WireTask } from '../../proto/control-types.ts';
+import { canRunLab, Lab } from './lab.ts';
+import { LabCluster, until, type Rpc } from './lab-cluster.ts';
+
+/** Answers each connection with the task's hostname (its task name). */
+const ECHO_NAME = ['busybox', 'nc', '-ll', '-p', '8080', '-e', 'cat', '/proc/sys/kernel/hostname'];
+const SLEEP = ['sleep', '100000'];
+
+function run(ns: string, argv: string[], timeout = 5000): string {
+  return execFileSync('ip', ['netns', 'exec', ns, ...argv], { encoding: 'utf8', timeout, stdio: 'pipe' });
+}
+
+/** What a TCP connection to host:port answers ('' if refused or silent). */
+function ask(ns: string, host: string, port: number): string {
+  try {
+    return run(ns, ['busybox', 'nc', '-w', '2', host, String(port)]).trim();
+  } catch {
+    return '';
+  }
+}
+
+class Scenario {
+  readonly lab = new Lab();
+  readonly dir = mkdtempSync(join(tmpdir(), 'shoal-dp-'));
+  readonly c = new LabCluster(
+    this.lab,
+    this.dir,
+    ['--heartbeat-period', '1000', '--poll-ms', '200'],
+    'process',
+  );
+  control!: Rpc;
+  /** Node id → lab index. */
+  readonly index = new Map<string, number>();
+
+  async form(managers: number): Promise<void> {
+    const { lab, c } = this;
+    lab.create(3);
+    for (const i of [1, 2, 3]) c.start(i);
+    await until('the daemons', () =>
+      c
+        .rpc(
+          3,
+          'Swarm',
+        )('Info')
+        .then(() => true),
+    );
+    await until('daemon 2', () =>
+      c
+        .rpc(
+          2,
+          'Swarm',
+        )('Info')
+        .then(() => true),
+    );
+    const init = await c.rpc(1, 'Swarm')('Init', { listenAddr: `${Lab.addr(1)}:2377`, advertiseAddr: '' });
+    for (const i of [2, 3]) {
+      await c.rpc(i, 'Swarm')('Join', {
+        token: i <= managers ? init.managerToken : init.workerToken,
+        remoteAddr: `${Lab.addr(1)}:2377`,
+        listenAddr: `${Lab.addr(i)}:2377`,
+        advertiseAddr: '',
+      });
+    }
+    this.control = c.rpc(1, 'Control');
+    await until('three ready nodes', async () => {
+      const nodes = (await this.control('ListNodes')).nodes as {
+        id: string;
+        hostname: string;
+        status: string;
+      }[];
+      if (nodes.length !== 3 || nodes.some(n => n.status !== 'ready')) return undefined;
+      for (const n of nodes) this.index.set(n.id, Number(n.hostname.replace('node', '')));
+      return true;
+    });
+    // The underlay counts VXLAN datagrams; an outside client sits on it at .100.
+    execFileSync('ip', ['netns', 'exec', lab.underlay, 'nft', '-f', '-'], {
+      input:
+        'table bridge count { chain vxlan { type filter hook forward priority 0; udp dport 4789 counter; }; }',
+    });
+    execFileSync('ip', ['-n', lab.underlay, 'addr', 'add', '198.51.100.100/24', 'dev', 'br0']);
+  }
+
+  async service(spec: Record<string, unknown>): Promise<WireService> {
+    const full = { mode: 'replicated', replicas: 1, endpoint: { ports: [] }, ...spec };
+    return (await this.control('CreateService', { spec: full })).service as WireService;
+  }
+
+  async tasks(serviceId: string): Promise<WireTask[]> {
+    const filters = { serviceIds: [serviceId], nodeIds: [], desiredStates: [] };
+    return (await this.control('ListTasks', { filters })).tasks as WireTask[];
+  }
+
+  /** The service's running tasks once exactly `n` run. */
+  running(serviceId: string, n: number, ms = 30_000): Promise<WireTask[]> {
+    return until(
+      `${n} running tasks`,
+      async () => {
+        const ts = (await this.tasks(serviceId)).filter(
+          t => t.status.state === 'running' && t.desiredState === 'running',
+        );
+        return ts.length === n ? ts : undefined;
+      },
+      ms,
+    );
+  }
+
+  async scale(serviceId: string, replicas: number): Promise<void> {
+    const s = (await this.control('GetService', { serviceId })).service as WireService;
+    await this.control('UpdateService', {
+      serviceId,
+      version: s.version,
+      spec: { ...s.spec, replicas },
+    });
+  }
+
+  node(t: WireTask): number {
+    const i = this.index.get(t.nodeId);
+    assert.ok(i !== undefined, `task ${t.id} is on a known node`);
+    return i;
+  }
+
+  /** The task's network namespace on its node. */
+  ns(t: WireTask): string {
+    return `${this.lab.node(this.node(t))}-t${t.id.slice(0, 12)}`;
+  }
+
+  ip(t: WireTask): string {
+    return (t.networks[0]?.addresses[0] ?? '').split('/')[0] ?? '';
+  }
+
+  namespaces(): string[] {
+    return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+      .split('\n')
+      .map(l => l.split(' ')[0] ?? '');
+  }
+
+  /** Every trace of `ids`'s tasks on any node: namespaces, FDB entries (MACs), nft rules (IPs). */
+  traces(tasks: WireTask[]): string[] {
+    const found: string[] = [];
+    const nss = this.namespaces();
+    for (const t of tasks) if (nss.includes(this.ns(t))) found.push(`namespace ${this.ns(t)}`);
+    for (const i of [1, 2, 3]) {
+      const node = this.lab.node(i);
+      // A namespace may go while it is read: what is gone holds no trace.
+      const read = (ns: string, argv: string[]): string => {
+        try {
+          return run(ns, argv);
+        } catch {
+          return '';
+        }
+      };
+      const rules = read(node, ['nft', 'list', 'ruleset']);
+      const fdb = nss
+        .filter(ns => ns.startsWith(`${node}-ov`))
+        .map(ns => read(ns, ['bridge', 'fdb', 'show']))
+        .join('');
+      const taskRules = nss
+        .filter(ns => ns.startsWith(`${node}-t`))
+        .map(ns => read(ns, ['nft', 'list', 'ruleset']))
+        .join('');
+      for (const t of tasks) {
+        const ip = this.ip(t);
+        const mac = `02:42:${ip
+          .split('.')
+          .map(b => Number(b).toString(16).padStart(2, '0'))
+          .join(':')}`;
+        if (fdb.includes(mac)) found.push(`fdb ${mac} on ${node}`);
+        if (new RegExp(`\\b${ip.replaceAll('.', '\\.')}\\b`).test(rules + taskRules))
+          found.push(`nft rule for ${ip} on ${node}`);
+      }
+    }
+    return found;
+  }
+
+  async destroy(): Promise<void> {
+    await this.lab.destroy();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+async function overlayAndVip(s: Scenario): Promise<{ web: WireService; client: WireTask }> {
+  const net = (await s.control('CreateNetwork', { spec: { name: 'test' } })).network as {
+    id: string;
+    allocation: { subnet: string; vni: number };
+  };
+  assert.equal(net.allocation.subnet, '10.0.1.0/24');
+  const web = await s.service({ name: 'web', replicas: 3, networks: ['test'], task: { command: ECHO_NAME } });
+  const tasks = await s.running(web.id, 3);
+  assert.deepEqual(new Set(tasks.map(t => s.node(t))), new Set([1, 2, 3]), 'spread over the nodes');
+  for (const t of tasks) {
+    const addrs = run(s.ns(t), ['ip', '-o', '-4', 'addr', 'show']);
+    assert.match(addrs, new RegExp(`eth0\\s+inet ${s.ip(t).replaceAll('.', '\\.')}/24`));
+    assert.match(addrs, /eth1\s+inet 172\.18\.\d+\.\d+\/16/);
+    assert.match(run(s.ns(t), ['ip', 'link', 'show', 'eth0']), /mtu 1450/);
+    assert.match(run(s.ns(t), ['cat', '/etc/resolv.conf']), /nameserver 127\.0\.0\.11/);
+  }
+  // Tasks on different nodes ping each other across VXLAN, and the underlay carries UDP 4789.
+  const [a, b, c] = tasks as [WireTask, WireTask, WireTask];
+  for (const [from, to] of [
+    [a, b],
+    [b, c],
+    [c, a],
+  ] as const) {
+    run(s.ns(from), ['busybox', 'ping', '-c', '1', '-W', '2', s.ip(to)]);
+  }
+  const counted = execFileSync(
+    'ip',
+    ['netns', 'exec', s.lab.underlay, 'nft', 'list', 'table', 'bridge', 'count'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.ok(Number(/packets (\d+)/.exec(counted)?.[1] ?? 0) >= 6, counted);
+
+  // VIP: 20 connections from a client task reach several tasks on different nodes.
+  const clientSvc = await s.service({ name: 'client', networks: ['test'], task: { command: SLEEP } });
+  const [client] = await s.running(clientSvc.id, 1);
+  assert.ok(client !== undefined);
+  const vip = (web.endpoint?.virtualIps[0]?.addr ?? '').split('/')[0] ?? '';
+  assert.equal(vip, '10.0.1.2');
+  const names = new Map(tasks.map(t => [`web.${t.slot}.${t.id}`, s.node(t)]));
+  const answers = Array.from({ length: 20 }, () => ask(s.ns(client), vip, 8080));
+  const reached = new Set(answers);
+  assert.ok(
+    answers.every(x => names.has(x)),
+    `every connection reached a task of web: ${answers.join(', ')}`,
+  );
+  assert.ok(new Set([...reached].map(x => names.get(x))).size >= 2, 'tasks on different nodes');
+  // Scaled to 1: once the backends follow, every connection reaches the one left.
+  await s.scale(web.id, 1);
+  const [left] = await s.running(web.id, 1);
+  assert.ok(left !== undefined);
+  const only = `web.${left.slot}.${left.id}`;
+  await until('the VIP to follow the scale-down', async () =>
+    Array.from({ length: 20 }, () => ask(s.ns(client), vip, 8080)).every(x => x === only) ? true : undefined,
+  );
+  // The removed backends left nothing behind on any node.
+  const gone = tasks.filter(t => t.id !== left.id);
+  await until('the removed tasks to leave no trace', () =>
+    Promise.resolve(s.traces(gone).length === 0 ? true : undefined),
+  );
+  return { web, client };
+}
+
+test(
+  'the data plane on 1 manager + 2 workers: overlays, VIPs, routing mesh, clean-up, agent restart, bad commands',
+  { skip: !canRunLab() && 'needs root and iproute2' },
+  async t => {
+    const s = new Scenario();
+    t.after(() => s.destroy());
+    await s.form(1);
+    const { web, client } = await overlayAndVip(s);
+
+    // Routing mesh: -p 9000:8080 on 2 replicas answers on every node, the one without a task too.
+    const pub = await s.service({
+      name: 'pub',
+      replicas: 2,
+      task: { command: ECHO_NAME },
+      endpoint: { ports: [{ targetPort: 8080, publishedPort: 9000, publishMode: 'ingress' }] },
+    });
+    const pubTasks = await s.running(pub.id, 2);
+    const pubNames = new Set(pubTasks.map(x => `pub.${x.slot}.${x.id}`));
+    for (const i of [1, 2, 3]) {
+      await until(`port 9000 on node ${i}`, () =>
+        Promise.resolve(pubNames.has(ask(s.lab.underlay, Lab.addr(i), 9000)) ? true : undefined),
+      );
+    }
+    assert.ok(
+      [1, 2, 3].some(i => !pubTasks.some(x => s.node(x) === i)),
+      'one node runs no task of pub and still answered',
+    );
+    await assert.rejects(
+      s.service({
+        name: 'taker',
+        task: { command: SLEEP },
+        endpoint: { ports: [{ targetPort: 80, publishedPort: 9000, publishMode: 'ingress' }] },
+      }),
+      { details: `port '9000' is already in use by service 'pub' (${pub.id}) as an ingress port` },
+    );
+
+    // Host mode: only the task's node answers.
+    const hostm = await s.service({
+      name: 'hostm',
+      task: { command: ECHO_NAME },
+      endpoint: { ports: [{ targetPort: 8080, publishedPort: 9100, publishMode: 'host' }] },
+    });
+    const [h] = await s.running(hostm.id, 1);
+    assert.ok(h !== undefined);
+    await until('the host-mode port', () =>
+      Promise.resolve(
+        ask(s.lab.underlay, Lab.addr(s.node(h)), 9100) === `hostm.1.${h.id}` ? true : undefined,
+      ),
+    );
+    for (const i of [1, 2, 3].filter(i => i !== s.node(h)))
+      assert.equal(ask(s.lab.underlay, Lab.addr(i), 9100), '');
+
+    // service rm and scale 0 leave nothing of theirs on any node.
+    const [webLeft] = await s.running(web.id, 1);
+    assert.ok(webLeft !== undefined);
+    await s.control('RemoveService', { serviceId: web.id });
+    await s.scale(pub.id, 0);
+    await until('no trace of web and pub', () =>
+      Promise.resolve(s.traces([webLeft, ...pubTasks]).length === 0 ? true : undefined),
+    );
+    for (const i of [1, 2, 3]) assert.equal(ask(s.lab.underlay, Lab.addr(i), 9000), '');
+
+    // An agent killed with -9: its tasks keep running and reachable; what went stale meanwhile goes.
+    const keep = await s.service({
+      name: 'keep',
+      replicas: 3,
+      networks: ['test'],
+      task: { command: ECHO_NAME },
+    });
+    const keepTasks = await s.running(keep.id, 3);
+    const victim = keepTasks.find(x => s.node(x) === 3) ?? keepTasks[0];
+    assert.ok(victim !== undefined);
+    const stale = await s.service({
+      name: 'stale',
+      networks: ['test'],
+      task: { command: SLEEP, constraints: [`node.hostname==node${s.node(victim)}`] },
+    });
+    const [staleTask] = await s.running(stale.id, 1);
+    assert.ok(staleTask !== undefined);
+    const proc = s.c.procs.get(s.node(victim));
+    assert.ok(proc !== undefined);
+    await s.lab.kill9(proc);
+    assert.equal(ask(s.ns(client), s.ip(victim), 8080), `keep.${victim.slot}.${victim.id}`);
+    await s.control('RemoveService', { serviceId: stale.id });
+    s.c.start(s.node(victim));
+    await until('the stale task to go', () =>
+      Promise.resolve(s.traces([staleTask]).length === 0 ? true : undefined),
+    );
+    assert.equal(ask(s.ns(client), s.ip(victim), 8080), `keep.${victim.slot}.${victim.id}`);
+    assert.equal((await s.running(keep.id, 3)).length, 3);
+
+    // A command that does not exist: FAILED with the reason, nothing left behind.
+    const bad = await s.service({
+      name: 'bad',
+      networks: ['test'],
+      task: { command: ['no-such-command'], restart: { condition: 'none', delayMs: 0, maxAttempts: 0 } },
+    });
+    const failed = await until('the task to fail', async () =>
+      (await s.tasks(bad.id)).find(x => x.status.state === 'failed'),
+    );
+    assert.match(failed.status.err, /executable file not found/);
+    await until('nothing left of the failed task', () =>
+      Promise.resolve(s.traces([failed]).length === 0 ? true : undefined),
+    );
+  },
+);
+
+test(
+  'the data plane on 3 managers: overlays and VIPs',
+  { skip: !canRunLab() && 'needs root and iproute2' },
+  async t => {
+    const s = new Scenario();
+    t.after(() => s.destroy());
+    await s.form(3);
+    await overlayAndVip(s);
+  },
+);
