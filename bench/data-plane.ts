@@ -119,8 +119,10 @@ function runIn(ns: string, argv: string[], env: Record<string, string> = {}): Pr
     let stderr = '';
     child.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));
     child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.once('exit', code =>
-      code === 0 ? resolve(stdout) : reject(new Error(`${argv.join(' ')} in ${ns}: exit ${code}: ${stderr}`)),
+    child.once('exit', (code, signal) =>
+      code === 0
+        ? resolve(stdout)
+        : reject(new Error(`${argv[0] ?? ''} in ${ns}: exit ${code ?? signal}: ${stderr}`)),
     );
   });
 }
@@ -346,15 +348,16 @@ async function vipVsDirect(networkId: string, clientNs: string): Promise<{ vip: 
         ? undefined
         : true,
     );
-  // Interleaved, twice each, so that drift of the machine affects both alike; the better of each.
+  // Interleaved, three rounds each, so that drift of the machine affects both alike; the median of each
+  // (busybox nc forks per connection, so single rounds vary by tens of percent).
   const v: number[] = [];
   const d: number[] = [];
-  for (let k = 0; k < 2; k++) {
+  for (let k = 0; k < 3; k++) {
     v.push(await connRate(clientNs, vip, 'vip'));
     d.push(await connRate(clientNs, direct, 'direct'));
   }
   await removeService(svc.id);
-  return { vip: Math.max(...v), direct: Math.max(...d) };
+  return { vip: median(v), direct: median(d) };
 }
 
 function hasIperf3(): boolean {
