@@ -88,8 +88,9 @@ class ServedNetworking implements TaskNetworking {
       await this.dns.addSandbox(sandbox);
       return true;
     } catch (err) {
-      // The task runs without its resolver rather than not at all.
-      this.log.warn({ err, taskId: sandbox.taskId }, 'dns: cannot serve 127.0.0.11 in the task');
+      // A sandbox removed meanwhile needs no resolver; otherwise the task runs without one rather than not at all.
+      if (this.plane.sandbox(sandbox.taskId) !== undefined)
+        this.log.warn({ err, taskId: sandbox.taskId }, 'dns: cannot serve 127.0.0.11 in the task');
       return true;
     }
   }

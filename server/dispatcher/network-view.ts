@@ -1,7 +1,7 @@
 /**
  * What one node's data plane and embedded DNS must know of the cluster, pure: the networks its tasks are
  * on (and the ingress network, which every node serves for the routing mesh), every task address on
- * them with the node that holds it, the services behind them and those nodes' addresses. Swarm spreads
+ * them with the node that holds it, every service (its name and VIPs), and those nodes' addresses. Swarm spreads
  * this with gossip (NetworkDB); here the leader's dispatcher sends it with the assignments, so a task's
  * peers, load-balancing backends and DNS records change in the same message that starts or stops it.
  */
@@ -32,10 +32,6 @@ function isPlaced(t: Task): boolean {
 }
 
 const byId = <T extends { id: string }>(a: T, b: T): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-
-function publishesIngress(s: Service): boolean {
-  return (s.endpoint?.ports ?? []).some(p => p.publishMode === 'ingress' && p.publishedPort > 0);
-}
 
 function wirePort(p: Service['spec']['endpoint']['ports'][number]): WirePortConfig {
   return {
@@ -91,20 +87,15 @@ export function networkViewFor(nodeId: string, inputs: ViewInputs): NetworkView 
     a.networkId !== b.networkId ? (a.networkId < b.networkId ? -1 : 1) : a.taskId < b.taskId ? -1 : 1,
   );
 
-  const serviceIds = new Set([...endpoints.map(e => e.serviceId), ...own.map(t => t.serviceId)]);
-  const services: ViewService[] = [];
-  for (const s of inputs.services) {
-    const vips = (s.endpoint?.virtualIPs ?? []).filter(v => inView.has(v.networkId));
-    if (!serviceIds.has(s.id) && vips.length === 0 && !(ingress !== undefined && publishesIngress(s)))
-      continue;
-    services.push({
-      id: s.id,
-      name: s.spec.name,
-      endpointMode: s.spec.endpoint.mode,
-      virtualIps: vips.map(v => ({ networkId: v.networkId, addr: v.addr })),
-      ports: (s.endpoint?.ports ?? s.spec.endpoint.ports).map(wirePort),
-    });
-  }
+  // Every service, with all its VIPs: the DNS must know a name that exists on networks the asking task
+  // is not on (NXDOMAIN, never forwarded upstream). Only the view's networks get interfaces and rules.
+  const services: ViewService[] = inputs.services.map(s => ({
+    id: s.id,
+    name: s.spec.name,
+    endpointMode: s.spec.endpoint.mode,
+    virtualIps: (s.endpoint?.virtualIPs ?? []).map(v => ({ networkId: v.networkId, addr: v.addr })),
+    ports: (s.endpoint?.ports ?? s.spec.endpoint.ports).map(wirePort),
+  }));
   services.sort(byId);
 
   const nodeIds = new Set([nodeId, ...endpoints.map(e => e.nodeId)]);

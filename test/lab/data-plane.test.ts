@@ -6,14 +6,16 @@
  * managers. Everything lives in namespaces with the lab's prefix, removed at the end, also on failure.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import type { WireService, WireTask } from '../../proto/control-types.ts';
 import { canRunLab, Lab } from './lab.ts';
 import { LabCluster, until, type Rpc } from './lab-cluster.ts';
+
+const REPO = resolve(import.meta.dirname, '../..');
 
 /** Answers each connection with the task's hostname (its task name). */
 const ECHO_NAME = ['busybox', 'nc', '-ll', '-p', '8080', '-e', 'cat', '/proc/sys/kernel/hostname'];
@@ -32,13 +34,27 @@ function ask(ns: string, host: string, port: number): string {
   }
 }
 
+/** A fake upstream resolver for the lab (never a real one): every A query gets 203.0.113.7. */
+const FAKE_UPSTREAM = `
+const s = require('dgram').createSocket('udp4');
+s.on('message', (q, r) => {
+  let i = 12; while (q[i] !== 0) i += q[i] + 1; const end = i + 5;
+  const head = Buffer.from(q.subarray(0, end)); head[2] = 0x81; head[3] = 0x80;
+  head.writeUInt16BE(1, 6); head.writeUInt16BE(0, 8); head.writeUInt16BE(0, 10);
+  const rr = Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 203, 0, 113, 7]);
+  s.send(Buffer.concat([head, rr]), r.port, r.address);
+});
+s.bind(5353, '198.51.100.100');
+`;
+const UPSTREAM = '198.51.100.100:5353';
+
 class Scenario {
   readonly lab = new Lab();
   readonly dir = mkdtempSync(join(tmpdir(), 'shoal-dp-'));
   readonly c = new LabCluster(
     this.lab,
     this.dir,
-    ['--heartbeat-period', '1000', '--poll-ms', '200'],
+    ['--heartbeat-period', '1000', '--poll-ms', '200', '--dns', UPSTREAM],
     'process',
   );
   control!: Rpc;
@@ -91,6 +107,18 @@ class Scenario {
         'table bridge count { chain vxlan { type filter hook forward priority 0; udp dport 4789 counter; }; }',
     });
     execFileSync('ip', ['-n', lab.underlay, 'addr', 'add', '198.51.100.100/24', 'dev', 'br0']);
+    lab.spawnIn(lab.underlay, [process.execPath, '-e', FAKE_UPSTREAM], this.dir);
+  }
+
+  /** The `shoal` CLI against node i's daemon: its output and exit code. */
+  cli(i: number, args: string[]): { stdout: string; stderr: string; status: number | null } {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bin/shoal.ts', ...args], {
+      cwd: REPO,
+      env: { ...process.env, SHOAL_SOCKET: this.c.sock(i) },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    return { stdout: r.stdout, stderr: r.stderr, status: r.status };
   }
 
   async service(spec: Record<string, unknown>): Promise<WireService> {
@@ -363,12 +391,86 @@ test(
 );
 
 test(
-  'the data plane on 3 managers: overlays and VIPs',
+  'the data plane on 3 managers: overlays and VIPs; DNS from inside a task; shoal run and exec',
   { skip: !canRunLab() && 'needs root and iproute2' },
   async t => {
     const s = new Scenario();
     t.after(() => s.destroy());
     await s.form(3);
-    await overlayAndVip(s);
+    const { web, client } = await overlayAndVip(s);
+    const cns = s.ns(client);
+    const dig = (...args: string[]): string => run(cns, ['dig', '+tries=1', '+time=2', ...args]);
+    const short = (name: string): string[] => dig('+short', name).trim().split('\n').filter(Boolean).sort();
+
+    // The embedded DNS, asked by real clients from inside the client task.
+    assert.deepEqual(short('web'), ['10.0.1.2']);
+    assert.match(run(cns, ['busybox', 'nslookup', 'web']), /Address:\s+10\.0\.1\.2/);
+    await s.scale(web.id, 10);
+    const ten = await s.running(web.id, 10);
+    await until('tasks.web to list 10 addresses', () =>
+      Promise.resolve(short('tasks.web').length === 10 ? true : undefined),
+    );
+    assert.deepEqual(short('tasks.web'), ten.map(x => s.ip(x)).sort());
+    const one = ten[0];
+    assert.ok(one !== undefined);
+    assert.deepEqual(short(`web.${one.slot}.${one.id}`), [s.ip(one)]);
+    const rr = await s.service({
+      name: 'rr',
+      replicas: 2,
+      networks: ['test'],
+      task: { command: SLEEP },
+      endpoint: { mode: 'dnsrr', ports: [] },
+    });
+    const rrTasks = await s.running(rr.id, 2);
+    await until('the dnsrr name', () =>
+      Promise.resolve(
+        short('rr').join() ===
+          rrTasks
+            .map(x => s.ip(x))
+            .sort()
+            .join()
+          ? true
+          : undefined,
+      ),
+    );
+    await s.scale(rr.id, 0);
+    await s.running(rr.id, 0);
+    await until('rr scaled to 0 to answer empty', () =>
+      Promise.resolve(short('rr').length === 0 ? true : undefined),
+    );
+    assert.match(dig('rr'), /status: NOERROR/);
+    await s.control('CreateNetwork', { spec: { name: 'other' } });
+    const db = await s.service({ name: 'db', networks: ['other'], task: { command: SLEEP } });
+    await s.running(db.id, 1);
+    assert.match(dig('db'), /status: NXDOMAIN/);
+    assert.deepEqual(short('outside.example'), ['203.0.113.7']);
+
+    // shoal run on an attachable network (and Swarm's refusal on another), shoal exec in a running task.
+    await s.control('CreateNetwork', { spec: { name: 'test01', attachable: true } });
+    const att = s.cli(1, [
+      'run',
+      '--network',
+      'test01',
+      '--name',
+      'att1',
+      '--',
+      'cat',
+      '/proc/sys/kernel/hostname',
+    ]);
+    assert.equal(att.status, 0, att.stderr);
+    assert.equal(att.stdout.trim(), 'att1');
+    const refused = s.cli(1, ['run', '--network', 'test', '--name', 'att2', '--', 'true']);
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stderr, /network test not manually attachable/);
+    const ex = s.cli(s.node(client), [
+      'exec',
+      client.id,
+      '--',
+      'sh',
+      '-c',
+      'cat /proc/sys/kernel/hostname; exit 7',
+    ]);
+    assert.equal(ex.status, 7);
+    assert.equal(ex.stdout.trim(), `client.1.${client.id}`);
   },
 );

@@ -76,7 +76,12 @@ export class Lab {
    * in the root mount namespace, where the namespaces its data plane makes must be created.
    */
   spawn(i: number, argv: string[], cwd: string): LabProcess {
-    const child = spawn('nsenter', [`--net=/run/netns/${this.node(i)}`, '--', ...argv], {
+    return this.spawnIn(this.node(i), argv, cwd);
+  }
+
+  /** Runs `argv` inside the lab namespace `ns` (a node's, or the underlay's). */
+  spawnIn(ns: string, argv: string[], cwd: string): LabProcess {
+    const child = spawn('nsenter', [`--net=/run/netns/${ns}`, '--', ...argv], {
       cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
