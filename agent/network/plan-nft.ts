@@ -102,6 +102,12 @@ export interface NodeRulesetInput {
 /**
  * nft -f text for the node namespace: gateway masquerade, the ingress routing mesh, host-mode ports. Atomic full replace of `table ip shoal`.
  * Throws when the bridge, leg or subnet is malformed (configuration, not cluster state).
+ *
+ * The routing mesh is not Docker's ingress_sbox. Docker DNATs a published port to a hidden sandbox
+ * namespace on every node, which marks the packet and hands it to IPVS, which NATs it again onto the
+ * ingress overlay: two NAT hops, an extra namespace per node, and IPVS, which this kernel lacks. Here the
+ * node DNATs straight to a task's ingress address and masquerades through its one leg on the ingress
+ * overlay: one hop, one conntrack entry, the same ruleset on every node, replaced atomically.
  */
 export function nodeRuleset(input: NodeRulesetInput): string {
   const { view, gatewayBridge, gatewaySubnet, ingressLeg } = input;
