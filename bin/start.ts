@@ -13,6 +13,8 @@ import { CorruptDataError, DataDirLockedError } from '../server/raftnode/level-s
 const dataDir = resolve(process.env.SHOAL_DATA_DIR ?? '.shoal');
 const socketPath = resolve(dataDir, 'shoald.sock');
 const listenAddr = process.env.SHOAL_LISTEN_ADDR ?? '127.0.0.1:2377';
+/** The network namespace the node's data plane lives in (and the prefix of those it makes). */
+const netns = process.env.SHOAL_NETNS ?? 'shoal';
 const log = pino({ level: process.env.SHOAL_LOG_LEVEL ?? 'warn' });
 
 async function call<T>(method: string, req: object, service: 'Swarm' | 'Control' = 'Swarm'): Promise<T> {
@@ -36,7 +38,7 @@ try {
     hostname: hostname(),
     log,
     executor: 'process',
-    runtime: { nodeNetns: 'shoal', netnsPrefix: 'shoal', destroyOnStop: true },
+    runtime: { nodeNetns: netns, netnsPrefix: netns, destroyOnStop: true },
   });
   let worker: string;
   let addr: string;

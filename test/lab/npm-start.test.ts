@@ -1,0 +1,99 @@
+/**
+ * `npm start` as root never changes the host's network: its node's data plane lives in a namespace of
+ * its own, the CLI still reaches it over the unix socket, a task runs and resolves names, and on stop
+ * everything it made is gone. The root namespace's links, addresses, routes and nft ruleset are compared
+ * before and after. (Root; a unique namespace name via SHOAL_NETNS.)
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { test } from 'node:test';
+import { canRunLab } from './lab.ts';
+import { until } from './lab-cluster.ts';
+
+const REPO = resolve(import.meta.dirname, '../..');
+
+function hostNetwork(): string {
+  const out = (argv: string[]): string => execFileSync(argv[0] ?? '', argv.slice(1), { encoding: 'utf8' });
+  return [
+    out(['ip', '-br', 'link']),
+    out(['ip', '-br', 'addr']),
+    out(['ip', 'route']),
+    out(['nft', 'list', 'ruleset']),
+  ].join('\n');
+}
+
+test(
+  'npm start keeps its data plane in a namespace of its own and leaves the host network as it was',
+  { skip: !canRunLab() && 'needs root' },
+  async t => {
+    const dir = mkdtempSync(join(tmpdir(), 'shoal-start-'));
+    const netns = `sl${randomBytes(3).toString('hex')}-start`;
+    const before = hostNetwork();
+    const env = {
+      ...process.env,
+      SHOAL_DATA_DIR: dir,
+      SHOAL_NETNS: netns,
+      SHOAL_LISTEN_ADDR: `127.0.0.1:${20000 + Math.floor(Math.random() * 20000)}`,
+    };
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/start.ts'], {
+      cwd: REPO,
+      env,
+      stdio: 'pipe',
+    });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const exited = new Promise<number | null>(r => child.once('exit', code => r(code)));
+    t.after(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+      for (const ns of execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n')) {
+        const name = ns.split(' ')[0] ?? '';
+        if (name.startsWith(netns)) spawnSync('ip', ['netns', 'del', name]);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const shoal = (...args: string[]): { stdout: string; stderr: string; status: number | null } =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'bin/shoal.ts', ...args], {
+        cwd: REPO,
+        env: { ...process.env, SHOAL_SOCKET: join(dir, 'shoald.sock') },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+    await until(
+      'npm start to be ready',
+      () => Promise.resolve(out.includes('Stop with Ctrl-C') || undefined),
+      30_000,
+    );
+    assert.equal(shoal('network', 'create', '-d', 'overlay', 'test').status, 0);
+    const created = shoal(
+      'service',
+      'create',
+      '--name',
+      'web',
+      '--replicas',
+      '1',
+      '--network',
+      'test',
+      '--',
+      'sleep',
+      '100000',
+    );
+    assert.equal(created.status, 0, created.stderr);
+    const looked = shoal('exec', 'web.1', '--', 'dig', '+short', 'web');
+    assert.equal(looked.status, 0, looked.stderr);
+    assert.equal(looked.stdout.trim(), '10.0.1.2');
+    assert.equal(hostNetwork(), before, 'the root namespace is unchanged while it runs');
+
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, out);
+    const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+    assert.ok(!left.includes(netns), `nothing of ${netns} is left: ${left}`);
+    assert.ok(!existsSync(`/etc/netns/${netns}-t`), 'no resolv.conf folders left');
+    assert.equal(hostNetwork(), before, 'the root namespace is as it was');
+  },
+);
