@@ -33,7 +33,7 @@ import type { Daemon } from '../../server/daemon.ts';
 import type { Manager } from '../../server/manager.ts';
 import { NO_LEADER, NOT_THE_LEADER } from '../../server/rpc/forward.ts';
 import { findClusters } from '../../server/store/index.ts';
-import { freePort, harness, until } from './helpers.ts';
+import { freePort, harness, stopTaskPipeline, until } from './helpers.ts';
 
 const h = harness('shoal-forwarding-');
 const clients: grpc.Client[] = [];
@@ -262,7 +262,12 @@ before(async () => {
   await until('m2 to hold the cluster object', () =>
     Promise.resolve(managerOf('m2').store.view(tx => findClusters(tx)).length === 1),
   );
-  for (const n of ['m1', 'm2'] as const) watch(n);
+  // Only the calls under test write here: the task pipeline (which gives joining nodes their ingress
+  // address) is stopped.
+  for (const n of ['m1', 'm2'] as const) {
+    stopTaskPipeline(daemons.get(n) as Daemon);
+    watch(n);
+  }
 
   // The third manager joins through a follower: the join (a leader-only call) is served by the leader.
   const { leader, followers } = await roles(['m1', 'm2']);
@@ -280,6 +285,7 @@ before(async () => {
     }),
   );
   assertServedByLeader(r, 'store write', via, leader);
+  stopTaskPipeline(daemons.get('m3') as Daemon);
   watch('m3');
   await roles();
 });

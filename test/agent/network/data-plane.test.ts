@@ -154,7 +154,7 @@ test('data plane on two lab nodes', { skip: root ? false : 'needs root' }, async
     assert.ok(ping(nsA, '172.18.0.1'), 'the gateway bridge answers');
     assert.equal(
       readFileSync(`/etc/netns/${nsA}/resolv.conf`, 'utf8'),
-      'nameserver 127.0.0.11\noptions ndots:0\n',
+      'nameserver 127.0.0.11\nsearch .\noptions ndots:0\n',
     );
     // Idempotent: the same update again changes nothing and keeps the sandbox.
     const again = await dp1.update(both, [tA]);
