@@ -20,6 +20,34 @@ export type ExecState =
   | 'failed'
   | 'rejected';
 
+/** Lifecycle order of the states executors report: a state later in the list is further along. */
+const ORDER: readonly ExecState[] = [
+  'accepted',
+  'preparing',
+  'ready',
+  'starting',
+  'running',
+  'complete',
+  'shutdown',
+  'failed',
+  'rejected',
+];
+
+/** Where `state` stands in the lifecycle (-1 for a state no executor reports). */
+export function execRank(state: string): number {
+  return ORDER.indexOf(state as ExecState);
+}
+
+/** Desired states past RUNNING: the task is to stop. */
+export const STOPPING_DESIRED: ReadonlySet<string> = new Set([
+  'complete',
+  'shutdown',
+  'failed',
+  'rejected',
+  'remove',
+  'orphaned',
+]);
+
 /** One state a task reached. */
 export interface ExecStatus {
   state: ExecState;

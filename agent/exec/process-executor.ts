@@ -12,7 +12,15 @@ import { constants } from 'node:os';
 import type { Logger } from 'pino';
 import type { NetworkView } from '../../proto/dispatcher-types.ts';
 import type { TaskNetworking, SandboxUpdate } from '../network/sandbox.ts';
-import type { AssignedTask, ExecState, ExecStatus, Executor, StatusListener } from './executor.ts';
+import {
+  execRank,
+  STOPPING_DESIRED,
+  type AssignedTask,
+  type ExecState,
+  type ExecStatus,
+  type Executor,
+  type StatusListener,
+} from './executor.ts';
 import {
   executableProblem,
   firstChild,
@@ -52,21 +60,9 @@ export class TaskRefError extends Error {
   override readonly name = 'TaskRefError';
 }
 
-const ORDER: readonly ExecState[] = [
-  'accepted',
-  'preparing',
-  'ready',
-  'starting',
-  'running',
-  'complete',
-  'shutdown',
-  'failed',
-  'rejected',
-];
-const rank = (s: string): number => ORDER.indexOf(s as ExecState);
+const rank = execRank;
 const ENDED = rank('complete');
-/** Desired states past RUNNING: the task is to stop. */
-const STOPPING = new Set(['complete', 'shutdown', 'failed', 'rejected', 'remove', 'orphaned']);
+const STOPPING = STOPPING_DESIRED;
 const DEFAULT_GRACE_MS = 10_000;
 /** Exit codes of a shell that could not run the command (126: not executable, 127: not found). */
 const NOT_RUNNABLE = new Set([126, 127]);

@@ -6,7 +6,15 @@
  * SHUTDOWN (or was never started); a running task can be made to fail (`crash`) or complete (`finish`)
  * later. It stands in for the process executor (a later issue) in daemons and tests.
  */
-import type { AssignedTask, ExecState, ExecStatus, Executor, StatusListener } from './executor.ts';
+import {
+  execRank,
+  STOPPING_DESIRED,
+  type AssignedTask,
+  type ExecState,
+  type ExecStatus,
+  type Executor,
+  type StatusListener,
+} from './executor.ts';
 
 export interface TestExecutorOptions {
   /** Time between two lifecycle steps of a task. @default 10 */
@@ -15,24 +23,11 @@ export interface TestExecutorOptions {
   fail?: (task: AssignedTask) => string | undefined;
 }
 
-/** Lifecycle order of the states this executor reports. */
-const ORDER: readonly ExecState[] = [
-  'accepted',
-  'preparing',
-  'ready',
-  'starting',
-  'running',
-  'complete',
-  'shutdown',
-  'failed',
-  'rejected',
-];
-const rank = (s: string): number => ORDER.indexOf(s as ExecState);
+const rank = execRank;
 const WALK: readonly ExecState[] = ['accepted', 'preparing', 'starting', 'running'];
 /** Desired READY: prepared, not started (the task it replaces may still run). */
 const PREPARE: readonly ExecState[] = ['accepted', 'preparing', 'ready'];
-/** Desired states past RUNNING: the task is to stop. */
-const STOPPING = new Set(['complete', 'shutdown', 'failed', 'rejected', 'remove', 'orphaned']);
+const STOPPING = STOPPING_DESIRED;
 
 interface Run {
   task: AssignedTask;
