@@ -52,18 +52,9 @@ import {
 } from '../store/index.ts';
 import { writeNetworkUpdates, type LeaderAllocator } from './leader-allocator.ts';
 import { resolveNetwork } from './network-server.ts';
+import { wirePort } from './wire-port.ts';
 
 // Store → wire
-
-function wirePort(p: PortConfig): WirePortConfig {
-  return {
-    name: p.name ?? '',
-    protocol: p.protocol,
-    targetPort: p.targetPort,
-    publishedPort: p.publishedPort,
-    publishMode: p.publishMode,
-  };
-}
 
 export function wireTaskSpec(t: TaskSpec): WireTaskSpec {
   return {

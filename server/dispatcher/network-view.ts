@@ -5,7 +5,7 @@
  * this with gossip (NetworkDB); here the leader's dispatcher sends it with the assignments, so a task's
  * peers, load-balancing backends and DNS records change in the same message that starts or stops it.
  */
-import type { WirePortConfig } from '../../proto/control-types.ts';
+import { wirePort } from '../controlapi/wire-port.ts';
 import type {
   NetworkView,
   ViewEndpoint,
@@ -32,16 +32,6 @@ function isPlaced(t: Task): boolean {
 }
 
 const byId = <T extends { id: string }>(a: T, b: T): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-
-function wirePort(p: Service['spec']['endpoint']['ports'][number]): WirePortConfig {
-  return {
-    name: p.name ?? '',
-    protocol: p.protocol,
-    targetPort: p.targetPort,
-    publishedPort: p.publishedPort,
-    publishMode: p.publishMode,
-  };
-}
 
 /** The view for node `nodeId`, sorted so that equal views are deeply equal. */
 export function networkViewFor(nodeId: string, inputs: ViewInputs): NetworkView {
