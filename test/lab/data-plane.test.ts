@@ -283,6 +283,102 @@ async function overlayAndVip(s: Scenario): Promise<{ web: WireService; client: W
   return { web, client };
 }
 
+/** The routing mesh, host mode, clean removal, an agent killed with -9, and a command that does not exist. */
+async function meshAndLifecycle(s: Scenario, web: WireService, client: WireTask): Promise<void> {
+  // Routing mesh: -p 9000:8080 on 2 replicas answers on every node, the one without a task too.
+  const pub = await s.service({
+    name: 'pub',
+    replicas: 2,
+    task: { command: ECHO_NAME },
+    endpoint: { ports: [{ targetPort: 8080, publishedPort: 9000, publishMode: 'ingress' }] },
+  });
+  const pubTasks = await s.running(pub.id, 2);
+  const pubNames = new Set(pubTasks.map(x => `pub.${x.slot}.${x.id}`));
+  for (const i of [1, 2, 3]) {
+    await until(`port 9000 on node ${i}`, () =>
+      Promise.resolve(pubNames.has(ask(s.lab.underlay, Lab.addr(i), 9000)) ? true : undefined),
+    );
+  }
+  assert.ok(
+    [1, 2, 3].some(i => !pubTasks.some(x => s.node(x) === i)),
+    'one node runs no task of pub and still answered',
+  );
+  await assert.rejects(
+    s.service({
+      name: 'taker',
+      task: { command: SLEEP },
+      endpoint: { ports: [{ targetPort: 80, publishedPort: 9000, publishMode: 'ingress' }] },
+    }),
+    { details: `port '9000' is already in use by service 'pub' (${pub.id}) as an ingress port` },
+  );
+
+  // Host mode: only the task's node answers.
+  const hostm = await s.service({
+    name: 'hostm',
+    task: { command: ECHO_NAME },
+    endpoint: { ports: [{ targetPort: 8080, publishedPort: 9100, publishMode: 'host' }] },
+  });
+  const [h] = await s.running(hostm.id, 1);
+  assert.ok(h !== undefined);
+  await until('the host-mode port', () =>
+    Promise.resolve(ask(s.lab.underlay, Lab.addr(s.node(h)), 9100) === `hostm.1.${h.id}` ? true : undefined),
+  );
+  for (const i of [1, 2, 3].filter(i => i !== s.node(h)))
+    assert.equal(ask(s.lab.underlay, Lab.addr(i), 9100), '');
+
+  // service rm and scale 0 leave nothing of theirs on any node.
+  const webLeft = (await s.tasks(web.id)).filter(x => x.status.state === 'running');
+  await s.control('RemoveService', { serviceId: web.id });
+  await s.scale(pub.id, 0);
+  await until('no trace of web and pub', () =>
+    Promise.resolve(s.traces([...webLeft, ...pubTasks]).length === 0 ? true : undefined),
+  );
+  for (const i of [1, 2, 3]) assert.equal(ask(s.lab.underlay, Lab.addr(i), 9000), '');
+
+  // An agent killed with -9: its tasks keep running and reachable; what went stale meanwhile goes.
+  const keep = await s.service({
+    name: 'keep',
+    replicas: 3,
+    networks: ['test'],
+    task: { command: ECHO_NAME },
+  });
+  const keepTasks = await s.running(keep.id, 3);
+  const victim = keepTasks.find(x => s.node(x) === 3) ?? keepTasks[0];
+  assert.ok(victim !== undefined);
+  const stale = await s.service({
+    name: 'stale',
+    networks: ['test'],
+    task: { command: SLEEP, constraints: [`node.hostname==node${s.node(victim)}`] },
+  });
+  const [staleTask] = await s.running(stale.id, 1);
+  assert.ok(staleTask !== undefined);
+  const proc = s.c.procs.get(s.node(victim));
+  assert.ok(proc !== undefined);
+  await s.lab.kill9(proc);
+  assert.equal(ask(s.ns(client), s.ip(victim), 8080), `keep.${victim.slot}.${victim.id}`);
+  await s.control('RemoveService', { serviceId: stale.id });
+  s.c.start(s.node(victim));
+  await until('the stale task to go', () =>
+    Promise.resolve(s.traces([staleTask]).length === 0 ? true : undefined),
+  );
+  assert.equal(ask(s.ns(client), s.ip(victim), 8080), `keep.${victim.slot}.${victim.id}`);
+  assert.equal((await s.running(keep.id, 3)).length, 3);
+
+  // A command that does not exist: FAILED with the reason, nothing left behind.
+  const bad = await s.service({
+    name: 'bad',
+    networks: ['test'],
+    task: { command: ['no-such-command'], restart: { condition: 'none', delayMs: 0, maxAttempts: 0 } },
+  });
+  const failed = await until('the task to fail', async () =>
+    (await s.tasks(bad.id)).find(x => x.status.state === 'failed'),
+  );
+  assert.match(failed.status.err, /executable file not found/);
+  await until('nothing left of the failed task', () =>
+    Promise.resolve(s.traces([failed]).length === 0 ? true : undefined),
+  );
+}
+
 test(
   'the data plane on 1 manager + 2 workers: overlays, VIPs, routing mesh, clean-up, agent restart, bad commands',
   { skip: !canRunLab() && 'needs root and iproute2' },
@@ -291,107 +387,12 @@ test(
     t.after(() => s.destroy());
     await s.form(1);
     const { web, client } = await overlayAndVip(s);
-
-    // Routing mesh: -p 9000:8080 on 2 replicas answers on every node, the one without a task too.
-    const pub = await s.service({
-      name: 'pub',
-      replicas: 2,
-      task: { command: ECHO_NAME },
-      endpoint: { ports: [{ targetPort: 8080, publishedPort: 9000, publishMode: 'ingress' }] },
-    });
-    const pubTasks = await s.running(pub.id, 2);
-    const pubNames = new Set(pubTasks.map(x => `pub.${x.slot}.${x.id}`));
-    for (const i of [1, 2, 3]) {
-      await until(`port 9000 on node ${i}`, () =>
-        Promise.resolve(pubNames.has(ask(s.lab.underlay, Lab.addr(i), 9000)) ? true : undefined),
-      );
-    }
-    assert.ok(
-      [1, 2, 3].some(i => !pubTasks.some(x => s.node(x) === i)),
-      'one node runs no task of pub and still answered',
-    );
-    await assert.rejects(
-      s.service({
-        name: 'taker',
-        task: { command: SLEEP },
-        endpoint: { ports: [{ targetPort: 80, publishedPort: 9000, publishMode: 'ingress' }] },
-      }),
-      { details: `port '9000' is already in use by service 'pub' (${pub.id}) as an ingress port` },
-    );
-
-    // Host mode: only the task's node answers.
-    const hostm = await s.service({
-      name: 'hostm',
-      task: { command: ECHO_NAME },
-      endpoint: { ports: [{ targetPort: 8080, publishedPort: 9100, publishMode: 'host' }] },
-    });
-    const [h] = await s.running(hostm.id, 1);
-    assert.ok(h !== undefined);
-    await until('the host-mode port', () =>
-      Promise.resolve(
-        ask(s.lab.underlay, Lab.addr(s.node(h)), 9100) === `hostm.1.${h.id}` ? true : undefined,
-      ),
-    );
-    for (const i of [1, 2, 3].filter(i => i !== s.node(h)))
-      assert.equal(ask(s.lab.underlay, Lab.addr(i), 9100), '');
-
-    // service rm and scale 0 leave nothing of theirs on any node.
-    const [webLeft] = await s.running(web.id, 1);
-    assert.ok(webLeft !== undefined);
-    await s.control('RemoveService', { serviceId: web.id });
-    await s.scale(pub.id, 0);
-    await until('no trace of web and pub', () =>
-      Promise.resolve(s.traces([webLeft, ...pubTasks]).length === 0 ? true : undefined),
-    );
-    for (const i of [1, 2, 3]) assert.equal(ask(s.lab.underlay, Lab.addr(i), 9000), '');
-
-    // An agent killed with -9: its tasks keep running and reachable; what went stale meanwhile goes.
-    const keep = await s.service({
-      name: 'keep',
-      replicas: 3,
-      networks: ['test'],
-      task: { command: ECHO_NAME },
-    });
-    const keepTasks = await s.running(keep.id, 3);
-    const victim = keepTasks.find(x => s.node(x) === 3) ?? keepTasks[0];
-    assert.ok(victim !== undefined);
-    const stale = await s.service({
-      name: 'stale',
-      networks: ['test'],
-      task: { command: SLEEP, constraints: [`node.hostname==node${s.node(victim)}`] },
-    });
-    const [staleTask] = await s.running(stale.id, 1);
-    assert.ok(staleTask !== undefined);
-    const proc = s.c.procs.get(s.node(victim));
-    assert.ok(proc !== undefined);
-    await s.lab.kill9(proc);
-    assert.equal(ask(s.ns(client), s.ip(victim), 8080), `keep.${victim.slot}.${victim.id}`);
-    await s.control('RemoveService', { serviceId: stale.id });
-    s.c.start(s.node(victim));
-    await until('the stale task to go', () =>
-      Promise.resolve(s.traces([staleTask]).length === 0 ? true : undefined),
-    );
-    assert.equal(ask(s.ns(client), s.ip(victim), 8080), `keep.${victim.slot}.${victim.id}`);
-    assert.equal((await s.running(keep.id, 3)).length, 3);
-
-    // A command that does not exist: FAILED with the reason, nothing left behind.
-    const bad = await s.service({
-      name: 'bad',
-      networks: ['test'],
-      task: { command: ['no-such-command'], restart: { condition: 'none', delayMs: 0, maxAttempts: 0 } },
-    });
-    const failed = await until('the task to fail', async () =>
-      (await s.tasks(bad.id)).find(x => x.status.state === 'failed'),
-    );
-    assert.match(failed.status.err, /executable file not found/);
-    await until('nothing left of the failed task', () =>
-      Promise.resolve(s.traces([failed]).length === 0 ? true : undefined),
-    );
+    await meshAndLifecycle(s, web, client);
   },
 );
 
 test(
-  'the data plane on 3 managers: overlays and VIPs; DNS from inside a task; shoal run and exec',
+  'the data plane on 3 managers: overlays, VIPs, DNS from inside a task, shoal run and exec, routing mesh, clean-up, agent restart, bad commands',
   { skip: !canRunLab() && 'needs root and iproute2' },
   async t => {
     const s = new Scenario();
@@ -472,5 +473,7 @@ test(
     ]);
     assert.equal(ex.status, 7);
     assert.equal(ex.stdout.trim(), `client.1.${client.id}`);
+
+    await meshAndLifecycle(s, web, client);
   },
 );
