@@ -82,7 +82,7 @@ export interface DispatcherOptions {
   sessionsPerWindow?: number;
   /** @default 8000 (swarmkit's) */
   sessionWindowMs?: number;
-  /** Assignment changes are gathered this long before they go out. @default 100 (swarmkit's) */
+  /** Assignment changes are gathered this long before they go out. @default 25 (swarmkit waits 100: a task and its peers' records are that much later) */
   assignmentBatchMs?: number;
   /** Status reports are gathered this long into one store write. @default 10 */
   statusBatchMs?: number;
@@ -111,7 +111,7 @@ function compile(o: DispatcherOptions): CompiledDispatcherOptions {
     missedHeartbeats: o.missedHeartbeats ?? 3,
     sessionsPerWindow: o.sessionsPerWindow ?? 3,
     sessionWindowMs: o.sessionWindowMs ?? 8000,
-    assignmentBatchMs: o.assignmentBatchMs ?? 100,
+    assignmentBatchMs: o.assignmentBatchMs ?? 25,
     statusBatchMs: o.statusBatchMs ?? 10,
     tickMs: Math.min(500, Math.max(5, heartbeatPeriodMs / 10)),
   });
