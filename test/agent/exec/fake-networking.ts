@@ -17,8 +17,18 @@ export class FakeNetworking implements TaskNetworking {
   private readonly listeners = new Set<(e: SandboxEvent) => void>();
   /** Every task set it was given, last one last. */
   readonly updates: string[][] = [];
+  /** Tasks whose sandbox fails to build, with the error, until `heal` (the data plane's retry). */
+  readonly failing = new Map<string, string>();
+  private last: { view: NetworkView; tasks: readonly WireTask[] } | undefined;
 
-  update(_view: NetworkView, tasks: readonly WireTask[]): Promise<SandboxUpdate> {
+  /** The data plane's retry succeeds: the sandbox is built and announced. */
+  heal(taskId: string): void {
+    this.failing.delete(taskId);
+    if (this.last !== undefined) void this.update(this.last.view, this.last.tasks);
+  }
+
+  update(view: NetworkView, tasks: readonly WireTask[]): Promise<SandboxUpdate> {
+    this.last = { view, tasks };
     const want = new Set(tasks.map(t => t.id));
     this.updates.push([...want]);
     for (const [id, box] of this.boxes) {
@@ -28,7 +38,7 @@ export class FakeNetworking implements TaskNetworking {
       this.boxes.delete(id);
     }
     for (const id of want) {
-      if (this.boxes.has(id)) continue;
+      if (this.boxes.has(id) || this.failing.has(id)) continue;
       const netns = `${this.prefix}-t${this.boxes.size}${randomBytes(2).toString('hex')}`;
       execFileSync('ip', ['netns', 'add', netns]);
       execFileSync('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
@@ -38,7 +48,8 @@ export class FakeNetworking implements TaskNetworking {
       this.boxes.set(id, box);
       for (const l of this.listeners) l({ kind: 'added', sandbox: box });
     }
-    return Promise.resolve({ ready: [...this.boxes.values()], failed: new Map() });
+    const failed = new Map([...this.failing].filter(([id]) => want.has(id)));
+    return Promise.resolve({ ready: [...this.boxes.values()], failed });
   }
 
   sandbox(taskId: string): TaskSandbox | undefined {

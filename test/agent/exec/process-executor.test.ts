@@ -190,3 +190,25 @@ test(
     assert.equal(last(seen, a.id)?.state, 'shutdown');
   },
 );
+
+test(
+  'a sandbox that fails to build is reported on the task (PREPARING with the error); the retry starts it',
+  { skip: process.getuid?.() !== 0 && 'needs root' },
+  async t => {
+    const { net, make } = setup(t);
+    const e = make();
+    const seen = statuses(e);
+    const tk = task(['sleep', '1000']);
+    net.failing.set(tk.id, 'RTNETLINK answers: File exists');
+    e.apply([tk], VIEW);
+    const reported = await waitFor('the failure on the task', () =>
+      seen.get(tk.id)?.find(s => s.state === 'preparing' && s.err !== ''),
+    );
+    assert.equal(reported.err, 'RTNETLINK answers: File exists');
+    assert.ok(!(seen.get(tk.id) ?? []).some(s => s.state === 'starting' || s.state === 'running'));
+    net.heal(tk.id);
+    await waitFor('the task to run once its sandbox exists', () =>
+      seen.get(tk.id)?.some(s => s.state === 'running'),
+    );
+  },
+);
