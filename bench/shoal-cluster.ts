@@ -109,6 +109,9 @@ export class ShoalCluster {
         `bench${i}`,
         '--log-level',
         'warn',
+        // Imaginary tasks: these daemons run on loopback in this namespace, where no data plane belongs.
+        '--executor',
+        'test',
       ],
       { cwd: repo, stdio: ['ignore', out, out] },
     );

@@ -60,6 +60,9 @@ function shoald(dataDir: string, socket: string): Shoald {
       'silent',
       '--tick-ms',
       '20',
+      // Imaginary tasks: a real data plane would be built in the namespace this test runs in (the root one).
+      '--executor',
+      'test',
     ],
     { cwd: repo, env, stdio: ['ignore', 'ignore', 'pipe'] },
   );

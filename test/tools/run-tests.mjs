@@ -7,7 +7,7 @@
 // Usage: node test/tools/run-tests.mjs [path-filter...]
 //   A filter is a file or folder (relative to the repo root or the cwd), or a
 //   substring of a test file's path: `npm run test:unit -- test/raft`.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +69,27 @@ const args = [
   '--test-timeout=300000',
   ...files.map(f => toPosix(relative(root, f))),
 ];
+/**
+ * The root network namespace as tests must leave it (they work in namespaces of their own): links,
+ * addresses, routes, the nft ruleset. Undefined where it cannot be read (not root, no iproute2).
+ */
+function hostNetwork() {
+  if (process.getuid?.() !== 0) return undefined;
+  try {
+    const out = argv =>
+      execFileSync(argv[0], argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return [
+      out(['ip', '-br', 'link']),
+      out(['ip', '-br', 'addr']),
+      out(['ip', 'route']),
+      out(['nft', 'list', 'ruleset']),
+    ].join('\n');
+  } catch {
+    return undefined;
+  }
+}
+const hostBefore = hostNetwork();
+
 const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
 child.on('error', err => {
   console.error(`run-tests: could not start node: ${err.message}`);
@@ -77,6 +98,14 @@ child.on('error', err => {
 child.on('exit', (code, signal) => {
   if (signal) {
     console.error(`run-tests: test runner killed by ${signal}`);
+    process.exit(1);
+  }
+  const hostAfter = hostNetwork();
+  if (hostBefore !== undefined && hostAfter !== undefined && hostAfter !== hostBefore) {
+    console.error(
+      'run-tests: the tests changed the root network namespace (links, addresses, routes or nft):',
+    );
+    console.error(`--- before\n${hostBefore}\n--- after\n${hostAfter}`);
     process.exit(1);
   }
   process.exit(code ?? 1);
