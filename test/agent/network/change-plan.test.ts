@@ -5,39 +5,13 @@ import type { NetworkView } from '../../../proto/dispatcher-types.ts';
 import { planChange } from '../../../agent/network/planner/change-plan.ts';
 import { desiredModel, type Rulesets } from '../../../agent/network/planner/desired.ts';
 import { emptyModel, type NetModel } from '../../../agent/network/planner/model.ts';
+import { overlayView } from './view-fixtures.ts';
 
 const rulesets: Rulesets = { task: (_v, ids) => `task ${ids.join(',')}`, node: () => 'node' };
 const names = { prefix: 'p', nodeNetns: 'nodens' };
 
 function view(endpoints: [string, string, string][] = []): NetworkView {
-  return {
-    networks: [
-      {
-        id: 'net1',
-        name: 'web',
-        vni: 4097,
-        subnet: '10.0.1.0/24',
-        gateway: '10.0.1.1',
-        attachable: false,
-        ingress: false,
-      },
-    ],
-    nodes: [
-      { id: 'n1', addr: '198.51.100.1', ingressAddr: '' },
-      { id: 'n2', addr: '198.51.100.2', ingressAddr: '' },
-    ],
-    services: [],
-    endpoints: endpoints.map(([taskId, nodeId, addr]) => ({
-      taskId,
-      serviceId: 's',
-      slot: 1,
-      name: '',
-      nodeId,
-      networkId: 'net1',
-      addr,
-      running: true,
-    })),
-  };
+  return overlayView(endpoints, ['198.51.100.1', '198.51.100.2'], () => ({ serviceId: 's' }));
 }
 
 function task(id: string, addr: string): WireTask {

@@ -14,6 +14,7 @@ import { DataPlane } from '../../../agent/network/data-plane.ts';
 import { IpRunner, type BatchRunner } from '../../../agent/network/ip-runner.ts';
 import type { SandboxEvent } from '../../../agent/network/sandbox.ts';
 import { Lab } from '../../lab/lab.ts';
+import { overlayView } from './view-fixtures.ts';
 
 const root = process.getuid?.() === 0;
 const log = pino({ level: 'silent' });
@@ -23,34 +24,8 @@ const B = 'taskb00000000000000000002';
 const C = 'taskc00000000000000000003';
 
 function view(eps: [string, string, string][]): NetworkView {
-  return {
-    networks: [
-      {
-        id: 'net1',
-        name: 'web',
-        vni: 4097,
-        subnet: '10.0.1.0/24',
-        gateway: '10.0.1.1',
-        attachable: false,
-        ingress: false,
-      },
-    ],
-    nodes: [
-      { id: 'n1', addr: Lab.addr(1), ingressAddr: '' },
-      { id: 'n2', addr: Lab.addr(2), ingressAddr: '' },
-    ],
-    services: [],
-    endpoints: eps.map(([taskId, nodeId, addr]) => ({
-      taskId,
-      serviceId: '',
-      slot: 0,
-      name: taskId,
-      nodeId,
-      networkId: 'net1',
-      addr,
-      running: true,
-    })),
-  };
+  // Standalone endpoints, named after their tasks.
+  return overlayView(eps, [Lab.addr(1), Lab.addr(2)], taskId => ({ slot: 0, name: taskId }));
 }
 
 function task(id: string, nodeId: string, addr: string): WireTask {

@@ -9,9 +9,9 @@ import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_pro
 import { randomBytes } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
-import type { WirePortConfig } from '../../../proto/control-types.ts';
-import type { NetworkView, ViewEndpoint, ViewNetwork, ViewService } from '../../../proto/dispatcher-types.ts';
+import type { NetworkView } from '../../../proto/dispatcher-types.ts';
 import { nodeRuleset, taskRuleset, type NodeRulesetInput } from '../../../agent/network/plan-nft.ts';
+import { viewEndpoint, viewNetwork, viewService } from './view-fixtures.ts';
 
 const skip = process.getuid?.() !== 0 ? 'needs root (network namespaces, nft)' : false;
 const execFileP = promisify(execFile);
@@ -174,43 +174,9 @@ function tally(outcomes: Outcome[]): Record<string, number> {
   return counts;
 }
 
-const network = (id: string, subnet: string, ingress = false): ViewNetwork => ({
-  id,
-  name: id,
-  vni: 4096,
-  subnet,
-  gateway: '',
-  attachable: false,
-  ingress,
-});
-const service = (
-  id: string,
-  vips: [string, string][],
-  ports: Partial<WirePortConfig>[] = [],
-): ViewService => ({
-  id,
-  name: id,
-  endpointMode: vips.length > 0 ? 'vip' : 'dnsrr',
-  virtualIps: vips.map(([networkId, addr]) => ({ networkId, addr })),
-  ports: ports.map(p => ({
-    name: '',
-    protocol: '',
-    targetPort: 80,
-    publishedPort: 0,
-    publishMode: '',
-    ...p,
-  })),
-});
-const endpoint = (serviceId: string, networkId: string, addr: string, running = true): ViewEndpoint => ({
-  taskId: `${serviceId}.${addr}`,
-  serviceId,
-  slot: 1,
-  name: '',
-  nodeId: 'n1',
-  networkId,
-  addr,
-  running,
-});
+const network = viewNetwork;
+const service = viewService;
+const endpoint = viewEndpoint;
 
 test('nft -c accepts the rulesets of varied views, and they load over one another', { skip }, t => {
   const lab = new Netns(t);

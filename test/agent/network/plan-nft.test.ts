@@ -1,43 +1,14 @@
 /** The nftables rulesets (pure): exact text for small views, determinism, and what is left out. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { WirePortConfig } from '../../../proto/control-types.ts';
-import type { NetworkView, ViewEndpoint, ViewNetwork, ViewService } from '../../../proto/dispatcher-types.ts';
+import type { NetworkView, ViewEndpoint } from '../../../proto/dispatcher-types.ts';
 import { nodeRuleset, taskRuleset, type NodeRulesetInput } from '../../../agent/network/plan-nft.ts';
+import { viewEndpoint, viewNetwork, viewService } from './view-fixtures.ts';
 
-const net = (id: string, subnet: string, ingress = false): ViewNetwork => ({
-  id,
-  name: id,
-  vni: 4096,
-  subnet,
-  gateway: subnet.replace(/0\/24$/, '1'),
-  attachable: false,
-  ingress,
-});
-const svc = (id: string, vips: [string, string][], ports: Partial<WirePortConfig>[] = []): ViewService => ({
-  id,
-  name: id,
-  endpointMode: vips.length > 0 ? 'vip' : 'dnsrr',
-  virtualIps: vips.map(([networkId, addr]) => ({ networkId, addr })),
-  ports: ports.map(p => ({
-    name: '',
-    protocol: '',
-    targetPort: 80,
-    publishedPort: 0,
-    publishMode: '',
-    ...p,
-  })),
-});
-const ep = (serviceId: string, networkId: string, addr: string, running = true): ViewEndpoint => ({
-  taskId: `${serviceId}-${addr}`,
-  serviceId,
-  slot: 1,
-  name: '',
-  nodeId: 'n1',
-  networkId,
-  addr,
-  running,
-});
+const net = viewNetwork;
+const svc = viewService;
+const ep = (serviceId: string, networkId: string, addr: string, running = true): ViewEndpoint =>
+  viewEndpoint(serviceId, networkId, addr, running);
 
 const ING = net('ing', '10.0.0.0/24', true);
 const FRONT = net('front', '10.0.1.0/24');
