@@ -10,15 +10,14 @@
  * default 25353), ANCHORS_DIR (default ../shared/anchors).
  */
 import { execFile } from 'node:child_process';
-import dgram from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { EmbeddedDns } from '../agent/dns/embedded-dns.ts';
 import type { NetworkView, ViewEndpoint, ViewService } from '../proto/dispatcher-types.ts';
+import { bindLoopback } from '../test/agent/dns/fixtures.ts';
 import { runBench } from './run-bench.ts';
 import { round2 } from './stats.ts';
 
@@ -92,22 +91,6 @@ function viewOf(hosts: string): NetworkView {
   };
 }
 
-async function bindLoopback(): Promise<{ udp: dgram.Socket; tcp: net.Server; port: number }> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const udp = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
-    await new Promise<void>(r => udp.bind({ address: '127.0.0.1', port: 0 }, r));
-    const port = udp.address().port;
-    const tcp = net.createServer();
-    const ok = await new Promise<boolean>(r => {
-      tcp.once('error', () => r(false));
-      tcp.listen({ host: '127.0.0.1', port }, () => r(true));
-    });
-    if (ok) return { udp, tcp, port };
-    udp.close();
-  }
-  throw new Error('no free port for udp+tcp on 127.0.0.1');
-}
-
 interface Measure {
   target: string;
   qps: number;
@@ -118,10 +101,13 @@ interface Measure {
 
 const num = (out: string, re: RegExp): number => Number(re.exec(out)?.[1] ?? Number.NaN);
 
-async function maxQps(target: string, port: number, queries: string): Promise<Measure> {
+/** One dnsperf run against 127.0.0.1:port; `limit` caps the rate and asks for latency percentiles. */
+async function dnsperf(target: string, port: number, queries: string, limit?: number): Promise<Measure> {
+  const rate = limit === undefined ? [] : ['-Q', String(limit)];
   const out = await run([
     'bash',
     join(anchors, 'dnsperf.sh'),
+    ...(limit === undefined ? [] : ['--pct']),
     '-s',
     '127.0.0.1',
     '-p',
@@ -130,36 +116,15 @@ async function maxQps(target: string, port: number, queries: string): Promise<Me
     queries,
     '-l',
     String(SECONDS),
+    ...rate,
   ]);
   return {
     target,
     qps: num(out, /Queries per second:\s+([\d.]+)/),
     lost: num(out, /Queries lost:\s+(\d+)/),
-  };
-}
-
-async function fixedRate(target: string, port: number, queries: string): Promise<Measure> {
-  const out = await run([
-    'bash',
-    join(anchors, 'dnsperf.sh'),
-    '--pct',
-    '-s',
-    '127.0.0.1',
-    '-p',
-    String(port),
-    '-d',
-    queries,
-    '-l',
-    String(SECONDS),
-    '-Q',
-    String(FIXED_QPS),
-  ]);
-  return {
-    target,
-    qps: num(out, /Queries per second:\s+([\d.]+)/),
-    lost: num(out, /Queries lost:\s+(\d+)/),
-    p50us: num(out, /p50 latency: (\d+) us/),
-    p99us: num(out, /p99 latency: (\d+) us/),
+    ...(limit === undefined
+      ? {}
+      : { p50us: num(out, /p50 latency: (\d+) us/), p99us: num(out, /p99 latency: (\d+) us/) }),
   };
 }
 
@@ -185,7 +150,7 @@ runBench(
     const hosts = join(dir, 'hosts');
     const queries = join(dir, 'queries');
     dns.setView(viewOf(readFileSync(hosts, 'utf8')));
-    const { udp, tcp, port } = await bindLoopback();
+    const { udp, tcp, port } = await bindLoopback(4 << 20);
     dns.serveOn(udp, tcp, ['bench']);
     await run(['bash', join(anchors, 'dnsmasq.sh'), 'start', hosts, String(DNSMASQ_PORT)]);
     dnsmasqStarted = true;
@@ -200,10 +165,10 @@ runBench(
       results.push(m);
       console.log(JSON.stringify({ bench: 'dns', kind, seconds: SECONDS, ...m }));
     };
-    show('max-qps', await maxQps('dnsmasq', DNSMASQ_PORT, queries));
-    show('max-qps', await maxQps('shoal', port, queries));
-    show('fixed-20k', await fixedRate('dnsmasq', DNSMASQ_PORT, queries));
-    show('fixed-20k', await fixedRate('shoal', port, queries));
+    show('max-qps', await dnsperf('dnsmasq', DNSMASQ_PORT, queries));
+    show('max-qps', await dnsperf('shoal', port, queries));
+    show('fixed-20k', await dnsperf('dnsmasq', DNSMASQ_PORT, queries, FIXED_QPS));
+    show('fixed-20k', await dnsperf('shoal', port, queries, FIXED_QPS));
 
     const [mq, sq, mf, sf] = results;
     if (mq === undefined || sq === undefined || mf === undefined || sf === undefined) return;

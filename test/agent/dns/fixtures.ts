@@ -92,10 +92,14 @@ export interface LoopbackDns {
   close(): Promise<void>;
 }
 
-/** UDP and TCP on 127.0.0.1 with the same (free) port. */
-export async function bindLoopback(): Promise<{ udp: dgram.Socket; tcp: net.Server; port: number }> {
+/** UDP and TCP on 127.0.0.1 with the same (free) port; `bufferBytes` sizes the UDP socket's buffers. */
+export async function bindLoopback(
+  bufferBytes?: number,
+): Promise<{ udp: dgram.Socket; tcp: net.Server; port: number }> {
   for (let attempt = 0; ; attempt++) {
-    const udp = dgram.createSocket('udp4');
+    const sizes =
+      bufferBytes === undefined ? {} : { recvBufferSize: bufferBytes, sendBufferSize: bufferBytes };
+    const udp = dgram.createSocket({ type: 'udp4', ...sizes });
     await new Promise<void>(r => udp.bind({ address: '127.0.0.1', port: 0 }, r));
     const port = udp.address().port;
     const tcp = net.createServer();
