@@ -126,7 +126,15 @@ export class Daemon {
   private manager: Manager | undefined;
   private roles: RoleManager | undefined;
   /** The agent's dispatcher session, while this node is in a swarm (managers run one too, as in Swarm). */
-  private agent: { session: Agent; executor: Executor; owned: boolean; runtime?: NodeRuntime } | undefined;
+  private agent:
+    | {
+        session: Agent;
+        executor: Executor;
+        owned: boolean;
+        /** With real tasks: the runtime, and the LocalTasks handlers over its executor. */
+        runtime?: { node: NodeRuntime; localTasks: grpc.UntypedServiceImplementation };
+      }
+    | undefined;
   /** Agent start-ups and stops run one at a time. */
   private agentQueue: Promise<void> = Promise.resolve();
   private readonly local = new grpc.Server();
@@ -245,11 +253,18 @@ export class Daemon {
       log: this.o.log,
     });
     session.start();
+    const localTasks = (node: NodeRuntime): grpc.UntypedServiceImplementation =>
+      localTaskHandlers({
+        executor: node.executor,
+        run: req => this.runStandalone(req),
+        log: this.o.log,
+        nodeHostname: this.o.hostname,
+      });
     this.agent = {
       session,
       executor,
       owned: executor !== given,
-      ...(runtime === undefined ? {} : { runtime }),
+      ...(runtime === undefined ? {} : { runtime: { node: runtime, localTasks: localTasks(runtime) } }),
     };
   }
 
@@ -259,8 +274,8 @@ export class Daemon {
       this.agent = undefined;
       await a?.session.stop();
       if (a?.runtime !== undefined) {
-        if (this.o.runtime?.destroyOnStop === true) await a.runtime.destroy();
-        else await a.runtime.close();
+        if (this.o.runtime?.destroyOnStop === true) await a.runtime.node.destroy();
+        else await a.runtime.node.close();
       } else if (a?.owned === true) await a.executor.close();
     });
     return this.agentQueue;
@@ -527,20 +542,14 @@ export class Daemon {
     const tasks: grpc.UntypedServiceImplementation = {};
     for (const method of Object.keys(localTasksService)) {
       tasks[method] = ((call: grpc.ServerWritableStream<unknown, unknown>) => {
-        const runtime = this.agent?.runtime;
-        if (runtime === undefined) {
+        const handlers = this.agent?.runtime?.localTasks;
+        if (handlers === undefined) {
           call.emit('error', {
             code: grpc.status.FAILED_PRECONDITION,
             details: 'this node runs no tasks of its own (its agent is not running real tasks)',
           });
           return;
         }
-        const handlers = localTaskHandlers({
-          executor: runtime.executor,
-          run: req => this.runStandalone(req),
-          log,
-          nodeHostname: this.o.hostname,
-        });
         (handlers[method] as grpc.handleServerStreamingCall<unknown, unknown>)(call);
       }) as grpc.UntypedHandleCall;
     }
