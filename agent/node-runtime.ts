@@ -67,9 +67,9 @@ class ServedNetworking implements TaskNetworking {
   async update(view: NetworkView, tasks: readonly WireTask[]): Promise<SandboxUpdate> {
     this.dns.setView(view);
     const result = await this.plane.update(view, tasks);
-    const ready: TaskSandbox[] = [];
-    for (const sandbox of result.ready) if (await this.serve(sandbox)) ready.push(sandbox);
-    return { ready, failed: result.failed };
+    // Each bind starts a helper process: bind the new sandboxes side by side, not one after another.
+    const served = await Promise.all(result.ready.map(sandbox => this.serve(sandbox)));
+    return { ready: result.ready.filter((_, i) => served[i] === true), failed: result.failed };
   }
 
   sandbox(taskId: string): TaskSandbox | undefined {
