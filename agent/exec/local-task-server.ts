@@ -186,15 +186,17 @@ export function localTaskHandlers(o: LocalTaskServerOptions): grpc.UntypedServic
         if (req.argv.length === 0)
           throw new RpcError(grpc.status.INVALID_ARGUMENT, 'run: a command is required');
         const id = await o.run(req);
+        // Followed before it can start (it starts once it has its command): it detaches as it ends.
+        const release = req.detach ? undefined : o.executor.follow(id);
         o.executor.provide(id, { argv: req.argv, env: req.env, name: req.name });
         o.log.info({ taskId: id, network: req.network, name: req.name }, 'standalone task created');
-        if (req.detach) {
+        if (release === undefined) {
           call.write(output({ taskId: id, done: true }));
           call.end();
           return;
         }
         call.write(output({ taskId: id }));
-        await follow(call, id);
+        await follow(call, id).finally(release);
       })().catch((err: unknown) => fail(call, err));
     },
   };

@@ -48,6 +48,9 @@ export interface TaskResult {
   err: string;
 }
 
+/** How a task the managers removed before it ended reads to whoever follows it. */
+const REMOVED: TaskResult = { state: 'shutdown', exitCode: undefined, err: 'the task was removed' };
+
 /** What `exec` gives back: the output of the command and how it ended. */
 export interface ExecResult {
   stdout: Buffer;
@@ -97,6 +100,10 @@ export class ProcessExecutor implements Executor {
   private readonly dying = new Set<Run>();
   private readonly listeners = new Set<StatusListener>();
   private readonly local = new Map<string, LocalCommand>();
+  /** Tasks someone streams the output of (`shoal run`), and how many streams each. */
+  private readonly followers = new Map<string, number>();
+  /** Followed runs the managers removed already: their result and logs stay until the last follower leaves. */
+  private readonly departed = new Map<string, Run>();
   private view: NetworkView = { networks: [], nodes: [], services: [], endpoints: [] };
   private readonly unsubscribe: () => void;
   private poller: NodeJS.Timeout | undefined;
@@ -155,6 +162,7 @@ export class ProcessExecutor implements Executor {
     this.unsubscribe();
     this.listeners.clear();
     this.runs.clear();
+    this.departed.clear();
     this.dying.clear();
     await this.o.networking.update(this.view, []).catch(() => undefined);
   }
@@ -173,6 +181,7 @@ export class ProcessExecutor implements Executor {
     this.unsubscribe();
     this.listeners.clear();
     this.runs.clear();
+    this.departed.clear();
   }
 
   /**
@@ -198,7 +207,31 @@ export class ProcessExecutor implements Executor {
 
   /** How a task ended, once it has. */
   result(taskId: string): TaskResult | undefined {
-    return this.runs.get(taskId)?.result;
+    return (this.runs.get(taskId) ?? this.departed.get(taskId))?.result;
+  }
+
+  /**
+   * Keeps the task's result and logs for a reader until the returned release is called: a standalone
+   * task detaches as it ends, and the managers may remove it before its output has been read.
+   */
+  follow(taskId: string): () => void {
+    this.followers.set(taskId, (this.followers.get(taskId) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.followers.get(taskId) ?? 1) - 1;
+      if (left > 0) {
+        this.followers.set(taskId, left);
+        return;
+      }
+      this.followers.delete(taskId);
+      const run = this.departed.get(taskId);
+      if (run === undefined) return;
+      this.departed.delete(taskId);
+      // A process still stopping removes its folder when it ends.
+      if (run.proc === undefined || run.proc.exited) new TaskStateDir(this.o.stateDir, taskId).remove();
+    };
   }
 
   /** The task's name: `web.1.<id>`, `<service>.<nodeId>.<id>` for a global task, or a standalone name. */
@@ -450,11 +483,14 @@ export class ProcessExecutor implements Executor {
   private forget(run: Run): void {
     run.forgotten = true;
     this.runs.delete(run.task.id);
+    const followed = this.followers.has(run.task.id);
+    if (followed) this.departed.set(run.task.id, run);
     if (run.proc !== undefined && !run.proc.exited) {
       this.dying.add(run);
       this.stop(run);
     } else {
-      new TaskStateDir(this.o.stateDir, run.task.id).remove();
+      run.result ??= REMOVED;
+      if (!followed) new TaskStateDir(this.o.stateDir, run.task.id).remove();
     }
   }
 
@@ -509,7 +545,8 @@ export class ProcessExecutor implements Executor {
     const code = proc.dir.readExitCode() ?? proc.childExit ?? 137;
     if (run.forgotten) {
       this.dying.delete(run);
-      proc.dir.remove();
+      run.result ??= { ...REMOVED, exitCode: code };
+      if (!this.departed.has(run.task.id)) proc.dir.remove();
       this.sync();
       return;
     }

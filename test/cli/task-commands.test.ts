@@ -7,21 +7,24 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import pino from 'pino';
 import type { WireTask } from '../../proto/control-types.ts';
-import { localTaskHandlers, localTasksService } from '../../agent/exec/local-task-server.ts';
+import { localTaskHandlers, localTasksService, type RunRequest } from '../../agent/exec/local-task-server.ts';
+import type { ProcessExecutor } from '../../agent/exec/process-executor.ts';
+import { listTaskDirs } from '../../agent/exec/task-state-dir.ts';
 import { RpcError } from '../../server/rpc/status.ts';
 import { setup, statuses, task, VIEW, waitFor } from '../agent/exec/executor-fixtures.ts';
 import { runCli } from './run-cli.ts';
 
 const skip = process.getuid?.() !== 0 ? 'needs root (network namespaces)' : false;
 
-test('run, exec and service logs through the local API', { skip }, async t => {
-  const { make } = setup(t);
-  const e = make();
-  const seen = statuses(e);
-  const tasks: WireTask[] = [];
+/** The LocalTasks handlers over `e` on a temp unix socket; `run` stands in for the managers. */
+async function serve(
+  t: TestContext,
+  e: ProcessExecutor,
+  run: (req: RunRequest) => Promise<string>,
+): Promise<string> {
   const server = new grpc.Server();
   server.addService(
     localTasksService,
@@ -30,18 +33,7 @@ test('run, exec and service logs through the local API', { skip }, async t => {
       log: pino({ level: 'silent' }),
       nodeHostname: 'node-a',
       pollMs: 20,
-      // Stands in for the managers: the attachment task arrives as an assignment would.
-      run: req => {
-        if (req.network === 'test') {
-          return Promise.reject(
-            new RpcError(grpc.status.PERMISSION_DENIED, 'network test not manually attachable'),
-          );
-        }
-        const solo = task([], { serviceId: '', slot: 0 });
-        tasks.push(solo);
-        setTimeout(() => e.apply(tasks, VIEW), 30);
-        return Promise.resolve(solo.id);
-      },
+      run,
     }),
   );
   const dir = mkdtempSync(join(tmpdir(), 'shoal-local-'));
@@ -54,6 +46,25 @@ test('run, exec and service logs through the local API', { skip }, async t => {
   t.after(() => {
     server.forceShutdown();
     rmSync(dir, { recursive: true, force: true });
+  });
+  return sock;
+}
+
+test('run, exec and service logs through the local API', { skip }, async t => {
+  const { make } = setup(t);
+  const e = make();
+  const seen = statuses(e);
+  const tasks: WireTask[] = [];
+  const sock = await serve(t, e, req => {
+    if (req.network === 'test') {
+      return Promise.reject(
+        new RpcError(grpc.status.PERMISSION_DENIED, 'network test not manually attachable'),
+      );
+    }
+    const solo = task([], { serviceId: '', slot: 0 });
+    tasks.push(solo);
+    setTimeout(() => e.apply(tasks, VIEW), 30);
+    return Promise.resolve(solo.id);
   });
 
   // A service task, for exec and logs.
@@ -106,3 +117,44 @@ test('run, exec and service logs through the local API', { skip }, async t => {
 
   await e.close();
 });
+
+test(
+  'run: a standalone task the managers remove the moment it ends (it detaches) still gives its output and exit code',
+  { skip, timeout: 30_000 },
+  async t => {
+    const { make, stateDir } = setup(t);
+    const e = make();
+    const seen = statuses(e);
+    let tasks: WireTask[] = [];
+    // As the daemon does, with no network in between: an ended standalone task detaches, and its
+    // assignment is gone before the stream's next look at the task.
+    e.onStatus((id, s) => {
+      if (!['complete', 'failed', 'shutdown'].includes(s.state)) return;
+      tasks = tasks.filter(x => x.id !== id);
+      setImmediate(() => e.apply(tasks, VIEW));
+    });
+    const sock = await serve(t, e, () => {
+      const solo = task([], { serviceId: '', slot: 0 });
+      tasks = [...tasks, solo];
+      setImmediate(() => e.apply(tasks, VIEW));
+      return Promise.resolve(solo.id);
+    });
+    for (let i = 0; i < 5; i++) {
+      const r = await runCli(['run', '--name', `quick${i}`, '--', '/bin/sh', '-c', 'hostname; exit 4'], sock);
+      assert.deepEqual(r, { code: 4, out: `quick${i}\n`, err: '' });
+    }
+    assert.deepEqual(listTaskDirs(stateDir), [], 'their folders go once their output is read');
+
+    // Removed while it runs: stopped, and the stream ends with how it ended.
+    const removing = runCli(['run', '--name', 'long', '--', 'sleep', '100'], sock);
+    const long = await waitFor('long running', () =>
+      tasks.find(x => seen.get(x.id)?.at(-1)?.state === 'running'),
+    );
+    tasks = tasks.filter(x => x.id !== long.id);
+    e.apply(tasks, VIEW);
+    const r = await removing;
+    assert.equal(r.code, 143, 'SIGTERM, as docker reports a stopped container');
+    await waitFor('its folder removed', () => listTaskDirs(stateDir).length === 0);
+    await e.close();
+  },
+);

@@ -118,7 +118,9 @@ class Scenario {
       encoding: 'utf8',
       timeout: 30_000,
     });
-    return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+    // Killed (the timeout): say so, for the assertion that follows.
+    const killed = r.status === null ? `\n[shoal ${args[0]}: ${r.error?.message ?? r.signal}]` : '';
+    return { stdout: r.stdout, stderr: r.stderr + killed, status: r.status };
   }
 
   async service(spec: Record<string, unknown>): Promise<WireService> {
