@@ -19,7 +19,9 @@ export const LOADER_OPTIONS: protoLoader.Options = {
 /** Every .proto of the contract as one definition (for server reflection). */
 export function loadAllDefinitions(): protoLoader.PackageDefinition {
   return protoLoader.loadSync(
-    ['raft.proto', 'ca.proto', 'control.proto', 'resource.proto', 'dispatcher.proto'].map(f => join(here, f)),
+    ['raft.proto', 'ca.proto', 'control.proto', 'resource.proto', 'dispatcher.proto', 'logs.proto'].map(f =>
+      join(here, f),
+    ),
     LOADER_OPTIONS,
   );
 }

@@ -24,7 +24,7 @@ import {
   signNodeCertificate,
   verifyNodeCertificate,
 } from '../certs/index.ts';
-import type { Executor } from '../agent/exec/executor.ts';
+import type { Executor, TaskLogSource } from '../agent/exec/executor.ts';
 import { localTaskHandlers, localTasksService, type RunRequest } from '../agent/exec/local-task-server.ts';
 import { TestExecutor } from '../agent/exec/test-executor.ts';
 import { cannotRunTasks, NodeRuntime } from '../agent/node-runtime.ts';
@@ -32,6 +32,7 @@ import { Agent } from '../agent/session/agent.ts';
 import { loadShoalPackage, serviceOf } from '../proto/load.ts';
 import { addressPoolProblem, DEFAULT_ADDRESS_POOLS, DEFAULT_SUBNET_SIZE } from './allocator/index.ts';
 import { clusterOf } from './ca/ca-server.ts';
+import { logsService } from './logbroker/log-broker.ts';
 import { readNodeCerts, writeFileAtomic, writeNodeCerts } from './ca/cert-files.ts';
 import { callManager, ManagerClients, nodeCredentials } from './ca/manager-client.ts';
 import { RoleManager } from './ca/role-manager.ts';
@@ -74,6 +75,8 @@ export interface DaemonOptions {
    * @default 'test'
    */
   executor?: 'test' | 'process' | Executor;
+  /** With an executor given as an object: where its tasks' output is read (`service logs`). */
+  taskLogs?: TaskLogSource;
   /** For the process executor: where the node's data plane lives and what its namespaces are named. */
   runtime?: {
     /** @default 'shoal' */
@@ -250,6 +253,11 @@ export class Daemon {
       credentials: () => nodeCredentials(this.requireCerts()),
       managers: () => this.managerAddrs(),
       executor,
+      ...(runtime !== undefined
+        ? { logs: runtime.executor }
+        : this.o.taskLogs === undefined
+          ? {}
+          : { logs: this.o.taskLogs }),
       log: this.o.log,
     });
     session.start();
@@ -258,7 +266,6 @@ export class Daemon {
         executor: node.executor,
         run: req => this.runStandalone(req),
         log: this.o.log,
-        nodeHostname: this.o.hostname,
       });
     this.agent = {
       session,
@@ -538,6 +545,18 @@ export class Daemon {
       }) as grpc.UntypedHandleCall;
     }
     this.local.addService(controlService, route);
+    // Service logs come from every node through the leader's broker: a manager's API, as in docker.
+    this.local.addService(logsService, {
+      SubscribeLogs: ((call: grpc.ServerWritableStream<unknown, unknown>) => {
+        const m = this.manager;
+        if (m === undefined) {
+          const details = this.state === undefined ? NOT_A_MANAGER : WORKER_NOT_A_MANAGER;
+          call.emit('error', { code: grpc.status.FAILED_PRECONDITION, details });
+          return;
+        }
+        (m.localLogs.SubscribeLogs as grpc.handleServerStreamingCall<unknown, unknown>)(call);
+      }) as grpc.UntypedHandleCall,
+    });
     // This node's own tasks (`shoal run`, `exec`, `service logs`), when it runs them for real.
     const tasks: grpc.UntypedServiceImplementation = {};
     for (const method of Object.keys(localTasksService)) {

@@ -17,6 +17,7 @@ import { NodeCertificateProvider } from './ca/certificate-provider.ts';
 import { ingressNetworkSpec } from './allocator/index.ts';
 import { controlHandlers, controlService } from './controlapi/control-server.ts';
 import { Dispatcher, dispatcherService, type DispatcherOptions } from './dispatcher/dispatcher.ts';
+import { LogBroker, logBrokerService, logsService } from './logbroker/log-broker.ts';
 import { TaskPipeline } from './leader/task-pipeline.ts';
 import { LeaderAllocator } from './controlapi/leader-allocator.ts';
 import { LeaderForwarder, LeaderForwardingServer } from './rpc/forward.ts';
@@ -103,6 +104,10 @@ export class Manager {
     private readonly dispatcher: Dispatcher,
     /** Services → tasks → addresses → nodes, while this manager leads. */
     private readonly pipeline: TaskPipeline,
+    /** Service logs, from the agents to clients, while this manager leads. */
+    private readonly logBroker: LogBroker,
+    /** The Logs API for the daemon's local socket: forwarded to the leader as this manager. */
+    readonly localLogs: grpc.UntypedServiceImplementation,
   ) {}
 
   /** Opens the data, starts Raft and serves the manager port. Throws DataDirLockedError / CorruptDataError. */
@@ -197,6 +202,9 @@ export class Manager {
     server.addService(resourceService, resourceHandlers(store, allocator, log));
     const dispatcher = new Dispatcher(store, raft, log, o.dispatcher);
     server.addService(dispatcherService, dispatcher.handlers());
+    const logBroker = new LogBroker({ store, gate: dispatcher, raft, log });
+    server.addService(logsService, logBroker.logsHandlers());
+    server.addService(logBrokerService, logBroker.brokerHandlers());
     new ReflectionService(loadAllDefinitions()).addToServer(server);
     new HealthImplementation({ '': 'SERVING' }).addToServer(server);
     let managerPort: ManagerPort;
@@ -216,6 +224,7 @@ export class Manager {
     const pipeline = new TaskPipeline(store, raft, allocator, log, { pollMs: o.tickMs ?? 100 });
     pipeline.start();
     const localControl = forwarder.wrap(controlService, control, 'local');
+    const localLogs = forwarder.wrap(logsService, logBroker.logsHandlers(), 'local');
     const m = new Manager(
       id,
       store,
@@ -230,6 +239,8 @@ export class Manager {
       allocator,
       dispatcher,
       pipeline,
+      logBroker,
+      localLogs,
     );
     if (o.bootstrap !== undefined) await m.createCluster(o.bootstrap, certs.certPem);
     log.info({ nodeId: id.nodeId, addr: id.addr, raftId: id.raftId }, 'manager started');
@@ -326,6 +337,7 @@ export class Manager {
 
   async stop(): Promise<void> {
     this.pipeline.stop();
+    this.logBroker.stop();
     this.dispatcher.stop();
     this.raft.stop();
     this.transport.close();

@@ -77,3 +77,16 @@ export interface Executor {
   /** Stops every task it runs and releases what it holds (the node is going). */
   close(): Promise<void>;
 }
+
+/** A task whose output this node keeps: its service and the files its streams are written to. */
+export interface LogTask {
+  id: string;
+  serviceId: string;
+  stdout: string;
+  stderr: string;
+}
+
+/** The tasks whose output can be read on this node (`service logs`). */
+export interface TaskLogSource {
+  logTasks(): readonly LogTask[];
+}

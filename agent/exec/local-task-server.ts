@@ -1,11 +1,10 @@
 /**
  * The LocalTasks service (proto/local.proto), served only on the daemon's unix socket: `shoal exec`
- * (a command inside a running task's namespaces), `shoal service logs` (this node's tasks' output) and
- * `shoal run` (a standalone task: the daemon's `run` asks the managers for it, this node's executor runs
+ * (a command inside a running task's namespaces) and `shoal run` (a standalone task: the daemon's `run` asks the managers for it, this node's executor runs
  * it; without detach its output is streamed until it exits, and the exit code ends the stream).
  */
 import * as grpc from '@grpc/grpc-js';
-import { constants, hostname } from 'node:os';
+import { constants } from 'node:os';
 import type { Logger } from 'pino';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
 import { RpcError, toGrpcStatus } from '../../server/rpc/status.ts';
@@ -32,15 +31,6 @@ export interface ExecOutput {
   taskId: string;
 }
 
-/** `shoal.v1.LogLine`. */
-export interface LogLine {
-  taskId: string;
-  taskName: string;
-  node: string;
-  stream: 'stdout' | 'stderr';
-  line: Buffer;
-}
-
 export interface LocalTaskServerOptions {
   executor: ProcessExecutor;
   /**
@@ -49,8 +39,6 @@ export interface LocalTaskServerOptions {
    */
   run: (req: RunRequest) => Promise<string>;
   log: Logger;
-  /** Shown in log prefixes (`web.1.<id>@<node>`). @default os.hostname() */
-  nodeHostname?: string;
   /** How often a followed task's logs are read. @default 50 */
   pollMs?: number;
 }
@@ -68,7 +56,6 @@ function output(o: Partial<ExecOutput>): ExecOutput {
 /** The LocalTasks methods, keyed by method name. */
 export function localTaskHandlers(o: LocalTaskServerOptions): grpc.UntypedServiceImplementation {
   const pollMs = o.pollMs ?? 50;
-  const node = o.nodeHostname ?? hostname();
 
   const fail = (call: grpc.ServerWritableStream<unknown, unknown>, err: unknown): void => {
     call.emit('error', toStatus(err, o.log));
@@ -157,29 +144,6 @@ export function localTaskHandlers(o: LocalTaskServerOptions): grpc.UntypedServic
       })().catch((err: unknown) => fail(call, err));
     },
 
-    Logs: (call: grpc.ServerWritableStream<{ service: string; task: string }, LogLine>) => {
-      void (async () => {
-        const { service, task } = call.request;
-        let ids: string[];
-        if (service !== '') {
-          ids = o.executor.serviceTasks(service);
-          if (ids.length === 0) throw new RpcError(grpc.status.NOT_FOUND, `No such service: ${service}`);
-        } else {
-          ids = [taskId(task)];
-        }
-        for (const id of ids) {
-          const logs = o.executor.logs(id);
-          const taskName = o.executor.taskName(id);
-          for (const stream of ['stdout', 'stderr'] as const) {
-            for (const line of splitLines(logs[stream]))
-              call.write({ taskId: id, taskName, node, stream, line });
-          }
-        }
-        call.end();
-        return Promise.resolve();
-      })().catch((err: unknown) => fail(call, err));
-    },
-
     Run: (call: grpc.ServerWritableStream<RunRequest, ExecOutput>) => {
       void (async () => {
         const req = call.request;
@@ -210,17 +174,6 @@ function toStatus(err: unknown, log: Logger): { code: grpc.status; details: stri
   }
   if (err instanceof TaskRefError) return { code: grpc.status.NOT_FOUND, details: err.message };
   return toGrpcStatus(err, log);
-}
-
-function splitLines(b: Buffer): Buffer[] {
-  const lines: Buffer[] = [];
-  let start = 0;
-  for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, start)) {
-    lines.push(b.subarray(start, i));
-    start = i + 1;
-  }
-  if (start < b.length) lines.push(b.subarray(start));
-  return lines;
 }
 
 function signalNumber(sig: NodeJS.Signals): number | undefined {

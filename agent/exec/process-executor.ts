@@ -19,7 +19,9 @@ import {
   type ExecState,
   type ExecStatus,
   type Executor,
+  type LogTask,
   type StatusListener,
+  type TaskLogSource,
 } from './executor.ts';
 import {
   executableProblem,
@@ -94,7 +96,7 @@ interface Run {
   forgotten: boolean;
 }
 
-export class ProcessExecutor implements Executor {
+export class ProcessExecutor implements Executor, TaskLogSource {
   private readonly runs = new Map<string, Run>();
   /** Runs forgotten while their process still ran: kept until it is gone. */
   private readonly dying = new Set<Run>();
@@ -234,10 +236,13 @@ export class ProcessExecutor implements Executor {
     };
   }
 
-  /** The task's name: `web.1.<id>`, `<service>.<nodeId>.<id>` for a global task, or a standalone name. */
-  taskName(taskId: string): string {
-    const run = this.runs.get(taskId);
-    return run === undefined ? taskId : this.nameOf(run.task);
+  /** The tasks it holds, and where their output is (`service logs`). */
+  logTasks(): LogTask[] {
+    return [...this.runs.values()].map(r => ({
+      id: r.task.id,
+      serviceId: r.task.serviceId,
+      ...this.logPaths(r.task.id),
+    }));
   }
 
   /** Where a task's output goes (the files may not exist before it starts). */
@@ -249,26 +254,6 @@ export class ProcessExecutor implements Executor {
   /** The task's output so far. */
   logs(taskId: string): { stdout: Buffer; stderr: Buffer } {
     return new TaskStateDir(this.o.stateDir, taskId).logs();
-  }
-
-  /** The ids of the tasks of a service (by name, id or unique id prefix) this executor holds. */
-  serviceTasks(ref: string): string[] {
-    const services = this.view.services;
-    const svc =
-      services.find(s => s.name === ref || s.id === ref) ??
-      singleOrUndefined(services.filter(s => s.id.startsWith(ref)));
-    const serviceId =
-      svc?.id ??
-      singleOrUndefined(
-        [...new Set([...this.runs.values()].map(r => r.task.serviceId))].filter(
-          id => id !== '' && id.startsWith(ref),
-        ),
-      );
-    if (serviceId === undefined) return [];
-    return [...this.runs.values()]
-      .filter(r => r.task.serviceId === serviceId)
-      .sort((a, b) => a.task.slot - b.task.slot || a.task.createdAt - b.task.createdAt)
-      .map(r => r.task.id);
   }
 
   /**
@@ -637,10 +622,6 @@ export class ProcessExecutor implements Executor {
     const service = this.view.services.find(s => s.id === task.serviceId)?.name ?? task.serviceId;
     return `${service}.${task.slot === 0 ? task.nodeId : task.slot}.${task.id}`;
   }
-}
-
-function singleOrUndefined<T>(xs: T[]): T | undefined {
-  return xs.length === 1 ? xs[0] : undefined;
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

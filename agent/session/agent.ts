@@ -21,11 +21,14 @@ import {
   type WireSessionMessage,
   type WireTaskStatusUpdate,
 } from '../../proto/dispatcher-types.ts';
-import type { ExecStatus, Executor } from '../exec/executor.ts';
+import type { WirePublishLogsMessage, WireSubscriptionMessage } from '../../proto/logs-types.ts';
+import type { ExecStatus, Executor, TaskLogSource } from '../exec/executor.ts';
 import { AssignedTasks, AssignmentGapError } from './assignments.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
+import { LogPublisher } from './log-publisher.ts';
 
 const pkg = loadShoalPackage('dispatcher.proto');
+const logsPkg = loadShoalPackage('logs.proto');
 
 export interface AgentOptions {
   /** This node's hostname, as it registers. */
@@ -35,6 +38,8 @@ export interface AgentOptions {
   /** The managers (host:port) the daemon knows of; the agent adds those the sessions name. */
   managers: () => readonly string[];
   executor: Executor;
+  /** Where this node's tasks' output is read for `service logs`; none: subscriptions get nothing. */
+  logs?: TaskLogSource;
   log: Logger;
   /** Reconnection backoff. @default 100 ms doubling to 8 s */
   backoff?: BackoffOptions;
@@ -54,6 +59,12 @@ interface Outcome {
 }
 
 type Stream = grpc.ClientReadableStream<unknown>;
+
+/** The part of a proto-loader LogBroker client the agent calls. */
+interface LogBrokerClient extends grpc.Client {
+  ListenSubscriptions(req: object): Stream;
+  PublishLogs(cb: (err: grpc.ServiceError | null) => void): grpc.ClientWritableStream<WirePublishLogsMessage>;
+}
 
 /** The part of a proto-loader Dispatcher client the agent calls. */
 interface DispatcherClient extends grpc.Client {
@@ -168,6 +179,11 @@ export class Agent {
       // Its own connection, which close() really closes (a dead manager's must not be reused).
       'grpc.use_local_subchannel_pool': 1,
     }) as unknown as DispatcherClient;
+    // The log broker's calls share the session's connection.
+    const broker = new (clientOf(logsPkg, 'LogBroker'))(addr, o.credentials(), {
+      channelOverride: client.getChannel(),
+    }) as unknown as LogBrokerClient;
+    const publisher = new LogPublisher(o.logs);
     const timers = new Set<NodeJS.Timeout>();
     const streams = new Set<Stream>();
     let sessionId = '';
@@ -190,6 +206,7 @@ export class Agent {
         if (this.abort === finish) this.abort = undefined;
         for (const t of timers) clearTimeout(t);
         for (const s of streams) s.cancel();
+        publisher.stopAll();
         client.close();
         resolve({ established, why, ...(leader === undefined ? {} : { leader }) });
       };
@@ -232,6 +249,25 @@ export class Agent {
         });
       };
 
+      // Subscriptions for `service logs`: each one's output goes back on its own PublishLogs stream.
+      const logSubscriptions = (): void => {
+        const stream = broker.ListenSubscriptions({ sessionId });
+        streams.add(stream);
+        stream.on('data', (m: WireSubscriptionMessage) =>
+          publisher.handle(m, () => {
+            const call = broker.PublishLogs(err => {
+              if (err !== null) o.log.debug({ err: err.details }, 'agent: publishing logs ended');
+            });
+            call.on('error', () => undefined);
+            return { write: msg => call.write(msg), end: () => call.end() };
+          }),
+        );
+        stream.on('error', () => undefined);
+        stream.on('status', (st: grpc.StatusObject) =>
+          finish(`log subscriptions: ${st.details}`, leaderOf(st.metadata)),
+        );
+      };
+
       const flush = (): void => {
         if (finished || flushing || this.pending.size === 0) return;
         const sent = new Map(this.pending);
@@ -265,6 +301,7 @@ export class Agent {
         o.log.info({ manager: addr, period: m.heartbeatPeriodMs }, 'agent: session established');
         heartbeat(m.heartbeatPeriodMs);
         assignments();
+        logSubscriptions();
         flushSoon();
       });
       session.on('error', () => undefined);

@@ -264,6 +264,12 @@ export class DaemonClient {
     await this.call(this.control, 'RemoveService', { serviceId });
   }
 
+  /** `Control.GetTask`: by ID or unique ID prefix. */
+  async getTask(taskId: string): Promise<WireTask> {
+    const res = await this.call<{ task: WireTask | null }>(this.control, 'GetTask', { taskId });
+    return present(res.task, 'GetTask');
+  }
+
   /** `Control.ListTasks`. */
   async listTasks(filters: Partial<TaskFilters>): Promise<WireTask[]> {
     const req = { filters: { serviceIds: [], nodeIds: [], desiredStates: [], ...filters } };
@@ -287,11 +293,42 @@ export class DaemonClient {
    * grpc-js itself says "No connection established" — the connection never came up.
    */
   private toError(err: grpc.ServiceError): Error {
-    if (err.code === grpc.status.UNAVAILABLE && err.details.startsWith('No connection established')) {
-      return new DaemonUnreachableError(this.socketPath, err.details);
-    }
-    return new DaemonError(err.code, err.details);
+    return daemonErrorOf(this.socketPath, err);
   }
+}
+
+function daemonErrorOf(socketPath: string, err: grpc.ServiceError): Error {
+  if (err.code === grpc.status.UNAVAILABLE && err.details.startsWith('No connection established')) {
+    return new DaemonUnreachableError(socketPath, err.details);
+  }
+  return new DaemonError(err.code, err.details);
+}
+
+const streamPkgs = new Map<string, grpc.GrpcObject>();
+
+/**
+ * Calls a server-streaming method of `service` (from `protoFile`) on the daemon's socket, handing each
+ * message to `onMessage`; resolves when the stream ends, rejects with the CLI's errors.
+ */
+export function daemonStream<T>(
+  socketPath: string,
+  protoFile: string,
+  service: string,
+  method: string,
+  req: object,
+  onMessage: (m: T) => void,
+): Promise<void> {
+  let pkg = streamPkgs.get(protoFile);
+  if (pkg === undefined) streamPkgs.set(protoFile, (pkg = loadShoalPackage(protoFile)));
+  const client = new (clientOf(pkg, service))(`unix:${socketPath}`, grpc.credentials.createInsecure());
+  const fn = (client as unknown as Record<string, (r: object) => grpc.ClientReadableStream<T>>)[method];
+  if (fn === undefined) return Promise.reject(new Error(`proto: no method ${method}`));
+  const call = fn.call(client, req);
+  return new Promise<void>((resolve, reject) => {
+    call.on('data', onMessage);
+    call.on('error', (err: grpc.ServiceError) => reject(daemonErrorOf(socketPath, err)));
+    call.on('end', () => resolve());
+  }).finally(() => client.close());
 }
 
 // proto3 sends absent sub-messages as null; a reply without its one payload is a daemon bug.

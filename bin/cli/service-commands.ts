@@ -14,7 +14,7 @@ import type {
 import { CommandFailedError, type CliIo, type Connect } from './command-context.ts';
 import { DaemonError, type DaemonClient, type WireNode } from './daemon-client.ts';
 import { waitOnService } from './service-progress.ts';
-import { addServiceLogsCommand } from './task-commands.ts';
+import { addServiceLogsCommand } from './logs-command.ts';
 import {
   alignColumns,
   capitalize,
@@ -726,7 +726,7 @@ export function addServiceCommands(service: Command, io: CliIo, connect: Connect
       );
     });
 
-  addServiceLogsCommand(service, io);
+  addServiceLogsCommand(service, io, connect);
 }
 
 function emptySpec(): WireServiceSpec {

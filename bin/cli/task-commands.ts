@@ -1,13 +1,10 @@
 /**
- * `shoal run`, `shoal exec` and `shoal service logs`: docker's look, over the daemon's LocalTasks service
+ * `shoal run` and `shoal exec`: docker's look, over the daemon's LocalTasks service
  * (proto/local.proto) on its unix socket. `run` and `exec` end with the command's exit code.
  */
-import * as grpc from '@grpc/grpc-js';
 import type { Command } from 'commander';
-import { clientOf, loadShoalPackage } from '../../proto/load.ts';
 import type { CliIo } from './command-context.ts';
-import { DaemonError, DaemonUnreachableError, socketPathOfHost } from './daemon-client.ts';
-import { shortId } from './format.ts';
+import { daemonStream, socketPathOfHost } from './daemon-client.ts';
 import { keyValues } from './service-spec.ts';
 
 /** The command ran and ended with `exitCode`: the CLI exits with it, printing nothing more. */
@@ -26,41 +23,10 @@ interface ExecOutput {
   taskId: string;
 }
 
-interface LogLine {
-  taskId: string;
-  taskName: string;
-  node: string;
-  stream: string;
-  line: Buffer;
-}
-
-let localPkg: grpc.GrpcObject | undefined;
-
-function localClient(cmd: Command): { client: grpc.Client; socketPath: string } {
-  localPkg ??= loadShoalPackage('local.proto');
-  const socketPath = socketPathOfHost(cmd.optsWithGlobals<{ host: string }>().host);
-  const client = new (clientOf(localPkg, 'LocalTasks'))(
-    `unix:${socketPath}`,
-    grpc.credentials.createInsecure(),
-  );
-  return { client, socketPath };
-}
-
-/** Calls a server-streaming method, handing each message to `onMessage`; rejects with the CLI's errors. */
+/** Calls a LocalTasks server-streaming method on the daemon named by `--host`. */
 function stream<T>(cmd: Command, method: string, req: object, onMessage: (m: T) => void): Promise<void> {
-  const { client, socketPath } = localClient(cmd);
-  const fn = (client as unknown as Record<string, (r: object) => grpc.ClientReadableStream<T>>)[method];
-  if (fn === undefined) return Promise.reject(new Error(`proto: no method ${method}`));
-  const call = fn.call(client, req);
-  return new Promise<void>((resolve, reject) => {
-    call.on('data', onMessage);
-    call.on('error', (err: grpc.ServiceError) => {
-      if (err.code === grpc.status.UNAVAILABLE && err.details.startsWith('No connection established')) {
-        reject(new DaemonUnreachableError(socketPath, err.details));
-      } else reject(new DaemonError(err.code, err.details));
-    });
-    call.on('end', () => resolve());
-  }).finally(() => client.close());
+  const socketPath = socketPathOfHost(cmd.optsWithGlobals<{ host: string }>().host);
+  return daemonStream(socketPath, 'local.proto', 'LocalTasks', method, req, onMessage);
 }
 
 /** Streams ExecOutput messages to the terminal; the exit code of the last one (done). */
@@ -137,31 +103,5 @@ export function addTaskCommands(program: Command, io: CliIo): void {
     .action(async (task: string, command: string, args: string[], _opts: object, cmd: Command) => {
       const code = await runOutput(cmd, io, 'Exec', { task, argv: commandLine(command, args) });
       if (code !== 0) throw new CommandExitError(code);
-    });
-}
-
-/** `shoal service logs`, on the `service` command. */
-export function addServiceLogsCommand(service: Command, io: CliIo): void {
-  service
-    .command('logs')
-    .description("Fetch the logs of a service's tasks on this node (tasks on other nodes are not shown)")
-    .argument('<service>', 'service name, ID or ID prefix')
-    .option('--no-trunc', 'Do not truncate task IDs')
-    .action(async (ref: string, opts: { trunc: boolean }, cmd: Command) => {
-      const lines: LogLine[] = [];
-      await stream<LogLine>(cmd, 'Logs', { service: ref, task: '' }, m => lines.push(m));
-      const prefix = (l: LogLine): string => {
-        const id = opts.trunc ? shortId(l.taskId) : l.taskId;
-        const name = l.taskName.endsWith(`.${l.taskId}`)
-          ? `${l.taskName.slice(0, -l.taskId.length)}${id}`
-          : l.taskName;
-        return `${name}@${l.node}`;
-      };
-      const width = Math.max(0, ...lines.map(l => prefix(l).length));
-      for (const l of lines) {
-        const text = `${prefix(l).padEnd(width)}    | ${l.line.toString()}\n`;
-        if (l.stream === 'stderr') io.err(text);
-        else io.out(text);
-      }
     });
 }

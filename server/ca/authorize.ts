@@ -56,6 +56,10 @@ export const METHOD_ROLES: Readonly<Record<string, Allowed>> = {
   '/shoal.v1.Dispatcher/Heartbeat': NODE,
   '/shoal.v1.Dispatcher/Assignments': NODE,
   '/shoal.v1.Dispatcher/UpdateTaskStatus': NODE,
+  // Service logs: clients read them on managers; every node's agent hears subscriptions and publishes.
+  '/shoal.v1.Logs/SubscribeLogs': M,
+  '/shoal.v1.LogBroker/ListenSubscriptions': NODE,
+  '/shoal.v1.LogBroker/PublishLogs': NODE,
 };
 
 /**
@@ -78,6 +82,8 @@ export const LEADER_ONLY: ReadonlySet<string> = new Set([
   '/shoal.v1.Control/RemoveService',
   '/shoal.v1.ResourceAllocator/AttachNetwork',
   '/shoal.v1.ResourceAllocator/DetachNetwork',
+  // The log broker runs beside the leader's dispatcher, which the agents' sessions are with.
+  '/shoal.v1.Logs/SubscribeLogs',
   // Membership changes.
   '/shoal.v1.NodeCA/IssueNodeCertificate',
   '/shoal.v1.RaftMembership/Join',

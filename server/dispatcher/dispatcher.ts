@@ -211,6 +211,24 @@ export class Dispatcher {
     };
   }
 
+  /**
+   * Another stream of the caller's session (the log broker's), checked as the session's own are, and
+   * ended with it: `end` is called when the session ends, until `leave`.
+   */
+  joinSession(
+    call: Parameters<typeof callerOf>[0],
+    sessionId: string,
+    end: (s: grpc.StatusObject) => void,
+  ): { nodeId: string; leave: () => void } | { refused: grpc.StatusObject } {
+    try {
+      const session = this.requireSession(call, sessionId);
+      session.enders.add(end);
+      return { nodeId: session.nodeId, leave: () => session.enders.delete(end) };
+    } catch (err) {
+      return { refused: this.statusOf(err) };
+    }
+  }
+
   /** Starts watching leadership: the dispatcher serves while this manager leads. */
   start(): void {
     this.schedule();

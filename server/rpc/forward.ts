@@ -54,6 +54,8 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 
 type UnaryCall = grpc.ServerUnaryCall<unknown, unknown>;
 type UnaryHandler = grpc.handleUnaryCall<unknown, unknown>;
+type StreamCall = grpc.ServerWritableStream<unknown, unknown>;
+type StreamHandler = grpc.handleServerStreamingCall<unknown, unknown>;
 type Route = { to: 'here' } | { to: 'leader'; addr: string } | { to: 'nobody' };
 
 export class LeaderForwarder {
@@ -78,10 +80,23 @@ export class LeaderForwarder {
       const key = impl[name] === undefined ? def.originalName : name;
       const handler = key === undefined ? undefined : impl[key];
       const unary = !def.requestStream && !def.responseStream;
+      const serverStream = !def.requestStream && def.responseStream;
       const leaderOnly = LEADER_ONLY.has(def.path);
-      if (leaderOnly && !unary)
-        throw new Error(`${def.path} is leader-only, but only unary calls are forwarded`);
-      if (key === undefined || handler === undefined || !unary || (!leaderOnly && entry === 'port')) continue;
+      if (leaderOnly && !unary && !serverStream)
+        throw new Error(
+          `${def.path} is leader-only, but only unary and server-streaming calls are forwarded`,
+        );
+      if (key === undefined || handler === undefined || (!leaderOnly && entry === 'port')) continue;
+      if (serverStream) {
+        const h = handler as StreamHandler;
+        out[key] = ((call: StreamCall) => {
+          if (entry === 'local') actAs(call, this.o.self);
+          if (leaderOnly) void this.routeStream(def, h, call, entry);
+          else h(call);
+        }) as grpc.UntypedHandleCall;
+        continue;
+      }
+      if (!unary) continue;
       const h = handler as UnaryHandler;
       out[key] = ((call: UnaryCall, cb: grpc.sendUnaryData<unknown>) => {
         if (entry === 'local') actAs(call, this.o.self);
@@ -143,11 +158,53 @@ export class LeaderForwarder {
     call.on('cancelled', () => out.cancel());
   }
 
+  /** A server-streaming call: here when leading, else piped from the leader's stream, message by message. */
+  private async routeStream(
+    def: grpc.MethodDefinition<unknown, unknown>,
+    h: StreamHandler,
+    call: StreamCall,
+    entry: Entry,
+  ): Promise<void> {
+    if (this.o.raft.isLeader) {
+      h(call);
+      return;
+    }
+    if (entry === 'port' && forwardedOf(call.metadata).kind !== 'direct') {
+      call.emit('error', { code: grpc.status.UNAVAILABLE, details: NOT_THE_LEADER });
+      return;
+    }
+    const route = await this.leader(deadlineOf(call), call);
+    if (call.cancelled || this.closed) return;
+    if (route.to === 'here') {
+      h(call);
+      return;
+    }
+    if (route.to === 'nobody') {
+      call.emit('error', { code: grpc.status.UNAVAILABLE, details: NO_LEADER });
+      return;
+    }
+    const md = new grpc.Metadata();
+    md.set(FORWARDED_FOR, forwardedFor(callerOf(call)));
+    const d = call.getDeadline();
+    const out = this.channel(route.addr).makeServerStreamRequest(
+      def.path,
+      def.requestSerialize,
+      def.responseDeserialize,
+      call.request,
+      md,
+      Number.isFinite(d instanceof Date ? d.getTime() : d) ? { deadline: d } : {},
+    );
+    out.on('data', (m: unknown) => call.write(m));
+    out.on('error', (err: grpc.ServiceError) => call.emit('error', { code: err.code, details: err.details }));
+    out.on('end', () => call.end());
+    call.on('cancelled', () => out.cancel());
+  }
+
   /**
    * Where the call goes. With no leader known, it waits out an election (as swarmkit's LeaderConn
    * does), but answers within half the caller's deadline, so the caller learns why rather than timing out.
    */
-  private async leader(deadline: number, call: UnaryCall): Promise<Route> {
+  private async leader(deadline: number, call: UnaryCall | StreamCall): Promise<Route> {
     const giveUpAt = Math.min(Date.now() + this.o.electionWaitMs, (Date.now() + deadline) / 2);
     for (;;) {
       const raft = this.o.raft;
@@ -199,7 +256,7 @@ export class LeaderForwardingServer extends grpc.Server {
   }
 }
 
-function deadlineOf(call: UnaryCall): number {
+function deadlineOf(call: UnaryCall | StreamCall): number {
   const d = call.getDeadline();
   const ms = d instanceof Date ? d.getTime() : d;
   return Number.isFinite(ms) ? ms : Date.now() + DEFAULT_TIMEOUT_MS;

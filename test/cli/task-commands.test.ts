@@ -1,5 +1,5 @@
 /**
- * `shoal run`, `shoal exec` and `shoal service logs` through a real gRPC server on a temp unix socket with
+ * `shoal run` and `shoal exec` through a real gRPC server on a temp unix socket with
  * the LocalTasks handlers over a process executor with real namespaces (root).
  */
 import * as grpc from '@grpc/grpc-js';
@@ -31,7 +31,6 @@ async function serve(
     localTaskHandlers({
       executor: e,
       log: pino({ level: 'silent' }),
-      nodeHostname: 'node-a',
       pollMs: 20,
       run,
     }),
@@ -50,7 +49,7 @@ async function serve(
   return sock;
 }
 
-test('run, exec and service logs through the local API', { skip }, async t => {
+test('run and exec through the local API', { skip }, async t => {
   const { make } = setup(t);
   const e = make();
   const seen = statuses(e);
@@ -103,17 +102,6 @@ test('run, exec and service logs through the local API', { skip }, async t => {
   const missing = await runCli(['exec', 'nosuch', 'true'], sock);
   assert.equal(missing.code, 1);
   assert.equal(missing.err, 'Error response from daemon: No such task: nosuch\n');
-
-  // service logs: docker's prefix, stderr lines on stderr.
-  const logs = await runCli(['service', 'logs', 'web'], sock);
-  assert.equal(logs.code, 0);
-  const prefix = `web.${web.slot}.${web.id.slice(0, 12)}@node-a    | `;
-  assert.equal(logs.out, `${prefix}hello from web.${web.slot}.${web.id}\n`);
-  assert.equal(logs.err, `${prefix}warn\n`);
-  const help = await runCli(['service', 'logs', '--help'], sock);
-  assert.match(help.out, /on this node/);
-  const noSvc = await runCli(['service', 'logs', 'nosvc'], sock);
-  assert.equal(noSvc.err, 'Error response from daemon: No such service: nosvc\n');
 
   await e.close();
 });

@@ -65,22 +65,17 @@ class Scenario {
     const { lab, c } = this;
     lab.create(3);
     for (const i of [1, 2, 3]) c.start(i);
-    await until('the daemons', () =>
-      c
-        .rpc(
-          3,
-          'Swarm',
-        )('Info')
-        .then(() => true),
-    );
-    await until('daemon 2', () =>
-      c
-        .rpc(
-          2,
-          'Swarm',
-        )('Info')
-        .then(() => true),
-    );
+    // Started side by side: each one answers when it is ready, in no particular order.
+    for (const i of [1, 2, 3]) {
+      await until(`daemon ${i}`, () =>
+        c
+          .rpc(
+            i,
+            'Swarm',
+          )('Info')
+          .then(() => true),
+      );
+    }
     const init = await c.rpc(1, 'Swarm')('Init', { listenAddr: `${Lab.addr(1)}:2377`, advertiseAddr: '' });
     for (const i of [2, 3]) {
       await c.rpc(i, 'Swarm')('Join', {
@@ -475,6 +470,25 @@ test(
     ]);
     assert.equal(ex.status, 7);
     assert.equal(ex.stdout.trim(), `client.1.${client.id}`);
+
+    // service logs, asked on each manager: the output of the tasks on every node, stderr on stderr.
+    const talk = await s.service({
+      name: 'talk',
+      replicas: 3,
+      task: { command: ['sh', '-c', 'echo hello from $(hostname); echo oops >&2; exec sleep 100000'] },
+    });
+    const talkers = await s.running(talk.id, 3);
+    const prefix = (x: WireTask): string => `talk.${x.slot}.${x.id.slice(0, 12)}@node${s.node(x)}    | `;
+    const sorted = (text: string): string[] => text.split('\n').filter(Boolean).sort();
+    for (const i of [1, 2, 3]) {
+      const logs = s.cli(i, ['service', 'logs', 'talk']);
+      assert.equal(logs.status, 0, logs.stderr);
+      assert.deepEqual(
+        sorted(logs.stdout),
+        talkers.map(x => `${prefix(x)}hello from talk.${x.slot}.${x.id}`).sort(),
+      );
+      assert.deepEqual(sorted(logs.stderr), talkers.map(x => `${prefix(x)}oops`).sort());
+    }
 
     await meshAndLifecycle(s, web, client);
   },

@@ -1,0 +1,199 @@
+/**
+ * `shoal service logs` across the cluster, on loopback with real daemons (2 managers, 1 worker): the CLI
+ * on the follower manager → its forwarder → the leader's log broker → each node's agent (subscription
+ * within its dispatcher session) → PublishLogs → the CLI. The tasks are the test executor's (imaginary);
+ * their output files are written by the test, and each agent reads them as it would a real task's.
+ */
+import * as grpc from '@grpc/grpc-js';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { LogTask, TaskLogSource } from '../../agent/exec/executor.ts';
+import { TestExecutor } from '../../agent/exec/test-executor.ts';
+import type { WireService, WireTask } from '../../proto/control-types.ts';
+import { clientOf, loadShoalPackage } from '../../proto/load.ts';
+import type { WireSubscribeLogsMessage } from '../../proto/logs-types.ts';
+import { runCli } from '../cli/run-cli.ts';
+import { freePort, harness, until } from '../daemon/helpers.ts';
+
+const h = harness('shoal-logs-');
+after(() => h.cleanup());
+
+/** Node name → the tasks whose output that node "keeps" (files under the test's folder). */
+const kept = new Map<string, LogTask[]>();
+const sock = (name: string): string => join(h.root, `${name}.sock`);
+const control = (name: string): ReturnType<typeof h.client> => h.client(name, 'Control');
+
+function source(name: string): TaskLogSource {
+  return { logTasks: () => kept.get(name) ?? [] };
+}
+
+async function start(name: string): Promise<void> {
+  await h.daemon(name, { pollMs: 50, executor: new TestExecutor({ stepMs: 5 }), taskLogs: source(name) });
+}
+
+async function join_(name: string, token: string): Promise<void> {
+  await start(name);
+  const port = await freePort();
+  await h.client(name, 'Swarm')('Join', {
+    token,
+    remoteAddr: `127.0.0.1:${ports.m1}`,
+    listenAddr: `127.0.0.1:${port}`,
+    advertiseAddr: '',
+  });
+}
+
+const ports = { m1: 0 };
+let web: WireService;
+let tasks: WireTask[];
+/** Task id → the node (daemon name) it runs on. */
+const nodeOf = new Map<string, string>();
+
+/** Gives a task output files on its node, with these lines written. */
+function write(t: WireTask, stream: 'stdout' | 'stderr', text: string): void {
+  const node = nodeOf.get(t.id) ?? '';
+  const dir = join(h.root, 'logs', t.id);
+  mkdirSync(dir, { recursive: true });
+  const entry = {
+    id: t.id,
+    serviceId: t.serviceId,
+    stdout: join(dir, 'stdout'),
+    stderr: join(dir, 'stderr'),
+  };
+  const list = kept.get(node) ?? [];
+  if (!list.some(x => x.id === t.id)) kept.set(node, [...list, entry]);
+  appendFileSync(entry[stream], text);
+}
+
+before(async () => {
+  await start('m1');
+  ports.m1 = await freePort();
+  const init = await h.client('m1', 'Swarm')('Init', {
+    listenAddr: `127.0.0.1:${ports.m1}`,
+    advertiseAddr: '',
+  });
+  await join_('m2', String(init.managerToken));
+  await join_('w1', String(init.workerToken));
+  await until('3 nodes ready', async () => {
+    const nodes = ((await control('m1')('ListNodes', {})).nodes ?? []) as { status: string }[];
+    return nodes.length === 3 && nodes.every(n => n.status === 'ready');
+  });
+  const nodes = ((await control('m1')('ListNodes', {})).nodes ?? []) as { id: string; hostname: string }[];
+  const spec = { name: 'web', mode: 'replicated', replicas: 3, task: { command: ['sleep', '1000'] } };
+  web = (await control('m1')('CreateService', { spec })).service as WireService;
+  await until('3 tasks running, one per node', async () => {
+    const filters = { serviceIds: [web.id], nodeIds: [], desiredStates: [] };
+    tasks = ((await control('m1')('ListTasks', { filters })).tasks ?? []) as WireTask[];
+    return tasks.length === 3 && tasks.every(t => t.status.state === 'running');
+  });
+  for (const t of tasks) nodeOf.set(t.id, nodes.find(n => n.id === t.nodeId)?.hostname ?? '');
+  assert.deepEqual([...new Set(nodeOf.values())].sort(), ['m1', 'm2', 'w1']);
+  for (const t of tasks) {
+    write(t, 'stdout', `one from ${nodeOf.get(t.id)}\ntwo from ${nodeOf.get(t.id)}\n`);
+    write(t, 'stderr', `warn from ${nodeOf.get(t.id)}\n`);
+  }
+});
+
+const prefix = (t: WireTask): string => `web.${t.slot}.${t.id.slice(0, 12)}@${nodeOf.get(t.id)}    | `;
+const sorted = (s: string): string[] =>
+  s
+    .split('\n')
+    .filter(l => l !== '')
+    .sort();
+
+test('service logs on a follower manager: every node’s tasks, docker’s prefix, stderr on stderr', async () => {
+  const r = await runCli(['service', 'logs', 'web'], sock('m2'));
+  assert.equal(r.code, 0, r.err);
+  const expected = tasks.flatMap(t => [
+    `${prefix(t)}one from ${nodeOf.get(t.id)}`,
+    `${prefix(t)}two from ${nodeOf.get(t.id)}`,
+  ]);
+  assert.deepEqual(sorted(r.out), expected.sort());
+  assert.deepEqual(sorted(r.err), tasks.map(t => `${prefix(t)}warn from ${nodeOf.get(t.id)}`).sort());
+  // Each task's lines keep their order.
+  for (const t of tasks) {
+    const mine = r.out.split('\n').filter(l => l.startsWith(prefix(t)));
+    assert.deepEqual(mine, [
+      `${prefix(t)}one from ${nodeOf.get(t.id)}`,
+      `${prefix(t)}two from ${nodeOf.get(t.id)}`,
+    ]);
+  }
+});
+
+test('--tail, a task by ID prefix, --no-trunc, --no-task-ids and --raw', async () => {
+  const tail = await runCli(['service', 'logs', '--tail', '1', 'web'], sock('m1'));
+  assert.deepEqual(sorted(tail.out), tasks.map(t => `${prefix(t)}two from ${nodeOf.get(t.id)}`).sort());
+  const t = tasks.find(x => nodeOf.get(x.id) === 'w1');
+  assert.ok(t !== undefined);
+  const one = await runCli(['service', 'logs', '--no-trunc', t.id.slice(0, 10)], sock('m1'));
+  assert.equal(
+    one.out,
+    `web.${t.slot}.${t.id}@w1    | one from w1\nweb.${t.slot}.${t.id}@w1    | two from w1\n`,
+  );
+  const ids = await runCli(['service', 'logs', '--no-task-ids', '-n', '1', t.id], sock('m1'));
+  assert.equal(ids.out, `web.${t.slot}@w1    | two from w1\n`);
+  const raw = await runCli(['service', 'logs', '--raw', '--tail', '1', t.id], sock('m1'));
+  assert.equal(raw.out, 'two from w1\n');
+  const zero = await runCli(['service', 'logs', '--tail', '0', 'web'], sock('m1'));
+  assert.equal(zero.out, '');
+});
+
+test('bad refs and flags, and a worker, get docker’s errors', async () => {
+  const none = await runCli(['service', 'logs', 'nosuch'], sock('m1'));
+  assert.equal(none.code, 1);
+  assert.equal(none.err, 'Error response from daemon: No such service or task: nosuch\n');
+  const badTail = await runCli(['service', 'logs', '--tail', 'x', 'web'], sock('m1'));
+  assert.equal(badTail.code, 1);
+  assert.match(badTail.err, /invalid value "x" for flag --tail/);
+  const worker = await runCli(['service', 'logs', 'web'], sock('w1'));
+  assert.equal(worker.code, 1);
+  assert.match(worker.err, /This node is not a swarm manager/);
+});
+
+test('--follow: new output of every node arrives until the client goes', async () => {
+  const pkg = loadShoalPackage('logs.proto');
+  const client = new (clientOf(pkg, 'Logs'))(`unix:${sock('m2')}`, grpc.credentials.createInsecure());
+  const call = (
+    client as unknown as { SubscribeLogs(req: object): grpc.ClientReadableStream<WireSubscribeLogsMessage> }
+  ).SubscribeLogs({ selector: { serviceIds: [web.id], taskIds: [] }, options: { follow: true, tail: 0 } });
+  const got: string[] = [];
+  call.on('data', (m: WireSubscribeLogsMessage) => {
+    for (const l of m.messages) got.push(`${l.context?.nodeHostname ?? ''}:${l.data.toString()}`);
+  });
+  let ended: grpc.status | undefined;
+  call.on('error', (e: grpc.ServiceError) => (ended = e.code));
+  try {
+    // The subscription reaches the agents asynchronously: write until each node's line comes through.
+    await until(
+      'a new line from each node',
+      async () => {
+        for (const t of tasks) write(t, 'stdout', `live ${nodeOf.get(t.id)}\n`);
+        await new Promise(r => setTimeout(r, 150));
+        return ['m1', 'm2', 'w1'].every(n => got.includes(`${n}:live ${n}`));
+      },
+      10_000,
+    );
+    assert.ok(!got.some(l => l.includes('one from')), 'tail 0: nothing from before');
+  } finally {
+    call.cancel();
+    client.close();
+  }
+  await until('the stream ends as cancelled', () => Promise.resolve(ended === grpc.status.CANCELLED));
+});
+
+test('a node whose agent is gone: the logs end with what the others had, naming it', async () => {
+  await h.stop('w1');
+  const r = await runCli(['service', 'logs', '--tail', '1', 'web'], sock('m1'));
+  assert.equal(r.code, 0, r.err);
+  const w1 = tasks.find(x => nodeOf.get(x.id) === 'w1');
+  assert.ok(w1 !== undefined);
+  assert.deepEqual(
+    sorted(r.out),
+    tasks
+      .filter(t => t !== w1)
+      .map(t => `${prefix(t)}live ${nodeOf.get(t.id)}`)
+      .sort(),
+  );
+  assert.match(r.err, /incomplete log stream: the logs of node\(s\) w1 could not be retrieved/);
+});
