@@ -6,14 +6,14 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { LogTask, TaskLogSource } from '../../agent/exec/executor.ts';
 import { TestExecutor } from '../../agent/exec/test-executor.ts';
 import type { WireService, WireTask } from '../../proto/control-types.ts';
 import { clientOf, loadShoalPackage } from '../../proto/load.ts';
-import type { WireSubscribeLogsMessage } from '../../proto/logs-types.ts';
+import type { WireSubscribeLogsMessage, WireSubscriptionMessage } from '../../proto/logs-types.ts';
 import { runCli } from '../cli/run-cli.ts';
 import { freePort, harness, until } from '../daemon/helpers.ts';
 
@@ -197,3 +197,110 @@ test('a node whose agent is gone: the logs end with what the others had, naming 
   );
   assert.match(r.err, /incomplete log stream: the logs of node\(s\) w1 could not be retrieved/);
 });
+
+test('an agent publishes only its own selected tasks, for subscriptions sent to it', async () => {
+  // w1's certificate, its daemon stopped: this client is w1's agent now.
+  const file = (f: string): Buffer => readFileSync(join(h.root, 'w1', 'certificates', f));
+  const creds = grpc.credentials.createSsl(
+    file('swarm-root-ca.crt'),
+    file('swarm-node.key'),
+    file('swarm-node.crt'),
+  );
+  const opts = { 'grpc.ssl_target_name_override': 'swarm-manager' };
+  const dispatcher = new (clientOf(loadShoalPackage('dispatcher.proto'), 'Dispatcher'))(
+    `127.0.0.1:${ports.m1}`,
+    creds,
+    opts,
+  );
+  const broker = new (clientOf(loadShoalPackage('logs.proto'), 'LogBroker'))(`127.0.0.1:${ports.m1}`, creds, {
+    ...opts,
+    channelOverride: dispatcher.getChannel(),
+  }) as unknown as {
+    ListenSubscriptions(req: object): grpc.ClientReadableStream<WireSubscriptionMessage>;
+    PublishLogs(cb: (err: grpc.ServiceError | null) => void): grpc.ClientWritableStream<object>;
+  };
+  const session = (
+    dispatcher as unknown as { Session(r: object): grpc.ClientReadableStream<{ sessionId: string }> }
+  ).Session({
+    hostname: 'w1',
+  });
+  const subs: WireSubscriptionMessage[] = [];
+  let listen: grpc.ClientReadableStream<WireSubscriptionMessage> | undefined;
+  const follower = new (clientOf(loadShoalPackage('logs.proto'), 'Logs'))(
+    `unix:${sock('m1')}`,
+    grpc.credentials.createInsecure(),
+  );
+  let follow: grpc.ClientReadableStream<WireSubscribeLogsMessage> | undefined;
+  try {
+    const sessionId = await new Promise<string>((resolve, reject) => {
+      session.once('data', (m: { sessionId: string }) => resolve(m.sessionId));
+      session.once('error', reject);
+    });
+    // A stale session is refused.
+    const stale = broker.ListenSubscriptions({ sessionId: 'nope' });
+    const refused = await new Promise<grpc.ServiceError>(resolve => stale.once('error', resolve));
+    assert.equal(refused.code, grpc.status.NOT_FOUND);
+    listen = broker.ListenSubscriptions({ sessionId });
+    listen.on('data', (m: WireSubscriptionMessage) => subs.push(m));
+    listen.on('error', () => undefined);
+    // With follow, the subscription reaches every connected agent, this one included.
+    follow = (
+      follower as unknown as {
+        SubscribeLogs(req: object): grpc.ClientReadableStream<WireSubscribeLogsMessage>;
+      }
+    ).SubscribeLogs({ selector: { serviceIds: [web.id], taskIds: [] }, options: { follow: true, tail: 0 } });
+    follow.on('error', () => undefined);
+    const sub = await waitUntil('the subscription', () => subs.find(m => !m.close));
+    const publish = (msg: object): Promise<grpc.ServiceError | null> =>
+      new Promise(resolve => {
+        const call = broker.PublishLogs(resolve);
+        call.write(msg);
+        call.end();
+      });
+    const line = (taskId: string): object => ({
+      context: { serviceId: web.id, nodeId: '', taskId, taskName: 'forged', nodeHostname: 'forged' },
+      stream: 'stdout',
+      data: Buffer.from('x'),
+    });
+    const m1Task = tasks.find(t => nodeOf.get(t.id) === 'm1');
+    const w1Task = tasks.find(t => nodeOf.get(t.id) === 'w1');
+    assert.ok(m1Task !== undefined && w1Task !== undefined);
+    const other = await publish({ subscriptionId: sub.id, messages: [line(m1Task.id)], close: false });
+    assert.equal(other?.code, grpc.status.PERMISSION_DENIED);
+    assert.match(other?.details ?? '', /is not a selected task of this node/);
+    const badStream = await publish({
+      subscriptionId: sub.id,
+      messages: [{ ...line(w1Task.id), stream: 'stdin' }],
+      close: false,
+    });
+    assert.equal(badStream?.code, grpc.status.INVALID_ARGUMENT);
+    // Its own task goes through, named by the store, not by what the agent said.
+    const got: WireSubscribeLogsMessage[] = [];
+    follow.on('data', (m: WireSubscribeLogsMessage) => got.push(m));
+    assert.equal(await publish({ subscriptionId: sub.id, messages: [line(w1Task.id)], close: false }), null);
+    const m = await waitUntil('the line', () => got.find(x => x.messages.length > 0)?.messages[0]);
+    assert.deepEqual(m.context, {
+      serviceId: web.id,
+      nodeId: w1Task.nodeId,
+      taskId: w1Task.id,
+      taskName: `web.${w1Task.slot}.${w1Task.id}`,
+      nodeHostname: 'w1',
+    });
+  } finally {
+    follow?.cancel();
+    listen?.cancel();
+    session.cancel();
+    follower.close();
+    dispatcher.close();
+  }
+});
+
+async function waitUntil<T>(what: string, f: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + 8000;
+  for (;;) {
+    const v = f();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 20));
+  }
+}
