@@ -82,9 +82,11 @@ export class LogPublisher {
       for (const stream of ['stdout', 'stderr'] as const) {
         const path = t[stream];
         const { lines, partial, end } = lastLines(path, tail);
-        for (const data of lines) messages.push(message(t, stream, data));
-        // An unfinished last line: shown now when not following, else once it is finished.
-        if (!follow && partial.length > 0 && tail !== 0) messages.push(message(t, stream, partial));
+        // An unfinished last line is one of the last n when not following; a follower gets it once finished.
+        const shown = !follow && partial.length > 0 ? [...lines, partial] : lines;
+        for (const data of tail < 0 ? shown : shown.slice(shown.length - tail)) {
+          messages.push(message(t, stream, data));
+        }
         readers.push(new LineReader(path, end));
       }
       return { messages, readers };
