@@ -45,7 +45,7 @@ export interface AgentOptions {
   backoff?: BackoffOptions;
   /** How long a manager has to answer a call (and to open a session). @default 5000 (swarmkit's) */
   rpcTimeoutMs?: number;
-  /** Status reports are gathered this long before they go out. @default 10 */
+  /** Reports within this long of the last that went out are gathered into one call. @default 10 */
   statusBatchMs?: number;
 }
 
@@ -190,6 +190,7 @@ export class Agent {
     let established = false;
     let finished = false;
     let flushing = false;
+    let lastFlush = 0;
 
     return new Promise<Outcome>(resolve => {
       const later = (ms: number, fn: () => void): void => {
@@ -274,6 +275,7 @@ export class Agent {
         this.pending.clear();
         const updates: WireTaskStatusUpdate[] = [...sent].map(([taskId, status]) => ({ taskId, status }));
         flushing = true;
+        lastFlush = Date.now();
         client.UpdateTaskStatus({ sessionId, updates }, deadline(), err => {
           flushing = false;
           if (err !== null) {
@@ -285,7 +287,9 @@ export class Agent {
           if (this.pending.size > 0) flushSoon();
         });
       };
-      const flushSoon = (): void => later(o.statusBatchMs ?? 10, flush);
+      // Leading edge: a report after a quiet spell goes at once; a burst waits out the batch period.
+      const flushSoon = (): void =>
+        later(Math.max(0, lastFlush + (o.statusBatchMs ?? 10) - Date.now()), flush);
 
       const session = client.Session({ hostname: o.hostname });
       streams.add(session);

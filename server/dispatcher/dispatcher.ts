@@ -15,7 +15,8 @@
  *   ("heartbeat failure") and its session ends (heartbeat-book.ts). After an election, the nodes the new
  *   leader finds get one full window to reach it first. Their tasks are the orchestrator's business.
  * - Assignments: the tasks assigned to the node, a complete set then chained increments, from a store
- *   watch (assignment-set.ts), changes batched over `assignmentBatchMs`.
+ *   watch (assignment-set.ts); a change after a quiet spell goes out at once, then changes are batched
+ *   over `assignmentBatchMs`.
  * - UpdateTaskStatus: a node's reports of its own tasks (another node's task refuses the whole request
  *   with PermissionDenied), batched into one store write (status-writer.ts), forward-only.
  *
@@ -82,9 +83,9 @@ export interface DispatcherOptions {
   sessionsPerWindow?: number;
   /** @default 8000 (swarmkit's) */
   sessionWindowMs?: number;
-  /** Assignment changes are gathered this long before they go out. @default 25 (swarmkit waits 100: a task and its peers' records are that much later) */
+  /** Changes within this long of the last message sent are gathered into the next. @default 25 (swarmkit gathers 100 ms from the first change: a task and its peers' records are that much later) */
   assignmentBatchMs?: number;
-  /** Status reports are gathered this long into one store write. @default 10 */
+  /** Reports within this long of the last write are gathered into one store write. @default 10 */
   statusBatchMs?: number;
 }
 
@@ -448,6 +449,7 @@ export class Dispatcher {
     let view = result.view;
     let viewDirty = false;
     let timer: NodeJS.Timeout | undefined;
+    let lastSent = 0;
     const end = (s: grpc.StatusObject): void => {
       clearTimeout(timer);
       watcher.close();
@@ -467,7 +469,10 @@ export class Dispatcher {
         if (!isDeepStrictEqual(now, view)) changed = view = now;
       }
       const batch = set.flush(changed !== null);
-      if (batch !== undefined && !call.cancelled) call.write(wireAssignments(batch, changed));
+      if (batch !== undefined && !call.cancelled) {
+        call.write(wireAssignments(batch, changed));
+        lastSent = Date.now();
+      }
     };
     const complete = set.complete(result.tasks.filter(t => t.nodeId === nodeId));
     call.write(wireAssignments(complete, view));
@@ -480,10 +485,15 @@ export class Dispatcher {
           timer = undefined;
           flush();
         } else {
-          timer ??= setTimeout(() => {
-            timer = undefined;
-            flush();
-          }, this.o.assignmentBatchMs);
+          // Leading edge: the first change after a quiet spell goes out at once (after the events of its
+          // store write); later ones wait out the batch period from the last message.
+          timer ??= setTimeout(
+            () => {
+              timer = undefined;
+              flush();
+            },
+            Math.max(0, lastSent + this.o.assignmentBatchMs - Date.now()),
+          );
         }
       }
     } catch (err) {

@@ -1,7 +1,7 @@
 /**
  * Writes agents' task status reports to the store in batches (swarmkit's dispatcher batches them too):
- * reports arriving within `batchMs` of each other, from any number of nodes and calls, coalesce into
- * one store write, and each call is answered once the write holding its reports is applied. One write
+ * a report after a quiet spell is written at once; reports arriving within `batchMs` of the last write,
+ * from any number of nodes and calls, coalesce into the next store write, and each call is answered once the write holding its reports is applied. One write
  * at a time; a write that lost a race with another writer of the same task is made again from fresh state.
  */
 import { getTask, SequenceConflictError, updateTask, type MemoryStore } from '../store/index.ts';
@@ -19,6 +19,7 @@ export class StatusWriter {
   private pending = new Map<string, NodeReport>();
   private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private lastFlush = 0;
   /** The write under way (or the last one); the next waits for it. */
   private writing: Promise<void> = Promise.resolve();
 
@@ -35,10 +36,14 @@ export class StatusWriter {
     if (reports.length === 0) return Promise.resolve();
     coalesce(this.pending, nodeId, reports);
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      this.writing = this.writing.then(() => this.flush());
-    }, this.batchMs);
+    // Leading edge: a report after a quiet spell is written at once; a burst waits out batchMs from the last write.
+    this.timer ??= setTimeout(
+      () => {
+        this.timer = undefined;
+        this.writing = this.writing.then(() => this.flush());
+      },
+      Math.max(0, this.lastFlush + this.batchMs - Date.now()),
+    );
     return done;
   }
 
@@ -53,6 +58,7 @@ export class StatusWriter {
   }
 
   private async flush(): Promise<void> {
+    this.lastFlush = Date.now();
     const batch = this.pending;
     const waiters = this.waiters;
     this.pending = new Map();
