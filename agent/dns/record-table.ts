@@ -15,6 +15,9 @@
  *   its VIP would lead nowhere; a dnsrr service with no task and no VIP is known on no network, so it
  *   answers empty to everyone rather than be forwarded.
  * - Names are case-insensitive (stored lowercase; the server lowercases the question).
+ * - Reverse names (`3.1.0.10.in-addr.arpa`, PTR): a running task's address → `<task name>.<network>`, a
+ *   VIP → `<service>.<network>`, as Docker's resolver answers container addresses; scoped the same way,
+ *   so an address of a network the asker is not on is NXDOMAIN rather than asked of the outside.
  */
 import type { NetworkView, ViewEndpoint } from '../../proto/dispatcher-types.ts';
 
@@ -33,9 +36,11 @@ interface Entry {
   everywhere: boolean;
 }
 
-const NOT_OURS: Lookup = { kind: 'not-ours' };
-const NXDOMAIN: Lookup = { kind: 'nxdomain' };
+const NOT_OURS = { kind: 'not-ours' } as const;
+const NXDOMAIN = { kind: 'nxdomain' } as const;
 const EMPTY: Lookup = { kind: 'records', ips: [], rotate: false };
+
+export type ReverseLookup = { kind: 'ptr'; name: string } | typeof NXDOMAIN | typeof NOT_OURS;
 
 /** `10.0.1.3/24` → `10.0.1.3`. */
 function hostOf(cidr: string): string {
@@ -45,6 +50,8 @@ function hostOf(cidr: string): string {
 
 export class RecordTable {
   private readonly names = new Map<string, Entry>();
+  /** Reverse name (`3.1.0.10.in-addr.arpa`) → network id → the name the address has there. */
+  private readonly reverse = new Map<string, Map<string, string>>();
 
   static fromView(view: NetworkView): RecordTable {
     const t = new RecordTable();
@@ -59,6 +66,21 @@ export class RecordTable {
       else list.push(e);
     }
     const services = new Map(view.services.map(s => [s.id, s]));
+    const networkNames = new Map(view.networks.map(n => [n.id, n.name]));
+    const ptr = (addr: string, networkId: string, name: string): void => {
+      const network = networkNames.get(networkId);
+      if (network !== undefined) t.addReverse(hostOf(addr), networkId, `${name}.${network}`);
+    };
+    for (const s of view.services) {
+      if (s.endpointMode === 'vip') for (const v of s.virtualIps) ptr(v.addr, v.networkId, s.name);
+    }
+    for (const e of view.endpoints) {
+      if (!e.running) continue;
+      const s = e.serviceId === '' ? undefined : services.get(e.serviceId);
+      if (s !== undefined)
+        ptr(e.addr, e.networkId, `${s.name}.${e.slot === 0 ? e.nodeId : e.slot}.${e.taskId}`);
+      else if (e.name !== '') ptr(e.addr, e.networkId, e.name);
+    }
     for (const s of view.services) {
       const eps = byService.get(s.id) ?? [];
       const networks = new Set<string>(eps.map(e => e.networkId));
@@ -104,6 +126,13 @@ export class RecordTable {
     e.rotate ||= rotate;
   }
 
+  private addReverse(ip: string, networkId: string, name: string): void {
+    const key = `${ip.split('.').reverse().join('.')}.in-addr.arpa`;
+    let e = this.reverse.get(key);
+    if (e === undefined) this.reverse.set(key, (e = new Map()));
+    if (!e.has(networkId)) e.set(networkId, name.toLowerCase());
+  }
+
   private addEverywhere(name: string): void {
     this.entry(name).everywhere = true;
   }
@@ -137,6 +166,20 @@ export class RecordTable {
     }
     if (found === undefined) return e.everywhere ? EMPTY : NXDOMAIN;
     return { kind: 'records', ips: found, rotate: e.rotate && found.length > 1 };
+  }
+
+  /**
+   * A reverse name (`3.1.0.10.in-addr.arpa`, lowercase, no trailing dot): the name of the address on the
+   * first of the asker's networks that has it (no trailing dot).
+   */
+  lookupReverse(name: string, networkIds: readonly string[]): ReverseLookup {
+    const e = this.reverse.get(name);
+    if (e === undefined) return NOT_OURS;
+    for (const n of networkIds) {
+      const found = e.get(n);
+      if (found !== undefined) return { kind: 'ptr', name: found };
+    }
+    return NXDOMAIN;
   }
 }
 

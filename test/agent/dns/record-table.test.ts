@@ -89,3 +89,25 @@ test('tasks.<service> follows the view: 10 tasks after a scale to 10', () => {
   assert.equal(found.kind, 'records');
   assert.equal(found.kind === 'records' ? found.ips.length : 0, 10);
 });
+
+test('reverse names: a running task’s address → its task name on the network, a VIP → its service; scoped', () => {
+  assert.deepEqual(table.lookupReverse('11.1.0.10.in-addr.arpa', onA), {
+    kind: 'ptr',
+    name: 'web.2.webtask2.a',
+  });
+  assert.deepEqual(table.lookupReverse('2.1.0.10.in-addr.arpa', onA), { kind: 'ptr', name: 'web.a' });
+  assert.deepEqual(table.lookupReverse('30.1.0.10.in-addr.arpa', onA), {
+    kind: 'ptr',
+    name: 'global.node1.globaltask1.a',
+  });
+  assert.deepEqual(table.lookupReverse('40.1.0.10.in-addr.arpa', onA), { kind: 'ptr', name: 'lonely.a' });
+  // Not running: the address leads nowhere, and is not the cluster's to name.
+  assert.deepEqual(table.lookupReverse('13.1.0.10.in-addr.arpa', onA), { kind: 'not-ours' });
+  // Another network's address: not told, not forwarded.
+  assert.deepEqual(table.lookupReverse('10.2.0.10.in-addr.arpa', onA), { kind: 'nxdomain' });
+  assert.deepEqual(table.lookupReverse('10.2.0.10.in-addr.arpa', [NET_B]), {
+    kind: 'ptr',
+    name: 'other.1.othertask1.b',
+  });
+  assert.deepEqual(table.lookupReverse('8.8.8.8.in-addr.arpa', onA), { kind: 'not-ours' });
+});
