@@ -76,9 +76,9 @@ const DROP: Parsed = { kind: 'drop' };
 
 /**
  * Walks the name at `off`, validating it. Returns the offset just after it in the original stream, or
- * -1 if it is malformed. When `labels` is given, collects the labels' [start, end) offsets into it.
+ * -1 if it is malformed.
  */
-function walkName(buf: Buffer, off: number, end: number, labels: number[] | null): number {
+function walkName(buf: Buffer, off: number, end: number): number {
   let pos = off;
   // A pointer must point strictly before the start of the run of labels it ends, so each jump goes to a
   // smaller offset than the last: the walk always terminates.
@@ -107,7 +107,6 @@ function walkName(buf: Buffer, off: number, end: number, labels: number[] | null
     if (kind !== 0) return -1; // 0x40 and 0x80 label types are obsolete or reserved
     total += len + 1;
     if (total > MAX_NAME || pos + 1 + len > end) return -1;
-    if (labels !== null) labels.push(pos + 1, pos + 1 + len);
     pos += 1 + len;
   }
 }
@@ -119,66 +118,135 @@ function headerOnly(id: number, flags: number, rcode: number): Buffer {
   return out;
 }
 
-/** Parses one query message (the whole UDP payload, or one TCP frame without its length prefix). */
-export function parseQuery(buf: Buffer): Parsed {
+/**
+ * What `scanQuery` read from a query, in one object the caller reuses: the hot path checks a whole
+ * message and answers it from the cache without allocating anything per query to read it.
+ */
+export interface Scan {
+  id: number;
+  flags: number;
+  /** The offset just after the question's name (qtype and qclass follow); the name starts at 12. */
+  nameEnd: number;
+  qtype: number;
+  qclass: number;
+  /** The OPT's advertised UDP size (values under 512 count as 512), or -1 when there is no OPT. */
+  ednsSize: number;
+  ednsVersion: number;
+}
+
+export function newScan(): Scan {
+  return { id: 0, flags: 0, nameEnd: 0, qtype: 0, qclass: 0, ednsSize: -1, ednsVersion: 0 };
+}
+
+/** scanQuery's verdicts: a query to answer, nothing at all, or a header-only NOTIMP or FORMERR. */
+export const SCAN_QUERY = 0;
+export const SCAN_DROP = 1;
+export const SCAN_NOTIMP = 2;
+export const SCAN_FORMERR = 3;
+
+/**
+ * Checks one query message (the whole UDP payload, or one TCP frame without its length prefix) and
+ * fills `out`; returns one of the SCAN_ verdicts. `out.id` and `out.flags` are set for every verdict
+ * but SCAN_DROP. An OPT with a version other than 0 is still SCAN_QUERY (the caller answers BADVERS).
+ */
+export function scanQuery(buf: Buffer, out: Scan): number {
   const end = buf.length;
-  if (end < HEADER) return DROP;
-  const id = buf.readUInt16BE(0);
-  const flags = buf.readUInt16BE(2);
-  if ((flags & FLAG_QR) !== 0) return DROP;
-  if ((flags & OPCODE_MASK) !== 0) return { kind: 'reply', packet: headerOnly(id, flags, RCODE_NOTIMP) };
-  const formerr: Parsed = { kind: 'reply', packet: headerOnly(id, flags, RCODE_FORMERR) };
-  const qd = buf.readUInt16BE(4);
-  const records = buf.readUInt16BE(6) + buf.readUInt16BE(8) + buf.readUInt16BE(10);
-  if (qd !== 1) return formerr;
-  const labels: number[] = [];
-  const qEnd = walkName(buf, HEADER, end, labels);
-  if (qEnd < 0 || qEnd + 4 > end) return formerr;
+  if (end < HEADER) return SCAN_DROP;
+  const flags = (buf[2]! << 8) | buf[3]!;
+  if ((flags & FLAG_QR) !== 0) return SCAN_DROP;
+  out.id = (buf[0]! << 8) | buf[1]!;
+  out.flags = flags;
+  if ((flags & OPCODE_MASK) !== 0) return SCAN_NOTIMP;
+  const qd = (buf[4]! << 8) | buf[5]!;
+  const an = (buf[6]! << 8) | buf[7]!;
+  const ns = (buf[8]! << 8) | buf[9]!;
+  const records = an + ns + ((buf[10]! << 8) | buf[11]!);
+  if (qd !== 1) return SCAN_FORMERR;
+  const qEnd = walkName(buf, HEADER, end);
+  if (qEnd < 0 || qEnd + 4 > end) return SCAN_FORMERR;
   // Counts that lie are caught before any record is read: each record takes at least 11 octets.
-  if (records * MIN_RR > end - qEnd - 4) return formerr;
-  const qtype = buf.readUInt16BE(qEnd);
-  const qclass = buf.readUInt16BE(qEnd + 2);
+  if (records * MIN_RR > end - qEnd - 4) return SCAN_FORMERR;
+  out.nameEnd = qEnd;
+  out.qtype = (buf[qEnd]! << 8) | buf[qEnd + 1]!;
+  out.qclass = (buf[qEnd + 2]! << 8) | buf[qEnd + 3]!;
 
   let pos = qEnd + 4;
-  const arStart = buf.readUInt16BE(6) + buf.readUInt16BE(8);
-  let edns: Edns | null = null;
+  const arStart = an + ns;
+  let ednsSize = -1;
+  let ednsVersion = 0;
   for (let i = 0; i < records; i++) {
     const nameStart = pos;
-    pos = walkName(buf, pos, end, null);
-    if (pos < 0 || pos + 10 > end) return formerr;
-    const type = buf.readUInt16BE(pos);
-    const rdlen = buf.readUInt16BE(pos + 8);
-    if (pos + 10 + rdlen > end) return formerr;
+    pos = walkName(buf, pos, end);
+    if (pos < 0 || pos + 10 > end) return SCAN_FORMERR;
+    const type = (buf[pos]! << 8) | buf[pos + 1]!;
+    const rdlen = (buf[pos + 8]! << 8) | buf[pos + 9]!;
+    if (pos + 10 + rdlen > end) return SCAN_FORMERR;
     if (type === TYPE_OPT) {
       // One OPT, in the additional section, owned by the root (RFC 6891 §6.1.1).
-      if (i < arStart || edns !== null || buf[nameStart] !== 0) return formerr;
-      edns = { udpSize: Math.max(UDP_PLAIN_LIMIT, buf.readUInt16BE(pos + 2)), version: buf[pos + 5]! };
+      if (i < arStart || ednsSize !== -1 || buf[nameStart] !== 0) return SCAN_FORMERR;
+      ednsSize = Math.max(UDP_PLAIN_LIMIT, (buf[pos + 2]! << 8) | buf[pos + 3]!);
+      ednsVersion = buf[pos + 5]!;
     }
     pos += 10 + rdlen;
   }
-  if (pos !== end) return formerr;
+  if (pos !== end) return SCAN_FORMERR;
+  out.ednsSize = ednsSize;
+  out.ednsVersion = ednsVersion;
+  return SCAN_QUERY;
+}
 
+/** Whether a scanned query must be answered BADVERS (an EDNS version we do not speak). */
+export function badVersion(scan: Scan): boolean {
+  return scan.ednsSize !== -1 && scan.ednsVersion !== 0;
+}
+
+/** Parses one query message (the whole UDP payload, or one TCP frame without its length prefix). */
+export function parseQuery(buf: Buffer): Parsed {
+  const scan = newScan();
+  const verdict = scanQuery(buf, scan);
+  if (verdict === SCAN_DROP) return DROP;
+  if (verdict === SCAN_NOTIMP)
+    return { kind: 'reply', packet: headerOnly(scan.id, scan.flags, RCODE_NOTIMP) };
+  if (verdict === SCAN_FORMERR) {
+    return { kind: 'reply', packet: headerOnly(scan.id, scan.flags, RCODE_FORMERR) };
+  }
+  const { name, oddName } = questionName(buf, scan.nameEnd);
+  // The question starts at offset 12, so a pointer in it could only point into the header, which
+  // walkName refuses: the question is always uncompressed and can be echoed as it came.
+  const question = buf.subarray(HEADER, scan.nameEnd + 4);
+  const edns = scan.ednsSize === -1 ? null : { udpSize: scan.ednsSize, version: scan.ednsVersion };
+  const query: Query = {
+    id: scan.id,
+    flags: scan.flags,
+    name,
+    oddName,
+    qtype: scan.qtype,
+    qclass: scan.qclass,
+    question,
+    edns,
+  };
+  if (badVersion(scan)) {
+    return { kind: 'reply', packet: encodeResponse(query, RCODE_BADVERS, 0, null, UDP_MAX_LIMIT) };
+  }
+  return { kind: 'query', query };
+}
+
+/** The question's name, dotted and lowercase, from its uncompressed labels at 12..nameEnd. */
+function questionName(buf: Buffer, nameEnd: number): { name: string; oddName: boolean } {
   let name = '';
   let oddName = false;
-  for (let i = 0; i < labels.length; i += 2) {
-    const s = labels[i]!;
-    const e = labels[i + 1]!;
+  let pos = HEADER;
+  while (pos < nameEnd - 1) {
+    const s = pos + 1;
+    const e = s + buf[pos]!;
     for (let j = s; j < e; j++) {
       const c = buf[j]!;
       if (c <= 0x20 || c >= 0x7f || c === 0x2e) oddName = true;
     }
-    name += (i === 0 ? '' : '.') + buf.toString('latin1', s, e);
+    name += (pos === HEADER ? '' : '.') + buf.toString('latin1', s, e);
+    pos = e;
   }
-  name = name.toLowerCase();
-
-  // The question starts at offset 12, so a pointer in it could only point into the header, which
-  // walkName refuses: the question is always uncompressed and can be echoed as it came.
-  const question = buf.subarray(HEADER, qEnd + 4);
-  const query: Query = { id, flags, name, oddName, qtype, qclass, question, edns };
-  if (edns !== null && edns.version !== 0) {
-    return { kind: 'reply', packet: encodeResponse(query, RCODE_BADVERS, 0, null, UDP_MAX_LIMIT) };
-  }
-  return { kind: 'query', query };
+  return { name: name.toLowerCase(), oddName };
 }
 
 /** The answer section for A records of the question's name: 16 octets per address. */
@@ -229,8 +297,48 @@ export function encodeResponse(
   answers: Buffer | null,
   limit: number,
 ): Buffer {
-  const opt = query.edns === null ? 0 : OPT_LEN;
-  const q = query.question.length;
+  const q = query.question;
+  return writeResponse(
+    query.id,
+    query.flags,
+    q,
+    0,
+    q.length,
+    query.edns !== null,
+    rcode,
+    count,
+    answers,
+    limit,
+  );
+}
+
+/** encodeResponse for a query read by scanQuery: the question is copied from the query's own bytes. */
+export function encodeScanned(
+  packet: Buffer,
+  scan: Scan,
+  rcode: number,
+  count: number,
+  answers: Buffer | null,
+  limit: number,
+): Buffer {
+  const { id, flags, nameEnd, ednsSize } = scan;
+  return writeResponse(id, flags, packet, HEADER, nameEnd + 4, ednsSize !== -1, rcode, count, answers, limit);
+}
+
+function writeResponse(
+  id: number,
+  flags: number,
+  src: Buffer,
+  qStart: number,
+  qEnd: number,
+  edns: boolean,
+  rcode: number,
+  count: number,
+  answers: Buffer | null,
+  limit: number,
+): Buffer {
+  const opt = edns ? OPT_LEN : 0;
+  const q = qEnd - qStart;
   let body = answers === null ? 0 : answers.length;
   let tc = 0;
   if (HEADER + q + body + opt > limit) {
@@ -239,13 +347,13 @@ export function encodeResponse(
     tc = FLAG_TC;
   }
   const out = Buffer.allocUnsafe(HEADER + q + body + opt);
-  out.writeUInt16BE(query.id, 0);
-  out.writeUInt16BE(FLAG_QR | FLAG_AA | tc | (query.flags & FLAG_RD) | FLAG_RA | (rcode & 0xf), 2);
+  out.writeUInt16BE(id, 0);
+  out.writeUInt16BE(FLAG_QR | FLAG_AA | tc | (flags & FLAG_RD) | FLAG_RA | (rcode & 0xf), 2);
   out.writeUInt16BE(1, 4);
   out.writeUInt16BE(count, 6);
   out.writeUInt16BE(0, 8);
   out.writeUInt16BE(opt === 0 ? 0 : 1, 10);
-  query.question.copy(out, HEADER);
+  src.copy(out, HEADER, qStart, qEnd);
   if (body > 0 && answers !== null) answers.copy(out, HEADER + q);
   if (opt !== 0) {
     const o = HEADER + q + body;
