@@ -14,11 +14,13 @@ import {
   RCODE_NXDOMAIN,
   TYPE_A,
   TYPE_ANY,
+  TYPE_PTR,
   SCAN_QUERY,
   UDP_MAX_LIMIT,
   UDP_PLAIN_LIMIT,
   badVersion,
   encodeARecords,
+  encodePtrRecord,
   encodeScanned,
   newScan,
   parseQuery,
@@ -143,6 +145,7 @@ export class Responder {
 
   /** The answer of a cluster name, or null when the name is not ours. */
   private compute(q: Query, networkIds: readonly string[]): Cached | null {
+    if (q.name.endsWith('.in-addr.arpa')) return this.computeReverse(q, networkIds);
     const found = this.table.lookup(q.name, networkIds);
     if (found.kind === 'not-ours') return null;
     if (found.kind === 'nxdomain') return { rcode: RCODE_NXDOMAIN, count: 0, answers: null, rotate: null };
@@ -157,5 +160,14 @@ export class Responder {
       answers: encodeARecords(found.ips),
       rotate: null,
     };
+  }
+
+  /** A reverse name: the PTR of a task's address or a VIP on the asker's networks. */
+  private computeReverse(q: Query, networkIds: readonly string[]): Cached | null {
+    const found = this.table.lookupReverse(q.name, networkIds);
+    if (found.kind === 'not-ours') return null;
+    if (found.kind === 'nxdomain') return { rcode: RCODE_NXDOMAIN, count: 0, answers: null, rotate: null };
+    const answer = q.qtype === TYPE_PTR || q.qtype === TYPE_ANY ? encodePtrRecord(found.name) : null;
+    return { rcode: RCODE_NOERROR, count: answer === null ? 0 : 1, answers: answer, rotate: null };
   }
 }

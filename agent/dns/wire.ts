@@ -8,6 +8,7 @@
  */
 
 export const TYPE_A = 1;
+export const TYPE_PTR = 12;
 export const TYPE_AAAA = 28;
 export const TYPE_OPT = 41;
 export const TYPE_ANY = 255;
@@ -262,6 +263,33 @@ export function encodeARecords(ips: readonly string[]): Buffer {
     writeIPv4(out, o + 12, ip);
     o += 16;
   }
+  return out;
+}
+
+/**
+ * One PTR answer record for the question's name (a compression pointer to it) naming `target` (dotted,
+ * no trailing dot); null when `target` is not a valid name (an empty label, one over 63 bytes, or over
+ * 255 bytes in all), which is then not answered.
+ */
+export function encodePtrRecord(target: string): Buffer | null {
+  const labels = target.split('.');
+  const name = Buffer.alloc(target.length + 2);
+  let n = 0;
+  for (const label of labels) {
+    const len = Buffer.byteLength(label, 'latin1');
+    if (len === 0 || len > 63) return null;
+    name[n++] = len;
+    n += name.write(label, n, 'latin1');
+  }
+  name[n++] = 0;
+  if (n > 255) return null;
+  const out = Buffer.allocUnsafe(12 + n);
+  out.writeUInt16BE(0xc00c, 0); // the question's name, which always starts at offset 12
+  out.writeUInt16BE(TYPE_PTR, 2);
+  out.writeUInt16BE(CLASS_IN, 4);
+  out.writeUInt32BE(ANSWER_TTL, 6);
+  out.writeUInt16BE(n, 10);
+  name.copy(out, 12, 0, n);
   return out;
 }
 

@@ -412,6 +412,7 @@ test(
     const one = ten[0];
     assert.ok(one !== undefined);
     assert.deepEqual(short(`web.${one.slot}.${one.id}`), [s.ip(one)]);
+    assert.equal(dig('+short', '-x', s.ip(one)).trim(), `web.${one.slot}.${one.id}.test.`);
     const rr = await s.service({
       name: 'rr',
       replicas: 2,

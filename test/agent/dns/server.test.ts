@@ -115,6 +115,26 @@ test('60 tasks: UDP without EDNS gets TC; dig +tcp gets all 60; EDNS 4096 gets a
   assert.equal(answers(edns).length, 60);
 });
 
+test('reverse lookups: a task address → its task name on the network, a VIP → its service; others forwarded', async () => {
+  const ptr = (out: string): string[] =>
+    out
+      .split('\n')
+      .filter(l => /\sIN\s+PTR\s/.test(l) && !l.startsWith(';'))
+      .map(l => l.trim().split(/\s+/).at(-1) ?? '');
+  assert.deepEqual(ptr(await dig([...at, '-x', '10.0.1.11'])), ['web.2.webtask2.a.']);
+  assert.deepEqual(ptr(await dig([...at, '-x', '10.0.1.2'])), ['web.a.']);
+  assert.deepEqual(ptr(await dig([...at, '+tcp', '-x', '10.0.1.40'])), ['lonely.a.']);
+  assert.equal(status(await dig([...at, '-x', '10.0.2.10'])), 'NXDOMAIN', 'another network’s task');
+  const a = await dig([...at, '11.1.0.10.in-addr.arpa', 'A']);
+  assert.equal(status(a), 'NOERROR');
+  assert.deepEqual(ptr(a), []);
+  await dig([...at, '-x', '203.0.113.9']);
+  assert.ok(
+    upstream.seen.includes('9.113.0.203.in-addr.arpa'),
+    'an address the cluster does not have goes upstream',
+  );
+});
+
 test('an outside name goes to the (fake) upstream, over UDP and TCP', async () => {
   assert.deepEqual(answers(await dig([...at, 'example.org'])), ['203.0.113.7']);
   assert.deepEqual(answers(await dig([...at, '+tcp', 'tcp.example.org'])), ['203.0.113.7']);
