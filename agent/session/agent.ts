@@ -260,7 +260,21 @@ export class Agent {
               if (err !== null) o.log.debug({ err: err.details }, 'agent: publishing logs ended');
             });
             call.on('error', () => undefined);
-            return { write: msg => call.write(msg), end: () => call.end() };
+            return {
+              write: msg => call.write(msg),
+              // Also when the stream ends meanwhile: the publisher then sees it stopped.
+              drained: () =>
+                new Promise<void>(resolve => {
+                  const done = (): void => {
+                    call.off('drain', done);
+                    call.off('close', done);
+                    resolve();
+                  };
+                  call.once('drain', done);
+                  call.once('close', done);
+                }),
+              end: () => call.end(),
+            };
           }),
         );
         stream.on('error', () => undefined);

@@ -4,6 +4,9 @@
  * stream, a line per message. Without follow: the last `tail` lines of each stream, then close. With
  * follow: those, then what the tasks write (and the output of selected tasks that start later), until the
  * broker closes the subscription or the session ends.
+ *
+ * Files are read in chunks and sent as they are read, waiting whenever the stream asks to (gRPC flow
+ * control): a task's log may be far larger than the agent's memory.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type {
@@ -15,16 +18,18 @@ import type { LogTask, TaskLogSource } from '../exec/executor.ts';
 
 /** One PublishLogs stream. */
 export interface PublishStream {
-  write(m: WirePublishLogsMessage): void;
+  /** False: wait for `drained` before writing more. */
+  write(m: WirePublishLogsMessage): boolean;
+  drained(): Promise<void>;
   end(): void;
 }
 
-/** Lines sent in one message at most. */
-const BATCH_LINES = 256;
-/** How much of a file is read for `--tail` (the end of it) before lines are counted. */
-const TAIL_CHUNK = 64 * 1024;
+/** Bytes read from a file at a time; also the longest line (docker cuts long lines too, at 16 KiB). */
+const CHUNK = 64 * 1024;
+/** Lines in one message at most (a chunk of empty lines would make one message of 64 Ki lines). */
+const BATCH_LINES = 1024;
 
-/** Follows one file: the complete lines appended since the last read. */
+/** Reads one file forward from an offset: its complete lines, a chunk at a time. */
 class LineReader {
   private partial = Buffer.alloc(0);
   constructor(
@@ -32,14 +37,31 @@ class LineReader {
     private offset: number,
   ) {}
 
-  lines(): Buffer[] {
-    const data = readFrom(this.path, this.offset);
+  /** The complete lines of the next chunk before `limit` (the file's current end by default). */
+  next(limit = fileSize(this.path)): Buffer[] {
+    const data = readRange(this.path, this.offset, Math.min(CHUNK, limit - this.offset));
     if (data.length === 0) return [];
     this.offset += data.length;
     const all = this.partial.length === 0 ? data : Buffer.concat([this.partial, data]);
     const cut = all.lastIndexOf(10) + 1;
+    const lines = splitLines(all.subarray(0, cut));
     this.partial = Buffer.from(all.subarray(cut));
-    return splitLines(all.subarray(0, cut));
+    // A line that never ends is sent in pieces rather than held in memory whole.
+    if (this.partial.length >= CHUNK) {
+      lines.push(this.partial);
+      this.partial = Buffer.alloc(0);
+    }
+    return lines;
+  }
+
+  /** Whether it has read up to `limit`. */
+  reached(limit: number): boolean {
+    return this.offset >= limit;
+  }
+
+  /** The unfinished line read so far (without follow, it is shown as it is). */
+  rest(): Buffer {
+    return this.partial;
   }
 }
 
@@ -66,66 +88,68 @@ export class LogPublisher {
     const serviceIds = new Set(m.selector.serviceIds);
     const taskIds = new Set(m.selector.taskIds);
     const tail = m.options?.tail ?? -1;
+    const follow = m.options?.follow === true;
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    const stop = (): void => {
+      if (stopped) return;
+      stopped = true;
+      clearTimeout(timer);
+      this.active.delete(m.id);
+      out.end();
+    };
+    this.active.set(m.id, { stop });
+
     const selected = (): LogTask[] =>
       (this.source?.logTasks() ?? []).filter(t => serviceIds.has(t.serviceId) || taskIds.has(t.id));
-    const send = (messages: WireLogMessage[], close = false): void => {
+    const send = async (messages: WireLogMessage[], close = false): Promise<void> => {
       for (let i = 0; i < messages.length || (close && i === 0); i += BATCH_LINES) {
+        if (stopped) return;
         const batch = messages.slice(i, i + BATCH_LINES);
-        const last = i + BATCH_LINES >= messages.length;
-        out.write({ subscriptionId: m.id, messages: batch, close: close && last });
+        const last = close && i + BATCH_LINES >= messages.length;
+        if (!out.write({ subscriptionId: m.id, messages: batch, close: last })) await out.drained();
       }
     };
-    const follow = m.options?.follow === true;
-    const first = (t: LogTask): { messages: WireLogMessage[]; readers: LineReader[] } => {
-      const messages: WireLogMessage[] = [];
-      const readers: LineReader[] = [];
-      for (const stream of ['stdout', 'stderr'] as const) {
-        const path = t[stream];
-        const { lines, partial, end } = lastLines(path, tail);
-        // An unfinished last line is one of the last n when not following; a follower gets it once finished.
-        const shown = !follow && partial.length > 0 ? [...lines, partial] : lines;
-        for (const data of tail < 0 ? shown : shown.slice(shown.length - tail)) {
-          messages.push(message(t, stream, data));
-        }
-        readers.push(new LineReader(path, end));
+    /** Sends `reader`'s lines up to `limit`, chunk by chunk. */
+    const catchUp = async (t: LogTask, stream: 'stdout' | 'stderr', r: LineReader, limit: number) => {
+      while (!stopped && !r.reached(limit)) {
+        await send(r.next(limit).map(data => message(t, stream, data)));
       }
-      return { messages, readers };
     };
 
     if (!follow) {
-      send(
-        selected().flatMap(t => first(t).messages),
-        true,
-      );
-      out.end();
+      void (async () => {
+        for (const t of selected()) {
+          for (const stream of ['stdout', 'stderr'] as const) {
+            const size = fileSize(t[stream]);
+            // An unfinished last line counts as one of the last `tail`, and is shown as it is.
+            const r = new LineReader(t[stream], tailStart(t[stream], size, tail, true));
+            await catchUp(t, stream, r, size);
+            const rest = r.rest();
+            if (rest.length > 0) await send([message(t, stream, rest)]);
+          }
+        }
+        await send([], true);
+        stop();
+      })();
       return;
     }
-    const following = new Map<string, { task: LogTask; readers: LineReader[] }>();
-    const poll = (): void => {
-      const messages: WireLogMessage[] = [];
+    const readers = new Map<string, { task: LogTask; out: LineReader; err: LineReader }>();
+    const poll = async (): Promise<void> => {
       for (const t of selected()) {
-        let f = following.get(t.id);
+        let f = readers.get(t.id);
         if (f === undefined) {
-          const started = first(t);
-          messages.push(...started.messages);
-          following.set(t.id, (f = { task: t, readers: started.readers }));
-          continue;
+          // A follower gets an unfinished line once it is finished.
+          const start = (path: string): LineReader =>
+            new LineReader(path, tailStart(path, fileSize(path), tail, false));
+          readers.set(t.id, (f = { task: t, out: start(t.stdout), err: start(t.stderr) }));
         }
-        const [out, err] = f.readers;
-        for (const data of out?.lines() ?? []) messages.push(message(t, 'stdout', data));
-        for (const data of err?.lines() ?? []) messages.push(message(t, 'stderr', data));
+        await catchUp(t, 'stdout', f.out, fileSize(t.stdout));
+        await catchUp(t, 'stderr', f.err, fileSize(t.stderr));
       }
-      if (messages.length > 0) send(messages);
+      if (!stopped) timer = setTimeout(() => void poll(), this.pollMs);
     };
-    poll();
-    const timer = setInterval(poll, this.pollMs);
-    this.active.set(m.id, {
-      stop: () => {
-        clearInterval(timer);
-        this.active.delete(m.id);
-        out.end();
-      },
-    });
+    void poll();
   }
 
   /** Ends every subscription (the session ended). */
@@ -143,61 +167,51 @@ function message(t: LogTask, stream: 'stdout' | 'stderr', data: Buffer): WireLog
 }
 
 /**
- * The last `n` lines of a file (all of them when n < 0): its complete lines, the unfinished one after
- * them, and where that one begins (a follower reads on from there).
+ * Where the last `n` lines of the file's first `size` bytes begin (0 when n < 0 or there are fewer),
+ * reading backwards a chunk at a time. `partialCounts`: an unfinished last line is one of the n;
+ * otherwise it is left for later (a follower reads it once it is finished).
  */
-function lastLines(path: string, n: number): { lines: Buffer[]; partial: Buffer; end: number } {
-  let size: number;
-  try {
-    size = statSync(path).size;
-  } catch {
-    return { lines: [], partial: Buffer.alloc(0), end: 0 };
+function tailStart(path: string, size: number, n: number, partialCounts: boolean): number {
+  if (n < 0 || size === 0) return 0;
+  const endsLine = readRange(path, size - 1, 1)[0] === 10;
+  // The start is just after the k-th newline from the end.
+  let k = !endsLine && partialCounts ? n : n + 1;
+  if (k === 0) return size;
+  let pos = size;
+  while (pos > 0) {
+    const from = Math.max(0, pos - CHUNK);
+    const chunk = readRange(path, from, pos - from);
+    for (let i = chunk.length - 1; i >= 0; i--) {
+      if (chunk[i] === 10 && --k === 0) return from + i + 1;
+    }
+    pos = from;
   }
-  // Read backwards in chunks until enough lines are in hand (or the whole file).
-  let start = size;
-  let data = Buffer.alloc(0);
-  while (start > 0) {
-    start = n < 0 ? 0 : Math.max(0, start - TAIL_CHUNK);
-    data = Buffer.concat([readRange(path, start, size - start - data.length), data]);
-    if (n >= 0 && countNewlines(data) > n) break;
-  }
-  const cut = data.lastIndexOf(10) + 1;
-  const lines = splitLines(data.subarray(0, cut));
-  // The first line is cut where reading began, unless that was the file's start.
-  const whole = start > 0 ? lines.slice(1) : lines;
-  return {
-    lines: n < 0 ? whole : n === 0 ? [] : whole.slice(-n),
-    partial: data.subarray(cut),
-    end: start + cut,
-  };
+  return 0;
 }
 
-function countNewlines(b: Buffer): number {
-  let count = 0;
-  for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) count++;
-  return count;
-}
-
-function readFrom(path: string, offset: number): Buffer {
-  let size: number;
+function fileSize(path: string): number {
   try {
-    size = statSync(path).size;
+    return statSync(path).size;
   } catch {
-    return Buffer.alloc(0);
+    return 0;
   }
-  return size > offset ? readRange(path, offset, size - offset) : Buffer.alloc(0);
 }
 
 function readRange(path: string, offset: number, length: number): Buffer {
   if (length <= 0) return Buffer.alloc(0);
-  const buf = Buffer.alloc(length);
-  const fd = openSync(path, 'r');
+  let fd: number;
   try {
+    fd = openSync(path, 'r');
+  } catch {
+    return Buffer.alloc(0);
+  }
+  try {
+    const buf = Buffer.alloc(length);
     let got = 0;
     while (got < length) {
-      const n = readSync(fd, buf, got, length - got, offset + got);
-      if (n === 0) break;
-      got += n;
+      const r = readSync(fd, buf, got, length - got, offset + got);
+      if (r === 0) break;
+      got += r;
     }
     return buf.subarray(0, got);
   } finally {

@@ -70,7 +70,8 @@ interface Subscription {
   readonly unavailable: Set<string>;
   /** Task id → its context, named once from the store. */
   readonly names: Map<string, { serviceId: string; taskName: string; nodeHostname: string }>;
-  write(m: WireSubscribeLogsMessage): void;
+  /** False: the client is behind; `publisher` (an agent's stream) is paused until it catches up. */
+  write(m: WireSubscribeLogsMessage, publisher: grpc.ServerReadableStream<unknown, unknown>): void;
   end(s?: grpc.StatusObject): void;
   /** Without follow: the nodes still waited for have shown life. */
   heard(): void;
@@ -147,6 +148,11 @@ export class LogBroker {
     const holding = new Set(tasks.map(t => t.nodeId));
     let ended = false;
     let idle: NodeJS.Timeout | undefined;
+    const paused = new Set<grpc.ServerReadableStream<unknown, unknown>>();
+    const resume = (): void => {
+      for (const p of paused) p.resume();
+      paused.clear();
+    };
     const sub: Subscription = {
       id: randomBytes(12).toString('hex'),
       selector,
@@ -155,8 +161,12 @@ export class LogBroker {
       waiting: new Set(),
       unavailable: new Set(),
       names: new Map(),
-      write: m => {
-        if (!ended) call.write(m);
+      write: (m, publisher) => {
+        if (ended || call.write(m)) return;
+        // Flow control: the agents' streams wait for a slow client instead of piling up here.
+        publisher.pause();
+        paused.add(publisher);
+        if (paused.size === 1) call.once('drain', resume);
       },
       heard: () => {
         if (options.follow) return;
@@ -172,6 +182,7 @@ export class LogBroker {
         if (ended) return;
         ended = true;
         clearTimeout(idle);
+        resume();
         this.subs.delete(sub.id);
         for (const nodeId of sub.sent) this.listeners.get(nodeId)?.send(closeOf(sub.id));
         if (s !== undefined) {
@@ -268,7 +279,7 @@ export class LogBroker {
     call.on('data', (m: WirePublishLogsMessage) => {
       if (failed) return;
       try {
-        this.deliver(nodeId, m);
+        this.deliver(nodeId, m, call);
       } catch (err) {
         fail(err);
       }
@@ -280,7 +291,11 @@ export class LogBroker {
   }
 
   /** One published message: the node's own tasks, for a subscription it was sent. */
-  private deliver(nodeId: string, m: WirePublishLogsMessage): void {
+  private deliver(
+    nodeId: string,
+    m: WirePublishLogsMessage,
+    publisher: grpc.ServerReadableStream<WirePublishLogsMessage, object>,
+  ): void {
     const sub = this.subs.get(m.subscriptionId);
     // Ended meanwhile (the client went): what was on its way is dropped.
     if (sub === undefined) return;
@@ -300,7 +315,7 @@ export class LogBroker {
       messages.push({ context: { ...named, taskId, nodeId }, stream: msg.stream, data: msg.data });
     }
     sub.heard();
-    if (messages.length > 0) sub.write({ messages, unavailableNodes: [] });
+    if (messages.length > 0) sub.write({ messages, unavailableNodes: [] }, publisher);
     if (m.close && sub.waiting.delete(nodeId)) this.maybeDone(sub);
   }
 

@@ -194,7 +194,12 @@ export class LeaderForwarder {
       md,
       Number.isFinite(d instanceof Date ? d.getTime() : d) ? { deadline: d } : {},
     );
-    out.on('data', (m: unknown) => call.write(m));
+    // Flow control end to end: a slow caller slows the leader's stream, not this manager's memory.
+    out.on('data', (m: unknown) => {
+      if (call.write(m)) return;
+      out.pause();
+      call.once('drain', () => out.resume());
+    });
     out.on('error', (err: grpc.ServiceError) => call.emit('error', { code: err.code, details: err.details }));
     out.on('end', () => call.end());
     call.on('cancelled', () => out.cancel());

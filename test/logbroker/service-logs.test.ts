@@ -139,6 +139,18 @@ test('--tail, a task by ID prefix, --no-trunc, --no-task-ids and --raw', async (
   assert.equal(zero.out, '');
 });
 
+test('a large log comes through whole and in order (read and sent in chunks, with flow control)', async () => {
+  const t = tasks.find(x => nodeOf.get(x.id) === 'm2');
+  assert.ok(t !== undefined);
+  const big = Array.from({ length: 100_000 }, (_, i) => `big line ${i} ${'z'.repeat(40)}`);
+  write(t, 'stdout', `${big.join('\n')}\n`);
+  const r = await runCli(['service', 'logs', '--raw', t.id], sock('m1'));
+  assert.equal(r.code, 0, r.err);
+  const lines = r.out.split('\n').filter(Boolean);
+  assert.equal(lines.length, 2 + big.length);
+  assert.deepEqual(lines.slice(2), big);
+});
+
 test('bad refs and flags, and a worker, get docker’s errors', async () => {
   const none = await runCli(['service', 'logs', 'nosuch'], sock('m1'));
   assert.equal(none.code, 1);
