@@ -68,7 +68,7 @@ interface Subscription {
   /** Without follow: the nodes still to say they are done. */
   readonly waiting: Set<string>;
   readonly unavailable: Set<string>;
-  /** Task id → its context, named once from the store. */
+  /** `<node id>/<task id>` → the task's context, named (and checked) once from the store. */
   readonly names: Map<string, { serviceId: string; taskName: string; nodeHostname: string }>;
   /** False: the client is behind; `publisher` (an agent's stream) is paused until it catches up. */
   write(m: WireSubscribeLogsMessage, publisher: grpc.ServerReadableStream<unknown, unknown>): void;
@@ -305,7 +305,8 @@ export class LogBroker {
     const messages: WireLogMessage[] = [];
     for (const msg of m.messages) {
       const taskId = msg.context?.taskId ?? '';
-      const named = sub.names.get(taskId) ?? this.name(nodeId, sub, taskId);
+      // Keyed by node too: a name checked for one node's task says nothing of another node's claim.
+      const named = sub.names.get(`${nodeId}/${taskId}`) ?? this.name(nodeId, sub, taskId);
       if (msg.stream !== 'stdout' && msg.stream !== 'stderr') {
         throw new RpcError(
           grpc.status.INVALID_ARGUMENT,
@@ -342,7 +343,7 @@ export class LogBroker {
     if (named === undefined) {
       throw new RpcError(grpc.status.PERMISSION_DENIED, `task ${taskId} is not a selected task of this node`);
     }
-    sub.names.set(taskId, named);
+    sub.names.set(`${nodeId}/${taskId}`, named);
     return named;
   }
 

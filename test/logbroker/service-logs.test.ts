@@ -262,6 +262,8 @@ test('an agent publishes only its own selected tasks, for subscriptions sent to 
       }
     ).SubscribeLogs({ selector: { serviceIds: [web.id], taskIds: [] }, options: { follow: true, tail: 0 } });
     follow.on('error', () => undefined);
+    const got: WireSubscribeLogsMessage[] = [];
+    follow.on('data', (m: WireSubscribeLogsMessage) => got.push(m));
     const sub = await waitUntil('the subscription', () => subs.find(m => !m.close));
     const publish = (msg: object): Promise<grpc.ServiceError | null> =>
       new Promise(resolve => {
@@ -277,6 +279,11 @@ test('an agent publishes only its own selected tasks, for subscriptions sent to 
     const m1Task = tasks.find(t => nodeOf.get(t.id) === 'm1');
     const w1Task = tasks.find(t => nodeOf.get(t.id) === 'w1');
     assert.ok(m1Task !== undefined && w1Task !== undefined);
+    // m1's own agent publishes its task first: the broker has named it for m1, not for anyone.
+    write(m1Task, 'stdout', 'from the real m1\n');
+    await waitUntil('m1’s line', () =>
+      got.flatMap(x => x.messages).find(l => l.data.toString() === 'from the real m1'),
+    );
     const other = await publish({ subscriptionId: sub.id, messages: [line(m1Task.id)], close: false });
     assert.equal(other?.code, grpc.status.PERMISSION_DENIED);
     assert.match(other?.details ?? '', /is not a selected task of this node/);
@@ -287,10 +294,10 @@ test('an agent publishes only its own selected tasks, for subscriptions sent to 
     });
     assert.equal(badStream?.code, grpc.status.INVALID_ARGUMENT);
     // Its own task goes through, named by the store, not by what the agent said.
-    const got: WireSubscribeLogsMessage[] = [];
-    follow.on('data', (m: WireSubscribeLogsMessage) => got.push(m));
     assert.equal(await publish({ subscriptionId: sub.id, messages: [line(w1Task.id)], close: false }), null);
-    const m = await waitUntil('the line', () => got.find(x => x.messages.length > 0)?.messages[0]);
+    const m = await waitUntil('the line', () =>
+      got.flatMap(x => x.messages).find(l => l.context?.taskId === w1Task.id),
+    );
     assert.deepEqual(m.context, {
       serviceId: web.id,
       nodeId: w1Task.nodeId,
