@@ -95,12 +95,7 @@ export class Responder {
     const key = scan.qtype === TYPE_A ? wire : `${wire}${scan.qtype}`;
     const c = scope.cache.get(key);
     if (c === undefined) return this.slow(packet, scope, tcp, key);
-    const limit = tcp
-      ? TCP_LIMIT
-      : scan.ednsSize === -1
-        ? UDP_PLAIN_LIMIT
-        : Math.min(scan.ednsSize, UDP_MAX_LIMIT);
-    return { kind: 'reply', packet: this.encode(c, packet, scan, limit) };
+    return { kind: 'reply', packet: this.encode(c, packet, scan, limitOf(scan, tcp)) };
   }
 
   /**
@@ -126,12 +121,7 @@ export class Responder {
     scope.cache.set(key, c);
     // The scan this answer is encoded from is still the one respond() made for this packet.
     const scan = this.scan;
-    const limit = tcp
-      ? TCP_LIMIT
-      : scan.ednsSize === -1
-        ? UDP_PLAIN_LIMIT
-        : Math.min(scan.ednsSize, UDP_MAX_LIMIT);
-    return { kind: 'reply', packet: this.encode(c, packet, scan, limit) };
+    return { kind: 'reply', packet: this.encode(c, packet, scan, limitOf(scan, tcp)) };
   }
 
   private encode(c: Cached, packet: Buffer, scan: Scan, limit: number): Buffer {
@@ -170,4 +160,10 @@ export class Responder {
     const answer = q.qtype === TYPE_PTR || q.qtype === TYPE_ANY ? encodePtrRecord(found.name) : null;
     return { rcode: RCODE_NOERROR, count: answer === null ? 0 : 1, answers: answer, rotate: null };
   }
+}
+
+/** How large the reply may be: TCP's limit, the asker's EDNS size (capped), or plain UDP's 512. */
+function limitOf(scan: Scan, tcp: boolean): number {
+  if (tcp) return TCP_LIMIT;
+  return scan.ednsSize === -1 ? UDP_PLAIN_LIMIT : Math.min(scan.ednsSize, UDP_MAX_LIMIT);
 }

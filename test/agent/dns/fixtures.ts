@@ -154,3 +154,16 @@ export function query(name: string, qtype = 1, opt?: { size: number; version?: n
     parts.push(Buffer.from([0, 0, 41, opt.size >> 8, opt.size & 0xff, 0, opt.version ?? 0, 0, 0, 0, 0]));
   return Buffer.concat(parts);
 }
+
+/** xorshift32 from `seed`: a deterministic, cheap random source for the fuzz and differential tests. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s;
+  };
+}

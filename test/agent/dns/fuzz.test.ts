@@ -10,20 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
 import { RecordTable } from '../../../agent/dns/record-table.ts';
 import { Responder } from '../../../agent/dns/responder.ts';
-import { NET_A, query, startLoopbackDns, testView } from './fixtures.ts';
-
-/** xorshift32: deterministic and cheap. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
+import { NET_A, query, rng, startLoopbackDns, testView } from './fixtures.ts';
 
 const TEMPLATES = [
   query('web'),

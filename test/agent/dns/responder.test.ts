@@ -20,7 +20,7 @@ import {
   parseQuery,
   udpLimit,
 } from '../../../agent/dns/wire.ts';
-import { NET_A, NET_B, query, testView } from './fixtures.ts';
+import { NET_A, NET_B, query, rng, testView } from './fixtures.ts';
 
 type Expected = Outcome | { kind: 'rotated'; ips: string[] };
 
@@ -44,19 +44,6 @@ function reference(table: RecordTable, packet: Buffer, networks: string[], tcp: 
   if (found.rotate) return { kind: 'rotated', ips: [...found.ips] };
   const packetOut = encodeResponse(q, RCODE_NOERROR, found.ips.length, encodeARecords(found.ips), limit);
   return { kind: 'reply', packet: packetOut };
-}
-
-/** xorshift32: deterministic and cheap. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
 }
 
 const NAMES = [
