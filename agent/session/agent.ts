@@ -3,7 +3,8 @@
  * with one manager, over mTLS with the node's certificate. The session registers the node, heartbeats at
  * the period the manager asks, receives the tasks assigned to the node (assignments.ts) and hands the
  * full set to the Executor after each change, and reports the states the executor's tasks reach through
- * UpdateTaskStatus (batched; a report stays queued until a manager has written it).
+ * UpdateTaskStatus (batched; a report stays queued until a manager has written it). Within the session it
+ * also hears the log broker's subscriptions and publishes its tasks' output (log-publisher.ts).
  *
  * Any failure (the session stream, a heartbeat, the assignments stream, a status report) ends the whole
  * session; the agent then connects again, to the next manager of those it knows (the managers the last
@@ -25,7 +26,7 @@ import type { WirePublishLogsMessage, WireSubscriptionMessage } from '../../prot
 import type { ExecStatus, Executor, TaskLogSource } from '../exec/executor.ts';
 import { AssignedTasks, AssignmentGapError } from './assignments.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
-import { LogPublisher } from './log-publisher.ts';
+import { LogPublisher, publishStream } from './log-publisher.ts';
 
 const pkg = loadShoalPackage('dispatcher.proto');
 const logsPkg = loadShoalPackage('logs.proto');
@@ -259,22 +260,7 @@ export class Agent {
             const call = broker.PublishLogs(err => {
               if (err !== null) o.log.debug({ err: err.details }, 'agent: publishing logs ended');
             });
-            call.on('error', () => undefined);
-            return {
-              write: msg => call.write(msg),
-              // Also when the stream ends meanwhile: the publisher then sees it stopped.
-              drained: () =>
-                new Promise<void>(resolve => {
-                  const done = (): void => {
-                    call.off('drain', done);
-                    call.off('close', done);
-                    resolve();
-                  };
-                  call.once('drain', done);
-                  call.once('close', done);
-                }),
-              end: () => call.end(),
-            };
+            return publishStream(call);
           }),
         );
         stream.on('error', () => undefined);

@@ -8,6 +8,7 @@
  * Files are read in chunks and sent as they are read, waiting whenever the stream asks to (gRPC flow
  * control): a task's log may be far larger than the agent's memory.
  */
+import type * as grpc from '@grpc/grpc-js';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type {
   WireLogMessage,
@@ -22,6 +23,26 @@ export interface PublishStream {
   write(m: WirePublishLogsMessage): boolean;
   drained(): Promise<void>;
   end(): void;
+}
+
+/** A PublishLogs call as the publisher writes to it. */
+export function publishStream(call: grpc.ClientWritableStream<WirePublishLogsMessage>): PublishStream {
+  call.on('error', () => undefined);
+  return {
+    write: m => call.write(m),
+    // Also when the call ends meanwhile: the publisher then finds its subscription stopped.
+    drained: () =>
+      new Promise<void>(resolve => {
+        const done = (): void => {
+          call.off('drain', done);
+          call.off('close', done);
+          resolve();
+        };
+        call.once('drain', done);
+        call.once('close', done);
+      }),
+    end: () => call.end(),
+  };
 }
 
 /** Bytes read from a file at a time; also the longest line (docker cuts long lines too, at 16 KiB). */
