@@ -9,12 +9,12 @@ import type { Logger } from 'pino';
 import type { WireTask } from '../../proto/control-types.ts';
 import type { NetworkView } from '../../proto/dispatcher-types.ts';
 import { IpRunner, type BatchRunner } from './ip-runner.ts';
-import { shortTaskId, taskNetns } from './names.ts';
+import { parseNetns, shortTaskId, taskNetns } from './names.ts';
 import { observe } from './observe.ts';
 import { nodeRuleset, taskRuleset } from './plan-nft.ts';
 import { planChange, type ChangePlan } from './planner/change-plan.ts';
 import { desiredModel, type Rulesets } from './planner/desired.ts';
-import { emptyModel, type NetModel, type Owner } from './planner/model.ts';
+import { emptyModel, type Batch, type NetModel, type Owner } from './planner/model.ts';
 import type { SandboxEvent, SandboxUpdate, TaskNetworking, TaskSandbox } from './sandbox.ts';
 
 export interface DataPlaneOptions {
@@ -35,6 +35,8 @@ const RETRY_MAX_MS = 5000;
 /** Each failing round leaves out at least one task or overlay; this bounds a pathological change. */
 const MAX_ROUNDS = 8;
 const NETNS_ETC = '/etc/netns';
+/** Batches in distinct task namespaces run side by side, this many at most (the machine has 2 cores). */
+const CONCURRENT_BATCHES = 4;
 
 interface Pending {
   view: NetworkView;
@@ -258,25 +260,57 @@ export class DataPlane implements TaskNetworking {
         writeFileSync(`${dir}/resolv.conf`, 'nameserver 127.0.0.11\nsearch .\noptions ndots:0\n');
       }
     }
-    for (const batch of plan.batches) {
-      const r = await this.runner.run(batch);
-      if (r.ok) continue;
-      if (batch.bestEffort) {
-        this.o.log.debug(
-          { netns: batch.netns, tool: batch.tool, stderr: r.stderr },
-          'data plane: cleanup step failed',
+    for (const group of this.concurrentGroups(plan.batches)) {
+      const results = await Promise.all(group.map(b => this.runner.run(b)));
+      for (const [i, r] of results.entries()) {
+        const batch = group[i];
+        if (r.ok || batch === undefined) continue;
+        if (batch.bestEffort) {
+          this.o.log.debug(
+            { netns: batch.netns, tool: batch.tool, stderr: r.stderr },
+            'data plane: cleanup step failed',
+          );
+          continue;
+        }
+        const owner =
+          (r.failedLine !== undefined ? batch.owners[r.failedLine - 1] : undefined) ?? batch.owners[0];
+        this.o.log.warn(
+          { netns: batch.netns, tool: batch.tool, stderr: r.stderr, line: r.failedLine, owner },
+          'data plane: batch failed',
         );
-        continue;
+        return { owner: owner ?? { kind: 'node' }, stderr: r.stderr };
       }
-      const owner =
-        (r.failedLine !== undefined ? batch.owners[r.failedLine - 1] : undefined) ?? batch.owners[0];
-      this.o.log.warn(
-        { netns: batch.netns, tool: batch.tool, stderr: r.stderr, line: r.failedLine, owner },
-        'data plane: batch failed',
-      );
-      return { owner: owner ?? { kind: 'node' }, stderr: r.stderr };
     }
     return undefined;
+  }
+
+  /**
+   * The plan's batches in order, neighbours that each run inside a different task's namespace taken
+   * together (up to CONCURRENT_BATCHES): nothing they do touches another namespace, and a scale-up's
+   * dozens of task namespaces, each with its own `ip` and `nft` run, then cost a fraction of the time.
+   */
+  private concurrentGroups(batches: readonly Batch[]): Batch[][] {
+    const inTask = (b: Batch): boolean =>
+      b.netns !== undefined && parseNetns(this.o.prefix, b.netns)?.kind === 'task';
+    const groups: Batch[][] = [];
+    for (const b of batches) {
+      const last = groups.at(-1);
+      const first = last?.[0];
+      if (
+        last !== undefined &&
+        first !== undefined &&
+        inTask(b) &&
+        inTask(first) &&
+        b.tool === first.tool &&
+        last.length < CONCURRENT_BATCHES &&
+        !last.some(x => x.netns === b.netns)
+      ) {
+        last.push(b);
+      } else {
+        groups.push([b]);
+      }
+    }
+    return groups;
   }
 
   /** /etc/netns exists only for our resolv.conf files: leave no empty folder behind. */
