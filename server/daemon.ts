@@ -557,7 +557,7 @@ export class Daemon {
         (m.localLogs.SubscribeLogs as grpc.handleServerStreamingCall<unknown, unknown>)(call);
       }) as grpc.UntypedHandleCall,
     });
-    // This node's own tasks (`shoal run`, `exec`, `service logs`), when it runs them for real.
+    // This node's own tasks (`shoal run`, `shoal exec`), when it runs them for real.
     const tasks: grpc.UntypedServiceImplementation = {};
     for (const method of Object.keys(localTasksService)) {
       tasks[method] = ((call: grpc.ServerWritableStream<unknown, unknown>) => {
