@@ -57,6 +57,8 @@ type UnaryHandler = grpc.handleUnaryCall<unknown, unknown>;
 type StreamCall = grpc.ServerWritableStream<unknown, unknown>;
 type StreamHandler = grpc.handleServerStreamingCall<unknown, unknown>;
 type Route = { to: 'here' } | { to: 'leader'; addr: string } | { to: 'nobody' };
+type Destination =
+  { to: 'here' } | { to: 'leader'; addr: string } | { to: 'refused'; details: string } | { to: 'gone' };
 
 export class LeaderForwarder {
   /** One channel per leader address, reused across calls. */
@@ -100,59 +102,41 @@ export class LeaderForwarder {
       const h = handler as UnaryHandler;
       out[key] = ((call: UnaryCall, cb: grpc.sendUnaryData<unknown>) => {
         if (entry === 'local') actAs(call, this.o.self);
-        if (leaderOnly) this.route(def, h, call, cb, entry);
+        if (leaderOnly) void this.route(def, h, call, cb, entry);
         else h(call, cb);
       }) as grpc.UntypedHandleCall;
     }
     return out;
   }
 
-  private route(
+  private async route(
     def: grpc.MethodDefinition<unknown, unknown>,
     h: UnaryHandler,
     call: UnaryCall,
     cb: grpc.sendUnaryData<unknown>,
     entry: Entry,
-  ): void {
+  ): Promise<void> {
     if (this.o.raft.isLeader) {
       h(call, cb);
       return;
     }
-    // Forwarding it again could bounce between managers with stale views: one hop, then the caller retries.
-    if (entry === 'port' && forwardedOf(call.metadata).kind !== 'direct') {
-      cb({ code: grpc.status.UNAVAILABLE, details: NOT_THE_LEADER });
-      return;
-    }
-    void this.forward(def, h, call, cb);
-  }
-
-  private async forward(
-    def: grpc.MethodDefinition<unknown, unknown>,
-    h: UnaryHandler,
-    call: UnaryCall,
-    cb: grpc.sendUnaryData<unknown>,
-  ): Promise<void> {
-    const deadline = deadlineOf(call);
-    const route = await this.leader(deadline, call);
-    // Closed: the manager stopped, and its server cancelled the call.
-    if (call.cancelled || this.closed) return;
-    if (route.to === 'here') {
+    const to = await this.destination(call, entry);
+    if (to.to === 'gone') return;
+    if (to.to === 'here') {
       h(call, cb);
       return;
     }
-    if (route.to === 'nobody') {
-      cb({ code: grpc.status.UNAVAILABLE, details: NO_LEADER });
+    if (to.to === 'refused') {
+      cb({ code: grpc.status.UNAVAILABLE, details: to.details });
       return;
     }
-    const md = new grpc.Metadata();
-    md.set(FORWARDED_FOR, forwardedFor(callerOf(call)));
-    const out = this.channel(route.addr).makeUnaryRequest(
+    const out = this.channel(to.addr).makeUnaryRequest(
       def.path,
       def.requestSerialize,
       def.responseDeserialize,
       call.request,
-      md,
-      { deadline },
+      forwardedMetadata(call),
+      { deadline: deadlineOf(call) },
       (err, res) => (err === null ? cb(null, res) : cb({ code: err.code, details: err.details })),
     );
     call.on('cancelled', () => out.cancel());
@@ -169,29 +153,23 @@ export class LeaderForwarder {
       h(call);
       return;
     }
-    if (entry === 'port' && forwardedOf(call.metadata).kind !== 'direct') {
-      call.emit('error', { code: grpc.status.UNAVAILABLE, details: NOT_THE_LEADER });
-      return;
-    }
-    const route = await this.leader(deadlineOf(call), call);
-    if (call.cancelled || this.closed) return;
-    if (route.to === 'here') {
+    const to = await this.destination(call, entry);
+    if (to.to === 'gone') return;
+    if (to.to === 'here') {
       h(call);
       return;
     }
-    if (route.to === 'nobody') {
-      call.emit('error', { code: grpc.status.UNAVAILABLE, details: NO_LEADER });
+    if (to.to === 'refused') {
+      call.emit('error', { code: grpc.status.UNAVAILABLE, details: to.details });
       return;
     }
-    const md = new grpc.Metadata();
-    md.set(FORWARDED_FOR, forwardedFor(callerOf(call)));
     const d = call.getDeadline();
-    const out = this.channel(route.addr).makeServerStreamRequest(
+    const out = this.channel(to.addr).makeServerStreamRequest(
       def.path,
       def.requestSerialize,
       def.responseDeserialize,
       call.request,
-      md,
+      forwardedMetadata(call),
       Number.isFinite(d instanceof Date ? d.getTime() : d) ? { deadline: d } : {},
     );
     // Flow control end to end: a slow caller slows the leader's stream, not this manager's memory.
@@ -203,6 +181,21 @@ export class LeaderForwarder {
     out.on('error', (err: grpc.ServiceError) => call.emit('error', { code: err.code, details: err.details }));
     out.on('end', () => call.end());
     call.on('cancelled', () => out.cancel());
+  }
+
+  /**
+   * Where a leader-only call made on a follower goes: here (leadership came meanwhile), to the leader,
+   * refused (why), or nowhere (the call or the manager went while it waited).
+   */
+  private async destination(call: UnaryCall | StreamCall, entry: Entry): Promise<Destination> {
+    // Forwarding it again could bounce between managers with stale views: one hop, then the caller retries.
+    if (entry === 'port' && forwardedOf(call.metadata).kind !== 'direct') {
+      return { to: 'refused', details: NOT_THE_LEADER };
+    }
+    const route = await this.leader(deadlineOf(call), call);
+    // Closed: the manager stopped, and its server cancelled the call.
+    if (call.cancelled || this.closed) return { to: 'gone' };
+    return route.to === 'nobody' ? { to: 'refused', details: NO_LEADER } : route;
   }
 
   /**
@@ -265,4 +258,11 @@ function deadlineOf(call: UnaryCall | StreamCall): number {
   const d = call.getDeadline();
   const ms = d instanceof Date ? d.getTime() : d;
   return Number.isFinite(ms) ? ms : Date.now() + DEFAULT_TIMEOUT_MS;
+}
+
+/** The metadata a forwarded call carries: its original caller. */
+function forwardedMetadata(call: UnaryCall | StreamCall): grpc.Metadata {
+  const md = new grpc.Metadata();
+  md.set(FORWARDED_FOR, forwardedFor(callerOf(call)));
+  return md;
 }
