@@ -58,8 +58,8 @@ class LineReader {
     private offset: number,
   ) {}
 
-  /** The complete lines of the next chunk before `limit` (the file's current end by default). */
-  next(limit = fileSize(this.path)): Buffer[] {
+  /** The complete lines of the next chunk before `limit` (a byte offset: the end of what is sent now). */
+  next(limit: number): Buffer[] {
     const data = readRange(this.path, this.offset, Math.min(CHUNK, limit - this.offset));
     if (data.length === 0) return [];
     this.offset += data.length;
