@@ -149,7 +149,7 @@ export class Raft {
   }
 
   softState(): SoftState {
-    return { lead: this.lead, state: this.state };
+    return { lead: this.lead, state: this.state, term: this.term };
   }
 
   hardState(): HardState {

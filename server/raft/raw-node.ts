@@ -173,7 +173,7 @@ export class RawNode {
     const r = this.raft;
     r.flushProposals();
     const soft = r.softState();
-    if (soft.lead !== this.prevSoft.lead || soft.state !== this.prevSoft.state) return true;
+    if (softStateChanged(soft, this.prevSoft)) return true;
     if (!hardStateEqual(r.hardState(), this.prevHard)) return true;
     if (r.raftLog.unstable.snapshot !== undefined) return true;
     return (
@@ -196,7 +196,7 @@ export class RawNode {
       mustSync: false,
     };
     const soft = r.softState();
-    if (soft.lead !== this.prevSoft.lead || soft.state !== this.prevSoft.state) rd.softState = soft;
+    if (softStateChanged(soft, this.prevSoft)) rd.softState = soft;
     const hard = r.hardState();
     if (!hardStateEqual(hard, this.prevHard)) rd.hardState = hard;
     const snap = r.raftLog.unstable.snapshot;
@@ -240,4 +240,13 @@ export class RawNode {
       leadTransferee: r.leadTransferee === NONE ? NONE : r.leadTransferee,
     };
   }
+}
+
+/**
+ * Whether the Ready must report the soft state. A new term counts even with the same leader and role: a
+ * leader deposed and re-elected between two Readys leads in another term, and its leader-only work
+ * (fenced to the term it started in) must hear of it.
+ */
+function softStateChanged(a: SoftState, b: SoftState): boolean {
+  return a.lead !== b.lead || a.state !== b.state || a.term !== b.term;
 }

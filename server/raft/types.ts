@@ -118,6 +118,12 @@ export enum StateType {
 export interface SoftState {
   lead: NodeId;
   state: StateType;
+  /**
+   * The term this state belongs to. A driver reads a Ready after the core may have moved on (messages
+   * are stepped while the Ready's write is in flight): the core's current term may already be a later
+   * one, in which this node holds another state.
+   */
+  term: number;
 }
 
 /** The context of a Vote message sent because the leader asked the candidate to take over. */

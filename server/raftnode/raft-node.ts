@@ -432,7 +432,7 @@ export class RaftNode {
     this.raw.advance(rd);
     if (rd.softState !== undefined && rd.softState.lead !== this.lead) {
       this.lead = rd.softState.lead;
-      this.o.onLeaderChange?.(this.lead, this.raw.raft.term);
+      this.o.onLeaderChange?.(this.lead, rd.softState.term);
       if (this.lead !== 0) {
         // A read barrier sent to the old leader may be lost with it; asking again is harmless.
         for (const w of this.reads.values()) this.retries.add(w.retry);

@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { NONE, type Message } from '../../server/raft/index.ts';
+import { Raft } from '../../server/raft/raft.ts';
 import { replayCommand, runSimulation, type SimResult } from './simulation.ts';
 
 const SLICE_SEEDS = 500;
@@ -54,4 +56,32 @@ test('storage that acknowledges a sync but loses it on a crash is caught, with a
     replayCommand(failing, { steps: 1500, lyingStorage: true }),
     new RegExp(`^npm run sim -- --seed ${failing.seed} --steps 1500 --lying-storage`),
   );
+});
+
+test('seeds where a leader was deposed while its Ready was being written run clean (they were misread as two leaders)', () => {
+  for (const seed of [3990, 7500, 8827]) {
+    const r = runSimulation({ seed, steps: SLICE_STEPS });
+    assert.deepEqual(r.violations, [], `seed ${seed}: ${describeFailures([r])}`);
+  }
+});
+
+test('a core that grants every vote is caught breaking election safety, with a replayable seed', () => {
+  // The checker watches the core itself: a mutation that lets a node vote twice in a term must show.
+  const proto = Raft.prototype as unknown as { handleVoteRequest: (m: Message) => void };
+  const honest = proto.handleVoteRequest;
+  proto.handleVoteRequest = function (this: Raft, m: Message) {
+    this.vote = NONE;
+    honest.call(this, m);
+  };
+  try {
+    let failing: SimResult | undefined;
+    for (let seed = 1; seed <= 50 && failing === undefined; seed++) {
+      const r = runSimulation({ seed, steps: 1000 });
+      if (r.violations.some(v => v.invariant === 'election safety')) failing = r;
+    }
+    assert.ok(failing !== undefined, 'no seed caught two leaders in one term');
+    assert.deepEqual(runSimulation({ seed: failing.seed, steps: 1000 }).violations, failing.violations);
+  } finally {
+    proto.handleVoteRequest = honest;
+  }
 });

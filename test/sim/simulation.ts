@@ -111,6 +111,8 @@ class SimNode {
   readonly pendingWrites = new Map<string, number>();
   readonly pendingReads = new Map<string, number>();
   waitingReads: ReadState[] = [];
+  /** The last term this node was seen leading (each term's leadership is checked once). */
+  ledTerm = 0;
   /** A Ready whose early part is done and whose disk write is still in flight. */
   writing: { rd: Ready; plan: ReadySchedule } | undefined;
 
@@ -298,7 +300,10 @@ export class Simulation {
     if (this.t < this.healAt) this.injectFaults();
     else if (this.t === this.healAt) this.healEverything();
 
-    for (const node of this.nodes.values()) node.raw?.tick();
+    for (const node of this.nodes.values()) {
+      node.raw?.tick();
+      this.observe(node);
+    }
     if (this.t < this.quietAt) this.clientsAct();
     this.deliver();
     this.expireOps();
@@ -331,6 +336,7 @@ export class Simulation {
       return;
     }
     to.raw.step(m);
+    this.observe(to);
     if (m.type === MessageType.Snap) from?.raw?.reportSnapshot(m.to, true);
   }
 
@@ -399,7 +405,9 @@ export class Simulation {
     this.serveReads(node);
     // 4. Advance.
     raw.advance(rd);
-    if (rd.softState?.state === StateType.Leader) this.onLeader(node, raw);
+    if (rd.softState?.state === StateType.Leader) {
+      this.trace(`node ${node.id} is leader of term ${rd.softState.term}`);
+    }
     if (node.applied - node.disk.snapshot().metadata.index >= this.compactEvery) this.compact(node);
   }
 
@@ -410,10 +418,17 @@ export class Simulation {
     }
   }
 
-  private onLeader(node: SimNode, raw: RawNode): void {
-    const r = raw.raft;
+  /**
+   * Election safety and leader completeness, checked on the core itself after every input it takes (a
+   * tick, a message, a campaign): the moment a node becomes leader, not when a Ready about it comes out.
+   * A Ready is read while the core moves on (its write is in flight while messages arrive), so by the time
+   * it is done the node may be a follower of a later term.
+   */
+  private observe(node: SimNode): void {
+    const r = node.raw?.raft;
+    if (r === undefined || r.state !== StateType.Leader || node.ledTerm === r.term) return;
+    node.ledTerm = r.term;
     this.stats.leaders++;
-    this.trace(`node ${node.id} is leader of term ${r.term}`);
     this.checker.leaderElected(r.term, node.id);
     const log = r.raftLog;
     this.checker.leaderLog(node.id, r.term, {
@@ -533,7 +548,10 @@ export class Simulation {
     if (followers.length === 0) return;
     const node = this.rng.pick(followers);
     node.raw?.forgetLeader();
-    if (this.rng.chance(0.5)) node.raw?.campaign();
+    if (this.rng.chance(0.5)) {
+      node.raw?.campaign();
+      this.observe(node);
+    }
     this.stats.leaderHints++;
     this.trace(`node ${node.id} told its leader is gone`);
   }
