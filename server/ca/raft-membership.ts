@@ -45,7 +45,9 @@ export function raftMembershipHandlers(
       if (known !== undefined && raft.members.has(known)) {
         return { raftId: known, members: memberList(raft) };
       }
-      const raftId = freshRaftId(raft);
+      // A join whose membership change is still on its way (the caller timed out and asks again) keeps
+      // its Raft ID: a second ID would make a second voter that never runs once both changes apply.
+      const raftId = known ?? freshRaftId(raft);
       await store.update(tx => {
         const n = getNode(tx, node.id);
         if (n === undefined) throw new RpcError(grpc.status.NOT_FOUND, `node ${node.id} not found`);

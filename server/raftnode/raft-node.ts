@@ -24,6 +24,9 @@ import {
   type Snapshot,
   type Storage,
 } from '../raft/index.ts';
+import { randomInt } from 'node:crypto';
+import { ConfChangeQueue, type ConfChangeRequest } from './conf-change-queue.ts';
+import { decodeProposal, encodeProposal, isOwnProposal, readContext } from './proposal-envelope.ts';
 import type { RaftTransport } from './transport.ts';
 
 /** Storage the driver can write to: the core reads it, the driver persists each Ready into it. */
@@ -83,7 +86,6 @@ interface Waiter {
   retry(): void;
 }
 
-const ENVELOPE_HEADER = 16;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -94,8 +96,12 @@ export class RaftNode {
   private ticker: NodeJS.Timeout | undefined;
   private running = false;
   private stopped = false;
+  /** This run of the process: with the member's ID and `seq`, what names a proposal (proposal-envelope.ts). */
+  private readonly run = randomInt(1, 2 ** 48);
   private seq = 0;
   private readonly proposals = new Map<number, Waiter>();
+  /** Membership changes asked here, proposed one at a time. */
+  private readonly confChanges = new ConfChangeQueue<Waiter & { lastDrop: string }>();
   private readonly reads = new Map<string, Waiter>();
   /** Reads whose index is known, waiting for apply to reach it. */
   private readonly readsAt: { index: number; waiter: Waiter }[] = [];
@@ -158,6 +164,7 @@ export class RaftNode {
     for (const w of this.proposals.values()) this.settle(w, err);
     for (const w of this.reads.values()) this.settle(w, err);
     for (const r of this.readsAt) this.settle(r.waiter, err);
+    for (const r of this.confChanges.drain()) this.settle(r.waiter, err);
     this.proposals.clear();
     this.reads.clear();
     this.readsAt.length = 0;
@@ -200,10 +207,10 @@ export class RaftNode {
     for (const m of messages) {
       if (m.type !== MessageType.Prop) continue;
       for (const e of m.entries) {
-        if (e.type !== EntryType.Normal || e.data.byteLength < ENVELOPE_HEADER) continue;
-        const view = new DataView(e.data.buffer, e.data.byteOffset, e.data.byteLength);
-        if (view.getFloat64(0) !== this.id) continue;
-        const w = this.proposals.get(view.getFloat64(8));
+        if (e.type === EntryType.ConfChange) this.retries.add(() => this.proposeConfChange());
+        const id = e.type === EntryType.Normal ? decodeProposal(e.data)?.id : undefined;
+        if (id === undefined || !isOwnProposal(id, this.id, this.run)) continue;
+        const w = this.proposals.get(id.seq);
         if (w !== undefined) this.retries.add(w.retry);
       }
     }
@@ -274,11 +281,7 @@ export class RaftNode {
    */
   propose(payload: Uint8Array, options: { term?: number } = {}): Promise<unknown> {
     const seq = ++this.seq;
-    const data = new Uint8Array(ENVELOPE_HEADER + payload.byteLength);
-    const view = new DataView(data.buffer);
-    view.setFloat64(0, this.id);
-    view.setFloat64(8, seq);
-    data.set(payload, ENVELOPE_HEADER);
+    const data = encodeProposal({ proposer: this.id, run: this.run, seq }, payload);
     return this.wait(this.proposals, seq, () => {
       // A fenced write goes only into this leader's own log, in its term: never forwarded, never later.
       if (options.term !== undefined && (!this.isLeader || this.raw.raft.term !== options.term)) {
@@ -292,7 +295,7 @@ export class RaftNode {
 
   /** Resolves once this node has applied everything committed before the call (a linearizable read barrier). */
   readBarrier(): Promise<unknown> {
-    const ctx = `${this.id}:${++this.seq}`;
+    const ctx = readContext(this.id, this.run, ++this.seq);
     return this.wait(this.reads, ctx, () => this.raw.readIndex(ctx));
   }
 
@@ -305,13 +308,62 @@ export class RaftNode {
     return this.confChange(ConfChangeType.RemoveNode, id, '');
   }
 
+  /**
+   * Queues a membership change; it is proposed once those asked before it here are done (the core takes
+   * one at a time), and settles when a change of that kind for that member is applied, or times out.
+   */
   private confChange(type: ConfChangeType, nodeId: NodeId, addr: string): Promise<unknown> {
-    const key = -++this.seq; // conf changes settle by their own key space (negative)
-    this.pendingConf = { key, type, nodeId };
-    return this.wait(this.proposals, key, () => this.raw.proposeConfChange({ type, nodeId, context: addr }));
+    if (this.stopped) return Promise.reject(new RaftUnavailableError('raft node stopped'));
+    return new Promise((resolve, reject) => {
+      // Settling clears this timer: when it fires, nobody has answered the caller, so it always rejects.
+      const timer = setTimeout(() => {
+        const wasHead = this.confChanges.head()?.waiter === request.waiter;
+        this.confChanges.remove(request.waiter);
+        const why = request.waiter.lastDrop;
+        reject(new RaftUnavailableError(`raft: timed out waiting for the membership change (${why})`));
+        if (wasHead) this.proposeConfChange();
+      }, this.o.proposalTimeoutMs ?? 10_000);
+      const request: ConfChangeRequest<Waiter & { lastDrop: string }> = {
+        type,
+        nodeId,
+        context: addr,
+        waiter: {
+          resolve,
+          reject,
+          timer,
+          retry: () => this.proposeConfChange(),
+          lastDrop: 'not applied in time',
+        },
+      };
+      this.confChanges.add(request);
+      if (this.confChanges.head() === request) this.proposeConfChange();
+    });
   }
 
-  private pendingConf: { key: number; type: ConfChangeType; nodeId: NodeId } | undefined;
+  /**
+   * Proposes the oldest queued membership change. Dropped (no leader; another change in progress), it is
+   * tried again at the next tick; proposed again when the leader changes, in case the old one lost it (a
+   * change applied twice is harmless: adding a member or removing one is idempotent).
+   */
+  private proposeConfChange(): void {
+    const head = this.confChanges.head();
+    if (head === undefined || this.stopped) return;
+    try {
+      this.raw.proposeConfChange({ type: head.type, nodeId: head.nodeId, context: head.context });
+    } catch (err) {
+      if (!(err instanceof ProposalDroppedError)) {
+        this.confChanges.remove(head.waiter);
+        this.settle(head.waiter, err instanceof Error ? err : new Error(String(err)));
+        this.proposeConfChange();
+        return;
+      }
+      head.waiter.lastDrop = err.message;
+      this.retries.add(head.waiter.retry);
+      return;
+    }
+    if (this.running) this.o.transport.send(this.raw.takeForwardedProposals());
+    this.kick();
+  }
 
   transferLeadership(to: NodeId): void {
     this.raw.transferLeadership(to);
@@ -436,6 +488,7 @@ export class RaftNode {
       if (this.lead !== 0) {
         // A read barrier sent to the old leader may be lost with it; asking again is harmless.
         for (const w of this.reads.values()) this.retries.add(w.retry);
+        this.confChanges.head()?.waiter.retry();
         this.retryDropped();
       }
     }
@@ -462,30 +515,24 @@ export class RaftNode {
         if (cc.nodeId !== this.id) this.o.transport.removePeer(cc.nodeId);
       }
       this.syncPeers();
-      const p = this.pendingConf;
-      if (p !== undefined && p.type === cc.type && p.nodeId === cc.nodeId) {
-        const w = this.proposals.get(p.key);
-        this.proposals.delete(p.key);
-        this.pendingConf = undefined;
-        if (w !== undefined) this.settle(w, this.confState);
-      }
+      const done = this.confChanges.applied(cc);
+      for (const r of done) this.settle(r.waiter, this.confState);
+      if (done.length > 0) this.proposeConfChange();
       return;
     }
-    if (e.data.byteLength < ENVELOPE_HEADER) return; // a new leader's empty entry
-    const view = new DataView(e.data.buffer, e.data.byteOffset, e.data.byteLength);
-    const proposer = view.getFloat64(0);
-    const seq = view.getFloat64(8);
+    const proposal = decodeProposal(e.data);
+    if (proposal === undefined) return; // a new leader's empty entry
     let result: unknown;
     try {
-      result = this.o.stateMachine.apply(e.data.subarray(ENVELOPE_HEADER), e.index);
+      result = this.o.stateMachine.apply(proposal.payload, e.index);
     } catch (err) {
       // Every replica applies the same entry the same way; a throwing command fails for its proposer only.
       result = err instanceof Error ? err : new Error(String(err));
     }
-    if (proposer !== this.id) return;
-    const w = this.proposals.get(seq);
+    if (!isOwnProposal(proposal.id, this.id, this.run)) return;
+    const w = this.proposals.get(proposal.id.seq);
     if (w === undefined) return;
-    this.proposals.delete(seq);
+    this.proposals.delete(proposal.id.seq);
     this.settle(w, result);
   }
 

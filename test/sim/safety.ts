@@ -88,6 +88,24 @@ export class SafetyChecker {
     if (rec.prevTerm === undefined) rec.prevTerm = prevTerm;
   }
 
+  /** A membership change applied where it was asked must answer its request, never leave it to time out. */
+  memberAnswerLost(at: NodeId, add: boolean, nodeId: NodeId): void {
+    this.fail(
+      'membership answer',
+      `node ${at} applied ${add ? 'adding' : 'removing'} node ${nodeId} but never answered the request`,
+    );
+  }
+
+  /** A proposer answers each call with the outcome of that call's own entry, never another's. */
+  replyMatches(node: NodeId, asked: string, applied: string, index: number): void {
+    if (asked !== applied) {
+      this.fail(
+        'reply ↔ entry',
+        `node ${node} answered the write of ${asked} with entry ${index}, which wrote ${applied}`,
+      );
+    }
+  }
+
   /** State machine safety: no two nodes apply different entries at one index. */
   entryApplied(node: NodeId, index: number, term: number): void {
     const first = this.applied[index];

@@ -23,6 +23,13 @@ import {
   type Ready,
   type ReadState,
 } from '../../server/raft/index.ts';
+import { ConfChangeQueue } from '../../server/raftnode/conf-change-queue.ts';
+import {
+  decodeProposal,
+  encodeProposal,
+  isOwnProposal,
+  readContext,
+} from '../../server/raftnode/proposal-envelope.ts';
 import { decodeCommand, encodeCommand, KvStore } from './kv.ts';
 import { checkLinearizable, type HistoryOp } from './linearizability.ts';
 import { SimNetwork } from './network.ts';
@@ -37,6 +44,13 @@ export interface SimOptions {
   lyingStorage?: boolean;
   /** Print every event (for replaying a failing seed). */
   trace?: boolean;
+  /**
+   * Proposers that forget their run on a restart (every incarnation is run 1), as shoald's were: an
+   * entry of a previous run answers the new run's call. To show the reply check catches it.
+   */
+  reusedProposalIds?: boolean;
+  /** Overrides the seed's crash rate per step (a test that needs many restarts). */
+  crashRate?: number;
 }
 
 export interface SimStats {
@@ -51,6 +65,8 @@ export interface SimStats {
   leaderHints: number;
   membershipChanges: number;
   snapshotsSent: number;
+  /** Leaders deposed (by a later term) while the Ready that made them leader was being written. */
+  deposedWhileWriting: number;
 }
 
 export function emptyStats(): SimStats {
@@ -65,6 +81,7 @@ export function emptyStats(): SimStats {
     leaderHints: 0,
     membershipChanges: 0,
     snapshotsSent: 0,
+    deposedWhileWriting: 0,
   };
 }
 
@@ -90,10 +107,20 @@ interface PendingOp {
   ctx: string;
 }
 
+/** A membership change asked of the leader (a `node promote`/`demote`), until it is answered or times out. */
+interface MemberRequest {
+  type: ConfChangeType;
+  nodeId: NodeId;
+  /** The node whose queue holds it. */
+  at: NodeId;
+  deadline: number;
+  /** Proposed, and not dropped since. */
+  proposed: boolean;
+}
+
 interface Client {
   id: number;
   seq: number;
-  reads: number;
   pending: PendingOp | undefined;
 }
 
@@ -108,6 +135,14 @@ class SimNode {
   incarnation = 0;
   restartAt: number | undefined;
   removed = false;
+  /** A new member that has asked to join and starts once the change adding it is answered. */
+  joining = false;
+  /** Membership changes asked of this node, proposed one at a time (RaftNode's queue). */
+  readonly confChanges = new ConfChangeQueue<MemberRequest>();
+  /** This incarnation's run and proposal counter, as RaftNode's: they start again at each restart. */
+  run = 0;
+  seq = 0;
+  /** Writes waiting for their entry, by proposal number within the run. */
   readonly pendingWrites = new Map<string, number>();
   readonly pendingReads = new Map<string, number>();
   waitingReads: ReadState[] = [];
@@ -158,6 +193,8 @@ export class Simulation {
   private globalVoters = new Set<NodeId>();
   private prevVotersSize = 0;
   private readonly quorumAt: number[] = [];
+  /** Membership requests not yet answered, wherever they are queued (a lost one is still here). */
+  private readonly memberRequests = new Set<MemberRequest>();
 
   constructor(private readonly opts: SimOptions) {
     this.rng = new SeededRng(opts.seed);
@@ -170,7 +207,8 @@ export class Simulation {
       duplicate: this.rng.pick([0, 0.01, 0.05, 0.1]),
       maxDelay: this.rng.pick([0, 1, 2, 3]),
     };
-    this.crashRate = this.rng.pick([0, 0.002, 0.005, 0.01]);
+    const crashRate = this.rng.pick([0, 0.002, 0.005, 0.01]);
+    this.crashRate = opts.crashRate ?? crashRate;
     this.partitionRate = this.rng.pick([0, 0.003, 0.01]);
     this.transferRate = this.rng.pick([0, 0.002, 0.01]);
     this.memberRate = this.rng.pick([0, 0.002, 0.005]);
@@ -180,7 +218,7 @@ export class Simulation {
     this.healAt = Math.max(0, opts.steps - Math.min(400, Math.floor(opts.steps / 2)));
     this.quietAt = opts.steps - Math.min(100, Math.floor(opts.steps / 8));
     for (const id of this.founders) this.addNode(id, true);
-    for (let c = 1; c <= CLIENTS; c++) this.clients.push({ id: c, seq: 0, reads: 0, pending: undefined });
+    for (let c = 1; c <= CLIENTS; c++) this.clients.push({ id: c, seq: 0, pending: undefined });
   }
 
   run(): SimResult {
@@ -224,6 +262,12 @@ export class Simulation {
     node.waitingReads = [];
     node.incarnation++;
     node.restartAt = undefined;
+    // Not drawn from the run's random source: that would change what every existing seed does.
+    node.run =
+      this.opts.reusedProposalIds === true
+        ? 1
+        : 1 + ((this.opts.seed * 2246822519 + node.id * 3266489917 + node.incarnation * 668265263) >>> 0);
+    node.seq = 0;
     node.raw = new RawNode({
       id: node.id,
       storage: node.disk,
@@ -247,6 +291,7 @@ export class Simulation {
     for (const op of [...node.pendingWrites.values(), ...node.pendingReads.values()]) this.abandon(op);
     node.pendingWrites.clear();
     node.pendingReads.clear();
+    for (const r of node.confChanges.drain()) this.memberRequests.delete(r.waiter);
     this.stats.crashes++;
     this.trace(
       `node ${node.id} crashed${restartAt === undefined ? ' for good' : `, restarts at ${restartAt}`}`,
@@ -305,6 +350,7 @@ export class Simulation {
       this.observe(node);
     }
     if (this.t < this.quietAt) this.clientsAct();
+    this.driveMembership();
     this.deliver();
     this.expireOps();
     if (this.opts.lyingStorage === true && this.t % this.flushEvery === 0) {
@@ -407,6 +453,7 @@ export class Simulation {
     raw.advance(rd);
     if (rd.softState?.state === StateType.Leader) {
       this.trace(`node ${node.id} is leader of term ${rd.softState.term}`);
+      if (raw.raft.term !== rd.softState.term) this.stats.deposedWhileWriting++;
     }
     if (node.applied - node.disk.snapshot().metadata.index >= this.compactEvery) this.compact(node);
   }
@@ -443,21 +490,27 @@ export class Simulation {
     if (e.index > this.globalApplied) this.onGlobalApply(e);
     node.applied = e.index;
     if (e.type === EntryType.ConfChange) {
-      node.confState = raw.applyConfChange(decodeConfChange(e.data));
+      const cc = decodeConfChange(e.data);
+      node.confState = raw.applyConfChange(cc);
+      for (const r of node.confChanges.applied(cc)) this.answered(r.waiter);
       return;
     }
-    if (e.data.byteLength === 0) return; // a new leader's empty entry
-    const cmd = decodeCommand(e.data);
+    const proposal = decodeProposal(e.data);
+    if (proposal === undefined) return; // a new leader's empty entry
+    const cmd = decodeCommand(proposal.payload);
     if (!node.kv.apply(cmd)) return;
-    const key = `${cmd.client}:${cmd.seq}`;
+    if (!isOwnProposal(proposal.id, node.id, node.run)) return;
+    const key = String(proposal.id.seq);
     const op = node.pendingWrites.get(key);
     if (op === undefined) return;
     node.pendingWrites.delete(key);
+    const asked = this.history[op]?.op;
+    if (asked?.kind === 'write') this.checker.replyMatches(node.id, asked.value, cmd.value, e.index);
     this.checker.writeAcked({
       index: e.index,
       term: e.term,
       quorum: this.quorumAt[e.index] ?? 1,
-      label: `write ${key}`,
+      label: `write ${cmd.value}`,
     });
     this.stats.writesAcked++;
     this.respond(op, undefined);
@@ -584,36 +637,130 @@ export class Simulation {
     this.partitionHealAt = this.t + 10 + rng.int(100);
   }
 
+  /**
+   * Asks the leader for one to three membership changes at once, as `node promote a b` does: each a
+   * request in the leader's queue (RaftNode's), proposed one at a time. A new member starts once the
+   * change adding it is answered, as a promoted node starts Raft once its Join returns.
+   */
   private changeMembership(): void {
     const lead = this.leader();
-    const raw = lead?.raw;
-    if (lead === undefined || raw === undefined) return;
-    const voters = raw.raft.prs.voters();
+    if (lead?.raw === undefined) return;
+    const voters = new Set(lead.raw.raft.prs.voters());
     const n = this.founders.length;
-    const add = voters.length <= n - 1 || (voters.length <= n && this.rng.chance(0.5));
-    try {
+    const count = 1 + this.rng.int(3);
+    for (let i = 0; i < count; i++) {
+      const add = voters.size <= n - 1 || (voters.size <= n && this.rng.chance(0.5));
       if (add) {
-        const id = this.nextNodeId;
-        raw.proposeConfChange({ type: ConfChangeType.AddNode, nodeId: id });
-        this.nextNodeId++;
-        this.addNode(id, false);
-        this.trace(`leader ${lead.id} proposes adding node ${id}`);
+        const id = this.nextNodeId++;
+        const node = new SimNode(id, false);
+        if (this.opts.lyingStorage === true) node.flushed = node.disk.clone();
+        node.joining = true;
+        this.nodes.set(id, node);
+        voters.add(id);
+        this.ask(lead, ConfChangeType.AddNode, id);
       } else {
-        const id = this.rng.pick(voters);
-        raw.proposeConfChange({ type: ConfChangeType.RemoveNode, nodeId: id });
-        this.trace(`leader ${lead.id} proposes removing node ${id}`);
+        if (voters.size <= 1) return;
+        const id = this.rng.pick([...voters]);
+        voters.delete(id);
+        this.ask(lead, ConfChangeType.RemoveNode, id);
       }
       this.stats.membershipChanges++;
-    } catch (err) {
-      if (!(err instanceof ProposalDroppedError)) throw err;
     }
+  }
+
+  private ask(at: SimNode, type: ConfChangeType, nodeId: NodeId): void {
+    const request: MemberRequest = {
+      type,
+      nodeId,
+      at: at.id,
+      deadline: this.t + OP_TIMEOUT,
+      proposed: false,
+    };
+    at.confChanges.add({ type, nodeId, context: '', waiter: request });
+    this.memberRequests.add(request);
+    const verb = type === ConfChangeType.AddNode ? 'adding' : 'removing';
+    this.trace(`node ${at.id} asked ${verb} node ${nodeId}`);
+  }
+
+  /** The change a request asked for was applied where it was asked: it is answered (a joiner starts). */
+  private answered(r: MemberRequest): void {
+    if (!this.memberRequests.delete(r)) return;
+    const joiner = this.nodes.get(r.nodeId);
+    if (r.type === ConfChangeType.AddNode && joiner?.joining === true) {
+      joiner.joining = false;
+      if (!joiner.removed) this.start(joiner);
+    }
+  }
+
+  /**
+   * Each step: every queue's oldest request is proposed (again after a drop); a request whose node no
+   * longer leads fails, as the call to it would; one past its deadline fails, and if its change was
+   * applied where it waited, its answer was lost. A joiner left without an answer asks again, and is
+   * told at once if it already is a member (RaftMembership.Join's known-member path).
+   */
+  private driveMembership(): void {
+    for (const node of this.nodes.values()) {
+      const raw = node.raw;
+      if (raw === undefined || node.confChanges.size === 0) continue;
+      if (raw.raft.state !== StateType.Leader) {
+        for (const r of node.confChanges.drain()) this.memberRequests.delete(r.waiter);
+        continue;
+      }
+      const head = node.confChanges.head();
+      if (head === undefined || head.waiter.proposed) continue;
+      try {
+        raw.proposeConfChange({ type: head.type, nodeId: head.nodeId });
+        head.waiter.proposed = true;
+      } catch (err) {
+        if (!(err instanceof ProposalDroppedError)) throw err;
+      }
+    }
+    for (const r of [...this.memberRequests]) {
+      if (r.deadline > this.t) continue;
+      this.memberRequests.delete(r);
+      const at = this.nodes.get(r.at);
+      if (at !== undefined) {
+        at.confChanges.remove(r);
+        if (at.alive && changeIsIn(at.confState, r)) {
+          this.checker.memberAnswerLost(r.at, r.type === ConfChangeType.AddNode, r.nodeId);
+        }
+      }
+    }
+    const lead = this.leader();
+    if (lead?.raw === undefined) return;
+    for (const node of this.nodes.values()) {
+      if (!node.joining || node.removed || this.pendingJoin(node.id)) continue;
+      if (lead.confState.voters.includes(node.id)) this.answered(this.knownMember(lead, node.id));
+      else this.ask(lead, ConfChangeType.AddNode, node.id);
+    }
+  }
+
+  private pendingJoin(id: NodeId): boolean {
+    for (const r of this.memberRequests)
+      if (r.nodeId === id && r.type === ConfChangeType.AddNode) return true;
+    return false;
+  }
+
+  /** A request answered at once: its node is already a member. */
+  private knownMember(at: SimNode, nodeId: NodeId): MemberRequest {
+    const r: MemberRequest = {
+      type: ConfChangeType.AddNode,
+      nodeId,
+      at: at.id,
+      deadline: this.t,
+      proposed: true,
+    };
+    this.memberRequests.add(r);
+    return r;
   }
 
   private healEverything(): void {
     this.net.healAll();
     this.partitionHealAt = undefined;
     this.net.faults = { drop: 0, duplicate: 0, maxDelay: this.net.faults.maxDelay };
-    for (const node of this.nodes.values()) if (!node.alive && !node.removed) this.start(node);
+    for (const node of this.nodes.values()) {
+      if (!node.alive && !node.removed && !node.joining) this.start(node);
+    }
     this.trace('all faults healed');
   }
 
@@ -650,17 +797,19 @@ export class Simulation {
       if (this.rng.chance(0.6)) {
         c.seq++;
         const value = `${c.id}:${c.seq}`;
+        const ctx = String(++node.seq);
+        const id = { proposer: node.id, run: node.run, seq: node.seq };
         try {
-          raw.propose(encodeCommand({ client: c.id, seq: c.seq, key, value }));
+          raw.propose(encodeProposal(id, encodeCommand({ client: c.id, seq: c.seq, key, value })));
         } catch (err) {
           if (err instanceof ProposalDroppedError) continue; // definitely not in any log
           throw err;
         }
         const h = this.invoke(c, { kind: 'write', key, value });
-        node.pendingWrites.set(value, h);
-        c.pending = { history: h, node: node.id, deadline: this.t + OP_TIMEOUT, ctx: value };
+        node.pendingWrites.set(ctx, h);
+        c.pending = { history: h, node: node.id, deadline: this.t + OP_TIMEOUT, ctx };
       } else {
-        const ctx = `r${c.id}:${++c.reads}`;
+        const ctx = readContext(node.id, node.run, ++node.seq);
         try {
           raw.readIndex(ctx);
         } catch (err) {
@@ -763,4 +912,10 @@ export function replayCommand(
 /** Runs one seed. */
 export function runSimulation(opts: SimOptions): SimResult {
   return new Simulation(opts).run();
+}
+
+/** Whether `cs` already reflects the change `r` asked for. */
+function changeIsIn(cs: ConfState, r: MemberRequest): boolean {
+  const member = cs.voters.includes(r.nodeId);
+  return r.type === ConfChangeType.AddNode ? member : !member;
 }
