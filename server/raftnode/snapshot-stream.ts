@@ -3,6 +3,11 @@
  * without its snapshot data plus the data's length, then the data in pieces. Splitting is trivial;
  * reassembly is where a broken or hostile sender is caught, so it checks every step and holds no more
  * than the announced length, itself capped.
+ *
+ * An append too large for one frame (an entry written before proposals were limited) travels the same
+ * way: the header carries the message without its entries, the data is the whole message encoded, and
+ * the receiver checks that what it decodes is the message the header announced. Without it such an
+ * entry could never leave the leader, and every write after it waited for ever.
  */
 import { MessageType, type Message } from '../raft/index.ts';
 import {
@@ -17,13 +22,34 @@ import {
 
 const NO_DATA = new Uint8Array(0);
 
-/** Splits a MsgSnap into its header and data chunks of at most `chunkBytes`. */
-export function* snapshotChunks(m: Message, chunkBytes: number): Generator<WireSnapshotChunk> {
-  const snap = m.snapshot;
-  if (m.type !== MessageType.Snap || snap === undefined) throw new Error('snapshotChunks: not a MsgSnap');
+/** Encodes or decodes a whole message (the transport's protobuf codec; this module stays free of it). */
+export type MessageCodec = {
+  encode(m: Message): Uint8Array;
+  decode(data: Uint8Array): Message;
+};
+
+/**
+ * Splits a MsgSnap into its header and data chunks of at most `chunkBytes`; any other message (an append
+ * too large for a frame) into a header without its entries and its whole encoding in chunks.
+ */
+export function* snapshotChunks(
+  m: Message,
+  chunkBytes: number,
+  codec?: MessageCodec,
+): Generator<WireSnapshotChunk> {
   if (!Number.isSafeInteger(chunkBytes) || chunkBytes <= 0) throw new Error('snapshotChunks: bad chunk size');
-  const { data } = snap;
-  const header = toWire({ ...m, snapshot: { metadata: snap.metadata, data: NO_DATA } });
+  const snap = m.snapshot;
+  let data: Uint8Array;
+  let header: WireMessage;
+  if (m.type === MessageType.Snap) {
+    if (snap === undefined) throw new Error('snapshotChunks: a MsgSnap without a snapshot');
+    data = snap.data;
+    header = toWire({ ...m, snapshot: { metadata: snap.metadata, data: NO_DATA } });
+  } else {
+    if (m.type !== MessageType.App || codec === undefined) throw new Error('snapshotChunks: not a MsgSnap');
+    data = codec.encode(m);
+    header = toWire({ ...m, entries: [] });
+  }
   yield { header: { message: header, dataLength: data.byteLength } };
   for (let offset = 0; offset < data.byteLength; offset += chunkBytes) {
     yield { data: { offset, data: data.subarray(offset, offset + chunkBytes) } };
@@ -41,8 +67,14 @@ export class SnapshotAssembler {
   private received = 0;
   private parts: Uint8Array[] = [];
 
-  /** `maxBytes`: the largest snapshot data accepted; a header announcing more is refused outright. */
-  constructor(private readonly maxBytes: number) {}
+  /**
+   * `maxBytes`: the largest snapshot data accepted; a header announcing more is refused outright.
+   * `codec`: decodes an append that came in chunks (without it, only MsgSnaps are accepted).
+   */
+  constructor(
+    private readonly maxBytes: number,
+    private readonly codec?: MessageCodec,
+  ) {}
 
   /**
    * Takes the next chunk as decoded off the wire. Returns the header's message when `chunk` is the
@@ -63,8 +95,14 @@ export class SnapshotAssembler {
     const { message, dataLength } = h as { message?: unknown; dataLength?: unknown };
     if (typeof message !== 'object' || message === null) fail('the header carries no message');
     const m = fromWire(message as WireMessage);
-    if (m.type !== MessageType.Snap || m.snapshot === undefined) fail('the header must carry a MsgSnap');
-    if (m.snapshot.data.byteLength !== 0) fail('the header must not carry snapshot data');
+    if (m.type === MessageType.App && this.codec !== undefined) {
+      if (m.entries.length !== 0 || m.snapshot !== undefined) {
+        fail('the header of an append must carry neither entries nor a snapshot');
+      }
+    } else {
+      if (m.type !== MessageType.Snap || m.snapshot === undefined) fail('the header must carry a MsgSnap');
+      if (m.snapshot.data.byteLength !== 0) fail('the header must not carry snapshot data');
+    }
     const total = uint(dataLength, 'snapshot data length');
     if (total > this.maxBytes) fail(`${total} bytes announced, more than the cap of ${this.maxBytes}`);
     this.header = m;
@@ -92,11 +130,23 @@ export class SnapshotAssembler {
   /** The whole message, once the sender ended the call. Throws if it ended early. */
   finish(): Message {
     const m = this.header;
-    if (m?.snapshot === undefined) fail('ended before its header');
+    if (m === undefined) fail('ended before its header');
     if (this.received !== this.total) fail(`ended after ${this.received} of ${this.total} bytes`);
     const data = this.parts.length === 1 ? (this.parts[0] ?? NO_DATA) : Buffer.concat(this.parts, this.total);
     this.parts = [];
-    return { ...m, snapshot: { metadata: m.snapshot.metadata, data } };
+    if (m.snapshot !== undefined) return { ...m, snapshot: { metadata: m.snapshot.metadata, data } };
+    let whole: Message;
+    try {
+      whole = (this.codec as MessageCodec).decode(data);
+    } catch (err) {
+      if (err instanceof InvalidMessageError) throw err;
+      fail('the chunks do not decode to a raft message');
+    }
+    const same = (['type', 'to', 'from', 'term', 'index', 'logTerm', 'commit'] as const).every(
+      k => whole[k] === m[k],
+    );
+    if (!same) fail('the message in the chunks is not the one the header announced');
+    return whole;
   }
 
   /** Lets go of the data held so far (the call failed). */

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { clientOf, loadShoalPackage, serviceOf } from '../../proto/load.ts';
 import { callerOf } from '../ca/authorize.ts';
 import { MessageType, type Message, type NodeId } from '../raft/index.ts';
-import { SnapshotAssembler, snapshotChunks } from './snapshot-stream.ts';
+import { SnapshotAssembler, snapshotChunks, type MessageCodec } from './snapshot-stream.ts';
 import { fromWire, InvalidMessageError, toWire, type WireBatch, type WireSnapshotChunk } from './wire.ts';
 
 const pkg = loadShoalPackage('raft.proto');
@@ -87,6 +87,35 @@ const serializeChunk = (c: WireSnapshotChunk): Buffer => {
   if (fn === undefined) throw new Error('proto: raft.proto lacks Raft.Snapshot');
   return fn(c);
 };
+/**
+ * An upper bound on a message's encoded size in a batch: its entries' data plus what protobuf adds
+ * around each (tag, length, term, index and type varints: under 48 bytes) and around the message itself
+ * (its scalar fields, its context, its length prefix). A MsgSnap travels on its own call.
+ */
+function encodedBound(m: Message): number {
+  let n = 128 + (m.context?.length ?? 0) * 3;
+  for (const e of m.entries) n += e.data.byteLength + 48;
+  return n;
+}
+
+/** One message as a whole, for an append too large for a frame: it travels in chunks (snapshot-stream.ts). */
+const messageCodec: MessageCodec = {
+  encode: m => serializeBatch({ messages: [toWire(m)] }),
+  decode: data => {
+    const fn = raftService.Stream?.requestDeserialize;
+    if (fn === undefined) throw new Error('proto: raft.proto lacks Raft.Stream');
+    let batch: WireBatch;
+    try {
+      batch = fn(Buffer.from(data.buffer, data.byteOffset, data.byteLength)) as WireBatch;
+    } catch {
+      throw new InvalidMessageError('the chunks are not a raft message');
+    }
+    const [only, ...rest] = Array.isArray(batch.messages) ? batch.messages : [];
+    if (only === undefined || rest.length > 0)
+      throw new InvalidMessageError('the chunks must hold one message');
+    return fromWire(only);
+  },
+};
 const raw = (b: Buffer): Buffer => b;
 const ignore = (): void => undefined;
 
@@ -95,6 +124,8 @@ class Peer {
   private stream: grpc.ClientWritableStream<Buffer> | undefined;
   /** Snapshot calls in flight, cancelled on close (their failure is reported to Raft). */
   private readonly snapshots = new Set<grpc.ClientWritableStream<Buffer>>();
+  /** A large append is on its way: Raft sends the same one again each heartbeat, one at a time is enough. */
+  private largeAppend = false;
   private closed = false;
 
   constructor(
@@ -159,7 +190,7 @@ class Peer {
   send(messages: Message[]): void {
     const batch: Message[] = [];
     for (const m of messages) {
-      if (m.type === MessageType.Snap) this.sendSnapshot(m);
+      if (m.type === MessageType.Snap) this.sendInChunks(m);
       else batch.push(m);
     }
     if (batch.length > 0) this.sendBatch(batch);
@@ -174,47 +205,59 @@ class Peer {
       this.dropped(messages);
       return;
     }
-    const whole = serializeBatch({ messages: messages.map(toWire) });
-    if (whole.byteLength <= RAFT_MAX_MESSAGE_BYTES) {
-      stream.write(whole);
-      return;
-    }
-    // Too large for one write: a repeated field's encoding is its elements' encodings back to back, so
-    // single-message batches concatenate into valid batches of any split.
-    const tooLarge: Message[] = [];
-    let parts: Buffer[] = [];
+    // Split by a bound on each message's encoded size, known without encoding it: an append of a huge
+    // entry goes out again every heartbeat until acknowledged, and encoding it each time (to learn it is
+    // too large) took seconds of the event loop. A repeated field's encoding is its elements' encodings
+    // back to back, so the groups are valid batches.
+    let group: Message[] = [];
     let size = 0;
+    const flush = (): void => {
+      if (group.length > 0) stream.write(serializeBatch({ messages: group.map(toWire) }));
+      group = [];
+      size = 0;
+    };
     for (const m of messages) {
-      const one = serializeBatch({ messages: [toWire(m)] });
-      if (one.byteLength > RAFT_MAX_MESSAGE_BYTES) {
-        tooLarge.push(m);
+      const bound = encodedBound(m);
+      if (bound > RAFT_MAX_MESSAGE_BYTES) {
+        this.sendTooLarge(m);
         continue;
       }
-      if (size + one.byteLength > RAFT_MAX_MESSAGE_BYTES) {
-        stream.write(Buffer.concat(parts, size));
-        parts = [];
-        size = 0;
-      }
-      parts.push(one);
-      size += one.byteLength;
+      if (size + bound > RAFT_MAX_MESSAGE_BYTES) flush();
+      group.push(m);
+      size += bound;
     }
-    if (size > 0) stream.write(Buffer.concat(parts, size));
-    if (tooLarge.length > 0) {
-      this.log.error(
-        { peer: this.id, types: tooLarge.map(m => MessageType[m.type]), limit: RAFT_MAX_MESSAGE_BYTES },
-        'raft messages too large to send, dropped',
-      );
-      this.dropped(tooLarge);
-    }
+    flush();
   }
 
-  private sendSnapshot(m: Message): void {
-    if (m.snapshot === undefined) {
+  /**
+   * An append larger than a frame (an entry from before proposals were limited) goes in chunks;
+   * anything else that large cannot be (a message without entries is small), and is dropped.
+   */
+  private sendTooLarge(m: Message): void {
+    if (m.type === MessageType.App) {
+      this.sendInChunks(m);
+      return;
+    }
+    this.log.error(
+      { peer: this.id, type: MessageType[m.type], limit: RAFT_MAX_MESSAGE_BYTES },
+      'a raft message too large to send, dropped',
+    );
+    this.dropped([m]);
+  }
+
+  /** A MsgSnap, or an append too large for a frame, on a Snapshot call of its own, in chunks. */
+  private sendInChunks(m: Message): void {
+    const isSnap = m.type === MessageType.Snap;
+    if (isSnap && m.snapshot === undefined) {
       this.log.error({ peer: this.id }, 'a MsgSnap without a snapshot, dropped');
       this.dropped([m]);
       return;
     }
-    const size = m.snapshot.data.byteLength;
+    if (!isSnap && this.largeAppend) {
+      this.dropped([m]);
+      return;
+    }
+    const size = isSnap ? (m.snapshot?.data.byteLength ?? 0) : 0;
     if (size > this.limits.maxSnapshotBytes) {
       this.log.error(
         { peer: this.id, size, limit: this.limits.maxSnapshotBytes },
@@ -233,27 +276,31 @@ class Peer {
         finished = true;
         wake?.();
         this.snapshots.delete(call);
-        if (err !== null) this.log.warn({ peer: this.id, err: err.message }, 'sending a snapshot failed');
-        this.events.onSnapshotStatus(m.to, err === null);
+        if (!isSnap) this.largeAppend = false;
+        const what = isSnap ? 'a snapshot' : 'a large append';
+        if (err !== null) this.log.warn({ peer: this.id, err: err.message }, `sending ${what} failed`);
+        if (isSnap) this.events.onSnapshotStatus(m.to, err === null);
+        else if (err !== null) this.events.onUnreachable(this.id);
       },
     );
     call.on('error', ignore); // failures arrive through the call's callback
     this.snapshots.add(call);
-    const drained = (): Promise<void> =>
+    if (!isSnap) this.largeAppend = true;
+    // One chunk at a time: the next is written once the last has gone out. Buffering a stream's worth
+    // (16 chunks) exceeded the receiver's HTTP/2 session memory (grpc-js: 10 MB), which reset the call.
+    const written = (chunk: Buffer): Promise<void> =>
       new Promise(resolve => {
-        const done = (): void => {
-          call.off('drain', done);
+        wake = resolve;
+        call.write(chunk, () => {
           wake = undefined;
           resolve();
-        };
-        wake = done;
-        call.on('drain', done);
+        });
       });
-    // Chunks are encoded as the call takes them, so at most a stream's buffer of them is in memory.
+    // Chunks are encoded as the call takes them, so one of them at a time is in memory.
     void (async () => {
-      for (const chunk of snapshotChunks(m, this.limits.chunkBytes)) {
+      for (const chunk of snapshotChunks(m, this.limits.chunkBytes, messageCodec)) {
         if (finished) return;
-        if (!call.write(serializeChunk(chunk))) await drained();
+        await written(serializeChunk(chunk));
       }
       if (!finished) call.end();
     })().catch((err: unknown) => {
@@ -373,7 +420,7 @@ export class RaftTransport {
     callback: grpc.sendUnaryData<object>,
   ): void {
     const nodeId = callerOf(call)?.nodeId;
-    const assembler = new SnapshotAssembler(this.limits.maxSnapshotBytes);
+    const assembler = new SnapshotAssembler(this.limits.maxSnapshotBytes, messageCodec);
     let done = false;
     let counted = false; // among incomingSnapshots
     const release = (): void => {

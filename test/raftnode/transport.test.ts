@@ -439,7 +439,7 @@ test('storeSenderCheck: a node speaks only as its own Raft ID, or as an unclaime
   assert.equal(allowed('gone', 9), false, 'not as a non-member');
 });
 
-test('batches over the message limit are split; a single message over it is dropped and reported', async () => {
+test('batches over the message limit are split; a single append over it travels in chunks and arrives whole', async () => {
   const b = await endpoint();
   const a = await endpoint({ id: 1 });
   a.transport.setPeer(2, b.addr);
@@ -457,11 +457,52 @@ test('batches over the message limit are split; a single message over it is drop
     b.events.messages.map(m => m.entries[0]?.index),
     big.map(m => m.entries[0]?.index),
   );
+  // An entry stored before proposals were limited: it must still reach the followers, or nothing after
+  // it could commit.
   const huge = entry(21, RAFT_MAX_MESSAGE_BYTES + 1);
+  huge.entries[0]?.data.fill(7);
   a.transport.send([huge, msg({ commit: 9 })]);
-  assert.deepEqual(a.events.dropped, [[huge]]);
-  await until('the message beside it', () => b.events.messages.length === 21);
-  assert.equal(b.events.messages[20]?.commit, 9);
+  await until('the huge append and the message beside it', () => b.events.messages.length === 22, 30_000);
+  assert.deepEqual(a.events.dropped, []);
+  const got = b.events.messages.find(m => m.entries[0]?.index === 21);
+  assert.ok(got !== undefined);
+  assert.deepEqual({ ...got, entries: [] }, { ...huge, entries: [] });
+  assert.equal(got.entries[0]?.data.byteLength, RAFT_MAX_MESSAGE_BYTES + 1);
+  assert.ok(got.entries[0]?.data.every(x => x === 7));
+  assert.equal(b.events.messages.find(m => m.commit === 9)?.type, MessageType.Heartbeat);
+});
+
+test('an append in chunks must be the message its header announced', async () => {
+  const b = await endpoint();
+  const app = msg({ type: MessageType.App, index: 4, entries: [] });
+  const other = msg({ type: MessageType.App, index: 5, entries: [] });
+  const encode = (m: Message): Buffer => {
+    const fn = raftService.Stream?.requestSerialize;
+    assert.ok(fn !== undefined);
+    return fn({ messages: [toWire(m)] });
+  };
+  const lying = encode(other);
+  const status = await rawSnapshotCall(b.addr, [
+    { header: { message: toWire(app), dataLength: lying.byteLength } },
+    { data: { offset: 0, data: lying } },
+  ]);
+  assert.equal(status.code, grpc.status.INVALID_ARGUMENT);
+  assert.match(status.details, /not the one the header announced/);
+  const garbage = Buffer.from('not protobuf at all, not at all');
+  const bad = await rawSnapshotCall(b.addr, [
+    { header: { message: toWire(app), dataLength: garbage.byteLength } },
+    { data: { offset: 0, data: garbage } },
+  ]);
+  assert.equal(bad.code, grpc.status.INVALID_ARGUMENT);
+  assert.equal(b.events.messages.length, 0);
+  // The real thing is stepped.
+  const good = encode(app);
+  const ok = await rawSnapshotCall(b.addr, [
+    { header: { message: toWire(app), dataLength: good.byteLength } },
+    { data: { offset: 0, data: good } },
+  ]);
+  assert.equal(ok.code, grpc.status.OK);
+  assert.equal(b.events.messages[0]?.index, 4);
 });
 
 test('messages to an unknown peer are reported dropped, and a snapshot among them failed', async () => {
