@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { pino } from 'pino';
-import { clientOf, loadShoalPackage, unaryCall } from '../proto/load.ts';
+import { clientOf, loadShoalPackage, TRUSTED_PEER_CHANNEL, unaryCall } from '../proto/load.ts';
 import { Daemon } from '../server/daemon.ts';
 import { CorruptDataError, DataDirLockedError } from '../server/raftnode/level-storage.ts';
 
@@ -19,7 +19,7 @@ const log = pino({ level: process.env.SHOAL_LOG_LEVEL ?? 'warn' });
 
 async function call<T>(method: string, req: object, service: 'Swarm' | 'Control' = 'Swarm'): Promise<T> {
   const Client = clientOf(loadShoalPackage('control.proto'), service);
-  const c = new Client(`unix:${socketPath}`, grpc.credentials.createInsecure());
+  const c = new Client(`unix:${socketPath}`, grpc.credentials.createInsecure(), TRUSTED_PEER_CHANNEL);
   try {
     return await unaryCall<T>(c, method, req);
   } catch (err) {

@@ -48,6 +48,8 @@ export interface WireAssignmentsMessage {
   changes: WireAssignmentChange[];
   /** Whole, when it changed; null otherwise. Always present in a complete message. */
   networkView: NetworkView | null;
+  /** More messages follow that belong with this one: act once the one without `more` arrives. */
+  more: boolean;
 }
 
 /** A network the node takes part in. */

@@ -16,6 +16,13 @@ export const LOADER_OPTIONS: protoLoader.Options = {
   arrays: true,
 };
 
+/**
+ * Channel options of a client of Shoal's own daemon or managers: their replies are not capped by
+ * grpc-js' default 4 MiB (a list of 100,000 tasks is larger). What a client may SEND is bounded by the
+ * server it calls; what it receives comes from a party it already trusts with the cluster.
+ */
+export const TRUSTED_PEER_CHANNEL: grpc.ChannelOptions = { 'grpc.max_receive_message_length': -1 };
+
 /** Every .proto of the contract as one definition (for server reflection). */
 export function loadAllDefinitions(): protoLoader.PackageDefinition {
   return protoLoader.loadSync(

@@ -14,7 +14,7 @@
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { clientOf, loadShoalPackage } from '../../proto/load.ts';
+import { clientOf, loadShoalPackage, TRUSTED_PEER_CHANNEL } from '../../proto/load.ts';
 import {
   LEADER_ADDR_METADATA,
   type WireAssignmentsMessage,
@@ -176,6 +176,7 @@ export class Agent {
     const timeout = o.rpcTimeoutMs ?? 5000;
     const Client = clientOf(pkg, 'Dispatcher');
     const client = new Client(addr, o.credentials(), {
+      ...TRUSTED_PEER_CHANNEL,
       'grpc.ssl_target_name_override': 'swarm-manager',
       // Its own connection, which close() really closes (a dead manager's must not be reused).
       'grpc.use_local_subchannel_pool': 1,
@@ -243,7 +244,8 @@ export class Agent {
             assignments();
             return;
           }
-          o.executor.apply(this.assigned.list(), this.assigned.view());
+          // A large set comes in parts: act on the whole, once its last part is here.
+          if (m.more !== true) o.executor.apply(this.assigned.list(), this.assigned.view());
         });
         stream.on('error', () => undefined);
         stream.on('status', (s: grpc.StatusObject) => {

@@ -13,7 +13,7 @@ import type {
   WireServiceSpec,
   WireTask,
 } from '../../proto/control-types.ts';
-import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
+import { clientOf, loadShoalPackage, TRUSTED_PEER_CHANNEL, unaryCall } from '../../proto/load.ts';
 
 export type { WireNetwork, WireNetworkSpec, WireNode };
 
@@ -149,7 +149,7 @@ export class DaemonClient {
     controlPkg ??= loadShoalPackage('control.proto');
     const target = `unix:${socketPath}`;
     const creds = grpc.credentials.createInsecure();
-    const swarm = new (clientOf(controlPkg, 'Swarm'))(target, creds);
+    const swarm = new (clientOf(controlPkg, 'Swarm'))(target, creds, TRUSTED_PEER_CHANNEL);
     // One channel for both services: one connection, one failure to report.
     const control = new (clientOf(controlPkg, 'Control'))(target, creds, {
       channelOverride: swarm.getChannel(),
@@ -320,7 +320,11 @@ export function daemonStream<T>(
 ): Promise<void> {
   let pkg = streamPkgs.get(protoFile);
   if (pkg === undefined) streamPkgs.set(protoFile, (pkg = loadShoalPackage(protoFile)));
-  const client = new (clientOf(pkg, service))(`unix:${socketPath}`, grpc.credentials.createInsecure());
+  const client = new (clientOf(pkg, service))(
+    `unix:${socketPath}`,
+    grpc.credentials.createInsecure(),
+    TRUSTED_PEER_CHANNEL,
+  );
   const fn = (client as unknown as Record<string, (r: object) => grpc.ClientReadableStream<T>>)[method];
   if (fn === undefined) return Promise.reject(new Error(`proto: no method ${method}`));
   const call = fn.call(client, req);

@@ -40,5 +40,13 @@ export {
   networkSpecProblem,
   serviceSpecProblem,
 } from './validation.ts';
+export {
+  formatBytes,
+  jsonBytes,
+  MAX_REPLICAS,
+  MAX_SERVICE_SPEC_BYTES,
+  MAX_SERVICE_TASKS_BYTES,
+  serviceSizeProblem,
+} from './spec-limits.ts';
 export { FIRST_AUTO_VNI, MAX_VNI, MIN_VNI, VXLANID_LIST_OPTION } from './vni-pool.ts';
 export { FIRST_DYNAMIC_PORT, LAST_DYNAMIC_PORT } from './port-pool.ts';

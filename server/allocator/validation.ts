@@ -26,6 +26,7 @@ import {
   parseIpv4,
   type Cidr,
 } from './ipv4.ts';
+import { serviceSizeProblem } from './spec-limits.ts';
 import { parseVxlanIdList, VXLANID_LIST_OPTION } from './vni-pool.ts';
 
 /** Docker's rule for object names. */
@@ -210,7 +211,8 @@ export function serviceSpecProblem(
     taskSpecProblem(spec.task) ??
     networksProblem(spec, network) ??
     endpointSpecProblem(spec.endpoint) ??
-    updateConfigProblem(spec.update)
+    updateConfigProblem(spec.update) ??
+    serviceSizeProblem(spec)
   );
 }
 

@@ -4,7 +4,7 @@
  * address and checked by their role name (their certificates carry `swarm-manager`, not an IP).
  */
 import * as grpc from '@grpc/grpc-js';
-import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
+import { clientOf, loadShoalPackage, TRUSTED_PEER_CHANNEL, unaryCall } from '../../proto/load.ts';
 import { RpcError } from '../rpc/status.ts';
 
 const caPkg = loadShoalPackage('ca.proto');
@@ -38,7 +38,10 @@ export async function callManager<T>(
   timeoutMs = CALL_TIMEOUT_MS,
 ): Promise<T> {
   const Client = clientOf(caPkg, service);
-  const client = new Client(addr, creds, { 'grpc.ssl_target_name_override': 'swarm-manager' });
+  const client = new Client(addr, creds, {
+    ...TRUSTED_PEER_CHANNEL,
+    'grpc.ssl_target_name_override': 'swarm-manager',
+  });
   try {
     return await unaryCall<T>(client, method, req, { deadline: Date.now() + timeoutMs });
   } catch (err) {
@@ -104,6 +107,7 @@ export class ManagerClients {
     let c = this.clients.get(key);
     if (c === undefined) {
       c = new (clientOf(service === 'ResourceAllocator' ? resourcePkg : caPkg, service))(addr, this.creds, {
+        ...TRUSTED_PEER_CHANNEL,
         'grpc.ssl_target_name_override': 'swarm-manager',
         // Its own connections, which close() really closes (the shared pool would keep them a while).
         'grpc.use_local_subchannel_pool': 1,

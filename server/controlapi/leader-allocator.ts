@@ -21,6 +21,7 @@ import {
   StoreError,
   updateNetwork,
   type MemoryStore,
+  type ProposeOptions,
   type Tx,
 } from '../store/index.ts';
 
@@ -54,11 +55,11 @@ export class LeaderAllocator {
    * `undo` gives the allocation back to the pools. If the outcome is unknown (Raft gave up waiting), the
    * pools keep it: a leak until the next rebuild is harmless, handing it out twice is not.
    */
-  async write(fn: (tx: Tx) => void, undo: () => void): Promise<void> {
+  async write(fn: (tx: Tx) => void, undo: () => void, options: ProposeOptions = {}): Promise<void> {
     this.checkLeading();
     try {
       // Fenced to the term the pools were built in (see ProposeOptions).
-      await this.store.update(fn, Date.now(), { term: this.builtTerm });
+      await this.store.update(fn, Date.now(), { ...options, term: this.builtTerm });
     } catch (err) {
       if (err instanceof StoreError) undo();
       throw err;

@@ -17,7 +17,8 @@ import type {
   WireServiceSpec,
   WireTaskSpec,
 } from '../../proto/control-types.ts';
-import { serviceSpecProblem } from '../allocator/index.ts';
+import { jsonBytes, serviceSpecProblem } from '../allocator/index.ts';
+import { oversizeAllowance, takeBatch } from '../leader/bounded-batch.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
 import { RpcError, unary } from '../rpc/status.ts';
 import {
@@ -31,6 +32,7 @@ import {
   findTasks,
   getNetwork,
   getService,
+  getTask,
   NameConflictError,
   SequenceConflictError,
   serviceTable,
@@ -342,17 +344,25 @@ export function serviceHandlers(
     RemoveService: unary(log, async (req: { serviceId: string }) => {
       await allocator.run(async pools => {
         const service = resolveService(store, req.serviceId);
+        // Marked for removal now, as many as one bounded write carries; the leader's pipeline shuts down
+        // the rest of a large service's tasks in later writes (they belong to no service any more).
+        const live = store.view(tx =>
+          findTasks(tx, {
+            serviceId: service.id,
+            where: t => compareTaskStates(t.desiredState, 'remove') < 0,
+          }),
+        );
+        const batch = takeBatch(live, jsonBytes);
         await allocator.write(
           tx => {
             deleteService(tx, service.id);
-            // The orchestrator (a later issue) shuts them down and the task reaper deletes them.
-            for (const task of findTasks(tx, { serviceId: service.id })) {
-              if (compareTaskStates(task.desiredState, 'remove') < 0) {
-                updateTask(tx, { ...task, desiredState: 'remove' });
-              }
+            for (const { id } of batch.items) {
+              const task = getTask(tx, id);
+              if (task !== undefined) updateTask(tx, { ...task, desiredState: 'remove' });
             }
           },
           () => undefined,
+          oversizeAllowance(batch),
         );
         try {
           pools.releaseService(service.id);

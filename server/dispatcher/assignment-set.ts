@@ -104,6 +104,40 @@ export class AssignmentSet {
     return { type: 'incremental', appliesTo, resultsIn: this.seq, changes };
   }
 
+  /**
+   * `batch`, the last one made, as messages of at most `maxBytes` of changes each (a change larger than
+   * that alone): the first keeps its type, the others are increments, each chained to the one before.
+   * The agent acts on them together, once the last has come (see the wire's `more`).
+   */
+  split(
+    batch: AssignmentBatch,
+    maxBytes: number,
+    sizeOf: (c: AssignmentChange) => number,
+  ): AssignmentBatch[] {
+    if (batch.resultsIn !== this.seq) throw new Error('assignment set: only the last batch can be split');
+    const parts: AssignmentChange[][] = [[]];
+    let bytes = 0;
+    for (const change of batch.changes) {
+      const size = sizeOf(change);
+      const part = parts[parts.length - 1] ?? [];
+      if (part.length > 0 && bytes + size > maxBytes) {
+        parts.push([change]);
+        bytes = size;
+      } else {
+        part.push(change);
+        bytes += size;
+      }
+    }
+    if (parts.length === 1) return [batch];
+    const out: AssignmentBatch[] = [{ ...batch, changes: parts[0] ?? [] }];
+    for (const changes of parts.slice(1)) {
+      const appliesTo = this.seq;
+      this.seq++;
+      out.push({ type: 'incremental', appliesTo, resultsIn: this.seq, changes });
+    }
+    return out;
+  }
+
   /** The tasks in the set once the pending changes are sent, by id. */
   current(): ReadonlyMap<string, Task> {
     return this.tasks;

@@ -40,6 +40,7 @@ import {
   type WireUpdateTaskStatusRequest,
 } from '../../proto/dispatcher-types.ts';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
+import { jsonBytes } from '../allocator/index.ts';
 import { callerOf } from '../ca/authorize.ts';
 import { wireTask } from '../controlapi/task-server.ts';
 import { RpcError, toGrpcStatus } from '../rpc/status.ts';
@@ -470,12 +471,12 @@ export class Dispatcher {
       }
       const batch = set.flush(changed !== null);
       if (batch !== undefined && !call.cancelled) {
-        call.write(wireAssignments(batch, changed));
+        writeAssignments(call, set, batch, changed);
         lastSent = Date.now();
       }
     };
     const complete = set.complete(result.tasks.filter(t => t.nodeId === nodeId));
-    call.write(wireAssignments(complete, view));
+    writeAssignments(call, set, complete, view);
     try {
       for await (const ev of watcher) {
         if (ev.table === taskTable.name) set.observe(ev.object as Task, ev.kind === 'remove');
@@ -605,14 +606,30 @@ function reportOf(taskId: string, s: WireTaskStatus | null): StatusReport {
   };
 }
 
-function wireAssignments(b: AssignmentBatch, view: NetworkView | null): WireAssignmentsMessage {
-  return {
-    type: b.type,
-    appliesTo: b.appliesTo,
-    resultsIn: b.resultsIn,
-    changes: b.changes.map(c => ({ action: c.action, task: wireTask(c.task) })),
-    networkView: view,
-  };
+/**
+ * The changes one Assignments message carries at most, in bytes (as JSON, above their protobuf size): a
+ * large set goes in parts, so that no message nears the agent's limits however many tasks a node holds.
+ */
+const MAX_ASSIGNMENT_MESSAGE_BYTES = 1024 * 1024;
+
+/** Sends `batch` (the last one `set` made), in parts if it is large; the view goes with the first part. */
+function writeAssignments(
+  call: grpc.ServerWritableStream<unknown, WireAssignmentsMessage>,
+  set: AssignmentSet,
+  batch: AssignmentBatch,
+  view: NetworkView | null,
+): void {
+  const parts = set.split(batch, MAX_ASSIGNMENT_MESSAGE_BYTES, c => jsonBytes(c.task));
+  parts.forEach((part, i) => {
+    call.write({
+      type: part.type,
+      appliesTo: part.appliesTo,
+      resultsIn: part.resultsIn,
+      changes: part.changes.map(c => ({ action: c.action, task: wireTask(c.task) })),
+      networkView: i === 0 ? view : null,
+      more: i < parts.length - 1,
+    });
+  });
 }
 
 /** The node as its agent is told of it (no manager status: that is the Control API's view). */

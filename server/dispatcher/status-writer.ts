@@ -4,7 +4,15 @@
  * from any number of nodes and calls, coalesce into the next store write, and each call is answered once the write holding its reports is applied. One write
  * at a time; a write that lost a race with another writer of the same task is made again from fresh state.
  */
-import { getTask, SequenceConflictError, updateTask, type MemoryStore } from '../store/index.ts';
+import { jsonBytes } from '../allocator/index.ts';
+import { oversizeAllowance, takeBatch } from '../leader/bounded-batch.ts';
+import {
+  getTask,
+  SequenceConflictError,
+  updateTask,
+  type MemoryStore,
+  type ProposeOptions,
+} from '../store/index.ts';
 import { coalesce, withReportedStatus, type NodeReport, type StatusReport } from './task-status.ts';
 
 /** How many times a batch is written again after losing a race ("update out of sequence"). */
@@ -72,15 +80,36 @@ export class StatusWriter {
     }
   }
 
+  /**
+   * Writes the reports in bounded parts (a node reporting 10,000 tasks at once would otherwise make one
+   * write larger than a proposal may be), each part its own store write.
+   */
   private async write(batch: ReadonlyMap<string, NodeReport>): Promise<void> {
+    let rest = [...batch];
+    const bytesOf = ([taskId]: [string, NodeReport]): number => {
+      const task = this.store.view(tx => getTask(tx, taskId));
+      return task === undefined ? 0 : jsonBytes(task);
+    };
+    while (rest.length > 0) {
+      const part = takeBatch(rest, bytesOf);
+      await this.writePart(part.items, oversizeAllowance(part));
+      rest = rest.slice(part.items.length);
+    }
+  }
+
+  private async writePart(reports: [string, NodeReport][], options: ProposeOptions): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.store.update(tx => {
-          for (const [taskId, r] of batch) {
-            const next = withReportedStatus(getTask(tx, taskId), r.nodeId, r.status);
-            if (next !== undefined) updateTask(tx, next);
-          }
-        }, Date.now());
+        await this.store.update(
+          tx => {
+            for (const [taskId, r] of reports) {
+              const next = withReportedStatus(getTask(tx, taskId), r.nodeId, r.status);
+              if (next !== undefined) updateTask(tx, next);
+            }
+          },
+          Date.now(),
+          options,
+        );
         return;
       } catch (err) {
         if (!(err instanceof SequenceConflictError) || attempt >= CONFLICT_RETRIES) throw err;

@@ -17,6 +17,8 @@ import type { Logger } from 'pino';
 import { randomNodeId } from '../../certs/index.ts';
 import {
   AllocatorError,
+  jsonBytes,
+  MAX_REPLICAS,
   taskHoldsAddresses,
   type NetworkAllocationUpdate,
   type NetworkAllocator,
@@ -25,6 +27,7 @@ import { writeNetworkUpdates, type LeaderAllocator } from '../controlapi/leader-
 import { reconcileRemovedService, reconcileService, type TaskChange } from '../orchestrator/index.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
 import { schedule } from '../scheduler/index.ts';
+import { oversizeAllowance, takeBatch } from './bounded-batch.ts';
 import {
   compareTaskStates,
   createTask,
@@ -45,6 +48,7 @@ import {
   updateTask,
   type MemoryStore,
   type NetworkAttachment,
+  type ProposeOptions,
   type Service,
   type Task,
   type Tx,
@@ -68,6 +72,8 @@ export class TaskPipeline {
   private wake: { at: number; timer: NodeJS.Timeout } | undefined;
   private running = false;
   private dirty = false;
+  /** A step of the pass wrote part of what it had (bounded batches): another pass follows at once. */
+  private more = false;
   /** Tasks deleted since the last pass: their addresses go back to the pools. */
   private deleted: string[] = [];
 
@@ -146,7 +152,9 @@ export class TaskPipeline {
       this.dirty = false;
       const { term } = this.phase;
       try {
+        this.more = false;
         const wakeAt = await this.allocator.run(pools => this.pass(pools, term));
+        if (this.more) this.dirty = true;
         this.wakeAt(wakeAt);
       } catch (err) {
         if (this.phase.kind !== 'leading') break;
@@ -206,7 +214,7 @@ export class TaskPipeline {
     for (const service of services) {
       const result = reconcileService({
         now,
-        service,
+        service: withinReplicaLimit(service),
         tasks: byService.get(service.id) ?? [],
         nodes,
         newId: randomNodeId,
@@ -228,10 +236,24 @@ export class TaskPipeline {
     for (const orphans of byService.values())
       taskChanges.push(...reconcileRemovedService({ tasks: orphans, nodes }));
     if (taskChanges.length === 0 && serviceWrites.length === 0) return wakeAt;
-    await this.write(term, tx => {
-      for (const s of serviceWrites) if (getService(tx, s.id) !== undefined) updateService(tx, s);
-      for (const change of taskChanges) applyTaskChange(tx, change);
-    });
+    const byId = new Map(tasks.map(t => [t.id, t]));
+    const writes: OrchestratorWrite[] = [
+      ...serviceWrites.map(service => ({ service })),
+      ...taskChanges.map(change => ({ change })),
+    ];
+    const batch = takeBatch(writes, w => orchestratorWriteBytes(w, byId));
+    if (batch.left > 0) this.more = true;
+    await this.write(
+      term,
+      tx => {
+        for (const w of batch.items) {
+          if ('service' in w) {
+            if (getService(tx, w.service.id) !== undefined) updateService(tx, w.service);
+          } else applyTaskChange(tx, w.change);
+        }
+      },
+      oversizeAllowance(batch),
+    );
     return wakeAt;
   }
 
@@ -247,10 +269,12 @@ export class TaskPipeline {
       }),
     );
     if (fresh.length === 0) return;
+    const batch = takeBatch(fresh, taskBytes);
+    if (batch.left > 0) this.more = true;
     const now = Date.now();
     const written: Task[] = [];
     const cursors = new Map<string, NetworkAllocationUpdate>();
-    for (const task of fresh) {
+    for (const task of batch.items) {
       try {
         const { networks, networkUpdates } = pools.allocateTask(task);
         for (const u of networkUpdates) cursors.set(u.networkId, u);
@@ -277,6 +301,7 @@ export class TaskPipeline {
         // The cursors moved in the pools only: rebuild them from the store.
         this.allocator.invalidate();
       },
+      oversizeAllowance(batch),
     );
   }
 
@@ -286,9 +311,11 @@ export class TaskPipeline {
     if (ingress === undefined) return;
     const bare = this.store.view(tx => findNodes(tx, { where: n => n.attachment?.networkId !== ingress }));
     if (bare.length === 0) return;
+    const batch = takeBatch(bare, jsonBytes);
+    if (batch.left > 0) this.more = true;
     const written: { id: string; attachment: NetworkAttachment }[] = [];
     const cursors = new Map<string, NetworkAllocationUpdate>();
-    for (const node of bare) {
+    for (const node of batch.items) {
       try {
         const { networks, networkUpdates } = pools.allocateNode(node);
         for (const u of networkUpdates) cursors.set(u.networkId, u);
@@ -321,7 +348,9 @@ export class TaskPipeline {
       .filter(t => t.status.state === 'pending' && compareTaskStates(t.desiredState, 'running') <= 0)
       .sort((a, b) => (a.serviceId === b.serviceId ? a.slot - b.slot : a.serviceId < b.serviceId ? -1 : 1));
     if (pending.length === 0) return;
-    const { assignments, unplaced } = schedule({ nodes, tasks, pending });
+    const batch = takeBatch(pending, taskBytes);
+    if (batch.left > 0) this.more = true;
+    const { assignments, unplaced } = schedule({ nodes, tasks, pending: batch.items });
     const now = Date.now();
     const byId = new Map(pending.map(t => [t.id, t]));
     const written: Task[] = [];
@@ -341,14 +370,18 @@ export class TaskPipeline {
       }
     }
     if (written.length === 0) return;
-    await this.write(term, tx => {
-      for (const task of written) updateTask(tx, task);
-    });
+    await this.write(
+      term,
+      tx => {
+        for (const task of written) updateTask(tx, task);
+      },
+      oversizeAllowance(batch),
+    );
   }
 
   /** A write of this leader's term (see ProposeOptions): never one a later leader could see land. */
-  private async write(term: number, fn: (tx: Tx) => void): Promise<void> {
-    await this.store.update(fn, Date.now(), { term });
+  private async write(term: number, fn: (tx: Tx) => void, options: ProposeOptions = {}): Promise<void> {
+    await this.store.update(fn, Date.now(), { ...options, term });
   }
 }
 
@@ -377,4 +410,31 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
     else group.push(item);
   }
   return groups;
+}
+
+type OrchestratorWrite = { service: Service } | { change: TaskChange };
+
+/** A task as the store encodes it, plus room for the addresses allocation adds. */
+function taskBytes(task: Omit<Task, 'meta'>): number {
+  return jsonBytes(task) + 128;
+}
+
+/** What one of the orchestrator's writes adds to the changelist, in bytes. */
+function orchestratorWriteBytes(w: OrchestratorWrite, tasks: ReadonlyMap<string, Task>): number {
+  if ('service' in w) return jsonBytes(w.service);
+  const c = w.change;
+  if (c.kind === 'create') return taskBytes(c.task);
+  const task = tasks.get(c.taskId);
+  // A desired-state change writes the whole task; a delete carries only its ID.
+  return c.kind === 'set-desired-state' && task !== undefined ? taskBytes(task) : 256;
+}
+
+/**
+ * A service asking for more replicas than a service may have (stored before the limit existed) runs
+ * that many: the pipeline never tries to hold more tasks than the API would have accepted.
+ */
+function withinReplicaLimit(service: Service): Service {
+  const mode = service.spec.mode;
+  if (!('replicated' in mode) || mode.replicated.replicas <= MAX_REPLICAS) return service;
+  return { ...service, spec: { ...service.spec, mode: { replicated: { replicas: MAX_REPLICAS } } } };
 }

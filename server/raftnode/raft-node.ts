@@ -71,6 +71,29 @@ export interface RaftNodeOptions {
   onLeaderChange?: (leader: NodeId, term: number) => void;
   /** A disk write failed: the node stopped; the process should exit. */
   onFatal?: (err: Error) => void;
+  /** The largest payload one proposal may carry. @default MAX_PROPOSAL_BYTES */
+  maxProposalBytes?: number;
+}
+
+/**
+ * The largest payload one proposal may carry (etcd's --max-request-bytes). Every limit after it is
+ * larger (a Raft append, a transport frame, a snapshot chunk), so an entry accepted here always travels.
+ */
+export const MAX_PROPOSAL_BYTES = 1.5 * 1024 * 1024;
+
+/** A proposal larger than one write may carry: refused before it reaches the log. */
+export class ProposalTooLargeError extends Error {
+  override readonly name = 'ProposalTooLargeError';
+  constructor(
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`the write takes ${mib(bytes)}; one write may take at most ${mib(limit)}`);
+  }
+}
+
+function mib(n: number): string {
+  return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
 }
 
 /** A proposal or read that did not settle: leadership moved, the node is cut off, or it timed out. */
@@ -277,9 +300,13 @@ export class RaftNode {
 
   /**
    * Replicates `payload`; resolves with the state machine's result once it is applied on this node.
-   * Throws RaftUnavailableError if there is no leader or the outcome is unknown within the timeout.
+   * Throws ProposalTooLargeError over maxProposalBytes (nothing is proposed), RaftUnavailableError if there
+   * is no leader or the outcome is unknown within the timeout.
    */
-  propose(payload: Uint8Array, options: { term?: number } = {}): Promise<unknown> {
+  propose(payload: Uint8Array, options: { term?: number; maxBytes?: number } = {}): Promise<unknown> {
+    const limit = options.maxBytes ?? this.o.maxProposalBytes ?? MAX_PROPOSAL_BYTES;
+    if (payload.byteLength > limit)
+      return Promise.reject(new ProposalTooLargeError(payload.byteLength, limit));
     const seq = ++this.seq;
     const data = encodeProposal({ proposer: this.id, run: this.run, seq }, payload);
     return this.wait(this.proposals, seq, () => {

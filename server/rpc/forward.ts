@@ -7,6 +7,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { TRUSTED_PEER_CHANNEL } from '../../proto/load.ts';
 import {
   actAs,
   callerOf,
@@ -224,7 +225,10 @@ export class LeaderForwarder {
     }
     let c = this.channels.get(addr);
     if (c === undefined) {
-      c = new grpc.Client(addr, this.o.credentials, { 'grpc.ssl_target_name_override': this.o.serverName });
+      c = new grpc.Client(addr, this.o.credentials, {
+        ...TRUSTED_PEER_CHANNEL,
+        'grpc.ssl_target_name_override': this.o.serverName,
+      });
       this.channels.set(addr, c);
     }
     return c;

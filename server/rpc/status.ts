@@ -12,7 +12,7 @@ import {
   InvalidJoinTokenError,
 } from '../../certs/index.ts';
 import { AllocatorError, type AllocatorErrorKind } from '../allocator/index.ts';
-import { RaftUnavailableError } from '../raftnode/raft-node.ts';
+import { ProposalTooLargeError, RaftUnavailableError } from '../raftnode/raft-node.ts';
 import {
   AlreadyExistsError,
   InvalidArgumentError,
@@ -57,6 +57,7 @@ export function toGrpcStatus(err: unknown, log: Logger): GrpcStatus {
     return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
   if (
     err instanceof InvalidArgumentError ||
+    err instanceof ProposalTooLargeError ||
     err instanceof InvalidJoinTokenError ||
     err instanceof InvalidCsrError ||
     err instanceof InvalidCertificateError ||

@@ -30,10 +30,13 @@ export type ProposalResult = ApplyResult;
 /**
  * How a write may be proposed. `term`: only by this manager as the leader of that term, never
  * forwarded; a write computed from a leader's in-memory state (the allocator's pools) must not reach
- * the log through a later leader, which rebuilt its own state from the store meanwhile.
+ * the log through a later leader, which rebuilt its own state from the store meanwhile. `maxBytes`:
+ * the largest encoded changelist accepted instead of the proposer's own limit (the leader's writes of
+ * an object stored before the limit existed, which no smaller write can carry).
  */
 export interface ProposeOptions {
   term?: number;
+  maxBytes?: number;
 }
 
 /**

@@ -167,7 +167,8 @@ export class WriteTransaction extends ReadTransaction implements Tx {
       if (committed === undefined) {
         if (final !== null) actions.push({ kind: 'create', table, object: final });
       } else if (final === null) {
-        actions.push({ kind: 'remove', table, object: committed });
+        // Applying a remove reads the object from the state: the entry carries only what names it.
+        actions.push({ kind: 'remove', table, object: { id: committed.id, meta: committed.meta } });
       } else if (final.meta.version.index === committed.meta.version.index) {
         actions.push({ kind: 'update', table, object: final });
       } else {

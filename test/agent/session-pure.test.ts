@@ -29,6 +29,7 @@ const msg = (
   resultsIn,
   changes: changes.map(([action, task]) => ({ action: action as 'update' | 'remove', task })),
   networkView: null,
+  more: false,
 });
 
 test('a complete set, then chained increments', () => {
@@ -84,5 +85,16 @@ test('an increment out of sequence is a gap, and changes nothing; so is one befo
     a.list().map(x => x.id),
     ['a'],
     'the tasks stay until the new complete set',
+  );
+});
+
+test('a set sent in parts is whole once its last part is applied', () => {
+  const a = new AssignedTasks();
+  a.apply({ ...msg('complete', 0, 1, [['update', t('t1')]]), more: true });
+  a.apply({ ...msg('incremental', 1, 2, [['update', t('t2')]]), more: true });
+  a.apply(msg('incremental', 2, 3, [['update', t('t3')]]));
+  assert.deepEqual(
+    a.list().map(x => x.id),
+    ['t1', 't2', 't3'],
   );
 });

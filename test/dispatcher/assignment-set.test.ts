@@ -87,3 +87,36 @@ test('many changes of one task between two messages go out once, as the last', (
   assert.deepEqual(ids(b), ['update:a']);
   assert.equal(b?.changes[0]?.task.desiredState, 'shutdown');
 });
+
+test('a large batch goes in parts of bounded size, each chained to the one before; the sequence continues after them', () => {
+  const set = new AssignmentSet('n1');
+  const tasks = ['a', 'b', 'c', 'd', 'e'].map(id => task(id, 'n1', 'assigned'));
+  const complete = set.complete(tasks);
+  // Two tasks a part (a task counts 10 bytes here, a part holds 25).
+  const parts = set.split(complete, 25, () => 10);
+  assert.deepEqual(
+    parts.map(p => [p.type, p.appliesTo, p.resultsIn, ids(p).join(',')]),
+    [
+      ['complete', 0, 1, 'update:a,update:b'],
+      ['incremental', 1, 2, 'update:c,update:d'],
+      ['incremental', 2, 3, 'update:e'],
+    ],
+  );
+  set.observe(task('a', 'n1', 'assigned', { desiredState: 'shutdown' }), false);
+  const next = set.flush();
+  assert.deepEqual([next?.appliesTo, next?.resultsIn], [3, 4]);
+  // A batch that fits goes whole; a change larger than a part goes alone.
+  assert.deepEqual(
+    set.split(next ?? complete, 25, () => 10),
+    [next],
+  );
+  set.observe(task('b', 'n1', 'assigned', { desiredState: 'shutdown' }), false);
+  set.observe(task('c', 'n1', 'assigned', { desiredState: 'shutdown' }), false);
+  const big = set.flush();
+  assert.ok(big !== undefined);
+  assert.deepEqual(
+    set.split(big, 25, () => 100).map(p => ids(p)),
+    [['update:b'], ['update:c']],
+  );
+  assert.throws(() => set.split(complete, 25, () => 10), /only the last batch/);
+});
