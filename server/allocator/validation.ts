@@ -46,6 +46,54 @@ export const DEFAULT_ADDRESS_POOLS: readonly string[] = Object.freeze(['10.0.0.0
 /** The default subnet size (`--default-addr-pool-mask-length`). */
 export const DEFAULT_SUBNET_SIZE = 24;
 
+/*
+ * Bounds on what one object may carry. Docker and swarmkit set none (a request is bounded only by gRPC's
+ * 4 MiB message); Kubernetes limits a label value to 63 characters and a key to a 63-character name under
+ * a DNS prefix of at most 253, and all annotations of an object to 256 KiB together. Ours are wider than
+ * Kubernetes' labels (Docker users keep longer text in labels) and far below what would strain a Raft
+ * entry per item; the size of a whole spec and request is bounded elsewhere.
+ */
+
+/** Labels on one object (service, network, node, config). */
+export const MAX_LABELS = 1000;
+
+/** A label key, in UTF-8 bytes: room for any reverse-DNS key of Docker's kind (com.example.team.label). */
+export const MAX_LABEL_KEY_BYTES = 256;
+
+/** A label value, in UTF-8 bytes. */
+export const MAX_LABEL_VALUE_BYTES = 4096;
+
+/**
+ * One argument or environment entry of a task, in UTF-8 bytes: the kernel refuses to start a program with
+ * a longer one (MAX_ARG_STRLEN, 32 pages), so a longer one would only fail on the node.
+ */
+export const MAX_ARG_BYTES = 128 * 1024;
+
+/** A task's command and arguments together. */
+export const MAX_ARGS = 4096;
+
+/** A task's environment entries. */
+export const MAX_ENV = 4096;
+
+/** A service's placement constraints: each one is evaluated against every node for every task. */
+export const MAX_CONSTRAINTS = 100;
+
+/** One constraint, in UTF-8 bytes: enough for `node.labels.<longest key> != <longest value>`. */
+export const MAX_CONSTRAINT_BYTES = MAX_LABEL_KEY_BYTES + MAX_LABEL_VALUE_BYTES + 64;
+
+/** A service's ports: `-p 8000-9000:8000-9000` is 1001 of them. */
+export const MAX_PORTS = 1024;
+
+/** A port's name, in UTF-8 bytes. */
+export const MAX_PORT_NAME_BYTES = 256;
+
+/** The networks a service attaches to: each is an interface in every task and a VIP. */
+export const MAX_SERVICE_NETWORKS = 100;
+
+function utf8Bytes(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
 /** A name for messages: long or odd names are not echoed whole. */
 function quoted(text: string): string {
   return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
@@ -80,9 +128,50 @@ export function nameProblem(kind: string, name: unknown): string | undefined {
   return undefined;
 }
 
-function labelsProblem(kind: string, labels: unknown): string | undefined {
-  if (!isStringRecord(labels)) return `${kind} labels must map names to strings`;
-  if (Object.keys(labels).some(key => key === '')) return `${kind} labels must not have an empty name`;
+/**
+ * What is wrong with `labels` as the labels of a `kind` (`service`, `node`…), or undefined: names to
+ * strings, none empty, within MAX_LABELS, MAX_LABEL_KEY_BYTES and MAX_LABEL_VALUE_BYTES. `noun` names
+ * another map held to the same rules (`driver option`).
+ */
+export function labelsProblem(kind: string, labels: unknown, noun = 'label'): string | undefined {
+  if (!isStringRecord(labels)) return `${kind} ${noun}s must map names to strings`;
+  const entries = Object.entries(labels);
+  if (entries.length > MAX_LABELS) {
+    return `${kind} has ${entries.length} ${noun}s; at most ${MAX_LABELS} are allowed`;
+  }
+  for (const [key, value] of entries) {
+    if (key === '') return `${kind} ${noun}s must not have an empty name`;
+    const keyBytes = utf8Bytes(key);
+    if (keyBytes > MAX_LABEL_KEY_BYTES) {
+      return `${kind} ${noun} ${quoted(key)} has a name of ${keyBytes} bytes; at most ${MAX_LABEL_KEY_BYTES} are allowed`;
+    }
+    const valueBytes = utf8Bytes(value);
+    if (valueBytes > MAX_LABEL_VALUE_BYTES) {
+      return `${kind} ${noun} ${quoted(key)} has a value of ${valueBytes} bytes; at most ${MAX_LABEL_VALUE_BYTES} are allowed`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * What is wrong with `list` as a `what` (`task arguments`) of at most `max` strings of at most
+ * `maxBytes` each, or undefined. `item` names one entry in messages.
+ */
+function stringListProblem(
+  what: string,
+  item: string,
+  list: unknown,
+  max: number,
+  maxBytes: number,
+): string | undefined {
+  if (!isStringList(list)) return `${what} must be strings`;
+  if (list.length > max) return `${what}: ${list.length} given; at most ${max} are allowed`;
+  for (const entry of list) {
+    const bytes = utf8Bytes(entry);
+    if (bytes > maxBytes) {
+      return `${item} ${quoted(entry)} is ${bytes} bytes long; at most ${maxBytes} are allowed`;
+    }
+  }
   return undefined;
 }
 
@@ -180,7 +269,8 @@ export function networkSpecProblem(spec: NetworkSpec): string | undefined {
   if (driver !== 'overlay') {
     return `network driver ${quoted(String(driver))} is not supported: the cluster manages overlay networks only`;
   }
-  if (!isStringRecord(spec.driverOptions)) return 'network driver options must map names to strings';
+  const options = labelsProblem('network', spec.driverOptions, 'driver option');
+  if (options !== undefined) return options;
   const vxlanIds = spec.driverOptions[VXLANID_LIST_OPTION];
   if (vxlanIds !== undefined) {
     const pinned = parseVxlanIdList(vxlanIds);
@@ -236,10 +326,25 @@ function taskSpecProblem(task: TaskSpec): string | undefined {
     return 'a service needs a command to run';
   }
   if (!isStringList(task.args)) return 'task arguments must be strings';
-  if (!isStringList(task.env)) return 'environment variables must be strings';
+  const argv =
+    stringListProblem(
+      'command and arguments',
+      'argument',
+      [...task.command, ...task.args],
+      MAX_ARGS,
+      MAX_ARG_BYTES,
+    ) ?? stringListProblem('environment variables', 'environment variable', task.env, MAX_ENV, MAX_ARG_BYTES);
+  if (argv !== undefined) return argv;
   const badEnv = task.env.find(entry => entry === '' || entry.startsWith('='));
   if (badEnv !== undefined) return `invalid environment variable ${quoted(badEnv)}: expected KEY=value`;
-  if (!isStringList(task.constraints)) return 'placement constraints must be strings';
+  const constraints = stringListProblem(
+    'placement constraints',
+    'placement constraint',
+    task.constraints,
+    MAX_CONSTRAINTS,
+    MAX_CONSTRAINT_BYTES,
+  );
+  if (constraints !== undefined) return constraints;
   for (const constraint of task.constraints) {
     const problem = constraintProblem(constraint);
     if (problem !== undefined) return problem;
@@ -259,12 +364,17 @@ function networksProblem(
   spec: ServiceSpec,
   network: (id: string) => Network | undefined,
 ): string | undefined {
+  if (spec.networks.length > MAX_SERVICE_NETWORKS) {
+    return `service attaches to ${spec.networks.length} networks; at most ${MAX_SERVICE_NETWORKS} are allowed`;
+  }
   const seen = new Set<string>();
   for (const attachment of spec.networks) {
     const target: unknown = attachment.target;
     if (typeof target !== 'string' || target === '') return 'a network attachment needs a network';
     const found = network(target);
-    if (found === undefined) return `network ${target} not found`;
+    // An unknown reference is echoed as given (Swarm's text), cut short if long.
+    if (found === undefined)
+      return `network ${target.length > 64 ? `${target.slice(0, 64)}…` : target} not found`;
     if (found.spec.ingress) {
       return `Service cannot be explicitly attached to the ingress network ${JSON.stringify(found.spec.name)}`;
     }
@@ -283,6 +393,9 @@ export function endpointSpecProblem(endpoint: EndpointSpec): string | undefined 
   if (mode !== 'vip' && mode !== 'dnsrr') {
     return `invalid endpoint mode ${quoted(String(mode))}: expected vip or dnsrr`;
   }
+  if (endpoint.ports.length > MAX_PORTS) {
+    return `${endpoint.ports.length} ports given; a service may have at most ${MAX_PORTS}`;
+  }
   const published = new Set<string>();
   for (const port of endpoint.ports) {
     const { protocol, publishMode } = port as { protocol: unknown; publishMode: unknown };
@@ -299,6 +412,9 @@ export function endpointSpecProblem(endpoint: EndpointSpec): string | undefined 
       return `invalid published port ${String(port.publishedPort)}: must be between 1 and 65535, or 0 to have one allocated`;
     }
     if (port.name !== undefined && typeof port.name !== 'string') return 'a port name must be a string';
+    if (port.name !== undefined && utf8Bytes(port.name) > MAX_PORT_NAME_BYTES) {
+      return `port name ${quoted(port.name)} is ${utf8Bytes(port.name)} bytes long; at most ${MAX_PORT_NAME_BYTES} are allowed`;
+    }
     if (mode === 'dnsrr' && publishMode === 'ingress') {
       return "EndpointSpec: port published with ingress mode can't be used with dnsrr mode";
     }

@@ -6,6 +6,7 @@ import {
   attachmentProblem,
   constraintProblem,
   ingressNetworkSpec,
+  labelsProblem,
   nameProblem,
   networkRemovalProblem,
   networkSpecProblem,
@@ -104,6 +105,94 @@ test('network specs: subnets and gateways', () => {
     ipam('10.1.2.0/24', '10.1.2.255'),
     'gateway 10.1.2.255 is the broadcast address of subnet 10.1.2.0/24',
   );
+});
+
+test('labels: at most 1000, names up to 256 bytes, values up to 4 KiB; messages cut what they echo', () => {
+  const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`l${i}`, '']));
+  assert.equal(labelsProblem('service', many(1000)), undefined);
+  assert.equal(labelsProblem('service', many(1001)), 'service has 1001 labels; at most 1000 are allowed');
+  assert.equal(labelsProblem('node', many(100_000)), 'node has 100000 labels; at most 1000 are allowed');
+  assert.equal(labelsProblem('node', { ['k'.repeat(256)]: 'v'.repeat(4096) }), undefined);
+  assert.equal(
+    labelsProblem('node', { ['k'.repeat(257)]: '' }),
+    `node label "${'k'.repeat(40)}…" has a name of 257 bytes; at most 256 are allowed`,
+  );
+  assert.equal(
+    labelsProblem('config', { zone: 'v'.repeat(4097) }),
+    'config label "zone" has a value of 4097 bytes; at most 4096 are allowed',
+  );
+  const mib = labelsProblem('service', { zone: 'v'.repeat(1024 * 1024) });
+  assert.equal(mib, 'service label "zone" has a value of 1048576 bytes; at most 4096 are allowed');
+  // Bytes, not characters: é is two bytes in UTF-8.
+  assert.equal(labelsProblem('node', { zone: 'é'.repeat(2048) }), undefined);
+  assert.match(labelsProblem('node', { zone: 'é'.repeat(2049) }) ?? '', /a value of 4098 bytes/);
+  assert.equal(
+    labelsProblem('network', { x: 1 as unknown as string }),
+    'network labels must map names to strings',
+  );
+  // Network specs apply them to labels and driver options alike.
+  assert.equal(
+    networkSpecProblem(spec({ labels: many(1001) })),
+    'network has 1001 labels; at most 1000 are allowed',
+  );
+  assert.equal(
+    networkSpecProblem(spec({ driverOptions: { opt: 'v'.repeat(5000) } })),
+    'network driver option "opt" has a value of 5000 bytes; at most 4096 are allowed',
+  );
+  assert.equal(
+    networkSpecProblem(spec({ driverOptions: { '': 'x' } })),
+    'network driver options must not have an empty name',
+  );
+  assert.equal(svc({ labels: many(1001) }), 'service has 1001 labels; at most 1000 are allowed');
+});
+
+test('service specs: counts and sizes of arguments, environment, constraints, ports, networks', () => {
+  const task = newServiceSpec('x').task;
+  const list = <T>(n: number, item: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => item(i));
+  assert.equal(svc({ task: { ...task, command: ['x'], args: list(4095, () => 'a') } }), undefined);
+  assert.equal(
+    svc({ task: { ...task, command: ['x'], args: list(4096, () => 'a') } }),
+    'command and arguments: 4097 given; at most 4096 are allowed',
+  );
+  assert.equal(svc({ task: { ...task, command: ['x', 'a'.repeat(128 * 1024)] } }), undefined);
+  assert.equal(
+    svc({ task: { ...task, command: ['x', 'a'.repeat(128 * 1024 + 1)] } }),
+    `argument "${'a'.repeat(40)}…" is 131073 bytes long; at most 131072 are allowed`,
+  );
+  assert.equal(svc({ task: { ...task, env: list(4096, i => `V${i}=1`) } }), undefined);
+  assert.equal(
+    svc({ task: { ...task, env: list(4097, i => `V${i}=1`) } }),
+    'environment variables: 4097 given; at most 4096 are allowed',
+  );
+  assert.match(
+    svc({ task: { ...task, env: [`A=${'x'.repeat(1024 * 1024)}`] } }) ?? '',
+    /^environment variable "A=x{38}…" is 1048578 bytes long; at most 131072 are allowed$/,
+  );
+  assert.equal(svc({ task: { ...task, constraints: list(100, () => 'node.role==manager') } }), undefined);
+  assert.equal(
+    svc({ task: { ...task, constraints: list(101, () => 'node.role==manager') } }),
+    'placement constraints: 101 given; at most 100 are allowed',
+  );
+  assert.equal(
+    svc({ task: { ...task, constraints: [`node.labels.${'k'.repeat(256)}==${'v'.repeat(4096)}`] } }),
+    undefined,
+  );
+  assert.match(
+    svc({ task: { ...task, constraints: [`node.labels.zone==${'v'.repeat(8192)}`] } }) ?? '',
+    /^placement constraint "node.labels.zone==v{22}…" is 8210 bytes long; at most 4416 are allowed$/,
+  );
+  const ports = (n: number) => svc({ endpoint: { mode: 'vip', ports: list(n, () => port({})) } });
+  assert.equal(ports(1024), undefined);
+  assert.equal(ports(1025), '1025 ports given; a service may have at most 1024');
+  assert.equal(
+    svc({ endpoint: { mode: 'vip', ports: [port({ name: 'p'.repeat(257) })] } }),
+    `port name "${'p'.repeat(40)}…" is 257 bytes long; at most 256 are allowed`,
+  );
+  assert.equal(
+    svc({ networks: list(101, () => ({ target: 'n1' })) }),
+    'service attaches to 101 networks; at most 100 are allowed',
+  );
+  assert.equal(svc({ networks: [{ target: 'x'.repeat(10_000) }] }), `network ${'x'.repeat(64)}… not found`);
 });
 
 test('network specs: VNIs, driver, flags', () => {
