@@ -30,6 +30,7 @@ export {
   attachmentProblem,
   constraintProblem,
   DEFAULT_ADDRESS_POOLS,
+  DEFAULT_GATEWAY_SUBNET,
   DEFAULT_SUBNET_SIZE,
   endpointSpecProblem,
   labelsProblem,
@@ -38,6 +39,7 @@ export {
   MAX_CONSTRAINT_BYTES,
   MAX_CONSTRAINTS,
   MAX_ENV,
+  MAX_GATEWAY_PREFIX,
   MAX_LABEL_KEY_BYTES,
   MAX_LABEL_VALUE_BYTES,
   MAX_LABELS,
@@ -46,10 +48,12 @@ export {
   MAX_PORTS,
   MAX_SERVICE_NETWORKS,
   MAX_SUBNET_PREFIX,
+  MIN_GATEWAY_PREFIX,
   MIN_SUBNET_PREFIX,
   nameProblem,
   networkRemovalProblem,
   networkSpecProblem,
+  parseGatewaySubnet,
   serviceSpecProblem,
 } from './validation.ts';
 export { FIRST_AUTO_VNI, MAX_VNI, MIN_VNI, VXLANID_LIST_OPTION } from './vni-pool.ts';

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { createJoinToken, NODE_CERT_VALIDITY_MS, readIdentity } from '../../certs/index.ts';
 import type { WireNode } from '../../proto/control-types.ts';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
-import { labelsProblem } from '../allocator/index.ts';
+import { DEFAULT_GATEWAY_SUBNET, labelsProblem } from '../allocator/index.ts';
 import { clusterOf } from '../ca/ca-server.ts';
 import { configHandlers } from './config-server.ts';
 import type { LeaderAllocator } from './leader-allocator.ts';
@@ -73,6 +73,7 @@ function wireCluster(store: MemoryStore): object {
     managerToken: c.joinTokens.manager,
     caDigest: c.rootCa.caDigest,
     createdAt: c.meta.createdAt,
+    gatewaySubnet: c.gatewaySubnet ?? DEFAULT_GATEWAY_SUBNET,
   };
 }
 

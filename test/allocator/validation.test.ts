@@ -10,6 +10,7 @@ import {
   nameProblem,
   networkRemovalProblem,
   networkSpecProblem,
+  parseGatewaySubnet,
   serviceSpecProblem,
 } from '../../server/allocator/index.ts';
 import type { Network, NetworkSpec, PortConfig, ServiceSpec, Task } from '../../server/store/index.ts';
@@ -105,6 +106,85 @@ test('network specs: subnets and gateways', () => {
     ipam('10.1.2.0/24', '10.1.2.255'),
     'gateway 10.1.2.255 is the broadcast address of subnet 10.1.2.0/24',
   );
+});
+
+test('network specs: subnets over or inside an unusable block are refused, their neighbours taken', () => {
+  const subnet = (text: string) => networkSpecProblem(spec({ ipam: { subnet: text } }));
+  const refused: [string, string][] = [
+    ['0.0.0.0/8', 'subnet 0.0.0.0/8 overlaps "this network" (0.0.0.0/8), which no host may send to'],
+    [
+      '0.255.255.0/24',
+      'subnet 0.255.255.0/24 overlaps "this network" (0.0.0.0/8), which no host may send to',
+    ],
+    ['127.0.0.0/8', 'subnet 127.0.0.0/8 overlaps loopback (127.0.0.0/8), which never leaves a host'],
+    ['127.0.0.0/29', 'subnet 127.0.0.0/29 overlaps loopback (127.0.0.0/8), which never leaves a host'],
+    [
+      '127.255.255.248/29',
+      'subnet 127.255.255.248/29 overlaps loopback (127.0.0.0/8), which never leaves a host',
+    ],
+    ['169.254.0.0/16', 'subnet 169.254.0.0/16 overlaps link-local (169.254.0.0/16), which is not routed'],
+    ['169.254.169.0/24', 'subnet 169.254.169.0/24 overlaps link-local (169.254.0.0/16), which is not routed'],
+    ['169.0.0.0/8', 'subnet 169.0.0.0/8 overlaps link-local (169.254.0.0/16), which is not routed'],
+    ['224.0.0.0/8', 'subnet 224.0.0.0/8 overlaps multicast (224.0.0.0/4)'],
+    ['239.255.255.0/24', 'subnet 239.255.255.0/24 overlaps multicast (224.0.0.0/4)'],
+    [
+      '240.0.0.0/8',
+      'subnet 240.0.0.0/8 overlaps reserved (240.0.0.0/4, with the broadcast address 255.255.255.255)',
+    ],
+    [
+      '255.255.255.0/24',
+      'subnet 255.255.255.0/24 overlaps reserved (240.0.0.0/4, with the broadcast address 255.255.255.255)',
+    ],
+    [
+      '255.255.255.248/29',
+      'subnet 255.255.255.248/29 overlaps reserved (240.0.0.0/4, with the broadcast address 255.255.255.255)',
+    ],
+  ];
+  for (const [text, problem] of refused) assert.equal(subnet(text), problem, text);
+  for (const text of [
+    '1.0.0.0/8',
+    '126.255.255.248/29',
+    '128.0.0.0/8',
+    '169.253.255.0/24',
+    '169.255.0.0/24',
+    '223.255.255.248/29',
+    '172.17.0.0/16',
+    '172.19.0.0/16',
+  ]) {
+    assert.equal(subnet(text), undefined, text);
+  }
+});
+
+test('the gateway bridge range: /16 to /24, canonical, outside the unusable blocks', () => {
+  assert.deepEqual(parseGatewaySubnet('172.18.0.0/16'), { base: (172 * 256 + 18) * 65536, prefix: 16 });
+  assert.deepEqual(parseGatewaySubnet('192.168.7.0/24'), {
+    base: ((192 * 256 + 168) * 256 + 7) * 256,
+    prefix: 24,
+  });
+  const problem = (text: unknown) => {
+    const parsed = parseGatewaySubnet(text);
+    return 'problem' in parsed ? parsed.problem : undefined;
+  };
+  assert.equal(
+    problem('bogus'),
+    'invalid gateway subnet "bogus": expected an IPv4 CIDR such as 10.10.0.0/24',
+  );
+  assert.equal(problem(42), 'invalid gateway subnet "42": expected an IPv4 CIDR such as 10.10.0.0/24');
+  assert.equal(problem('172.18.0.1/16'), 'invalid gateway subnet 172.18.0.1/16: it should be 172.18.0.0/16');
+  assert.equal(
+    problem('172.16.0.0/12'),
+    'invalid gateway subnet 172.16.0.0/12: the prefix length must be at least 16',
+  );
+  assert.equal(
+    problem('172.18.0.0/25'),
+    'invalid gateway subnet 172.18.0.0/25: the prefix length must be at most 24 (a /24 leaves room for 253 tasks per node)',
+  );
+  assert.equal(
+    problem('127.1.0.0/16'),
+    'gateway subnet 127.1.0.0/16 overlaps loopback (127.0.0.0/8), which never leaves a host',
+  );
+  assert.match(problem('169.254.0.0/16') ?? '', /overlaps link-local/);
+  assert.match(problem('255.255.255.0/24') ?? '', /overlaps reserved/);
 });
 
 test('labels: at most 1000, names up to 256 bytes, values up to 4 KiB; messages cut what they echo', () => {
@@ -375,6 +455,43 @@ test('default address pools: mask length at most 29, pools at least as big, no o
   assert.equal(
     addressPoolProblem(['10.1.0.1/16'], 24),
     'invalid default address pool 10.1.0.1/16: it should be 10.1.0.0/16',
+  );
+});
+
+test('default address pools: none over an unusable block or the gateway bridge range', () => {
+  const gatewayOverlap = (pool: string, gateway: string) =>
+    `default address pool ${pool} overlaps the node gateway bridge range ${gateway} (swarm init --gateway-subnet), where tasks get their eth1 addresses`;
+  assert.equal(
+    addressPoolProblem(['127.0.0.0/8'], 24),
+    'default address pool 127.0.0.0/8 overlaps loopback (127.0.0.0/8), which never leaves a host',
+  );
+  assert.match(addressPoolProblem(['0.0.0.0/8'], 24) ?? '', /overlaps "this network"/);
+  assert.match(addressPoolProblem(['169.254.0.0/16'], 24) ?? '', /overlaps link-local/);
+  assert.match(
+    addressPoolProblem(['160.0.0.0/4'], 24) ?? '',
+    /^default address pool 160.0.0.0\/4 overlaps link-local/,
+  );
+  assert.match(addressPoolProblem(['224.0.0.0/4'], 24) ?? '', /overlaps multicast/);
+  assert.match(addressPoolProblem(['255.255.255.0/24'], 24) ?? '', /overlaps reserved/);
+  assert.match(
+    addressPoolProblem(['10.0.0.0/8', '128.0.0.0/1'], 24) ?? '',
+    /128.0.0.0\/1 overlaps link-local/,
+  );
+  // The gateway bridge range: the default one, and one given.
+  assert.equal(addressPoolProblem(['172.16.0.0/12'], 24), gatewayOverlap('172.16.0.0/12', '172.18.0.0/16'));
+  assert.equal(
+    addressPoolProblem(['172.18.255.0/24'], 24),
+    gatewayOverlap('172.18.255.0/24', '172.18.0.0/16'),
+  );
+  assert.equal(addressPoolProblem(['172.17.0.0/16', '172.19.0.0/16'], 24), undefined);
+  assert.equal(
+    addressPoolProblem(['10.0.0.0/8'], 24, '10.200.0.0/24'),
+    gatewayOverlap('10.0.0.0/8', '10.200.0.0/24'),
+  );
+  assert.equal(addressPoolProblem(['172.16.0.0/12'], 24, '10.200.0.0/24'), undefined);
+  assert.equal(
+    addressPoolProblem(['10.0.0.0/8'], 24, '10.0.0.0/12'),
+    'invalid gateway subnet 10.0.0.0/12: the prefix length must be at least 16',
   );
 });
 
