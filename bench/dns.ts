@@ -94,6 +94,7 @@ function viewOf(hosts: string): NetworkView {
     nodes: [{ id: 'n1', addr: '198.51.100.1', ingressAddr: '' }],
     services,
     endpoints,
+    gatewaySubnet: '172.18.0.0/16',
   };
 }
 

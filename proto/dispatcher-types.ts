@@ -110,6 +110,11 @@ export interface NetworkView {
   nodes: ViewNode[];
   services: ViewService[];
   endpoints: ViewEndpoint[];
+  /**
+   * The node gateway bridge's range (CIDR, e.g. `172.18.0.0/16`): the bridge takes its first host address,
+   * tasks' eth1 the next ones. '' before the managers sent a view.
+   */
+  gatewaySubnet: string;
 }
 
 export interface WireTaskStatusUpdate {

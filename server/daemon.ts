@@ -30,7 +30,12 @@ import { TestExecutor } from '../agent/exec/test-executor.ts';
 import { cannotRunTasks, NodeRuntime } from '../agent/node-runtime.ts';
 import { Agent } from '../agent/session/agent.ts';
 import { loadShoalPackage, serviceOf } from '../proto/load.ts';
-import { addressPoolProblem, DEFAULT_ADDRESS_POOLS, DEFAULT_SUBNET_SIZE } from './allocator/index.ts';
+import {
+  addressPoolProblem,
+  DEFAULT_ADDRESS_POOLS,
+  DEFAULT_GATEWAY_SUBNET,
+  DEFAULT_SUBNET_SIZE,
+} from './allocator/index.ts';
 import { clusterOf } from './ca/ca-server.ts';
 import { logsService } from './logbroker/log-broker.ts';
 import { readNodeCerts, writeFileAtomic, writeNodeCerts } from './ca/cert-files.ts';
@@ -98,6 +103,8 @@ interface InitRequest {
   defaultAddrPool?: string[];
   /** 0 = the default (24). */
   defaultAddrPoolMaskLength?: number;
+  /** '' = the default (172.18.0.0/16). */
+  gatewaySubnet?: string;
 }
 
 interface SavedState {
@@ -624,7 +631,7 @@ export class Daemon {
 
   private async init(req: InitRequest): Promise<object> {
     this.alreadyMember();
-    const addressPools = addressPoolsOf(req);
+    const { addressPools, gatewaySubnet } = addressingOf(req);
     const { addr, listenAddr } = this.addresses(req);
     const rootCa = createRootCa();
     const identity: ManagerIdentity = {
@@ -645,7 +652,7 @@ export class Daemon {
     });
     const certs = { caPem: rootCa.certPem, certPem, keyPem: key.keyPem };
     const m = await this.startManager(identity, certs, {
-      bootstrap: { rootCa, ...(addressPools === undefined ? {} : { addressPools }) },
+      bootstrap: { rootCa, ...(addressPools === undefined ? {} : { addressPools }), gatewaySubnet },
     });
     this.saveState({ role: 'manager', identity }, certs);
     await this.startAgent();
@@ -767,18 +774,22 @@ export class Daemon {
   }
 }
 
-/** `swarm init --default-addr-pool … --default-addr-pool-mask-length N`, checked; undefined = the defaults. */
-function addressPoolsOf(req: InitRequest): AddressPools | undefined {
+/**
+ * `swarm init --default-addr-pool … --default-addr-pool-mask-length N --gateway-subnet CIDR`, checked
+ * together (no pool may overlap the gateway range); absent pools = the defaults.
+ */
+function addressingOf(req: InitRequest): { addressPools?: AddressPools; gatewaySubnet: string } {
   const pools = req.defaultAddrPool ?? [];
   const mask = req.defaultAddrPoolMaskLength ?? 0;
-  if (pools.length === 0 && mask === 0) return undefined;
+  const gatewaySubnet =
+    req.gatewaySubnet === undefined || req.gatewaySubnet === '' ? DEFAULT_GATEWAY_SUBNET : req.gatewaySubnet;
   const resolved = {
     pools: pools.length === 0 ? [...DEFAULT_ADDRESS_POOLS] : pools,
     subnetSize: mask === 0 ? DEFAULT_SUBNET_SIZE : mask,
   };
-  const problem = addressPoolProblem(resolved.pools, resolved.subnetSize);
+  const problem = addressPoolProblem(resolved.pools, resolved.subnetSize, gatewaySubnet);
   if (problem !== undefined) throw new RpcError(grpc.status.INVALID_ARGUMENT, problem);
-  return resolved;
+  return pools.length === 0 && mask === 0 ? { gatewaySubnet } : { addressPools: resolved, gatewaySubnet };
 }
 
 function withPort(addr: string): string {

@@ -74,9 +74,9 @@ export interface ManagerOptions {
   peers?: Map<number, string>;
   /**
    * A brand-new cluster: this manager is its only member and creates the cluster object, with the
-   * address pools given to `swarm init` (absent = the defaults).
+   * address pools and gateway bridge range given to `swarm init` (absent = the defaults).
    */
-  bootstrap?: { rootCa: RootCa; addressPools?: AddressPools };
+  bootstrap?: { rootCa: RootCa; addressPools?: AddressPools; gatewaySubnet?: string };
   tickMs?: number;
   /** Snapshot and compact the Raft log every this many entries. */
   snapshotEvery?: number;
@@ -194,8 +194,13 @@ export class Manager {
     );
     const allocator = new LeaderAllocator(store, raft, log, () => {
       // The cluster object holds them; before it is written (the first write), the bootstrap does.
-      const pools = store.view(tx => findClusters(tx))[0]?.addressPools ?? o.bootstrap?.addressPools;
-      return pools === undefined ? {} : { defaultAddressPools: pools.pools, subnetSize: pools.subnetSize };
+      const cluster = store.view(tx => findClusters(tx))[0];
+      const pools = cluster?.addressPools ?? o.bootstrap?.addressPools;
+      const gatewaySubnet = cluster?.gatewaySubnet ?? o.bootstrap?.gatewaySubnet;
+      return {
+        ...(pools === undefined ? {} : { defaultAddressPools: pools.pools, subnetSize: pools.subnetSize }),
+        ...(gatewaySubnet === undefined ? {} : { gatewaySubnet }),
+      };
     });
     const control = controlHandlers(store, raft, allocator, log);
     server.addService(controlService, control);
@@ -286,7 +291,7 @@ export class Manager {
   /** The cluster's first objects, in the one transaction of `createCluster`. */
   private firstWrite(
     tx: Tx,
-    { rootCa, addressPools }: NonNullable<ManagerOptions['bootstrap']>,
+    { rootCa, addressPools, gatewaySubnet }: NonNullable<ManagerOptions['bootstrap']>,
     certPem: string,
     ingress: NewObject<Network>,
   ): void {
@@ -298,6 +303,7 @@ export class Manager {
       joinTokens: { worker: createJoinToken(rootCa.certPem), manager: createJoinToken(rootCa.certPem) },
       blacklistedCertificates: {},
       ...(addressPools === undefined ? {} : { addressPools }),
+      ...(gatewaySubnet === undefined ? {} : { gatewaySubnet }),
     });
     createNode(tx, {
       id: id.nodeId,

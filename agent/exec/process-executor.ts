@@ -106,7 +106,7 @@ export class ProcessExecutor implements Executor, TaskLogSource {
   private readonly followers = new Map<string, number>();
   /** Followed runs the managers removed already: their result and logs stay until the last follower leaves. */
   private readonly departed = new Map<string, Run>();
-  private view: NetworkView = { networks: [], nodes: [], services: [], endpoints: [] };
+  private view: NetworkView = { networks: [], nodes: [], services: [], endpoints: [], gatewaySubnet: '' };
   private readonly unsubscribe: () => void;
   private poller: NodeJS.Timeout | undefined;
   private scannedDisk = false;

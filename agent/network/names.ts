@@ -5,8 +5,6 @@
  */
 
 export const GATEWAY_BRIDGE = 'shoalgw0';
-export const GATEWAY_SUBNET = '172.18.0.0/16';
-export const GATEWAY_IP = '172.18.0.1';
 export const INGRESS_LEG = 'shoaling0';
 /** The ingress leg's peer, on br0 of the ingress overlay namespace. */
 export const INGRESS_LEG_PEER = 'leg0';

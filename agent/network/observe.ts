@@ -156,7 +156,7 @@ export async function observe(prefix: string, nodeNetns: string | undefined): Pr
 
   const nodeLinks = await json<JsonLink>(['ip', '-j', ...ns(nodeNetns), 'addr', 'show']);
   const gw = nodeLinks.find(l => l.ifname === GATEWAY_BRIDGE);
-  model.node.gatewayBridge = gw !== undefined && inet(gw) === '172.18.0.1/16';
+  model.node.gatewayBridge = gw === undefined ? undefined : inet(gw);
   const leg = nodeLinks.find(l => l.ifname === INGRESS_LEG);
   if (leg && ingressPeerVni !== undefined && inet(leg) !== '') {
     model.node.ingressLeg = { addr: inet(leg), vni: ingressPeerVni };

@@ -22,7 +22,7 @@ export interface TaskSandbox {
   /** The task's network namespace (a name under /run/netns). */
   netns: string;
   legs: SandboxLeg[];
-  /** `eth1` on the node's gateway bridge (CIDR in 172.18.0.0/16), which holds the default route. */
+  /** `eth1` on the node's gateway bridge (CIDR in the cluster's gateway range), which holds the default route. */
   gatewayAddr: string;
 }
 

@@ -6,8 +6,14 @@
 import type { WireTask } from '../../proto/control-types.ts';
 import type { NetworkView, WireAssignmentsMessage } from '../../proto/dispatcher-types.ts';
 
-/** The view before the managers sent one. */
-export const EMPTY_VIEW: NetworkView = { networks: [], nodes: [], services: [], endpoints: [] };
+/** The view before the managers sent one: no gateway range either, so no task gets a sandbox from it. */
+export const EMPTY_VIEW: NetworkView = {
+  networks: [],
+  nodes: [],
+  services: [],
+  endpoints: [],
+  gatewaySubnet: '',
+};
 
 /** An increment that does not follow the last message received. */
 export class AssignmentGapError extends Error {

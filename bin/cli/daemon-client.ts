@@ -25,6 +25,8 @@ export interface WireCluster {
   managerToken: string;
   caDigest: string;
   createdAt: number;
+  /** The range of every node's gateway bridge (`swarm init --gateway-subnet`). */
+  gatewaySubnet: string;
 }
 
 /** `Swarm.Init`'s request; empty strings let the daemon choose. */
@@ -35,6 +37,8 @@ export interface InitRequest {
   defaultAddrPool: string[];
   /** `--default-addr-pool-mask-length`; 0 = the default (24). */
   defaultAddrPoolMaskLength: number;
+  /** `--gateway-subnet`; '' = the default (172.18.0.0/16). */
+  gatewaySubnet: string;
 }
 
 /** Task filters of `Control.ListTasks`; empty lists do not filter. */

@@ -99,6 +99,7 @@ interface InitOptions {
   listenAddr?: string;
   defaultAddrPool: string[];
   defaultAddrPoolMaskLength?: string;
+  gatewaySubnet?: string;
 }
 
 /** `parse(value)`, its failure worded as docker words a flag it cannot parse. */
@@ -110,14 +111,14 @@ function flagValue<T>(value: string, flag: string, parse: (v: string) => T): T {
   }
 }
 
-/** An IPv4 CIDR as Go's `net.ParseCIDR` accepts it, or docker's `--default-addr-pool` error. */
-function checkCidr(cidr: string, flagText: string): string {
+/** An IPv4 CIDR as Go's `net.ParseCIDR` accepts it, or docker's error for `flag` (`--default-addr-pool`). */
+function checkCidr(cidr: string, flagText: string, flag = '--default-addr-pool'): string {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr.trim());
   const ok =
     m !== null &&
     m.slice(1, 5).every(o => Number(o) <= 255 && (o === '0' || !o.startsWith('0'))) &&
     Number(m[5]) <= 32;
-  if (!ok) throw invalidArgument(flagText, '--default-addr-pool', `invalid CIDR address: ${cidr}`);
+  if (!ok) throw invalidArgument(flagText, flag, `invalid CIDR address: ${cidr}`);
   return cidr.trim();
 }
 
@@ -138,6 +139,10 @@ function addSwarmCommands(swarm: Command, io: CliIo, connect: Connect): void {
       [],
     )
     .option('--default-addr-pool-mask-length <n>', 'Default address pool subnet mask length (default 24)')
+    .option(
+      '--gateway-subnet <cidr>',
+      "Range of every node's gateway bridge, where tasks get their eth1 address; /16 to /24, outside the address pools (default 172.18.0.0/16)",
+    )
     .action(async (opts: InitOptions, cmd: Command) => {
       const pools = opts.defaultAddrPool.flatMap(v => v.split(',').map(cidr => checkCidr(cidr, v)));
       const mask = opts.defaultAddrPoolMaskLength;
@@ -148,6 +153,11 @@ function addSwarmCommands(swarm: Command, io: CliIo, connect: Connect): void {
         // 0 lets the daemon apply Swarm's default (24), as docker's daemon reads 0.
         defaultAddrPoolMaskLength:
           mask === undefined ? 0 : flagValue(mask, '--default-addr-pool-mask-length', v => parseUint(v, 32)),
+        // The daemon checks the range against the pools; '' lets it apply the default.
+        gatewaySubnet:
+          opts.gatewaySubnet === undefined
+            ? ''
+            : checkCidr(opts.gatewaySubnet, opts.gatewaySubnet, '--gateway-subnet'),
       };
       const res = await connect(cmd).init(req);
       io.out(

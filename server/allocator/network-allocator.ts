@@ -17,11 +17,15 @@ import { cidrOf, formatCidr, formatIpv4, parseAddressWithPrefix, parseIpv4, type
 import { FIRST_DYNAMIC_PORT, LAST_DYNAMIC_PORT, PortPool, portKey } from './port-pool.ts';
 import { SubnetPool } from './subnet-pool.ts';
 import {
-  addressPoolProblem,
+  addressPoolShapeProblem,
   DEFAULT_ADDRESS_POOLS,
+  DEFAULT_GATEWAY_SUBNET,
   DEFAULT_SUBNET_SIZE,
   endpointSpecProblem,
+  gatewayOverlapProblem,
+  parseGatewaySubnet,
   parseIpam,
+  UNUSABLE_RANGES,
 } from './validation.ts';
 import { MAX_VNI, MIN_VNI, parseVxlanIdList, VniPool, VXLANID_LIST_OPTION } from './vni-pool.ts';
 
@@ -31,6 +35,11 @@ export interface AllocatorOptions {
   defaultAddressPools?: readonly string[];
   /** The prefix length of the subnets carved from the pools, at most 29. @default 24 */
   subnetSize?: number;
+  /**
+   * The range of every node's gateway bridge (`swarm init --gateway-subnet`): no overlay subnet may
+   * overlap it. @default '172.18.0.0/16'
+   */
+  gatewaySubnet?: string;
 }
 
 /** Everything that holds allocations, as read from the store. */
@@ -148,6 +157,7 @@ const NODE_KEY = 'node:';
 export class NetworkAllocator {
   private readonly addressPools: readonly Cidr[];
   private readonly subnetSize: number;
+  private readonly gatewaySubnet: Cidr;
   private subnets!: SubnetPool;
   private vnis!: VniPool;
   private ports!: PortPool;
@@ -156,12 +166,19 @@ export class NetworkAllocator {
   private tasks!: Map<string, TaskRecord>;
   private ingressId: string | undefined;
 
-  /** Throws AllocatorError (invalid-argument) if the options are not valid (see `addressPoolProblem`). */
+  /**
+   * Throws AllocatorError (invalid-argument) if the options are not valid (see `addressPoolShapeProblem`,
+   * `parseGatewaySubnet`). Pools that overlap the gateway range or an unusable block (kept by a cluster made
+   * before `swarm init` refused them) are carved around those.
+   */
   constructor(options: AllocatorOptions = {}) {
     const pools = options.defaultAddressPools ?? DEFAULT_ADDRESS_POOLS;
     const subnetSize = options.subnetSize ?? DEFAULT_SUBNET_SIZE;
-    const problem = addressPoolProblem(pools, subnetSize);
+    const problem = addressPoolShapeProblem(pools, subnetSize);
     if (problem !== undefined) throw new AllocatorError('invalid-argument', problem);
+    const gateway = parseGatewaySubnet(options.gatewaySubnet ?? DEFAULT_GATEWAY_SUBNET);
+    if ('problem' in gateway) throw new AllocatorError('invalid-argument', gateway.problem);
+    this.gatewaySubnet = gateway;
     this.addressPools = pools.map(text => {
       const parsed = parseAddressWithPrefix(text) as { address: number; prefix: number };
       return cidrOf(parsed.address, parsed.prefix);
@@ -223,8 +240,8 @@ export class NetworkAllocator {
   /**
    * Gives `network` a subnet (the user's, or the next free one of the default pools), a gateway (the user's,
    * or the subnet's first host address) and a VNI (the pinned one, or the lowest free from 4096). Throws
-   * AllocatorError: invalid-argument for a bad spec, a subnet overlapping another network's, or a pinned VNI
-   * in use; resource-exhausted when the pools or VNIs are used up; already-exists if the network is
+   * AllocatorError: invalid-argument for a bad spec, a subnet overlapping another network's or the gateway
+   * bridge range, or a pinned VNI in use; resource-exhausted when the pools or VNIs are used up; already-exists if the network is
    * allocated already, or it is a second ingress network.
    */
   allocateNetwork(network: Pick<Network, 'id' | 'spec'>): NetworkAllocation {
@@ -239,6 +256,8 @@ export class NetworkAllocator {
     const pinned = this.pinnedVni(spec.driverOptions);
     let subnet = ipam.subnet;
     if (subnet !== undefined) {
+      const problem = gatewayOverlapProblem('subnet', subnet, this.gatewaySubnet);
+      if (problem !== undefined) throw new AllocatorError('invalid-argument', problem);
       this.checkNoOverlap(subnet);
     } else {
       subnet = this.subnets.next();
@@ -586,7 +605,10 @@ export class NetworkAllocator {
   }
 
   private reset(): void {
-    this.subnets = new SubnetPool(this.addressPools, this.subnetSize);
+    this.subnets = new SubnetPool(this.addressPools, this.subnetSize, [
+      this.gatewaySubnet,
+      ...UNUSABLE_RANGES.map(r => r.cidr),
+    ]);
     this.vnis = new VniPool();
     this.ports = new PortPool();
     this.networks = new Map();

@@ -20,6 +20,7 @@ import { parseConstraint } from '../scheduler/constraint.ts';
 import {
   cidrLast,
   cidrOf,
+  cidrsOverlap,
   formatCidr,
   formatIpv4,
   parseAddressWithPrefix,
@@ -46,6 +47,82 @@ export const DEFAULT_ADDRESS_POOLS: readonly string[] = Object.freeze(['10.0.0.0
 
 /** The default subnet size (`--default-addr-pool-mask-length`). */
 export const DEFAULT_SUBNET_SIZE = 24;
+
+/**
+ * The default range of every node's gateway bridge (`swarm init --gateway-subnet`): Docker's
+ * docker_gwbridge usually lands on 172.18.0.0/16 too. Tasks' eth1 addresses come from it, node by node.
+ */
+export const DEFAULT_GATEWAY_SUBNET = '172.18.0.0/16';
+
+/** The widest gateway bridge range: a node never runs 65,533 tasks; a wider one only takes space from overlays. */
+export const MIN_GATEWAY_PREFIX = 16;
+
+/** The narrowest gateway bridge range: a /24 already limits a node to 253 tasks. */
+export const MAX_GATEWAY_PREFIX = 24;
+
+/**
+ * Blocks no overlay (nor the gateway bridge) may touch, with the reason a person is given: RFC 6890's
+ * special-purpose ranges that a host treats specially whatever its routes say.
+ */
+export const UNUSABLE_RANGES: readonly { cidr: Cidr; why: string }[] = [
+  { cidr: block('0.0.0.0', 8), why: '"this network" (0.0.0.0/8), which no host may send to' },
+  { cidr: block('127.0.0.0', 8), why: 'loopback (127.0.0.0/8), which never leaves a host' },
+  { cidr: block('169.254.0.0', 16), why: 'link-local (169.254.0.0/16), which is not routed' },
+  { cidr: block('224.0.0.0', 4), why: 'multicast (224.0.0.0/4)' },
+  { cidr: block('240.0.0.0', 4), why: 'reserved (240.0.0.0/4, with the broadcast address 255.255.255.255)' },
+];
+
+function block(base: string, prefix: number): Cidr {
+  return { base: parseIpv4(base) as number, prefix };
+}
+
+/*
+ * Bounds on what one object may carry. Docker and swarmkit set none (a request is bounded only by gRPC's
+ * 4 MiB message); Kubernetes limits a label value to 63 characters and a key to a 63-character name under
+ * a DNS prefix of at most 253, and all annotations of an object to 256 KiB together. Ours are wider than
+ * Kubernetes' labels (Docker users keep longer text in labels) and far below what would strain a Raft
+ * entry per item; the size of a whole spec and request is bounded elsewhere.
+ */
+
+/** Labels on one object (service, network, node, config). */
+export const MAX_LABELS = 1000;
+
+/** A label key, in UTF-8 bytes: room for any reverse-DNS key of Docker's kind (com.example.team.label). */
+export const MAX_LABEL_KEY_BYTES = 256;
+
+/** A label value, in UTF-8 bytes. */
+export const MAX_LABEL_VALUE_BYTES = 4096;
+
+/**
+ * One argument or environment entry of a task, in UTF-8 bytes: the kernel refuses to start a program with
+ * a longer one (MAX_ARG_STRLEN, 32 pages), so a longer one would only fail on the node.
+ */
+export const MAX_ARG_BYTES = 128 * 1024;
+
+/** A task's command and arguments together. */
+export const MAX_ARGS = 4096;
+
+/** A task's environment entries. */
+export const MAX_ENV = 4096;
+
+/** A service's placement constraints: each one is evaluated against every node for every task. */
+export const MAX_CONSTRAINTS = 100;
+
+/** One constraint, in UTF-8 bytes: enough for `node.labels.<longest key> != <longest value>`. */
+export const MAX_CONSTRAINT_BYTES = MAX_LABEL_KEY_BYTES + MAX_LABEL_VALUE_BYTES + 64;
+
+/** A service's ports: `-p 8000-9000:8000-9000` is 1001 of them. */
+export const MAX_PORTS = 1024;
+
+/** A port's name, in UTF-8 bytes. */
+export const MAX_PORT_NAME_BYTES = 256;
+
+/** The networks a service attaches to: each is an interface in every task and a VIP. */
+export const MAX_SERVICE_NETWORKS = 100;
+
+function utf8Bytes(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
 
 /** A name for messages: long or odd names are not echoed whole. */
 function quoted(text: string): string {
@@ -81,9 +158,50 @@ export function nameProblem(kind: string, name: unknown): string | undefined {
   return undefined;
 }
 
-function labelsProblem(kind: string, labels: unknown): string | undefined {
-  if (!isStringRecord(labels)) return `${kind} labels must map names to strings`;
-  if (Object.keys(labels).some(key => key === '')) return `${kind} labels must not have an empty name`;
+/**
+ * What is wrong with `labels` as the labels of a `kind` (`service`, `node`…), or undefined: names to
+ * strings, none empty, within MAX_LABELS, MAX_LABEL_KEY_BYTES and MAX_LABEL_VALUE_BYTES. `noun` names
+ * another map held to the same rules (`driver option`).
+ */
+export function labelsProblem(kind: string, labels: unknown, noun = 'label'): string | undefined {
+  if (!isStringRecord(labels)) return `${kind} ${noun}s must map names to strings`;
+  const entries = Object.entries(labels);
+  if (entries.length > MAX_LABELS) {
+    return `${kind} has ${entries.length} ${noun}s; at most ${MAX_LABELS} are allowed`;
+  }
+  for (const [key, value] of entries) {
+    if (key === '') return `${kind} ${noun}s must not have an empty name`;
+    const keyBytes = utf8Bytes(key);
+    if (keyBytes > MAX_LABEL_KEY_BYTES) {
+      return `${kind} ${noun} ${quoted(key)} has a name of ${keyBytes} bytes; at most ${MAX_LABEL_KEY_BYTES} are allowed`;
+    }
+    const valueBytes = utf8Bytes(value);
+    if (valueBytes > MAX_LABEL_VALUE_BYTES) {
+      return `${kind} ${noun} ${quoted(key)} has a value of ${valueBytes} bytes; at most ${MAX_LABEL_VALUE_BYTES} are allowed`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * What is wrong with `list` as a `what` (`task arguments`) of at most `max` strings of at most
+ * `maxBytes` each, or undefined. `item` names one entry in messages.
+ */
+function stringListProblem(
+  what: string,
+  item: string,
+  list: unknown,
+  max: number,
+  maxBytes: number,
+): string | undefined {
+  if (!isStringList(list)) return `${what} must be strings`;
+  if (list.length > max) return `${what}: ${list.length} given; at most ${max} are allowed`;
+  for (const entry of list) {
+    const bytes = utf8Bytes(entry);
+    if (bytes > maxBytes) {
+      return `${item} ${quoted(entry)} is ${bytes} bytes long; at most ${maxBytes} are allowed`;
+    }
+  }
   return undefined;
 }
 
@@ -91,6 +209,41 @@ function labelsProblem(kind: string, labels: unknown): string | undefined {
 export interface ParsedIpam {
   subnet?: Cidr;
   gateway?: number;
+}
+
+/**
+ * What is wrong with `cidr` as a `what` (an overlay subnet, an address pool, the gateway bridge range)
+ * because it overlaps a block no host can use for it, or undefined.
+ */
+export function unusableRangeProblem(what: string, cidr: Cidr): string | undefined {
+  const hit = UNUSABLE_RANGES.find(r => cidrsOverlap(r.cidr, cidr));
+  return hit === undefined ? undefined : `${what} ${formatCidr(cidr)} overlaps ${hit.why}`;
+}
+
+/**
+ * What is wrong with `cidr` as a `what` because it overlaps the node gateway bridge's range `gateway`, or
+ * undefined: an overlay address there could equal another task's eth1 address on some node.
+ */
+export function gatewayOverlapProblem(what: string, cidr: Cidr, gateway: Cidr): string | undefined {
+  if (!cidrsOverlap(cidr, gateway)) return undefined;
+  return `${what} ${formatCidr(cidr)} overlaps the node gateway bridge range ${formatCidr(gateway)} (swarm init --gateway-subnet), where tasks get their eth1 addresses`;
+}
+
+/**
+ * The node gateway bridge's range (`swarm init --gateway-subnet`) as a block, or the problem: a canonical
+ * CIDR, /16 to /24, outside the unusable blocks. The bridge takes its first host address.
+ */
+export function parseGatewaySubnet(text: unknown): Cidr | { problem: string } {
+  const cidr = cidrProblemOrValue(
+    'gateway subnet',
+    text,
+    MIN_GATEWAY_PREFIX,
+    MAX_GATEWAY_PREFIX,
+    'a /24 leaves room for 253 tasks per node',
+  );
+  if ('problem' in cidr) return cidr;
+  const problem = unusableRangeProblem('gateway subnet', cidr);
+  return problem === undefined ? cidr : { problem };
 }
 
 /** Parses a user's IPAM request: the subnet and gateway as numbers, or a readable problem. */
@@ -102,8 +255,16 @@ export function parseIpam(ipam: IpamSpec | undefined): ParsedIpam | { problem: s
       ? {}
       : { problem: `a gateway needs a subnet: give the subnet it belongs to` };
   }
-  const subnet = cidrProblemOrValue('subnet', subnetText, MIN_SUBNET_PREFIX, MAX_SUBNET_PREFIX);
+  const subnet = cidrProblemOrValue(
+    'subnet',
+    subnetText,
+    MIN_SUBNET_PREFIX,
+    MAX_SUBNET_PREFIX,
+    SUBNET_MAX_WHY,
+  );
   if ('problem' in subnet) return subnet;
+  const unusable = unusableRangeProblem('subnet', subnet);
+  if (unusable !== undefined) return { problem: unusable };
   if (gatewayText === undefined) return { subnet };
   const gateway = typeof gatewayText === 'string' ? parseIpv4(gatewayText) : undefined;
   if (gateway === undefined) {
@@ -123,12 +284,19 @@ export function parseIpam(ipam: IpamSpec | undefined): ParsedIpam | { problem: s
   return { subnet, gateway };
 }
 
-/** A canonical CIDR with a prefix in [min, max], or the problem with `text` as a `what`. */
+/** Why an overlay subnet's prefix is at most MAX_SUBNET_PREFIX. */
+const SUBNET_MAX_WHY = 'a /30 leaves one address besides the gateway';
+
+/**
+ * A canonical CIDR with a prefix in [min, max], or the problem with `text` as a `what`; `maxWhy` says why
+ * the prefix may not be longer.
+ */
 function cidrProblemOrValue(
   what: string,
   text: unknown,
   min: number,
   max: number,
+  maxWhy: string,
 ): Cidr | { problem: string } {
   const parsed = typeof text === 'string' ? parseAddressWithPrefix(text) : undefined;
   if (parsed === undefined) {
@@ -140,7 +308,7 @@ function cidrProblemOrValue(
     return { problem: `invalid ${what} ${written}: it should be ${formatCidr(cidr)}` };
   if (parsed.prefix > max) {
     return {
-      problem: `invalid ${what} ${written}: the prefix length must be at most ${max} (a /30 leaves one address besides the gateway)`,
+      problem: `invalid ${what} ${written}: the prefix length must be at most ${max} (${maxWhy})`,
     };
   }
   if (parsed.prefix < min)
@@ -150,9 +318,35 @@ function cidrProblemOrValue(
 
 /**
  * What is wrong with `pools` and `subnetSize` as the default address pools (`swarm init
- * --default-addr-pool … --default-addr-pool-mask-length N`), or undefined.
+ * --default-addr-pool … --default-addr-pool-mask-length N`) of a cluster whose node gateway bridges use
+ * `gatewaySubnet` (`--gateway-subnet`), or undefined: a pool may overlap neither another pool, nor an
+ * unusable block, nor the gateway range.
  */
-export function addressPoolProblem(pools: readonly string[], subnetSize: number): string | undefined {
+export function addressPoolProblem(
+  pools: readonly string[],
+  subnetSize: number,
+  gatewaySubnet: string = DEFAULT_GATEWAY_SUBNET,
+): string | undefined {
+  const gateway = parseGatewaySubnet(gatewaySubnet);
+  if ('problem' in gateway) return gateway.problem;
+  const shape = addressPoolShapeProblem(pools, subnetSize);
+  if (shape !== undefined) return shape;
+  for (const text of pools) {
+    const cidr = cidrProblemOrValue('default address pool', text, 1, 32, '') as Cidr;
+    const problem =
+      unusableRangeProblem('default address pool', cidr) ??
+      gatewayOverlapProblem('default address pool', cidr, gateway);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}
+
+/**
+ * What is wrong with the form of `pools` and `subnetSize` (each a canonical CIDR, no two overlapping, none
+ * smaller than a subnet), or undefined. The allocator checks only this of the stored pools: a cluster made
+ * before the unusable blocks were refused still allocates (its pools are carved around them).
+ */
+export function addressPoolShapeProblem(pools: readonly string[], subnetSize: number): string | undefined {
   if (!isWhole(subnetSize, 1, 32)) return `invalid default address pool mask length ${subnetSize}`;
   if (subnetSize > MAX_SUBNET_PREFIX) {
     return `invalid default address pool mask length ${subnetSize}: must be at most ${MAX_SUBNET_PREFIX}`;
@@ -160,12 +354,12 @@ export function addressPoolProblem(pools: readonly string[], subnetSize: number)
   if (pools.length === 0) return 'the default address pool list is empty';
   const parsed: Cidr[] = [];
   for (const text of pools) {
-    const cidr = cidrProblemOrValue('default address pool', text, 1, 32);
+    const cidr = cidrProblemOrValue('default address pool', text, 1, 32, '');
     if ('problem' in cidr) return cidr.problem;
     if (cidr.prefix > subnetSize) {
       return `default address pool ${formatCidr(cidr)} is smaller than the mask length /${subnetSize}`;
     }
-    const other = parsed.find(p => p.base <= cidrLast(cidr) && cidr.base <= cidrLast(p));
+    const other = parsed.find(p => cidrsOverlap(p, cidr));
     if (other !== undefined)
       return `default address pools ${formatCidr(other)} and ${formatCidr(cidr)} overlap`;
     parsed.push(cidr);
@@ -181,7 +375,8 @@ export function networkSpecProblem(spec: NetworkSpec): string | undefined {
   if (driver !== 'overlay') {
     return `network driver ${quoted(String(driver))} is not supported: the cluster manages overlay networks only`;
   }
-  if (!isStringRecord(spec.driverOptions)) return 'network driver options must map names to strings';
+  const options = labelsProblem('network', spec.driverOptions, 'driver option');
+  if (options !== undefined) return options;
   const vxlanIds = spec.driverOptions[VXLANID_LIST_OPTION];
   if (vxlanIds !== undefined) {
     const pinned = parseVxlanIdList(vxlanIds);
@@ -238,10 +433,25 @@ function taskSpecProblem(task: TaskSpec): string | undefined {
     return 'a service needs a command to run';
   }
   if (!isStringList(task.args)) return 'task arguments must be strings';
-  if (!isStringList(task.env)) return 'environment variables must be strings';
+  const argv =
+    stringListProblem(
+      'command and arguments',
+      'argument',
+      [...task.command, ...task.args],
+      MAX_ARGS,
+      MAX_ARG_BYTES,
+    ) ?? stringListProblem('environment variables', 'environment variable', task.env, MAX_ENV, MAX_ARG_BYTES);
+  if (argv !== undefined) return argv;
   const badEnv = task.env.find(entry => entry === '' || entry.startsWith('='));
   if (badEnv !== undefined) return `invalid environment variable ${quoted(badEnv)}: expected KEY=value`;
-  if (!isStringList(task.constraints)) return 'placement constraints must be strings';
+  const constraints = stringListProblem(
+    'placement constraints',
+    'placement constraint',
+    task.constraints,
+    MAX_CONSTRAINTS,
+    MAX_CONSTRAINT_BYTES,
+  );
+  if (constraints !== undefined) return constraints;
   for (const constraint of task.constraints) {
     const problem = constraintProblem(constraint);
     if (problem !== undefined) return problem;
@@ -261,12 +471,17 @@ function networksProblem(
   spec: ServiceSpec,
   network: (id: string) => Network | undefined,
 ): string | undefined {
+  if (spec.networks.length > MAX_SERVICE_NETWORKS) {
+    return `service attaches to ${spec.networks.length} networks; at most ${MAX_SERVICE_NETWORKS} are allowed`;
+  }
   const seen = new Set<string>();
   for (const attachment of spec.networks) {
     const target: unknown = attachment.target;
     if (typeof target !== 'string' || target === '') return 'a network attachment needs a network';
     const found = network(target);
-    if (found === undefined) return `network ${target} not found`;
+    // An unknown reference is echoed as given (Swarm's text), cut short if long.
+    if (found === undefined)
+      return `network ${target.length > 64 ? `${target.slice(0, 64)}…` : target} not found`;
     if (found.spec.ingress) {
       return `Service cannot be explicitly attached to the ingress network ${JSON.stringify(found.spec.name)}`;
     }
@@ -285,6 +500,9 @@ export function endpointSpecProblem(endpoint: EndpointSpec): string | undefined 
   if (mode !== 'vip' && mode !== 'dnsrr') {
     return `invalid endpoint mode ${quoted(String(mode))}: expected vip or dnsrr`;
   }
+  if (endpoint.ports.length > MAX_PORTS) {
+    return `${endpoint.ports.length} ports given; a service may have at most ${MAX_PORTS}`;
+  }
   const published = new Set<string>();
   for (const port of endpoint.ports) {
     const { protocol, publishMode } = port as { protocol: unknown; publishMode: unknown };
@@ -301,6 +519,9 @@ export function endpointSpecProblem(endpoint: EndpointSpec): string | undefined 
       return `invalid published port ${String(port.publishedPort)}: must be between 1 and 65535, or 0 to have one allocated`;
     }
     if (port.name !== undefined && typeof port.name !== 'string') return 'a port name must be a string';
+    if (port.name !== undefined && utf8Bytes(port.name) > MAX_PORT_NAME_BYTES) {
+      return `port name ${quoted(port.name)} is ${utf8Bytes(port.name)} bytes long; at most ${MAX_PORT_NAME_BYTES} are allowed`;
+    }
     if (mode === 'dnsrr' && publishMode === 'ingress') {
       return "EndpointSpec: port published with ingress mode can't be used with dnsrr mode";
     }

@@ -5,6 +5,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { randomNodeId } from '../../certs/index.ts';
+import { labelsProblem } from '../allocator/index.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
 import { RpcError, unary } from '../rpc/status.ts';
 import {
@@ -66,6 +67,8 @@ function validateCreate(req: CreateConfigRequest): void {
     throw new RpcError(grpc.status.INVALID_ARGUMENT, 'config data too long');
   }
   if ('' in req.labels) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'a label key cannot be empty');
+  const problem = labelsProblem('config', req.labels);
+  if (problem !== undefined) throw new RpcError(grpc.status.INVALID_ARGUMENT, problem);
 }
 
 /** Finds one config by ID, unique ID prefix or name, as `docker config rm` accepts. */

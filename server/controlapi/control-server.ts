@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { createJoinToken, NODE_CERT_VALIDITY_MS, readIdentity } from '../../certs/index.ts';
 import type { WireNode } from '../../proto/control-types.ts';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
+import { DEFAULT_GATEWAY_SUBNET, labelsProblem } from '../allocator/index.ts';
 import { clusterOf } from '../ca/ca-server.ts';
 import { configHandlers } from './config-server.ts';
 import type { LeaderAllocator } from './leader-allocator.ts';
@@ -72,6 +73,7 @@ function wireCluster(store: MemoryStore): object {
     managerToken: c.joinTokens.manager,
     caDigest: c.rootCa.caDigest,
     createdAt: c.meta.createdAt,
+    gatewaySubnet: c.gatewaySubnet ?? DEFAULT_GATEWAY_SUBNET,
   };
 }
 
@@ -123,14 +125,19 @@ interface UpdateNodeRequest {
   labelRm: string[];
 }
 
+/** The node's labels once `req`'s additions and removals are made, checked as every object's labels are. */
 function nextLabels(cur: Record<string, string>, req: UpdateNodeRequest): Record<string, string> {
   const labels = { ...cur, ...req.labelAdd };
   for (const k of req.labelRm) {
-    if (!(k in labels))
-      throw new RpcError(grpc.status.INVALID_ARGUMENT, `key ${k} doesn't exist in node's labels`);
+    if (!(k in labels)) {
+      const key = k.length > 64 ? `${k.slice(0, 64)}…` : k;
+      throw new RpcError(grpc.status.INVALID_ARGUMENT, `key ${key} doesn't exist in node's labels`);
+    }
     delete labels[k];
   }
   if ('' in labels) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'a label key cannot be empty');
+  const problem = labelsProblem('node', labels);
+  if (problem !== undefined) throw new RpcError(grpc.status.INVALID_ARGUMENT, problem);
   return labels;
 }
 

@@ -40,11 +40,12 @@ import {
   type WireUpdateTaskStatusRequest,
 } from '../../proto/dispatcher-types.ts';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
-import { jsonBytes } from '../allocator/index.ts';
+import { DEFAULT_GATEWAY_SUBNET, jsonBytes } from '../allocator/index.ts';
 import { callerOf } from '../ca/authorize.ts';
 import { wireTask } from '../controlapi/task-server.ts';
 import { RpcError, toGrpcStatus } from '../rpc/status.ts';
 import {
+  findClusters,
   findNetworks,
   findNodes,
   findServices,
@@ -440,7 +441,14 @@ export class Dispatcher {
     const set = new AssignmentSet(nodeId);
     const read = (tx: ReadTx): { tasks: Task[]; view: NetworkView } => {
       const tasks = findTasks(tx);
-      const inputs = { nodes: findNodes(tx), networks: findNetworks(tx), services: findServices(tx), tasks };
+      const inputs = {
+        nodes: findNodes(tx),
+        networks: findNetworks(tx),
+        services: findServices(tx),
+        tasks,
+        // Set once at `swarm init`: no watch on the clusters table is needed.
+        gatewaySubnet: findClusters(tx)[0]?.gatewaySubnet ?? DEFAULT_GATEWAY_SUBNET,
+      };
       return { tasks, view: networkViewFor(nodeId, inputs) };
     };
     // Every task, service, network and node change may change the node's view, not only its own tasks.

@@ -20,6 +20,8 @@ export interface ViewInputs {
   networks: readonly Network[];
   services: readonly Service[];
   tasks: readonly Task[];
+  /** The cluster's gateway bridge range (`swarm init --gateway-subnet`). */
+  gatewaySubnet: string;
 }
 
 /** A task that has (or is about to have) its interfaces on a node: placed, not yet ended. */
@@ -99,5 +101,5 @@ export function networkViewFor(nodeId: string, inputs: ViewInputs): NetworkView 
     nodes.push({ id: n.id, addr: n.status.addr, ingressAddr });
   }
   nodes.sort(byId);
-  return { networks, nodes, services, endpoints };
+  return { networks, nodes, services, endpoints, gatewaySubnet: inputs.gatewaySubnet };
 }

@@ -125,6 +125,11 @@ export interface Cluster extends StoreObject {
   blacklistedCertificates: Record<string, BlacklistedCertificate>;
   /** Where overlay subnets come from (`swarm init --default-addr-pool`); absent = the defaults. */
   addressPools?: AddressPools;
+  /**
+   * The range of every node's gateway bridge (`swarm init --gateway-subnet`), a CIDR such as
+   * `172.18.0.0/16`: tasks' eth1 addresses. Absent (a cluster made before it was a setting) = 172.18.0.0/16.
+   */
+  gatewaySubnet?: string;
 }
 
 /** The cluster's address space for overlay subnets (swarmkit `Cluster.DefaultAddressPool`/`SubnetSize`). */

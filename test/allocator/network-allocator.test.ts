@@ -611,4 +611,39 @@ test('the allocator options are checked (mask 30 is an error)', () => {
     'invalid-argument',
     'default address pool 10.0.0.0/25 is smaller than the mask length /24',
   );
+  refuses(
+    () => new NetworkAllocator({ gatewaySubnet: '172.18.0.0/25' }),
+    'invalid-argument',
+    'invalid gateway subnet 172.18.0.0/25: the prefix length must be at most 24 (a /24 leaves room for 253 tasks per node)',
+  );
+});
+
+test('the gateway bridge range: no user subnet over it; the pools are carved around it and the unusable blocks', () => {
+  const a = new NetworkAllocator({ gatewaySubnet: '10.0.1.0/24' });
+  const subnet = (id: string, ipam?: { subnet: string }) =>
+    a.allocateNetwork({ id, spec: { ...newNetwork(id, id).spec, ...(ipam === undefined ? {} : { ipam }) } })
+      .subnet;
+  assert.equal(subnet('n1'), '10.0.0.0/24');
+  assert.equal(subnet('n2'), '10.0.2.0/24', 'the gateway range is skipped');
+  refuses(
+    () => subnet('n3', { subnet: '10.0.1.128/25' }),
+    'invalid-argument',
+    'subnet 10.0.1.128/25 overlaps the node gateway bridge range 10.0.1.0/24 (swarm init --gateway-subnet), where tasks get their eth1 addresses',
+  );
+  refuses(
+    () => subnet('n4', { subnet: '10.0.0.0/16' }),
+    'invalid-argument',
+    /gateway bridge range 10.0.1.0\/24/,
+  );
+  refuses(() => subnet('n5', { subnet: '127.0.0.0/24' }), 'invalid-argument', /overlaps loopback/);
+  assert.equal(subnet('n6', { subnet: '172.18.0.0/16' }), '172.18.0.0/16', 'the default range is free here');
+
+  // Pools a cluster kept from before they were checked still allocate, around what no overlay may use.
+  const old = new NetworkAllocator({ defaultAddressPools: ['172.16.0.0/12', '127.0.0.0/8'], subnetSize: 16 });
+  const carved = ['o1', 'o2', 'o3'].map(
+    id => old.allocateNetwork({ id, spec: newNetwork(id, id).spec }).subnet,
+  );
+  assert.deepEqual(carved, ['172.16.0.0/16', '172.17.0.0/16', '172.19.0.0/16']);
+  const loop = new NetworkAllocator({ defaultAddressPools: ['127.0.0.0/8', '126.0.0.0/8'], subnetSize: 16 });
+  assert.equal(loop.allocateNetwork({ id: 'l1', spec: newNetwork('l1', 'l1').spec }).subnet, '126.0.0.0/16');
 });

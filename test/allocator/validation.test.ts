@@ -6,9 +6,11 @@ import {
   attachmentProblem,
   constraintProblem,
   ingressNetworkSpec,
+  labelsProblem,
   nameProblem,
   networkRemovalProblem,
   networkSpecProblem,
+  parseGatewaySubnet,
   serviceSpecProblem,
 } from '../../server/allocator/index.ts';
 import type { Network, NetworkSpec, PortConfig, ServiceSpec, Task } from '../../server/store/index.ts';
@@ -104,6 +106,173 @@ test('network specs: subnets and gateways', () => {
     ipam('10.1.2.0/24', '10.1.2.255'),
     'gateway 10.1.2.255 is the broadcast address of subnet 10.1.2.0/24',
   );
+});
+
+test('network specs: subnets over or inside an unusable block are refused, their neighbours taken', () => {
+  const subnet = (text: string) => networkSpecProblem(spec({ ipam: { subnet: text } }));
+  const refused: [string, string][] = [
+    ['0.0.0.0/8', 'subnet 0.0.0.0/8 overlaps "this network" (0.0.0.0/8), which no host may send to'],
+    [
+      '0.255.255.0/24',
+      'subnet 0.255.255.0/24 overlaps "this network" (0.0.0.0/8), which no host may send to',
+    ],
+    ['127.0.0.0/8', 'subnet 127.0.0.0/8 overlaps loopback (127.0.0.0/8), which never leaves a host'],
+    ['127.0.0.0/29', 'subnet 127.0.0.0/29 overlaps loopback (127.0.0.0/8), which never leaves a host'],
+    [
+      '127.255.255.248/29',
+      'subnet 127.255.255.248/29 overlaps loopback (127.0.0.0/8), which never leaves a host',
+    ],
+    ['169.254.0.0/16', 'subnet 169.254.0.0/16 overlaps link-local (169.254.0.0/16), which is not routed'],
+    ['169.254.169.0/24', 'subnet 169.254.169.0/24 overlaps link-local (169.254.0.0/16), which is not routed'],
+    ['169.0.0.0/8', 'subnet 169.0.0.0/8 overlaps link-local (169.254.0.0/16), which is not routed'],
+    ['224.0.0.0/8', 'subnet 224.0.0.0/8 overlaps multicast (224.0.0.0/4)'],
+    ['239.255.255.0/24', 'subnet 239.255.255.0/24 overlaps multicast (224.0.0.0/4)'],
+    [
+      '240.0.0.0/8',
+      'subnet 240.0.0.0/8 overlaps reserved (240.0.0.0/4, with the broadcast address 255.255.255.255)',
+    ],
+    [
+      '255.255.255.0/24',
+      'subnet 255.255.255.0/24 overlaps reserved (240.0.0.0/4, with the broadcast address 255.255.255.255)',
+    ],
+    [
+      '255.255.255.248/29',
+      'subnet 255.255.255.248/29 overlaps reserved (240.0.0.0/4, with the broadcast address 255.255.255.255)',
+    ],
+  ];
+  for (const [text, problem] of refused) assert.equal(subnet(text), problem, text);
+  for (const text of [
+    '1.0.0.0/8',
+    '126.255.255.248/29',
+    '128.0.0.0/8',
+    '169.253.255.0/24',
+    '169.255.0.0/24',
+    '223.255.255.248/29',
+    '172.17.0.0/16',
+    '172.19.0.0/16',
+  ]) {
+    assert.equal(subnet(text), undefined, text);
+  }
+});
+
+test('the gateway bridge range: /16 to /24, canonical, outside the unusable blocks', () => {
+  assert.deepEqual(parseGatewaySubnet('172.18.0.0/16'), { base: (172 * 256 + 18) * 65536, prefix: 16 });
+  assert.deepEqual(parseGatewaySubnet('192.168.7.0/24'), {
+    base: ((192 * 256 + 168) * 256 + 7) * 256,
+    prefix: 24,
+  });
+  const problem = (text: unknown) => {
+    const parsed = parseGatewaySubnet(text);
+    return 'problem' in parsed ? parsed.problem : undefined;
+  };
+  assert.equal(
+    problem('bogus'),
+    'invalid gateway subnet "bogus": expected an IPv4 CIDR such as 10.10.0.0/24',
+  );
+  assert.equal(problem(42), 'invalid gateway subnet "42": expected an IPv4 CIDR such as 10.10.0.0/24');
+  assert.equal(problem('172.18.0.1/16'), 'invalid gateway subnet 172.18.0.1/16: it should be 172.18.0.0/16');
+  assert.equal(
+    problem('172.16.0.0/12'),
+    'invalid gateway subnet 172.16.0.0/12: the prefix length must be at least 16',
+  );
+  assert.equal(
+    problem('172.18.0.0/25'),
+    'invalid gateway subnet 172.18.0.0/25: the prefix length must be at most 24 (a /24 leaves room for 253 tasks per node)',
+  );
+  assert.equal(
+    problem('127.1.0.0/16'),
+    'gateway subnet 127.1.0.0/16 overlaps loopback (127.0.0.0/8), which never leaves a host',
+  );
+  assert.match(problem('169.254.0.0/16') ?? '', /overlaps link-local/);
+  assert.match(problem('255.255.255.0/24') ?? '', /overlaps reserved/);
+});
+
+test('labels: at most 1000, names up to 256 bytes, values up to 4 KiB; messages cut what they echo', () => {
+  const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`l${i}`, '']));
+  assert.equal(labelsProblem('service', many(1000)), undefined);
+  assert.equal(labelsProblem('service', many(1001)), 'service has 1001 labels; at most 1000 are allowed');
+  assert.equal(labelsProblem('node', many(100_000)), 'node has 100000 labels; at most 1000 are allowed');
+  assert.equal(labelsProblem('node', { ['k'.repeat(256)]: 'v'.repeat(4096) }), undefined);
+  assert.equal(
+    labelsProblem('node', { ['k'.repeat(257)]: '' }),
+    `node label "${'k'.repeat(40)}…" has a name of 257 bytes; at most 256 are allowed`,
+  );
+  assert.equal(
+    labelsProblem('config', { zone: 'v'.repeat(4097) }),
+    'config label "zone" has a value of 4097 bytes; at most 4096 are allowed',
+  );
+  const mib = labelsProblem('service', { zone: 'v'.repeat(1024 * 1024) });
+  assert.equal(mib, 'service label "zone" has a value of 1048576 bytes; at most 4096 are allowed');
+  // Bytes, not characters: é is two bytes in UTF-8.
+  assert.equal(labelsProblem('node', { zone: 'é'.repeat(2048) }), undefined);
+  assert.match(labelsProblem('node', { zone: 'é'.repeat(2049) }) ?? '', /a value of 4098 bytes/);
+  assert.equal(
+    labelsProblem('network', { x: 1 as unknown as string }),
+    'network labels must map names to strings',
+  );
+  // Network specs apply them to labels and driver options alike.
+  assert.equal(
+    networkSpecProblem(spec({ labels: many(1001) })),
+    'network has 1001 labels; at most 1000 are allowed',
+  );
+  assert.equal(
+    networkSpecProblem(spec({ driverOptions: { opt: 'v'.repeat(5000) } })),
+    'network driver option "opt" has a value of 5000 bytes; at most 4096 are allowed',
+  );
+  assert.equal(
+    networkSpecProblem(spec({ driverOptions: { '': 'x' } })),
+    'network driver options must not have an empty name',
+  );
+  assert.equal(svc({ labels: many(1001) }), 'service has 1001 labels; at most 1000 are allowed');
+});
+
+test('service specs: counts and sizes of arguments, environment, constraints, ports, networks', () => {
+  const task = newServiceSpec('x').task;
+  const list = <T>(n: number, item: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => item(i));
+  assert.equal(svc({ task: { ...task, command: ['x'], args: list(4095, () => 'a') } }), undefined);
+  assert.equal(
+    svc({ task: { ...task, command: ['x'], args: list(4096, () => 'a') } }),
+    'command and arguments: 4097 given; at most 4096 are allowed',
+  );
+  assert.equal(svc({ task: { ...task, command: ['x', 'a'.repeat(128 * 1024)] } }), undefined);
+  assert.equal(
+    svc({ task: { ...task, command: ['x', 'a'.repeat(128 * 1024 + 1)] } }),
+    `argument "${'a'.repeat(40)}…" is 131073 bytes long; at most 131072 are allowed`,
+  );
+  assert.equal(svc({ task: { ...task, env: list(4096, i => `V${i}=1`) } }), undefined);
+  assert.equal(
+    svc({ task: { ...task, env: list(4097, i => `V${i}=1`) } }),
+    'environment variables: 4097 given; at most 4096 are allowed',
+  );
+  assert.match(
+    svc({ task: { ...task, env: [`A=${'x'.repeat(1024 * 1024)}`] } }) ?? '',
+    /^environment variable "A=x{38}…" is 1048578 bytes long; at most 131072 are allowed$/,
+  );
+  assert.equal(svc({ task: { ...task, constraints: list(100, () => 'node.role==manager') } }), undefined);
+  assert.equal(
+    svc({ task: { ...task, constraints: list(101, () => 'node.role==manager') } }),
+    'placement constraints: 101 given; at most 100 are allowed',
+  );
+  assert.equal(
+    svc({ task: { ...task, constraints: [`node.labels.${'k'.repeat(256)}==${'v'.repeat(4096)}`] } }),
+    undefined,
+  );
+  assert.match(
+    svc({ task: { ...task, constraints: [`node.labels.zone==${'v'.repeat(8192)}`] } }) ?? '',
+    /^placement constraint "node.labels.zone==v{22}…" is 8210 bytes long; at most 4416 are allowed$/,
+  );
+  const ports = (n: number) => svc({ endpoint: { mode: 'vip', ports: list(n, () => port({})) } });
+  assert.equal(ports(1024), undefined);
+  assert.equal(ports(1025), '1025 ports given; a service may have at most 1024');
+  assert.equal(
+    svc({ endpoint: { mode: 'vip', ports: [port({ name: 'p'.repeat(257) })] } }),
+    `port name "${'p'.repeat(40)}…" is 257 bytes long; at most 256 are allowed`,
+  );
+  assert.equal(
+    svc({ networks: list(101, () => ({ target: 'n1' })) }),
+    'service attaches to 101 networks; at most 100 are allowed',
+  );
+  assert.equal(svc({ networks: [{ target: 'x'.repeat(10_000) }] }), `network ${'x'.repeat(64)}… not found`);
 });
 
 test('network specs: VNIs, driver, flags', () => {
@@ -286,6 +455,43 @@ test('default address pools: mask length at most 29, pools at least as big, no o
   assert.equal(
     addressPoolProblem(['10.1.0.1/16'], 24),
     'invalid default address pool 10.1.0.1/16: it should be 10.1.0.0/16',
+  );
+});
+
+test('default address pools: none over an unusable block or the gateway bridge range', () => {
+  const gatewayOverlap = (pool: string, gateway: string) =>
+    `default address pool ${pool} overlaps the node gateway bridge range ${gateway} (swarm init --gateway-subnet), where tasks get their eth1 addresses`;
+  assert.equal(
+    addressPoolProblem(['127.0.0.0/8'], 24),
+    'default address pool 127.0.0.0/8 overlaps loopback (127.0.0.0/8), which never leaves a host',
+  );
+  assert.match(addressPoolProblem(['0.0.0.0/8'], 24) ?? '', /overlaps "this network"/);
+  assert.match(addressPoolProblem(['169.254.0.0/16'], 24) ?? '', /overlaps link-local/);
+  assert.match(
+    addressPoolProblem(['160.0.0.0/4'], 24) ?? '',
+    /^default address pool 160.0.0.0\/4 overlaps link-local/,
+  );
+  assert.match(addressPoolProblem(['224.0.0.0/4'], 24) ?? '', /overlaps multicast/);
+  assert.match(addressPoolProblem(['255.255.255.0/24'], 24) ?? '', /overlaps reserved/);
+  assert.match(
+    addressPoolProblem(['10.0.0.0/8', '128.0.0.0/1'], 24) ?? '',
+    /128.0.0.0\/1 overlaps link-local/,
+  );
+  // The gateway bridge range: the default one, and one given.
+  assert.equal(addressPoolProblem(['172.16.0.0/12'], 24), gatewayOverlap('172.16.0.0/12', '172.18.0.0/16'));
+  assert.equal(
+    addressPoolProblem(['172.18.255.0/24'], 24),
+    gatewayOverlap('172.18.255.0/24', '172.18.0.0/16'),
+  );
+  assert.equal(addressPoolProblem(['172.17.0.0/16', '172.19.0.0/16'], 24), undefined);
+  assert.equal(
+    addressPoolProblem(['10.0.0.0/8'], 24, '10.200.0.0/24'),
+    gatewayOverlap('10.0.0.0/8', '10.200.0.0/24'),
+  );
+  assert.equal(addressPoolProblem(['172.16.0.0/12'], 24, '10.200.0.0/24'), undefined);
+  assert.equal(
+    addressPoolProblem(['10.0.0.0/8'], 24, '10.0.0.0/12'),
+    'invalid gateway subnet 10.0.0.0/12: the prefix length must be at least 16',
   );
 });
 

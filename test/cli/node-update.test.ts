@@ -57,10 +57,37 @@ test('swarm init refuses malformed pools before asking the daemon', async () => 
   ]);
   assert.equal(r.code, 1);
   assert.match(r.err, /^Error response from daemon: .*29/);
+  // A pool over the gateway bridge's range, or a range the pools overlap, is the daemon's to refuse too.
+  const overGateway = await shoal([
+    'swarm',
+    'init',
+    '--listen-addr',
+    listen,
+    '--default-addr-pool',
+    '172.16.0.0/12',
+  ]);
+  assert.equal(overGateway.code, 1);
+  assert.equal(
+    overGateway.err,
+    'Error response from daemon: default address pool 172.16.0.0/12 overlaps the node gateway bridge range 172.18.0.0/16 (swarm init --gateway-subnet), where tasks get their eth1 addresses\n',
+  );
+  const gatewayInPool = await shoal([
+    'swarm',
+    'init',
+    '--listen-addr',
+    listen,
+    '--gateway-subnet',
+    '10.1.0.0/16',
+  ]);
+  assert.equal(gatewayInPool.code, 1);
+  assert.match(
+    gatewayInPool.err,
+    /default address pool 10\.0\.0\.0\/8 overlaps the node gateway bridge range 10\.1\.0\.0\/16/,
+  );
   assert.equal((await shoal(['node', 'ls'])).code, 1);
 });
 
-test('swarm init --default-addr-pool (twice) --default-addr-pool-mask-length: networks are carved from them', async () => {
+test('swarm init --default-addr-pool (twice) --default-addr-pool-mask-length --gateway-subnet: networks are carved from them, around the gateway range', async () => {
   const r = await shoal([
     'swarm',
     'init',
@@ -72,6 +99,8 @@ test('swarm init --default-addr-pool (twice) --default-addr-pool-mask-length: ne
     '172.28.0.0/16',
     '--default-addr-pool-mask-length',
     '26',
+    '--gateway-subnet',
+    '10.30.0.0/20',
   ]);
   assert.equal(r.code, 0, r.err);
   assert.equal((await shoal(['network', 'create', 'a'])).code, 0);
@@ -85,6 +114,11 @@ test('swarm init --default-addr-pool (twice) --default-addr-pool-mask-length: ne
     ipam.map(n => n.IPAM.Config[0]?.Subnet),
     ['10.20.0.0/26', '10.20.0.64/26', '172.28.0.0/26'],
   );
+  // The gateway range moved: a subnet over it is refused, the old default range is free for overlays.
+  const over = await shoal(['network', 'create', '--subnet', '10.30.15.0/24', 'c']);
+  assert.equal(over.code, 1);
+  assert.match(over.err, /subnet 10\.30\.15\.0\/24 overlaps the node gateway bridge range 10\.30\.0\.0\/20/);
+  assert.equal((await shoal(['network', 'create', '--subnet', '172.18.0.0/24', 'd'])).code, 0);
 });
 
 interface InspectedNode {

@@ -58,6 +58,7 @@ const cluster: WireCluster = {
   managerToken: `${DIGEST}-manager000000000000000000`,
   caDigest: 'sha256:0',
   createdAt: T0,
+  gatewaySubnet: '172.18.0.0/16',
 };
 
 /** What the fake daemon was asked, newest last. */
@@ -182,6 +183,7 @@ test('swarm init prints docker’s text and passes the addresses on', async () =
     listenAddr: '0.0.0.0:2377',
     defaultAddrPool: [],
     defaultAddrPoolMaskLength: 0,
+    gatewaySubnet: '',
   });
 });
 
@@ -192,7 +194,30 @@ test('swarm init without addresses lets the daemon choose', async () => {
     listenAddr: '',
     defaultAddrPool: [],
     defaultAddrPoolMaskLength: 0,
+    gatewaySubnet: '',
   });
+});
+
+test('swarm init --gateway-subnet passes the range on; a malformed one is refused before asking', async () => {
+  const r = await shoal([
+    'swarm',
+    'init',
+    '--listen-addr',
+    '0.0.0.0:2377',
+    '--gateway-subnet',
+    '10.99.0.0/20',
+  ]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(lastCall('Init')?.gatewaySubnet, '10.99.0.0/20');
+  const before = calls.length;
+  assert.deepEqual(await shoal(['swarm', 'init', '--gateway-subnet', '10.99.0.0']), {
+    code: 1,
+    out: '',
+    err: 'invalid argument "10.99.0.0" for "--gateway-subnet" flag: invalid CIDR address: 10.99.0.0\n',
+  });
+  assert.equal(calls.length, before, 'the daemon was not asked');
+  const help = await shoal(['swarm', 'init', '--help']);
+  assert.match(help.out, /--gateway-subnet <cidr> +Range of every node's gateway bridge/);
 });
 
 test('swarm join says which role the node joined as', async () => {

@@ -294,6 +294,24 @@ test('malformed Control requests get INVALID_ARGUMENT and change nothing', async
       details: /^a label key cannot be empty$/,
     },
     {
+      method: 'UpdateNode',
+      req: {
+        nodeId: self.id,
+        labelAdd: Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`l${i}`, ''])),
+      },
+      details: /^node has 1001 labels; at most 1000 are allowed$/,
+    },
+    {
+      method: 'UpdateNode',
+      req: { nodeId: self.id, labelAdd: { zone: 'z'.repeat(1 << 20) } },
+      details: /^node label "zone" has a value of 1048576 bytes; at most 4096 are allowed$/,
+    },
+    {
+      method: 'UpdateNode',
+      req: { nodeId: self.id, labelRm: ['m'.repeat(10_000)] },
+      details: /^key m{64}… doesn't exist in node's labels$/,
+    },
+    {
       method: 'RotateJoinToken',
       req: { role: 'admin' },
       details: /^unknown role admin: use worker or manager$/,
@@ -330,6 +348,12 @@ test('malformed Control requests get INVALID_ARGUMENT and change nothing', async
   }
 
   assert.deepEqual(await node(), untouched);
+
+  // At the limits: 1000 labels, one of them with a 256-byte name and a 4 KiB value.
+  const labelAdd = Object.fromEntries(Array.from({ length: 999 }, (_, i) => [`l${i}`, '']));
+  labelAdd['k'.repeat(256)] = 'v'.repeat(4096);
+  await control('UpdateNode', { nodeId: self.id, labelAdd });
+  assert.equal(Object.keys((await node()).labels as object).length, 1000);
 });
 
 /** mulberry32: a tiny seeded PRNG, so a failing run can be replayed byte for byte. */

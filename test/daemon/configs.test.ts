@@ -129,6 +129,21 @@ test('config create, ls, errors, rm, and a config that survives a restart', asyn
     control('CreateConfig', { name: 'empty', data: Buffer.alloc(0), labels: {} }),
     status(grpc.status.INVALID_ARGUMENT, 'config data must not be empty'),
   );
+  const labels = (n: number): Record<string, string> =>
+    Object.fromEntries(Array.from({ length: n }, (_, i) => [`l${i}`, '']));
+  await assert.rejects(
+    control('CreateConfig', { name: 'labelled', data: Buffer.from('x'), labels: labels(1001) }),
+    status(grpc.status.INVALID_ARGUMENT, 'config has 1001 labels; at most 1000 are allowed'),
+  );
+  await assert.rejects(
+    control('CreateConfig', { name: 'labelled', data: Buffer.from('x'), labels: { v: 'x'.repeat(1 << 20) } }),
+    status(
+      grpc.status.INVALID_ARGUMENT,
+      'config label "v" has a value of 1048576 bytes; at most 4096 are allowed',
+    ),
+  );
+  await control('CreateConfig', { name: 'labelled', data: Buffer.from('x'), labels: labels(1000) });
+  await control('RemoveConfig', { configId: 'labelled' });
 
   // rm by name and by ID; a second rm finds nothing.
   await control('RemoveConfig', { configId: 'other_1.yml' });

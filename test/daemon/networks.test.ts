@@ -104,9 +104,45 @@ test('bad specs are refused with InvalidArgument and a readable message; nothing
       spec('bad7', { driverOptions: { 'com.docker.network.driver.overlay.vxlanid_list': '4097' } }),
       /could not assign vxlan id 4097: it is in use by network 'test'/,
     ],
+    ['"this network"', spec('bad9', { subnet: '0.0.0.0/8' }), /^subnet 0.0.0.0\/8 overlaps "this network"/],
+    ['loopback', spec('bad10', { subnet: '127.0.0.0/8' }), /^subnet 127.0.0.0\/8 overlaps loopback/],
+    ['inside loopback', spec('bad11', { subnet: '127.5.0.0/16' }), /overlaps loopback \(127.0.0.0\/8\)/],
+    ['link-local', spec('bad12', { subnet: '169.254.0.0/16' }), /overlaps link-local \(169.254.0.0\/16\)/],
+    ['over link-local', spec('bad13', { subnet: '169.0.0.0/8' }), /^subnet 169.0.0.0\/8 overlaps link-local/],
+    ['multicast', spec('bad14', { subnet: '239.1.0.0/16' }), /overlaps multicast \(224.0.0.0\/4\)/],
+    [
+      'broadcast',
+      spec('bad15', { subnet: '255.255.255.0/24' }),
+      /overlaps reserved \(240.0.0.0\/4, with the broadcast address 255.255.255.255\)/,
+    ],
+    [
+      'the gateway bridge range',
+      spec('bad16', { subnet: '172.18.0.0/16' }),
+      /^subnet 172.18.0.0\/16 overlaps the node gateway bridge range 172.18.0.0\/16 \(swarm init --gateway-subnet\)/,
+    ],
+    [
+      'inside the gateway bridge range',
+      spec('bad17', { subnet: '172.18.200.0/24' }),
+      /overlaps the node gateway bridge range/,
+    ],
+    [
+      'over the gateway bridge range',
+      spec('bad18', { subnet: '172.16.0.0/12' }),
+      /overlaps the node gateway bridge range/,
+    ],
     ['empty name', spec(''), /^network name must not be empty$/],
     ['10,000-character name', spec('n'.repeat(10_000)), /10000 characters long; at most 63/],
     ['another driver', spec('bad8', { driver: 'bridge' }), /network driver "bridge" is not supported/],
+    [
+      '1001 labels',
+      spec('bad19', { labels: Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`l${i}`, ''])) }),
+      /^network has 1001 labels; at most 1000 are allowed$/,
+    ],
+    [
+      'a 1 MiB label value',
+      spec('bad20', { labels: { big: 'v'.repeat(1024 * 1024) } }),
+      /^network label "big" has a value of 1048576 bytes; at most 4096 are allowed$/,
+    ],
     ['no spec', {}, /^a network spec is required$/],
   ];
   for (const [what, req, details] of cases) {
@@ -121,6 +157,26 @@ test('bad specs are refused with InvalidArgument and a readable message; nothing
     );
   }
   assert.deepEqual(await summary(), before);
+});
+
+test('labels at the limits, and subnets right next to the unusable blocks, are taken', async () => {
+  // Each limit on its own: all of them at once (4.3 MB) would exceed gRPC's 4 MiB message.
+  const labels = Object.fromEntries(Array.from({ length: 999 }, (_, i) => [`l${i}`, 'v']));
+  labels['k'.repeat(256)] = 'v'.repeat(4096);
+  const n = await create('edge1', { labels, subnet: '126.255.255.0/24' });
+  assert.equal(Object.keys(n.spec.labels).length, 1000);
+  for (const [name, subnet] of [
+    ['edge2', '128.0.0.0/24'],
+    ['edge3', '169.253.255.0/24'],
+    ['edge4', '169.255.0.0/24'],
+    ['edge5', '223.255.255.0/24'],
+    ['edge6', '172.17.255.0/24'],
+    ['edge7', '172.19.0.0/24'],
+  ] as const) {
+    assert.equal((await create(name, { subnet })).allocation?.subnet, subnet);
+  }
+  for (const name of ['edge1', 'edge2', 'edge3', 'edge4', 'edge5', 'edge6', 'edge7'])
+    await control('RemoveNetwork', { networkId: name });
 });
 
 test('a second network of the same name, and a second ingress network, are refused', async () => {

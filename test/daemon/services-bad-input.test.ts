@@ -45,6 +45,10 @@ type Case = [string, Record<string, unknown> | { request: object }, grpc.status,
 
 const I = grpc.status.INVALID_ARGUMENT;
 
+/** `n` labels `l0`… with empty values. */
+const manyLabels = (n: number): Record<string, string> =>
+  Object.fromEntries(Array.from({ length: n }, (_, i) => [`l${i}`, '']));
+
 const cases: Case[] = [
   ['no spec', { request: {} }, I, /^a service spec is required$/],
   ['empty name', { name: '' }, I, /^service name must not be empty$/],
@@ -61,6 +65,61 @@ const cases: Case[] = [
   ['empty command', { task: { command: [] } }, I, /^a service needs a command to run$/],
   ['empty program', { task: { command: [''] } }, I, /^a service needs a command to run$/],
   ['bad env', { task: { command: ['x'], env: ['=1'] } }, I, /invalid environment variable "=1"/],
+  ['1001 labels', { labels: manyLabels(1001) }, I, /^service has 1001 labels; at most 1000 are allowed$/],
+  [
+    'a 1 MiB label value',
+    { labels: { big: 'v'.repeat(1024 * 1024) } },
+    I,
+    /^service label "big" has a value of 1048576 bytes; at most 4096 are allowed$/,
+  ],
+  [
+    'a 257-byte label name',
+    { labels: { ['k'.repeat(257)]: '' } },
+    I,
+    /^service label "k{40}…" has a name of 257 bytes; at most 256 are allowed$/,
+  ],
+  [
+    '4097 arguments',
+    { task: { command: ['x'], args: Array.from({ length: 4096 }, () => 'a') } },
+    I,
+    /^command and arguments: 4097 given; at most 4096 are allowed$/,
+  ],
+  [
+    'a 1 MiB argument',
+    { task: { command: ['x'], args: ['a'.repeat(1024 * 1024)] } },
+    I,
+    /^argument "a{40}…" is 1048576 bytes long; at most 131072 are allowed$/,
+  ],
+  [
+    '4097 environment variables',
+    { task: { command: ['x'], env: Array.from({ length: 4097 }, (_, i) => `V${i}=1`) } },
+    I,
+    /^environment variables: 4097 given; at most 4096 are allowed$/,
+  ],
+  [
+    '101 constraints',
+    { task: { command: ['x'], constraints: Array.from({ length: 101 }, () => 'node.role==manager') } },
+    I,
+    /^placement constraints: 101 given; at most 100 are allowed$/,
+  ],
+  [
+    '1025 ports',
+    { endpoint: { mode: 'vip', ports: Array.from({ length: 1025 }, () => ({ targetPort: 80 })) } },
+    I,
+    /^1025 ports given; a service may have at most 1024$/,
+  ],
+  [
+    '101 networks',
+    { networks: Array.from({ length: 101 }, () => 'test') },
+    I,
+    /^service attaches to 101 networks; at most 100 are allowed$/,
+  ],
+  [
+    'an unknown network named by 10,000 characters',
+    { networks: ['n'.repeat(10_000)] },
+    I,
+    /^network n{64}… not found$/,
+  ],
   [
     'bad constraint',
     { task: { command: ['x'], constraints: ['node.role=manager'] } },
@@ -173,6 +232,27 @@ test('UpdateService: the same bad specs are refused and the service is left as i
     await refused(`update: ${what}`, control('UpdateService', request), code, details);
     assert.deepEqual(await state(), before, `update: ${what}: nothing written`);
   }
+});
+
+test('specs at the limits are taken: 1000 labels, a 4 KiB value, 4096 arguments and variables', async () => {
+  const labels = manyLabels(999);
+  labels['k'.repeat(256)] = 'v'.repeat(4096);
+  const created = (
+    await control('CreateService', {
+      spec: spec('limits', {
+        labels,
+        task: {
+          command: ['sleep'],
+          args: [...Array.from({ length: 4094 }, () => '1'), 'a'.repeat(128 * 1024)],
+          env: Array.from({ length: 4096 }, (_, i) => `V${i}=1`),
+          constraints: Array.from({ length: 100 }, () => 'node.role!=nothing'),
+        },
+      }),
+    })
+  ).service as WireService;
+  assert.equal(Object.keys(created.spec.labels).length, 1000);
+  assert.equal(created.spec.task?.args.length, 4095);
+  await control('RemoveService', { serviceId: created.id });
 });
 
 test('references: empty or unknown', async () => {

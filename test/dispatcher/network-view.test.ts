@@ -107,6 +107,7 @@ const inputs = {
     task('e', 'pub', 'n3', 'running', [['ing', '10.0.0.6/24']]),
     task('f', 'web', '', 'pending', [['test', '10.0.1.6/24']]),
   ],
+  gatewaySubnet: '172.31.0.0/20',
 };
 
 test('a node sees its tasks’ networks and ingress, with every placed endpoint on them', () => {
@@ -144,6 +145,7 @@ test('a node sees its tasks’ networks and ingress, with every placed endpoint 
       ['n3', '198.51.100.3', ''],
     ],
   );
+  assert.equal(v.gatewaySubnet, '172.31.0.0/20', "the cluster's gateway bridge range goes with every view");
 });
 
 test('another node sees only its own networks; equal inputs give deeply equal views', () => {

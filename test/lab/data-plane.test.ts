@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import type { WireService, WireTask } from '../../proto/control-types.ts';
+import { cidrContains, cidrOf, formatIpv4, parseAddressWithPrefix } from '../../server/allocator/ipv4.ts';
 import { canRunLab, Lab } from './lab.ts';
 import { LabCluster, until, type Rpc } from './lab-cluster.ts';
 
@@ -61,7 +62,10 @@ class Scenario {
   /** Node id → lab index. */
   readonly index = new Map<string, number>();
 
-  async form(managers: number): Promise<void> {
+  /** The nodes' gateway bridge range the cluster was made with. */
+  gatewaySubnet = '172.18.0.0/16';
+
+  async form(managers: number, gatewaySubnet?: string): Promise<void> {
     const { lab, c } = this;
     lab.create(3);
     for (const i of [1, 2, 3]) c.start(i);
@@ -76,7 +80,12 @@ class Scenario {
           .then(() => true),
       );
     }
-    const init = await c.rpc(1, 'Swarm')('Init', { listenAddr: `${Lab.addr(1)}:2377`, advertiseAddr: '' });
+    const init = await c.rpc(1, 'Swarm')('Init', {
+      listenAddr: `${Lab.addr(1)}:2377`,
+      advertiseAddr: '',
+      ...(gatewaySubnet === undefined ? {} : { gatewaySubnet }),
+    });
+    if (gatewaySubnet !== undefined) this.gatewaySubnet = gatewaySubnet;
     for (const i of [2, 3]) {
       await c.rpc(i, 'Swarm')('Join', {
         token: i <= managers ? init.managerToken : init.workerToken,
@@ -228,7 +237,16 @@ async function overlayAndVip(s: Scenario): Promise<{ web: WireService; client: W
   for (const t of tasks) {
     const addrs = run(s.ns(t), ['ip', '-o', '-4', 'addr', 'show']);
     assert.match(addrs, new RegExp(`eth0\\s+inet ${s.ip(t).replaceAll('.', '\\.')}/24`));
-    assert.match(addrs, /eth1\s+inet 172\.18\.\d+\.\d+\/16/);
+    // eth1 on the node's gateway bridge, in the cluster's range; the default route through its first host.
+    const range = parseAddressWithPrefix(s.gatewaySubnet);
+    const eth1 = parseAddressWithPrefix(/eth1\s+inet (\S+)/.exec(addrs)?.[1] ?? '');
+    assert.ok(range !== undefined && eth1 !== undefined, addrs);
+    assert.equal(eth1.prefix, range.prefix, addrs);
+    assert.ok(cidrContains(cidrOf(range.address, range.prefix), eth1.address), addrs);
+    assert.equal(
+      run(s.ns(t), ['ip', 'route', 'show', 'default']).trim(),
+      `default via ${formatIpv4(range.address + 1)} dev eth1`,
+    );
     assert.match(run(s.ns(t), ['ip', 'link', 'show', 'eth0']), /mtu 1450/);
     assert.match(run(s.ns(t), ['cat', '/etc/resolv.conf']), /nameserver 127\.0\.0\.11/);
   }
@@ -382,7 +400,9 @@ test(
   async t => {
     const s = new Scenario();
     t.after(() => s.destroy());
-    await s.form(1);
+    // A gateway bridge range other than the default (`swarm init --gateway-subnet`): tasks' eth1, their
+    // default route and host-mode ports (DNAT to eth1) all live on it.
+    await s.form(1, '192.168.200.0/24');
     const { web, client } = await overlayAndVip(s);
     await meshAndLifecycle(s, web, client);
   },

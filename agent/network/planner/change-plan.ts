@@ -6,7 +6,6 @@
  */
 import {
   GATEWAY_BRIDGE,
-  GATEWAY_IP,
   INGRESS_LEG,
   INGRESS_LEG_PEER,
   OVERLAY_BRIDGE,
@@ -88,10 +87,14 @@ export function planChange(applied: NetModel, desired: NetModel, names: PlanName
     const d = desired.overlays.get(vni);
     if (!d || !sameOverlay(a, d)) removedOverlays.add(vni);
   }
+  // A task's eth1 peer hangs off the bridge: a rebuilt (or vanished) bridge rebuilds every task.
+  const bridge = desired.node.gatewayBridge;
+  const bridgeChanged = applied.node.gatewayBridge !== bridge;
   const removedTasks = new Set<string>();
   for (const [id, a] of applied.tasks) {
     const d = desired.tasks.get(id);
-    if (!d || !sameTask(a, d) || a.legs.some(l => removedOverlays.has(l.vni))) removedTasks.add(id);
+    if (!d || bridgeChanged || !sameTask(a, d) || a.legs.some(l => removedOverlays.has(l.vni)))
+      removedTasks.add(id);
   }
   const aLeg = applied.node.ingressLeg;
   const dLeg = desired.node.ingressLeg;
@@ -111,7 +114,7 @@ export function planChange(applied: NetModel, desired: NetModel, names: PlanName
   for (const vni of removedOverlays)
     out.add('del', 'ip', overlayNetns(prefix, vni), ovOwner(vni), `link del ${VXLAN}`, true);
   if (legRemoved) out.add('del', 'ip', nodeNetns, node, `link del ${INGRESS_LEG}`, true);
-  if (applied.node.gatewayBridge && !desired.node.gatewayBridge) {
+  if (bridgeChanged && applied.node.gatewayBridge !== undefined) {
     out.add('del', 'ip', nodeNetns, node, `link del ${GATEWAY_BRIDGE}`, true);
   }
   for (const [vni, a] of applied.overlays) {
@@ -144,9 +147,9 @@ export function planChange(applied: NetModel, desired: NetModel, names: PlanName
   for (const id of addedTasks)
     out.add('netns-add', 'ip', undefined, taskOwner(id), `netns add ${taskNetns(prefix, id)}`);
 
-  if (desired.node.gatewayBridge && !applied.node.gatewayBridge) {
+  if (bridgeChanged && bridge !== undefined && bridge !== '') {
     out.add('node', 'ip', nodeNetns, node, `link add ${GATEWAY_BRIDGE} type bridge`);
-    out.add('node', 'ip', nodeNetns, node, `addr add ${GATEWAY_IP}/16 dev ${GATEWAY_BRIDGE}`);
+    out.add('node', 'ip', nodeNetns, node, `addr add ${bridge} dev ${GATEWAY_BRIDGE}`);
     out.add('node', 'ip', nodeNetns, node, `link set ${GATEWAY_BRIDGE} up`);
   }
   for (const vni of addedOverlays) {
@@ -224,6 +227,9 @@ export function planChange(applied: NetModel, desired: NetModel, names: PlanName
     }
   }
 
+  const gatewayIp = bridge?.split('/')[0] ?? '';
+  if (addedTasks.length > 0 && gatewayIp === '')
+    throw new Error('planChange: tasks to wire without a gateway bridge');
   for (const id of addedTasks) {
     const t = desired.tasks.get(id);
     if (!t) continue;
@@ -236,7 +242,7 @@ export function planChange(applied: NetModel, desired: NetModel, names: PlanName
     }
     out.add(`t${id}`, 'ip', ns, o, `addr add ${t.gatewayAddr} dev ${TASK_GATEWAY_IF}`);
     out.add(`t${id}`, 'ip', ns, o, `link set ${TASK_GATEWAY_IF} up`);
-    out.add(`t${id}`, 'ip', ns, o, `route add default via ${GATEWAY_IP} dev ${TASK_GATEWAY_IF}`);
+    out.add(`t${id}`, 'ip', ns, o, `route add default via ${gatewayIp} dev ${TASK_GATEWAY_IF}`);
   }
 
   // The FDB batches were opened per overlay above; move them after the task batches (brief order).

@@ -1,11 +1,20 @@
 /**
  * The desired model, pure: from the view and the local tasks to the namespaces, legs, remote entries and
- * rulesets the node should have. Gateway addresses (eth1) are kept from the applied model when a task
- * already has one, otherwise the lowest free one from 172.18.0.2 upward.
+ * rulesets the node should have. The gateway bridge's range comes with the view (the cluster's `swarm
+ * init --gateway-subnet`): the bridge takes its first host address; a task keeps the eth1 address it has
+ * in the applied model if that is still in the range, otherwise it gets the lowest free one after the
+ * bridge's. Without a range from the managers no task gets a sandbox: never one on a guessed range.
  */
 import type { WireTask } from '../../../proto/control-types.ts';
 import type { NetworkView, ViewNetwork } from '../../../proto/dispatcher-types.ts';
-import { GATEWAY_BRIDGE, GATEWAY_SUBNET, INGRESS_LEG, legIfname, macForIp, shortTaskId } from '../names.ts';
+import {
+  cidrLast,
+  cidrOf,
+  formatIpv4,
+  parseAddressWithPrefix,
+  type Cidr,
+} from '../../../server/allocator/ipv4.ts';
+import { GATEWAY_BRIDGE, INGRESS_LEG, legIfname, macForIp, shortTaskId } from '../names.ts';
 import type { LegState, NetModel, OverlayState, RemoteEntry, TaskState } from './model.ts';
 
 export interface HostPort {
@@ -52,20 +61,32 @@ export interface Desired {
 const ip = (cidr: string): string => cidr.split('/')[0] ?? '';
 const prefixLen = (cidr: string): string => cidr.split('/')[1] ?? '32';
 
-function ipToInt(a: string): number {
-  return a.split('.').reduce((n, b) => n * 256 + Number(b), 0);
+/** The view's gateway bridge range as a block with room for the bridge and a task, or why there is none. */
+function gatewayRangeOf(view: NetworkView): Cidr | string {
+  const text = view.gatewaySubnet;
+  if (text === '') return "the managers have not sent the node's gateway bridge range yet";
+  const parsed = parseAddressWithPrefix(text);
+  const cidr = parsed === undefined ? undefined : cidrOf(parsed.address, parsed.prefix);
+  if (parsed === undefined || cidr === undefined || cidr.base !== parsed.address || cidr.prefix > 30) {
+    return `the gateway bridge range ${JSON.stringify(text.slice(0, 40))} from the managers is not usable`;
+  }
+  return cidr;
 }
 
-function intToIp(n: number): string {
-  return [24, 16, 8, 0].map(s => Math.floor(n / 2 ** s) % 256).join('.');
+/** The gateway bridge's address on `range` (CIDR): its first host. */
+export function gatewayBridgeAddr(range: Cidr): string {
+  return `${formatIpv4(range.base + 1)}/${range.prefix}`;
 }
 
-const GW_BASE = ipToInt('172.18.0.0');
-const GW_SIZE = 65536;
-
-function inGatewaySubnet(cidr: string): boolean {
-  const n = ipToInt(ip(cidr)) - GW_BASE;
-  return prefixLen(cidr) === '16' && n >= 2 && n < GW_SIZE - 1;
+/** Whether `cidr` is a task's address on `range`: after the bridge's, before the broadcast address. */
+function isTaskGatewayAddr(cidr: string, range: Cidr): boolean {
+  const parsed = parseAddressWithPrefix(cidr);
+  return (
+    parsed !== undefined &&
+    parsed.prefix === range.prefix &&
+    parsed.address >= range.base + 2 &&
+    parsed.address < cidrLast(range)
+  );
 }
 
 /** Whether any service publishes a port through the routing mesh. */
@@ -87,10 +108,16 @@ export function desiredModel(input: DesiredInput): Desired {
   const ingress = view.networks.find(n => n.ingress);
   if (publishing && ingress && !input.skipVnis?.has(ingress.vni)) overlayNets.set(ingress.vni, ingress);
 
+  const range = gatewayRangeOf(view);
+
   // Legs first; gateway addresses once the set of tasks is known.
-  const wanted: { task: WireTask; legs: LegState[] }[] = [];
+  let wanted: { task: WireTask; legs: LegState[] }[] = [];
   for (const task of input.tasks) {
     if (input.skipTasks?.has(task.id)) continue;
+    if (typeof range === 'string') {
+      invalid.set(task.id, range);
+      continue;
+    }
     const legs: LegState[] = [];
     let why = '';
     let skip = false;
@@ -105,31 +132,41 @@ export function desiredModel(input: DesiredInput): Desired {
     }
     if (why !== '') invalid.set(task.id, why);
     else if (skip) skipped.push(task.id);
-    else {
-      wanted.push({ task, legs });
-      for (const leg of legs) {
-        const net = networks.get(leg.networkId);
-        if (net) overlayNets.set(net.vni, net);
-      }
-    }
+    else wanted.push({ task, legs });
   }
 
   const used = new Set<string>();
   const gatewayAddr = new Map<string, string>();
-  for (const { task } of wanted) {
-    const had = applied.tasks.get(shortTaskId(task.id))?.gatewayAddr ?? '';
-    if (had !== '' && inGatewaySubnet(had) && !used.has(ip(had))) {
-      used.add(ip(had));
-      gatewayAddr.set(task.id, had);
+  if (typeof range !== 'string') {
+    for (const { task } of wanted) {
+      const had = applied.tasks.get(shortTaskId(task.id))?.gatewayAddr ?? '';
+      if (isTaskGatewayAddr(had, range) && !used.has(ip(had))) {
+        used.add(ip(had));
+        gatewayAddr.set(task.id, had);
+      }
+    }
+    let next = range.base + 2;
+    for (const { task } of wanted) {
+      if (gatewayAddr.has(task.id)) continue;
+      while (used.has(formatIpv4(next))) next++;
+      if (next >= cidrLast(range)) {
+        invalid.set(
+          task.id,
+          `no address is left for eth1 on the node's gateway bridge (${view.gatewaySubnet})`,
+        );
+        continue;
+      }
+      const a = formatIpv4(next);
+      used.add(a);
+      gatewayAddr.set(task.id, `${a}/${range.prefix}`);
     }
   }
-  let next = 2;
-  for (const { task } of wanted) {
-    if (gatewayAddr.has(task.id)) continue;
-    while (used.has(intToIp(GW_BASE + next))) next++;
-    const a = intToIp(GW_BASE + next);
-    used.add(a);
-    gatewayAddr.set(task.id, `${a}/16`);
+  wanted = wanted.filter(w => gatewayAddr.has(w.task.id));
+  for (const { legs } of wanted) {
+    for (const leg of legs) {
+      const net = networks.get(leg.networkId);
+      if (net) overlayNets.set(net.vni, net);
+    }
   }
 
   const tasks = new Map<string, TaskState>();
@@ -190,16 +227,23 @@ export function desiredModel(input: DesiredInput): Desired {
       });
     }
   }
-  const nft = input.rulesets.node({
-    view,
-    gatewayBridge: GATEWAY_BRIDGE,
-    gatewaySubnet: GATEWAY_SUBNET,
-    ingressLeg: ingressLeg ? INGRESS_LEG : undefined,
-    hostPorts,
-  });
+  // Without a range, what the node has stays as it is: its bridge and its ruleset (which names the range).
+  const node =
+    typeof range === 'string'
+      ? { gatewayBridge: applied.node.gatewayBridge, nft: applied.node.nft }
+      : {
+          gatewayBridge: gatewayBridgeAddr(range),
+          nft: input.rulesets.node({
+            view,
+            gatewayBridge: GATEWAY_BRIDGE,
+            gatewaySubnet: view.gatewaySubnet,
+            ingressLeg: ingressLeg ? INGRESS_LEG : undefined,
+            hostPorts,
+          }),
+        };
 
   return {
-    model: { node: { gatewayBridge: true, ipForward: true, ingressLeg, nft }, overlays, tasks },
+    model: { node: { ...node, ipForward: true, ingressLeg }, overlays, tasks },
     invalid,
     skipped,
   };

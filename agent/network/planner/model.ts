@@ -39,7 +39,7 @@ export interface TaskState {
   /** The full id; only its first 12 characters when observed. */
   taskId: string;
   legs: LegState[];
-  /** eth1's address (CIDR in 172.18.0.0/16); '' when missing. */
+  /** eth1's address (CIDR in the gateway bridge's range); '' when missing. */
   gatewayAddr: string;
   /** The nft text applied in its namespace; undefined when unknown (observed). '' = none. */
   nft: string | undefined;
@@ -53,7 +53,11 @@ export interface IngressLegState {
 }
 
 export interface NodeState {
-  gatewayBridge: boolean;
+  /**
+   * The gateway bridge's address (CIDR, its range's first host, e.g. `172.18.0.1/16`); '' when observed
+   * without one; undefined when there is no bridge. Any change rebuilds it, and every task with it.
+   */
+  gatewayBridge: string | undefined;
   ipForward: boolean;
   ingressLeg: IngressLegState | undefined;
   /** undefined when unknown; '' = none. */
@@ -70,7 +74,7 @@ export interface NetModel {
 
 export function emptyModel(): NetModel {
   return {
-    node: { gatewayBridge: false, ipForward: false, ingressLeg: undefined, nft: '' },
+    node: { gatewayBridge: undefined, ipForward: false, ingressLeg: undefined, nft: '' },
     overlays: new Map(),
     tasks: new Map(),
   };

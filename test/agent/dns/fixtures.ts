@@ -80,6 +80,7 @@ export function testView(bigTasks = 60): NetworkView {
       svc('sgone', 'gone', 'dnsrr'),
     ],
     endpoints,
+    gatewaySubnet: '172.18.0.0/16',
   };
 }
 

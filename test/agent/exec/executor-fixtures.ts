@@ -18,6 +18,7 @@ export const VIEW: NetworkView = {
   nodes: [],
   services: [{ id: 'svcweb', name: 'web', endpointMode: 'vip', virtualIps: [], ports: [] }],
   endpoints: [],
+  gatewaySubnet: '172.18.0.0/16',
 };
 
 let seq = 0;

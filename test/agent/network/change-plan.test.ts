@@ -3,7 +3,11 @@ import { test } from 'node:test';
 import type { WireTask } from '../../../proto/control-types.ts';
 import type { NetworkView } from '../../../proto/dispatcher-types.ts';
 import { planChange } from '../../../agent/network/planner/change-plan.ts';
-import { desiredModel, type Rulesets } from '../../../agent/network/planner/desired.ts';
+import {
+  desiredModel,
+  type NodeRulesetInput,
+  type Rulesets,
+} from '../../../agent/network/planner/desired.ts';
 import { emptyModel, type NetModel } from '../../../agent/network/planner/model.ts';
 import { overlayView } from './view-fixtures.ts';
 
@@ -23,6 +27,22 @@ function desired(v: NetworkView, tasks: WireTask[], applied: NetModel): NetModel
 }
 
 const lines = (m: NetModel, d: NetModel): string[] => planChange(m, d, names).batches.flatMap(b => b.lines);
+
+/** desiredModel on `view()` with the gateway bridge range `range`. */
+function onRange(
+  range: string,
+  tasks: WireTask[],
+  applied = emptyModel(),
+  rs = rulesets,
+): ReturnType<typeof desiredModel> {
+  return desiredModel({
+    view: { ...view(), gatewaySubnet: range },
+    tasks,
+    nodeId: 'n1',
+    applied,
+    rulesets: rs,
+  });
+}
 
 test('a new task: namespaces, vxlan, veths, addresses, remote entries, nft, in order', () => {
   const v = view([
@@ -191,4 +211,92 @@ test('ingress: built while a service publishes, with the node leg and the other 
     'link del shoaling0',
     'netns del p-ov4096',
   ]);
+});
+
+test('the gateway bridge is built on the range the view names: its address, eth1, the route, the masquerade', () => {
+  const inputs: NodeRulesetInput[] = [];
+  const recording: Rulesets = { ...rulesets, node: i => (inputs.push(i), 'node') };
+  const d = onRange(
+    '10.99.8.0/22',
+    [task('taskaaaaaaaaaaaa', '10.0.1.3/24'), task('taskbbbbbbbbbbbb', '10.0.1.4/24')],
+    emptyModel(),
+    recording,
+  ).model;
+  assert.equal(d.node.gatewayBridge, '10.99.8.1/22');
+  assert.equal(d.tasks.get('taskaaaaaaaa')?.gatewayAddr, '10.99.8.2/22');
+  assert.equal(d.tasks.get('taskbbbbbbbb')?.gatewayAddr, '10.99.8.3/22');
+  assert.equal(inputs[0]?.gatewaySubnet, '10.99.8.0/22', 'the masquerade covers the range');
+  const all = lines(emptyModel(), d);
+  assert.ok(all.includes('addr add 10.99.8.1/22 dev shoalgw0'));
+  assert.ok(all.includes('addr add 10.99.8.2/22 dev eth1'));
+  assert.equal(all.filter(l => l === 'route add default via 10.99.8.1 dev eth1').length, 2);
+  assert.ok(!all.some(l => l.includes('172.18.')), 'nothing on the default range');
+});
+
+test('no range from the managers: no task gets a sandbox, and the node keeps what it has', () => {
+  const t = [task('taskaaaaaaaaaaaa', '10.0.1.3/24')];
+  const r = onRange('', t);
+  assert.equal(
+    r.invalid.get('taskaaaaaaaaaaaa'),
+    "the managers have not sent the node's gateway bridge range yet",
+  );
+  assert.equal(r.model.tasks.size, 0);
+  assert.equal(r.model.node.gatewayBridge, undefined);
+  assert.deepEqual(
+    lines(emptyModel(), r.model),
+    ['net.ipv4.ip_forward=1'],
+    'no bridge, no ruleset built on a guess',
+  );
+  // A node that has its bridge and ruleset keeps them.
+  const built = desired(view(), [], emptyModel());
+  assert.deepEqual(lines(built, onRange('', [], built).model), []);
+  const bad = onRange('10.99.0.1/24', t);
+  assert.equal(
+    bad.invalid.get('taskaaaaaaaaaaaa'),
+    'the gateway bridge range "10.99.0.1/24" from the managers is not usable',
+  );
+});
+
+test('another range than the one applied: the bridge is rebuilt and every task with it, on new addresses', () => {
+  const t = [task('taskaaaaaaaaaaaa', '10.0.1.3/24')];
+  const before = desired(view(), t, emptyModel());
+  assert.equal(before.node.gatewayBridge, '172.18.0.1/16');
+  assert.equal(before.tasks.get('taskaaaaaaaa')?.gatewayAddr, '172.18.0.2/16');
+  const after = desired({ ...view(), gatewaySubnet: '192.168.9.0/24' }, t, before);
+  assert.equal(after.tasks.get('taskaaaaaaaa')?.gatewayAddr, '192.168.9.2/24');
+  const plan = planChange(before, after, names);
+  assert.deepEqual(plan.addedTasks, ['taskaaaaaaaa']);
+  const all = plan.batches.flatMap(b => b.lines);
+  assert.ok(all.indexOf('link del shoalgw0') < all.indexOf('link add shoalgw0 type bridge'));
+  assert.ok(all.includes('addr add 192.168.9.1/24 dev shoalgw0'));
+  assert.ok(all.includes('route add default via 192.168.9.1 dev eth1'));
+  // Observed: a bridge without an address, or a task's eth1 outside the range, is rebuilt too.
+  const observed: NetModel = structuredClone(after);
+  observed.node.gatewayBridge = '';
+  assert.ok(lines(observed, after).includes('link del shoalgw0'));
+  assert.ok(lines(observed, after).includes('addr add 192.168.9.1/24 dev shoalgw0'));
+  const stray: NetModel = structuredClone(after);
+  const st = stray.tasks.get('taskaaaaaaaa');
+  assert.ok(st);
+  st.gatewayAddr = '192.168.9.255/24';
+  assert.equal(
+    desired({ ...view(), gatewaySubnet: '192.168.9.0/24' }, t, stray).tasks.get('taskaaaaaaaa')?.gatewayAddr,
+    '192.168.9.2/24',
+  );
+});
+
+test('a full gateway range: the tasks beyond it are invalid, not given an address outside it', () => {
+  const tasks = Array.from({ length: 254 }, (_, i) =>
+    task(`t${String(i).padStart(11, '0')}tttt`, `10.0.1.${i + 1}/24`),
+  );
+  const r = onRange('10.99.0.0/24', tasks);
+  assert.equal(r.model.tasks.size, 253);
+  assert.equal(r.invalid.size, 1);
+  assert.equal(
+    r.invalid.get('t00000000253tttt'),
+    "no address is left for eth1 on the node's gateway bridge (10.99.0.0/24)",
+  );
+  const addrs = [...r.model.tasks.values()].map(s => s.gatewayAddr);
+  assert.equal(addrs.at(-1), '10.99.0.254/24');
+  assert.ok(!addrs.includes('10.99.0.255/24'));
 });

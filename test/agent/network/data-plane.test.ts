@@ -217,6 +217,54 @@ test('data plane on two lab nodes', { skip: root ? false : 'needs root' }, async
     },
   );
 
+  await t.test(
+    'another gateway range from the managers: the bridge and every eth1 move to it, adopted after a restart',
+    async () => {
+      const dp = planes[3];
+      assert.ok(dp);
+      const moved: NetworkView = {
+        ...view([
+          [A, 'n1', '10.0.1.3/24'],
+          [B, 'n2', '10.0.1.4/24'],
+          [C, 'n1', '10.0.1.5/24'],
+        ]),
+        gatewaySubnet: '10.99.0.0/24',
+      };
+      const tasks = [task(A, 'n1', '10.0.1.3/24'), task(C, 'n1', '10.0.1.5/24')];
+      const r = await dp.update(moved, tasks);
+      assert.deepEqual([...r.failed], []);
+      assert.deepEqual(r.ready.map(sb => sb.gatewayAddr).sort(), ['10.99.0.2/24', '10.99.0.3/24']);
+      const bridge = JSON.parse(run(['ip', '-j', '-n', lab.node(1), 'addr', 'show', 'shoalgw0'])) as {
+        addr_info: { family: string; local: string; prefixlen: number }[];
+      }[];
+      assert.deepEqual(
+        bridge[0]?.addr_info.filter(a => a.family === 'inet').map(a => `${a.local}/${a.prefixlen}`),
+        ['10.99.0.1/24'],
+      );
+      assert.match(run(['ip', '-n', nsA, 'route', 'show', 'default']), /default via 10\.99\.0\.1 dev eth1/);
+      assert.ok(ping(nsA, '10.99.0.1'), 'the gateway bridge answers on the new range');
+      assert.ok(ping(nsA, '10.0.1.4'), 'A still pings B over the overlay');
+      assert.match(
+        run(['ip', 'netns', 'exec', lab.node(1), 'nft', 'list', 'table', 'ip', 'shoal']),
+        /ip saddr 10\.99\.0\.0\/24 oifname != "shoalgw0" masquerade/,
+      );
+      await dp.close();
+      // A marker a rebuilt namespace would not have.
+      run(['ip', '-n', nsA, 'addr', 'add', '127.0.0.99/8', 'dev', 'lo']);
+      const again = new DataPlane({ nodeId: 'n1', prefix: p1, nodeNetns: lab.node(1), log });
+      planes.push(again);
+      await again.start();
+      const adopted = await again.update(moved, tasks);
+      assert.deepEqual(
+        adopted.ready.map(sb => sb.gatewayAddr).sort(),
+        ['10.99.0.2/24', '10.99.0.3/24'],
+        'the same addresses',
+      );
+      assert.match(run(['ip', '-n', nsA, 'addr', 'show', 'lo']), /127\.0\.0\.99/, 'adopted, not rebuilt');
+      assert.ok(ping(nsA, '10.99.0.1'));
+    },
+  );
+
   await t.test('destroy leaves nothing under the prefixes', async () => {
     for (const dp of planes) await dp.destroy();
     const left = netnsList()

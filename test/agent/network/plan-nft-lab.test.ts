@@ -183,7 +183,7 @@ test('nft -c accepts the rulesets of varied views, and they load over one anothe
   const ns = lab.add('chk');
   const ing = network('ing', '10.0.0.0/24', true);
   const views: NetworkView[] = [
-    { networks: [], nodes: [], services: [], endpoints: [] },
+    { networks: [], nodes: [], services: [], endpoints: [], gatewaySubnet: '172.18.0.0/16' },
     {
       networks: [ing, network('front', '10.0.1.0/24'), network('b_2', '10.0.2.0/24')],
       nodes: [],
@@ -222,6 +222,7 @@ test('nft -c accepts the rulesets of varied views, and they load over one anothe
         endpoint('rr', 'ing', '10.0.0.14/24'),
         endpoint('rr', 'ing', '10.0.0.15/24'),
       ],
+      gatewaySubnet: '172.18.0.0/16',
     },
   ];
   const hostPorts: NodeRulesetInput['hostPorts'] = [
@@ -279,6 +280,7 @@ test(
       nodes: [],
       services: [service('web', [['front', '10.0.1.2/24']])],
       endpoints: backends.map(([, addr], i) => endpoint('web', 'front', `${addr}/24`, running[i])),
+      gatewaySubnet: '172.18.0.0/16',
     });
 
     nft(client, taskRuleset(view([true, true]), ['front']));
@@ -351,6 +353,7 @@ test('node: routing mesh, host-mode port, dead published port and gateway masque
       endpoint('web', 'ing', '10.0.0.11/24'),
       endpoint('web', 'ing', '10.0.0.12/24'),
     ],
+    gatewaySubnet: '172.18.0.0/16',
   };
   nft(
     node,

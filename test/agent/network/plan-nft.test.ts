@@ -42,6 +42,7 @@ const VIEW: NetworkView = {
     ep('web', 'ing', '10.0.0.12/24'),
     ep('web', 'ing', '10.0.0.11/24'),
   ],
+  gatewaySubnet: '172.18.0.0/16',
 };
 
 const HEADER = ['table ip shoal', 'delete table ip shoal', 'table ip shoal {'];
@@ -116,7 +117,12 @@ test('task ruleset: empty (no networks, only the ingress one, or only dnsrr serv
     empty,
     'dnsrr: no VIP, nothing',
   );
-  assert.equal(taskRuleset({ networks: [], nodes: [], services: [], endpoints: [] }, ['front']), empty);
+  assert.equal(
+    taskRuleset({ networks: [], nodes: [], services: [], endpoints: [], gatewaySubnet: '172.18.0.0/16' }, [
+      'front',
+    ]),
+    empty,
+  );
   assert.equal(taskRuleset(VIEW, ['nope']), empty, 'a network not in the view');
 });
 
@@ -128,6 +134,7 @@ test('task ruleset: deterministic whatever the input order, and the same text ag
     nodes: [],
     services: [...VIEW.services].reverse().map(s => ({ ...s, virtualIps: [...s.virtualIps].reverse() })),
     endpoints: [...VIEW.endpoints].reverse(),
+    gatewaySubnet: '172.18.0.0/16',
   };
   assert.equal(taskRuleset(shuffled, ['back', 'front', 'back']), once);
 });
@@ -142,6 +149,7 @@ test('task ruleset: duplicate and malformed entries are left out rather than bre
       svc('c', [['front', 'x']]),
     ],
     endpoints: [ep('a', 'front', '10.0.1.3/24'), ep('a', 'front', '10.0.1.3/24'), ep('a', 'front', 'bad/24')],
+    gatewaySubnet: '172.18.0.0/16',
   };
   const out = taskRuleset(view, ['front']);
   assert.match(out, /^\t\t\t10\.0\.1\.2 : jump vip_a_front$/m);
@@ -155,6 +163,7 @@ test('task ruleset: ids that are not plain base-36 give distinct valid chain nam
     nodes: [],
     services: [svc('a_b', [['f_1', '10.0.1.2/24']]), svc('a.b', [['f_1', '10.0.1.5/24']])],
     endpoints: [ep('a_b', 'f_1', '10.0.1.3/24'), ep('a.b', 'f_1', '10.0.1.4/24')],
+    gatewaySubnet: '172.18.0.0/16',
   };
   const out = taskRuleset(view, ['f_1']);
   assert.match(out, /10\.0\.1\.2 : jump vip_a-5fb_f-5f1/);

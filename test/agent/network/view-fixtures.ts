@@ -68,5 +68,6 @@ export function overlayView(
     endpoints: endpoints.map(([taskId, nodeId, addr]) =>
       viewEndpoint('', 'net1', addr, true, { taskId, nodeId, ...endpoint(taskId) }),
     ),
+    gatewaySubnet: '172.18.0.0/16',
   };
 }
