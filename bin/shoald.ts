@@ -7,6 +7,8 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { pino } from 'pino';
 import { Daemon } from '../server/daemon.ts';
+import { DamagedIdentityFileError } from '../server/ca/identity-file-error.ts';
+import { UnsafeDataDirError } from '../server/private-data-dir.ts';
 import { CorruptDataError, DataDirLockedError } from '../server/raftnode/level-storage.ts';
 
 const program = new Command('shoald')
@@ -104,7 +106,12 @@ try {
   process.on('SIGTERM', stop);
 } catch (err) {
   // Bad data folders are the operator's to fix: one clear line, no stack trace, nothing touched.
-  if (err instanceof DataDirLockedError || err instanceof CorruptDataError) {
+  if (
+    err instanceof DataDirLockedError ||
+    err instanceof CorruptDataError ||
+    err instanceof UnsafeDataDirError ||
+    err instanceof DamagedIdentityFileError
+  ) {
     process.stderr.write(`shoald: ${err.message}\n`);
   } else {
     process.stderr.write(`shoald: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -8,6 +8,8 @@ import { resolve } from 'node:path';
 import { pino } from 'pino';
 import { clientOf, loadShoalPackage, TRUSTED_PEER_CHANNEL, unaryCall } from '../proto/load.ts';
 import { Daemon } from '../server/daemon.ts';
+import { DamagedIdentityFileError } from '../server/ca/identity-file-error.ts';
+import { UnsafeDataDirError } from '../server/private-data-dir.ts';
 import { CorruptDataError, DataDirLockedError } from '../server/raftnode/level-storage.ts';
 
 const dataDir = resolve(process.env.SHOAL_DATA_DIR ?? '.shoal');
@@ -87,7 +89,11 @@ Stop with Ctrl-C; \`npm start\` again resumes the same cluster.`);
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 } catch (err) {
-  const known = err instanceof DataDirLockedError || err instanceof CorruptDataError;
+  const known =
+    err instanceof DataDirLockedError ||
+    err instanceof CorruptDataError ||
+    err instanceof UnsafeDataDirError ||
+    err instanceof DamagedIdentityFileError;
   process.stderr.write(`shoal: ${err instanceof Error ? err.message : String(err)}\n`);
   if (!known && err instanceof Error && /EADDRINUSE|address already in use/i.test(err.message)) {
     process.stderr.write(`shoal: ${listenAddr} is taken; set SHOAL_LISTEN_ADDR to another host:port\n`);

@@ -45,3 +45,11 @@ export class CaMismatchError extends Error {
 export class InvalidKeyError extends Error {
   override readonly name = 'InvalidKeyError';
 }
+
+/**
+ * A sealed root CA key or a key-encryption key could not be used: not in its form, or the key does not
+ * open under this KEK (another KEK, another CA certificate, or damaged bytes). The message says which.
+ */
+export class SealedKeyError extends Error {
+  override readonly name = 'SealedKeyError';
+}

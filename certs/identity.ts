@@ -47,6 +47,28 @@ export function verifyNodeCertificate(
 ): NodeIdentity {
   // Every comparison with NaN is false, so an invalid Date would pass the validity checks.
   if (!Number.isFinite(now.getTime())) throw new RangeError('verifyNodeCertificate: now is an invalid Date');
+  const { identity, cert, root } = issuedBy(certPem, rootCaPem);
+  checkValidity(root, now, 'root CA');
+  checkValidity(cert, now, 'certificate');
+  return identity;
+}
+
+/**
+ * As {@link verifyNodeCertificate} without the validity period: that the certificate is a node identity
+ * signed by the root CA (or one of the roots of a bundle), which is a CA. For a node's own files at start,
+ * where an expired certificate is still the node's (it renews, or is told to rejoin).
+ *
+ * @throws InvalidCertificateError as verifyNodeCertificate, except for the validity period.
+ */
+export function checkNodeCertificateIssuer(certPem: string, rootCaPem: string): NodeIdentity {
+  return issuedBy(certPem, rootCaPem).identity;
+}
+
+/** The certificate's identity and the root that signed it. Throws InvalidCertificateError. */
+function issuedBy(
+  certPem: string,
+  rootCaPem: string,
+): { identity: NodeIdentity; cert: forge.pki.Certificate; root: forge.pki.Certificate } {
   const [cert] = parseCertificates(certPem, 'certificate');
   const roots = parseCertificates(rootCaPem, 'root CA');
   const identity = identityOf(cert);
@@ -63,12 +85,14 @@ export function verifyNodeCertificate(
   if (root === undefined) {
     throw new InvalidCertificateError('certificate signature does not verify against the trusted root CA');
   }
-  const constraints = root.getExtension('basicConstraints') as { cA?: boolean } | undefined;
-  if (constraints?.cA !== true) throw new InvalidCertificateError('trusted root is not a CA certificate');
+  if (!isCa(root)) throw new InvalidCertificateError('trusted root is not a CA certificate');
+  return { identity, cert, root };
+}
 
-  checkValidity(root, now, 'root CA');
-  checkValidity(cert, now, 'certificate');
-  return identity;
+/** Whether `cert` says it is a CA (basicConstraints cA). */
+export function isCa(cert: forge.pki.Certificate): boolean {
+  const constraints = cert.getExtension('basicConstraints') as { cA?: boolean } | undefined;
+  return constraints?.cA === true;
 }
 
 /** The identity in an already parsed certificate. Throws InvalidCertificateError. */

@@ -8,6 +8,7 @@
  * that tests care about can be passed in.
  */
 export {
+  checkRootCaCertificate,
   createRootCa,
   ROOT_CA_COMMON_NAME,
   ROOT_CA_VALIDITY_MS,
@@ -16,7 +17,12 @@ export {
 } from './root-ca.ts';
 export { checkKeyPair, createCsr, createNodeKey, type NodeKey } from './node-key.ts';
 export { NODE_CERT_VALIDITY_MS, signNodeCertificate, type SignNodeCertificateOptions } from './issue.ts';
-export { readIdentity, verifyNodeCertificate, type NodeIdentity } from './identity.ts';
+export {
+  checkNodeCertificateIssuer,
+  readIdentity,
+  verifyNodeCertificate,
+  type NodeIdentity,
+} from './identity.ts';
 export {
   caDigest,
   checkRemoteCa,
@@ -25,7 +31,8 @@ export {
   tokensEqual,
   type JoinToken,
 } from './join-token.ts';
-export { randomClusterId, randomNodeId } from './random-id.ts';
+export { isRandomId, randomClusterId, randomNodeId } from './random-id.ts';
+export { createKek, decodeKek, encodeKek, KEK_BYTES, openRootCaKey, sealRootCaKey } from './sealed-key.ts';
 export { isNodeRole, NODE_ROLES, type NodeRole } from './node-role.ts';
 export { BACKDATE_MS } from './validity-window.ts';
 export {

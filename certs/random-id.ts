@@ -4,6 +4,7 @@ import { toBase36 } from './base36.ts';
 /** swarmkit `identity/randomid.go`: 16 bytes of entropy, written in base 36, 25 characters. */
 const ID_BYTES = 16;
 const ID_LENGTH = 25;
+const ID_PATTERN = /^[0-9a-z]{25}$/;
 
 /**
  * A new node ID in swarmkit's format: 16 random bytes as 25 base-36 characters, with the top bit set as
@@ -24,6 +25,11 @@ export function randomNodeId(entropy?: Uint8Array): string {
  */
 export function randomClusterId(entropy?: Uint8Array): string {
   return randomId(entropy);
+}
+
+/** Whether `s` has the form of a node or cluster ID: 25 characters of lowercase base 36. Never throws. */
+export function isRandomId(s: unknown): s is string {
+  return typeof s === 'string' && ID_PATTERN.test(s);
 }
 
 function randomId(entropy: Uint8Array = randomBytes(ID_BYTES)): string {

@@ -1,4 +1,7 @@
 import forge from 'node-forge';
+import { InvalidCertificateError } from './errors.ts';
+import { isCa } from './identity.ts';
+import { parseCertificates } from './parse-certificates.ts';
 import { generateRsaKey, loadRsaPrivateKey, publicKeyOf } from './rsa-key.ts';
 import { randomSerialNumber } from './serial-number.ts';
 import { validityWindow } from './validity-window.ts';
@@ -53,4 +56,16 @@ export function createRootCa(opts: CreateRootCaOptions = {}): RootCa {
   ]);
   cert.sign(privateKey, forge.md.sha256.create());
   return { certPem: forge.pki.certificateToPem(cert), keyPem };
+}
+
+/**
+ * Checks that `pem` is a root CA certificate (or a bundle of them, as during a rotation): every block
+ * parses as a certificate that says it is a CA. Validity periods are not checked.
+ *
+ * @throws InvalidCertificateError saying what is wrong.
+ */
+export function checkRootCaCertificate(pem: string): void {
+  for (const cert of parseCertificates(pem, 'root CA')) {
+    if (!isCa(cert)) throw new InvalidCertificateError('root CA: the certificate is not a CA certificate');
+  }
 }

@@ -6,21 +6,25 @@
  * managers give the node (a promotion starts a manager, a demotion stops it).
  */
 import * as grpc from '@grpc/grpc-js';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import {
   checkKeyPair,
   checkRemoteCa,
   createCsr,
+  createKek,
   createNodeKey,
   createRootCa,
+  KEK_BYTES,
+  openRootCaKey,
   parseJoinToken,
   randomClusterId,
   randomNodeId,
   readIdentity,
   renewalRetryDelayMs,
   renewalTime,
+  sealRootCaKey,
   signNodeCertificate,
   verifyNodeCertificate,
 } from '../certs/index.ts';
@@ -38,14 +42,25 @@ import {
 } from './allocator/index.ts';
 import { clusterOf } from './ca/ca-server.ts';
 import { logsService } from './logbroker/log-broker.ts';
-import { readNodeCerts, writeFileAtomic, writeNodeCerts } from './ca/cert-files.ts';
+import {
+  readKek,
+  readNodeCerts,
+  removeKek,
+  writeFileAtomic,
+  writeKek,
+  writeNodeCerts,
+} from './ca/cert-files.ts';
+import { DamagedIdentityFileError } from './ca/identity-file-error.ts';
 import { callManager, ManagerClients, nodeCredentials } from './ca/manager-client.ts';
 import { RoleManager } from './ca/role-manager.ts';
 import { controlService } from './controlapi/control-server.ts';
 import type { DispatcherOptions } from './dispatcher/dispatcher.ts';
 import { Manager, type ManagerIdentity, type ManagerOptions, type NodeCerts } from './manager.ts';
 import { RpcError, unary } from './rpc/status.ts';
-import type { AddressPools } from './store/index.ts';
+import { openPrivateDataDir } from './private-data-dir.ts';
+import { NotAMemberOfLogError } from './raft/index.ts';
+import { parseSavedState, roleOf, type Role, type SavedState } from './saved-state.ts';
+import { findClusters, type AddressPools, type Cluster } from './store/index.ts';
 
 const controlPkg = loadShoalPackage('control.proto');
 
@@ -95,8 +110,6 @@ export interface DaemonOptions {
   };
 }
 
-type Role = 'manager' | 'worker';
-
 interface InitRequest {
   advertiseAddr: string;
   listenAddr: string;
@@ -105,15 +118,6 @@ interface InitRequest {
   defaultAddrPoolMaskLength?: number;
   /** '' = the default (172.18.0.0/16). */
   gatewaySubnet?: string;
-}
-
-interface SavedState {
-  /** Absent in folders written before workers existed: those are managers'. */
-  role?: Role;
-  /** A worker's raftId is 0. */
-  identity: ManagerIdentity;
-  /** A worker's managers (host:port), as last heard: it tries them in turn. */
-  managers?: string[];
 }
 
 interface StatusResponse {
@@ -130,6 +134,14 @@ interface IssueResponse {
   clusterId: string;
   raftId: number;
   members: { raftId: number; addr: string }[];
+  /** Managers joining with the manager token: the key-encryption key of the root CA key. */
+  kek: Buffer;
+}
+
+interface RaftJoinResponse {
+  raftId: number;
+  members: { raftId: number; addr: string }[];
+  kek: Buffer;
 }
 
 export class Daemon {
@@ -151,6 +163,11 @@ export class Daemon {
   /** This node's place in a swarm and its certificates; undefined outside one. */
   private state: SavedState | undefined;
   private certs: NodeCerts | undefined;
+  /**
+   * A manager's key-encryption key of the root CA key (certificates/swarm-root-ca.kek); undefined on
+   * a worker, and on a manager from before keys were sealed until it gets it (keepKek).
+   */
+  private kek: Buffer | undefined;
   /** Clients to the managers with the current certificate; made when first needed. */
   private clients: ManagerClients | undefined;
   /** When the current certificate is due for renewal (ms, by `o.now`). */
@@ -164,17 +181,38 @@ export class Daemon {
   private queue: Promise<unknown> = Promise.resolve();
   /** The last failure of the status poll, so that a lasting one is logged once. */
   private pollError = '';
+  /** The same for getting the KEK. */
+  private kekError = '';
 
   private constructor(private readonly o: DaemonOptions) {}
 
-  /** Starts the daemon; if the data folder holds a cluster member, that manager starts too. */
+  /**
+   * Starts the daemon; if the data folder holds a cluster member, that manager starts too. Throws
+   * UnsafeDataDirError if the data folder is open to other users, DamagedIdentityFileError if a file
+   * that says who this node is does not hold what it should (both before anything is changed), and what
+   * Manager.start throws.
+   */
   static async start(o: DaemonOptions): Promise<Daemon> {
+    // Everything shoald creates is its own (0600 files, 0700 folders), LevelDB's files included, which
+    // it creates 0644 less the umask. Tasks get docker's 022 back (agent/exec/task-process.ts).
+    process.umask(0o077);
+    openPrivateDataDir(o.dataDir);
     const d = new Daemon(o);
-    mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
     const saved = d.loadState();
     if (saved !== undefined) {
-      d.adopt(saved, readNodeCerts(d.certDir()));
-      if (roleOf(saved) === 'manager') await d.startManager(saved.identity, d.requireCerts());
+      const certs = d.loadCerts(saved);
+      d.kek = d.loadKek(saved);
+      d.adopt(saved, certs);
+      if (roleOf(saved) === 'manager') {
+        await d.startManager(saved.identity, d.requireCerts()).catch((err: unknown) => {
+          if (!(err instanceof NotAMemberOfLogError)) throw err;
+          throw new DamagedIdentityFileError(
+            d.statePath(),
+            `identity.raftId is not a member the Raft log in ${d.raftDir()} has known`,
+            { cause: err },
+          );
+        });
+      }
       await d.startAgent();
     }
     await d.serveLocal();
@@ -197,6 +235,7 @@ export class Daemon {
       dataDir: this.o.dataDir,
       identity,
       certs,
+      kek: () => this.kek,
       log: this.o.log,
       ...(this.o.tickMs === undefined ? {} : { tickMs: this.o.tickMs }),
       ...(this.o.snapshotEvery === undefined ? {} : { snapshotEvery: this.o.snapshotEvery }),
@@ -336,9 +375,43 @@ export class Daemon {
     return join(this.o.dataDir, 'certificates');
   }
 
+  /** state.json, checked whole; undefined outside a swarm. Throws DamagedIdentityFileError. */
   private loadState(): SavedState | undefined {
     if (!existsSync(this.statePath())) return undefined;
-    return JSON.parse(readFileSync(this.statePath(), 'utf8')) as SavedState;
+    return parseSavedState(readFileSync(this.statePath(), 'utf8'), this.statePath());
+  }
+
+  /**
+   * The certificates, checked (cert-files.ts) and checked against state.json: the node and cluster IDs
+   * are the certificate's CN and O, which only the CA could have written. Throws DamagedIdentityFileError.
+   */
+  private loadCerts(s: SavedState): NodeCerts {
+    const { identity, ...certs } = readNodeCerts(this.certDir());
+    const cert = join(this.certDir(), 'swarm-node.crt');
+    if (identity.nodeId !== s.identity.nodeId) {
+      throw new DamagedIdentityFileError(
+        this.statePath(),
+        `identity.nodeId is not the node certificate's (CN=${identity.nodeId} in ${cert})`,
+      );
+    }
+    if (identity.clusterId !== s.identity.clusterId) {
+      throw new DamagedIdentityFileError(
+        this.statePath(),
+        `identity.clusterId is not the node certificate's (O=${identity.clusterId} in ${cert})`,
+      );
+    }
+    return certs;
+  }
+
+  /**
+   * A manager's KEK (none in a folder from before keys were sealed: keepKek gets it). A worker keeps
+   * none: one left by a promotion that stopped before state.json said manager is removed (the
+   * promotion gives it again).
+   */
+  private loadKek(s: SavedState): Buffer | undefined {
+    if (roleOf(s) === 'manager') return readKek(this.certDir());
+    removeKek(this.certDir());
+    return undefined;
   }
 
   private saveState(s: SavedState, certs: NodeCerts, o: { keepSchedule?: boolean } = {}): void {
@@ -403,6 +476,7 @@ export class Daemon {
    */
   private async check(): Promise<void> {
     if (this.state === undefined || this.stopped) return;
+    await this.keepKek();
     const wanted = roleOfStatus(await this.pollStatus());
     const now = this.now();
     const mismatch = wanted !== undefined && wanted !== this.certRole();
@@ -416,6 +490,62 @@ export class Daemon {
     else if (renewed && this.manager !== undefined) this.manager.updateCertificates(this.requireCerts());
   }
 
+  /**
+   * Keeps this manager's KEK in step with the cluster's root CA key. A manager from before keys were
+   * sealed has none: the leader makes one and seals the key with it (the migration), the others get it
+   * from the leader (RaftMembership.Join, as a promoted node does), as does a manager whose KEK does not
+   * open the key (the leader changed between making its KEK and sealing). A leader without it (it
+   * missed the sealing) cannot sign until a manager that has it leads: it says so once.
+   */
+  private async keepKek(): Promise<void> {
+    const m = this.manager;
+    const state = this.state;
+    if (m === undefined || state === undefined) return;
+    const cluster = m.store.view(tx => findClusters(tx))[0];
+    if (cluster === undefined) return;
+    const { keyEnc } = cluster.rootCa;
+    if (keyEnc === undefined) {
+      if (!m.raft.isLeader) return;
+      // Kept before the key is sealed with it: a sealed key without its KEK would be lost.
+      if (this.kek === undefined) this.keepKekFile(createKek());
+      if (this.kek !== undefined && (await m.sealRootCaKey(this.kek))) {
+        this.o.log.info("the root CA key is sealed under the managers' key-encryption key now");
+      }
+      return;
+    }
+    if (this.kek !== undefined && opens(cluster, this.kek)) return;
+    try {
+      const joined = await this.managerClients().callAny<RaftJoinResponse>(
+        this.managerAddrs(),
+        'RaftMembership',
+        'Join',
+        { addr: state.identity.addr, kekOnly: true },
+      );
+      const kek = receivedKek(joined.kek);
+      if (kek === undefined || !opens(cluster, kek)) {
+        throw new Error('the leader sent no key-encryption key that opens the root CA key');
+      }
+      this.keepKekFile(kek);
+      this.kekError = '';
+      this.o.log.info('received the key-encryption key of the root CA key');
+    } catch (err) {
+      const why = messageOf(err);
+      if (why !== this.kekError) {
+        this.o.log.warn(
+          { err: why },
+          'this manager cannot sign certificates: it lacks the key-encryption key of the root CA key',
+        );
+      }
+      this.kekError = why;
+    }
+  }
+
+  /** Keeps `kek` as this manager's, in memory and in its file. */
+  private keepKekFile(kek: Buffer): void {
+    writeKek(this.certDir(), kek);
+    this.kek = kek;
+  }
+
   /** The role the certificate this node holds carries. */
   private certRole(): Role {
     return readIdentity(this.requireCerts().certPem).role === 'swarm-manager' ? 'manager' : 'worker';
@@ -427,6 +557,9 @@ export class Daemon {
     if (state === undefined) return;
     const managers = this.managerAddrs().filter(a => a !== state.identity.addr);
     await this.stopManager();
+    // Workers never hold the KEK; gone before state.json says worker (a crash in between starts a manager).
+    this.kek = undefined;
+    removeKek(this.certDir());
     rmSync(this.raftDir(), { recursive: true, force: true });
     const identity = { ...state.identity, raftId: 0 };
     this.saveState({ role: 'worker', identity, managers }, this.requireCerts(), { keepSchedule: true });
@@ -438,15 +571,21 @@ export class Daemon {
     const state = this.state;
     const certs = this.requireCerts();
     if (state === undefined) return;
-    const joined = await this.managerClients().callAny<{
-      raftId: number;
-      members: { raftId: number; addr: string }[];
-    }>(this.managerAddrs(), 'RaftMembership', 'Join', { addr: state.identity.addr });
+    const joined = await this.managerClients().callAny<RaftJoinResponse>(
+      this.managerAddrs(),
+      'RaftMembership',
+      'Join',
+      { addr: state.identity.addr },
+    );
     // A new member starts from an empty log; one left from an earlier membership (another Raft ID)
     // must not be read as this one's. Removed before state.json says manager, so a crash in between
     // only repeats the join (which returns the same ID). A log of this very ID is its own: kept.
     if (joined.raftId !== state.identity.raftId) rmSync(this.raftDir(), { recursive: true, force: true });
     const identity = { ...state.identity, raftId: joined.raftId };
+    // This node is a Raft member now, whatever happens next: no KEK (a cluster not sealed yet, whose
+    // leader has none) is no reason to stop here; keepKek gets it later.
+    const kek = receivedKek(joined.kek);
+    if (kek !== undefined) this.keepKekFile(kek);
     this.saveState({ role: 'manager', identity }, certs, { keepSchedule: true });
     await this.startManager(identity, certs, {
       peers: new Map(joined.members.map(m => [m.raftId, m.addr])),
@@ -634,6 +773,14 @@ export class Daemon {
     const { addressPools, gatewaySubnet } = addressingOf(req);
     const { addr, listenAddr } = this.addresses(req);
     const rootCa = createRootCa();
+    // The root CA key goes into the store, so into the Raft log and its snapshots, only sealed under a
+    // key-encryption key (KEK) that is never in the log: each manager keeps it in its own certificates
+    // folder (0600) and gets it over TLS from the manager it joins by (IssueNodeCertificate,
+    // RaftMembership.Join); workers never get it. Copies of the log's files (a backup, a disk, a
+    // snapshot sent to a member) then do not give away the CA. It does not protect against whoever can
+    // read a manager's data folder (root on a manager), who finds the KEK beside the log: swarmkit's
+    // autolock, which keeps the KEK off the disk, would; it is not done here.
+    const kek = createKek();
     const identity: ManagerIdentity = {
       nodeId: randomNodeId(),
       raftId: 1 + Math.floor(Math.random() * 2 ** 48),
@@ -651,9 +798,21 @@ export class Daemon {
       clusterId: identity.clusterId,
     });
     const certs = { caPem: rootCa.certPem, certPem, keyPem: key.keyPem };
-    const m = await this.startManager(identity, certs, {
-      bootstrap: { rootCa, ...(addressPools === undefined ? {} : { addressPools }), gatewaySubnet },
-    });
+    this.kek = kek;
+    let m: Manager;
+    try {
+      m = await this.startManager(identity, certs, {
+        bootstrap: {
+          rootCa: { certPem: rootCa.certPem, keyEnc: sealRootCaKey(rootCa, kek) },
+          ...(addressPools === undefined ? {} : { addressPools }),
+          gatewaySubnet,
+        },
+      });
+    } catch (err) {
+      this.kek = undefined;
+      throw err;
+    }
+    this.keepKekFile(kek);
     this.saveState({ role: 'manager', identity }, certs);
     await this.startAgent();
     const tokens = clusterOf(m.store).joinTokens;
@@ -711,6 +870,9 @@ export class Daemon {
       await this.startAgent();
       return { nodeId: identity.nodeId, role };
     }
+    // Already a Raft member: as in becomeManager, a missing KEK is got later (keepKek).
+    const kek = receivedKek(issued.kek);
+    if (kek !== undefined) this.keepKekFile(kek);
     this.saveState({ role, identity }, certs);
     await this.startManager(identity, certs, { peers: new Map(issued.members.map(m => [m.raftId, m.addr])) });
     await this.startAgent();
@@ -755,6 +917,7 @@ export class Daemon {
     this.closeClients();
     this.state = undefined;
     this.certs = undefined;
+    this.kek = undefined;
     this.renewAt = Infinity;
     rmSync(this.statePath(), { force: true });
     rmSync(this.raftDir(), { recursive: true, force: true });
@@ -796,8 +959,21 @@ function withPort(addr: string): string {
   return /:\d+$/.test(addr) ? addr : `${addr}:2377`;
 }
 
-function roleOf(s: SavedState): Role {
-  return s.role ?? 'manager';
+/** The KEK a manager's reply carries; undefined when it carries none (or not a KEK). */
+function receivedKek(kek: Buffer | undefined): Buffer | undefined {
+  return kek?.length === KEK_BYTES ? Buffer.from(kek) : undefined;
+}
+
+/** Whether `kek` opens the cluster's sealed root CA key. */
+function opens(cluster: Cluster, kek: Buffer): boolean {
+  const { certPem, keyEnc } = cluster.rootCa;
+  if (keyEnc === undefined) return false;
+  try {
+    openRootCaKey(certPem, keyEnc, kek);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The role the managers say this node has, if they answered. */

@@ -7,12 +7,13 @@ import * as grpc from '@grpc/grpc-js';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { caDigest, createJoinToken, randomNodeId, type RootCa } from '../certs/index.ts';
+import { caDigest, createJoinToken, randomNodeId, sealRootCaKey } from '../certs/index.ts';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { loadAllDefinitions } from '../proto/load.ts';
 import { authorizationInterceptor } from './ca/authorize.ts';
 import { registerCa } from './ca/ca-server.ts';
+import type { KekSource } from './ca/root-ca-key.ts';
 import { NodeCertificateProvider } from './ca/certificate-provider.ts';
 import { ingressNetworkSpec } from './allocator/index.ts';
 import { controlHandlers, controlService } from './controlapi/control-server.ts';
@@ -23,6 +24,7 @@ import { LeaderAllocator } from './controlapi/leader-allocator.ts';
 import { LeaderForwarder, LeaderForwardingServer } from './rpc/forward.ts';
 import { resourceHandlers, resourceService } from './resourceapi/attachment-server.ts';
 import { RpcError } from './rpc/status.ts';
+import { checkMemberOfLog } from './raft/index.ts';
 import { LevelStorage } from './raftnode/level-storage.ts';
 import { RaftNode } from './raftnode/raft-node.ts';
 import { storeSenderCheck } from './raftnode/sender-check.ts';
@@ -38,6 +40,7 @@ import {
   DEFAULT_CLUSTER_NAME,
   findClusters,
   MemoryStore,
+  updateCluster,
   type AddressPools,
   type Network,
   type NewObject,
@@ -73,10 +76,17 @@ export interface ManagerOptions {
   /** A member that just joined: the other members' addresses (from the CA's reply). */
   peers?: Map<number, string>;
   /**
-   * A brand-new cluster: this manager is its only member and creates the cluster object, with the
-   * address pools and gateway bridge range given to `swarm init` (absent = the defaults).
+   * A brand-new cluster: this manager is its only member and creates the cluster object, with its root
+   * CA (the key sealed under the KEK), the address pools and the gateway bridge range given to `swarm
+   * init` (absent = the defaults).
    */
-  bootstrap?: { rootCa: RootCa; addressPools?: AddressPools; gatewaySubnet?: string };
+  bootstrap?: {
+    rootCa: { certPem: string; keyEnc: string };
+    addressPools?: AddressPools;
+    gatewaySubnet?: string;
+  };
+  /** This manager's key-encryption key of the root CA key (it may come later: KekSource). */
+  kek?: KekSource;
   tickMs?: number;
   /** Snapshot and compact the Raft log every this many entries. */
   snapshotEvery?: number;
@@ -110,12 +120,22 @@ export class Manager {
     readonly localLogs: grpc.UntypedServiceImplementation,
   ) {}
 
-  /** Opens the data, starts Raft and serves the manager port. Throws DataDirLockedError / CorruptDataError. */
+  /**
+   * Opens the data, starts Raft and serves the manager port. Throws DataDirLockedError /
+   * CorruptDataError, and NotAMemberOfLogError if the log is not one this member's Raft ID was in.
+   */
   static async start(o: ManagerOptions): Promise<Manager> {
     const { identity: id, certs, log } = o;
     const provider = new NodeCertificateProvider(certs.caPem, certs.certPem, certs.keyPem);
     const clientCredentials = provider.clientCredentials();
     const storage = await LevelStorage.open(join(o.dataDir, 'raft'));
+    try {
+      // An edited Raft ID would start a member nobody knows, on another member's log.
+      checkMemberOfLog(storage, id.raftId);
+    } catch (err) {
+      await storage.close();
+      throw err;
+    }
     const ref: { raft?: RaftNode } = {};
     const store = new MemoryStore({
       propose: async (actions, options) => {
@@ -185,13 +205,10 @@ export class Manager {
       ],
     });
     transport.register(server);
-    registerCa(
-      server,
-      store,
-      raft,
-      log,
-      o.nodeCertValidityMs === undefined ? {} : { nodeCertValidityMs: o.nodeCertValidityMs },
-    );
+    registerCa(server, store, raft, log, {
+      ...(o.nodeCertValidityMs === undefined ? {} : { nodeCertValidityMs: o.nodeCertValidityMs }),
+      ...(o.kek === undefined ? {} : { kek: o.kek }),
+    });
     const allocator = new LeaderAllocator(store, raft, log, () => {
       // The cluster object holds them; before it is written (the first write), the bootstrap does.
       const cluster = store.view(tx => findClusters(tx))[0];
@@ -299,7 +316,7 @@ export class Manager {
     createCluster(tx, {
       id: id.clusterId,
       spec: { name: DEFAULT_CLUSTER_NAME },
-      rootCa: { certPem: rootCa.certPem, keyPem: rootCa.keyPem, caDigest: caDigest(rootCa.certPem) },
+      rootCa: { certPem: rootCa.certPem, keyEnc: rootCa.keyEnc, caDigest: caDigest(rootCa.certPem) },
       joinTokens: { worker: createJoinToken(rootCa.certPem), manager: createJoinToken(rootCa.certPem) },
       blacklistedCertificates: {},
       ...(addressPools === undefined ? {} : { addressPools }),
@@ -315,6 +332,27 @@ export class Manager {
       certificate: { status: 'issued', certPem },
     });
     createNetwork(tx, ingress);
+  }
+
+  /**
+   * The migration of a cluster object written before keys were sealed: its root CA key, in clear, is
+   * written again sealed under `kek` (the caller keeps `kek` first: the sealed key is useless without
+   * it). A no-op once sealed. Run by the leader; the clear key stays in older Raft entries until the log
+   * is compacted past them.
+   */
+  async sealRootCaKey(kek: Uint8Array): Promise<boolean> {
+    let sealed = false;
+    await this.store.update(tx => {
+      const c = findClusters(tx)[0];
+      if (c === undefined || c.rootCa.keyPem === undefined) return;
+      const { keyPem, ...rest } = c.rootCa;
+      updateCluster(tx, {
+        ...c,
+        rootCa: { ...rest, keyEnc: sealRootCaKey({ certPem: rest.certPem, keyPem }, kek) },
+      });
+      sealed = true;
+    }, Date.now());
+    return sealed;
   }
 
   /** Resolves once some member leads (this one, for a new single-member cluster). */

@@ -4,7 +4,7 @@
  * for. A failed task's half-built namespace is removed by planning again without it; it is retried on its
  * own with backoff (200 ms doubling to 5 s). The model is observed at start and again after any failure.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { WireTask } from '../../proto/control-types.ts';
 import type { NetworkView } from '../../proto/dispatcher-types.ts';
@@ -258,6 +258,8 @@ export class DataPlane implements TaskNetworking {
         // `search .`: no search domain, not one guessed from the hostname (`web.1.<id>` would make busybox's
         // nslookup ask for `web.1.<id>` when asked for `web`).
         writeFileSync(`${dir}/resolv.conf`, 'nameserver 127.0.0.11\nsearch .\noptions ndots:0\n');
+        // Readable by the task's users, whatever shoald's umask (private, for its data folder).
+        chmodSync(`${dir}/resolv.conf`, 0o644);
       }
     }
     for (const group of this.concurrentGroups(plan.batches)) {

@@ -3,7 +3,8 @@
  * node certificates for holders of a join token, renewal of a node's own certificate under mTLS (with
  * the role its node has now: how promotion and demotion reach the certificate), and each node's
  * certificate status. The token decides a joiner's role; a manager is also added to Raft before its
- * certificate is returned, so it can start as a member at once.
+ * certificate is returned, so it can start as a member at once, and receives the key-encryption key of
+ * the root CA key, which it needs to sign certificates in its turn (workers never get it).
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
@@ -17,17 +18,11 @@ import {
 import { serviceOf, loadShoalPackage } from '../../proto/load.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
 import { RpcError, unary } from '../rpc/status.ts';
-import {
-  createNode,
-  findClusters,
-  getNode,
-  updateNode,
-  type Cluster,
-  type MemoryStore,
-} from '../store/index.ts';
+import { createNode, getNode, updateNode, type MemoryStore } from '../store/index.ts';
 import { callerOf, type Caller } from './authorize.ts';
-import { freshRaftId, HOST_PORT, memberList, nodeOf } from './node-records.ts';
+import { clusterOf, freshRaftId, HOST_PORT, memberList, nodeOf } from './node-records.ts';
 import { raftMembershipHandlers, raftMembershipService } from './raft-membership.ts';
+import { kekForNewManager, signingCa, type KekSource } from './root-ca-key.ts';
 
 const pkg = loadShoalPackage('ca.proto');
 
@@ -43,14 +38,11 @@ export const INVALID_TOKEN = 'A valid join token is necessary to join this clust
 export interface CaOptions {
   /** Lifetime of the node certificates this CA signs. @default NODE_CERT_VALIDITY_MS (90 days) */
   nodeCertValidityMs?: number;
+  /** This manager's key-encryption key of the root CA key. @default none (only a key in clear signs) */
+  kek?: KekSource;
 }
 
-/** The cluster object, or UNAVAILABLE while the new cluster's first write is not applied yet. */
-export function clusterOf(store: MemoryStore): Cluster {
-  const c = store.view(tx => findClusters(tx))[0];
-  if (c === undefined) throw new RpcError(grpc.status.UNAVAILABLE, 'the cluster is still starting');
-  return c;
-}
+export { clusterOf } from './node-records.ts';
 
 export function registerCa(
   server: grpc.Server,
@@ -60,6 +52,7 @@ export function registerCa(
   o: CaOptions = {},
 ): void {
   const validityMs = o.nodeCertValidityMs ?? NODE_CERT_VALIDITY_MS;
+  const kek = o.kek ?? (() => undefined);
 
   /** Renewal: the caller's own certificate again, for its node's current role. */
   const renew = async (caller: Caller, csr: string): Promise<object> => {
@@ -79,7 +72,7 @@ export function registerCa(
     const node = nodeOf(store, caller.nodeId);
     const certificate = signNodeCertificate({
       csrPem: csr,
-      ca: { certPem: cluster.rootCa.certPem, keyPem: cluster.rootCa.keyPem },
+      ca: signingCa(cluster, kek),
       nodeId: node.id,
       role: `swarm-${node.role}`,
       clusterId: cluster.id,
@@ -124,10 +117,12 @@ export function registerCa(
           `a joining manager needs its address as host:port, got "${req.addr}"`,
         );
       }
+      // A manager signs certificates too: it gets the KEK (over TLS to the CA its token pinned).
+      const managerKek = role === 'manager' ? kekForNewManager(cluster, kek) : undefined;
       const nodeId = randomNodeId();
       const certificate = signNodeCertificate({
         csrPem: req.csr,
-        ca: { certPem: cluster.rootCa.certPem, keyPem: cluster.rootCa.keyPem },
+        ca: signingCa(cluster, kek),
         nodeId,
         role: `swarm-${role}`,
         clusterId: cluster.id,
@@ -156,6 +151,7 @@ export function registerCa(
         clusterId: cluster.id,
         raftId,
         members: memberList(raft),
+        ...(managerKek === undefined ? {} : { kek: managerKek }),
       };
     }),
     // Signing is synchronous here, so there is nothing to long-poll for (swarmkit's waits for its
@@ -192,7 +188,7 @@ export function registerCa(
   });
   // Joining Raft is the last step of a promotion, after the certificate: registered with the CA so
   // that every manager that serves the CA serves it too.
-  server.addService(raftMembershipService, raftMembershipHandlers(store, raft, log));
+  server.addService(raftMembershipService, raftMembershipHandlers(store, raft, log, kek));
 }
 
 /** The verified caller of a method the role table closes to callers without a certificate. */

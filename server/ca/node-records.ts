@@ -1,11 +1,21 @@
-/** Lookups the CA and Raft membership services share: a node by ID, the members, a fresh Raft ID. */
+/**
+ * Lookups the CA and Raft membership services share: the cluster object, a node by ID, the members, a
+ * fresh Raft ID.
+ */
 import * as grpc from '@grpc/grpc-js';
 import type { RaftNode } from '../raftnode/raft-node.ts';
 import { RpcError } from '../rpc/status.ts';
-import { getNode, type MemoryStore, type Node } from '../store/index.ts';
+import { findClusters, getNode, type Cluster, type MemoryStore, type Node } from '../store/index.ts';
 
 /** A manager's address as peers dial it. */
 export const HOST_PORT = /^[^\s:]+:\d{1,5}$/;
+
+/** The cluster object, or UNAVAILABLE while the new cluster's first write is not applied yet. */
+export function clusterOf(store: MemoryStore): Cluster {
+  const c = store.view(tx => findClusters(tx))[0];
+  if (c === undefined) throw new RpcError(grpc.status.UNAVAILABLE, 'the cluster is still starting');
+  return c;
+}
 
 /** The node `id`, or NOT_FOUND. */
 export function nodeOf(store: MemoryStore, id: string): Node {

@@ -13,5 +13,6 @@ export type { RaftConfig } from './raft.ts';
 export { MemoryStorage, type Storage } from './storage.ts';
 export { SeededRng, type Rng } from './rng.ts';
 export { encodeConfChange, decodeConfChange } from './conf-change.ts';
+export { checkMemberOfLog, membersInLog, NotAMemberOfLogError } from './log-members.ts';
 export * from './errors.ts';
 export * from './types.ts';

@@ -100,7 +100,16 @@ export interface ClusterSpec {
 /** The cluster's root certificate authority. */
 export interface RootCa {
   certPem: string;
-  keyPem: string;
+  /**
+   * The CA's private key sealed under the managers' key-encryption key, which is never in the store
+   * (certs/sealed-key.ts; server/daemon.ts says why).
+   */
+  keyEnc?: string;
+  /**
+   * The key in clear: only in cluster objects written before keys were sealed, until the leader seals
+   * it (Manager.sealRootCaKey). Never written any more.
+   */
+  keyPem?: string;
   /** SHA-256 of the root certificate, as embedded in join tokens. */
   caDigest: string;
 }

@@ -6,149 +6,28 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
-import { fileURLToPath } from 'node:url';
-import { freePort, harness, socketClient, until, type SocketClient } from './helpers.ts';
+import { freePort, harness } from './helpers.ts';
+import { exitOf, oneLine, shoaldProcesses, snapshotOf, stop, type Shoald } from './shoald-process.ts';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
 const h = harness('shoal-bad-input-');
-
-interface Shoald {
-  child: ChildProcess;
-  /** Resolves once the process has exited and its output is read. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stderr(): string;
-  running(): boolean;
-}
-const procs: Shoald[] = [];
-const clients: SocketClient[] = [];
+const processes = shoaldProcesses();
+const shoald = processes.start;
+const local = processes.local;
+const ready = processes.ready;
 const sockets: Socket[] = [];
 after(async () => {
   try {
     for (const s of sockets.splice(0)) s.destroy();
-    for (const c of clients.splice(0)) c.close();
-    for (const p of procs.splice(0)) {
-      if (p.running()) p.child.kill('SIGKILL');
-      await p.exited;
-    }
+    await processes.cleanup();
   } finally {
     await h.cleanup();
   }
 });
-
-/** Starts bin/shoald.ts as its own process, as an operator would. */
-function shoald(dataDir: string, socket: string): Shoald {
-  const env = { ...process.env };
-  delete env.NODE_TEST_CONTEXT; // the child is a daemon, not a test file
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'bin/shoald.ts',
-      '--data-dir',
-      dataDir,
-      '--socket',
-      socket,
-      '--log-level',
-      'silent',
-      '--tick-ms',
-      '20',
-      // Imaginary tasks: a real data plane would be built in the namespace this test runs in (the root one).
-      '--executor',
-      'test',
-    ],
-    { cwd: repo, env, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(resolve =>
-    child.on('close', (code, signal) => resolve({ code, signal })),
-  );
-  const p: Shoald = {
-    child,
-    exited,
-    stderr: () => stderr,
-    running: () => child.exitCode === null && child.signalCode === null,
-  };
-  procs.push(p);
-  return p;
-}
-
-function local(socket: string, service: 'Swarm' | 'Control'): SocketClient {
-  const c = socketClient(socket, service, 5000);
-  clients.push(c);
-  return c;
-}
-
-/** Waits until shoald answers on its socket (failing at once if it exits instead). */
-async function ready(p: Shoald, socket: string): Promise<void> {
-  const info = local(socket, 'Swarm');
-  await until(
-    'shoald to answer on its socket',
-    async () => {
-      if (!p.running()) assert.fail(`shoald exited early: ${p.stderr()}`);
-      return info.call('Info', {}).then(
-        () => true,
-        () => false,
-      );
-    },
-    15_000,
-  );
-}
-
-async function exitOf(
-  p: Shoald,
-  ms = 15_000,
-): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`shoald did not exit within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p.exited, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function stop(p: Shoald): Promise<void> {
-  p.child.kill('SIGTERM');
-  assert.deepEqual(await exitOf(p), { code: 0, signal: null });
-}
-
-/** The one line a refused start must print: no stack trace, nothing else. */
-function oneLine(stderr: string): string {
-  const lines = stderr.split('\n').filter(l => l !== '');
-  assert.equal(lines.length, 1, `expected one line on stderr, got:\n${stderr}`);
-  assert.doesNotMatch(stderr, /^\s+at /m);
-  return lines[0] ?? '';
-}
-
-/**
- * sha-256 of every file under `dir`, by relative path. LevelDB renames its informational log (LOG →
- * LOG.old) on every open attempt, before it reads anything, so those two are left out.
- */
-function snapshotOf(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const f = join(d, e.name);
-      if (e.isDirectory()) walk(f);
-      else if (e.name !== 'LOG' && e.name !== 'LOG.old') {
-        out.set(relative(dir, f), createHash('sha256').update(readFileSync(f)).digest('hex'));
-      }
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** A running shoald with an initialised single-manager cluster. */
 async function cluster(name: string): Promise<{ p: Shoald; dir: string; socket: string; port: number }> {

@@ -33,7 +33,7 @@ import type { Daemon } from '../../server/daemon.ts';
 import type { Manager } from '../../server/manager.ts';
 import { NO_LEADER, NOT_THE_LEADER } from '../../server/rpc/forward.ts';
 import { findClusters } from '../../server/store/index.ts';
-import { freePort, harness, stopTaskPipeline, until } from './helpers.ts';
+import { freePort, harness, rootCaOf, stopTaskPipeline, until } from './helpers.ts';
 
 const h = harness('shoal-forwarding-');
 const clients: grpc.Client[] = [];
@@ -242,8 +242,9 @@ before(async () => {
   assert.ok(cluster);
   caPem = cluster.rootCa.certPem;
   clusterId = cluster.id;
-  // The CA key lives only in the replicated cluster object; a test may reach into the manager for it.
-  clusterCa = { certPem: caPem, keyPem: cluster.rootCa.keyPem };
+  // The CA key lives only in the replicated cluster object, sealed under the KEK in the managers'
+  // folders; a test may reach into both for it.
+  clusterCa = rootCaOf(join(h.root, 'm1'), cluster);
   managerId = mint('swarm-manager');
   workerId = mint('swarm-worker');
 

@@ -4,13 +4,15 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { decodeKek, openRootCaKey, type RootCa } from '../../certs/index.ts';
 import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
 import { Daemon, type DaemonOptions } from '../../server/daemon.ts';
+import type { Cluster } from '../../server/store/index.ts';
 
 export const pkg = loadShoalPackage('control.proto');
 /** Silent; `SHOAL_TEST_LOG=info` shows the daemons' logs when a test needs looking into. */
@@ -128,4 +130,15 @@ export function stopTaskPipeline(d: Daemon): void {
   const m = (d as unknown as { manager?: { pipeline: { stop(): void } } }).manager;
   assert.ok(m !== undefined, 'the daemon runs a manager');
   m.pipeline.stop();
+}
+
+/**
+ * The cluster's root CA with its key in clear, for tests that mint certificates of their own: the store
+ * holds the key sealed, the KEK is in a manager's data folder `dataDir`.
+ */
+export function rootCaOf(dataDir: string, cluster: Cluster): RootCa {
+  const kek = decodeKek(readFileSync(join(dataDir, 'certificates', 'swarm-root-ca.kek'), 'utf8'));
+  const { certPem, keyEnc } = cluster.rootCa;
+  assert.ok(keyEnc !== undefined, 'the root CA key is sealed');
+  return openRootCaKey(certPem, keyEnc, kek);
 }

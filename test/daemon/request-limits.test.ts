@@ -10,14 +10,15 @@ import { after, before, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { runCli, type CliResult } from '../cli/run-cli.ts';
 import { freePort, harness, socketClient, until, type SocketClient } from './helpers.ts';
-import { killAll, ready, shoald } from './shoald-process.ts';
+import { shoaldProcesses } from './shoald-process.ts';
 
 const h = harness('shoal-request-limits-');
+const procs = shoaldProcesses();
 const sock = join(h.root, 'm.sock');
 let control: SocketClient;
 before(async () => {
-  const p = shoald(join(h.root, 'm'), sock);
-  await ready(p, sock);
+  const p = procs.start(join(h.root, 'm'), sock);
+  await procs.ready(p, sock);
   const swarm = socketClient(sock, 'Swarm');
   await swarm.call('Init', { listenAddr: `127.0.0.1:${await freePort()}`, advertiseAddr: '' });
   swarm.close();
@@ -25,7 +26,7 @@ before(async () => {
 });
 after(async () => {
   control.close();
-  await killAll();
+  await procs.cleanup();
   await h.cleanup();
 });
 

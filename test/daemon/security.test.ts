@@ -24,7 +24,7 @@ import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
 import { METHOD_ROLES } from '../../server/ca/authorize.ts';
 import type { Manager } from '../../server/manager.ts';
 import { findClusters } from '../../server/store/index.ts';
-import { freePort, harness, type Call } from './helpers.ts';
+import { freePort, harness, rootCaOf, type Call } from './helpers.ts';
 
 const caPkg = loadShoalPackage('ca.proto');
 const h = harness('shoal-security-');
@@ -78,12 +78,13 @@ before(async () => {
   clusterId = (
     JSON.parse(readFileSync(join(dataDir, 'state.json'), 'utf8')) as { identity: { clusterId: string } }
   ).identity.clusterId;
-  // The CA key lives only in the replicated cluster object; a test may reach into the manager for it.
+  // The CA key lives only in the replicated cluster object, sealed under the KEK in the managers'
+  // folders; a test may reach into both for it.
   const manager = (d as unknown as { manager: Manager }).manager;
   const cluster = manager.store.view(tx => findClusters(tx))[0];
   assert.ok(cluster, 'the cluster object exists after init');
   assert.equal(cluster.rootCa.certPem, caPem);
-  clusterCa = { certPem: caPem, keyPem: cluster.rootCa.keyPem };
+  clusterCa = rootCaOf(dataDir, cluster);
 });
 
 interface Identity {

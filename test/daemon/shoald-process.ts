@@ -1,12 +1,14 @@
 /**
- * shoald as a real process, as an operator runs it: started with bin/shoald.ts, answered on its unix
- * socket, stopped with a signal or killed. Every process started here is ended by `killAll` (call it
- * from `after`), by PID, whether or not the test got that far.
+ * bin/shoald.ts as a real process, for tests whose outcome is the process's: it exits, with one line.
+ * `shoaldProcesses()` keeps track of what it started, for one `cleanup()` from `after`.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { socketClient, until } from './helpers.ts';
+import { freePort, socketClient, until, type SocketClient } from './helpers.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -18,71 +20,111 @@ export interface Shoald {
   running(): boolean;
 }
 
-const started: Shoald[] = [];
+export interface ShoaldProcesses {
+  /** Starts bin/shoald.ts as its own process, as an operator would, with `extra` arguments. */
+  start(dataDir: string, socket: string, extra?: string[]): Shoald;
+  /** A client on a shoald's socket (closed by cleanup). */
+  local(socket: string, service: 'Swarm' | 'Control'): SocketClient;
+  /** Waits until shoald answers on its socket (failing at once if it exits instead). */
+  ready(p: Shoald, socket: string): Promise<void>;
+  /** Closes the clients, kills what still runs and waits for every process to end. */
+  cleanup(): Promise<void>;
+}
+
+export function shoaldProcesses(): ShoaldProcesses {
+  const procs: Shoald[] = [];
+  const clients: SocketClient[] = [];
+  const local = (socket: string, service: 'Swarm' | 'Control'): SocketClient => {
+    const c = socketClient(socket, service, 5000);
+    clients.push(c);
+    return c;
+  };
+  return {
+    start: (dataDir, socket, extra = []) => {
+      const env = { ...process.env };
+      delete env.NODE_TEST_CONTEXT; // the child is a daemon, not a test file
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'bin/shoald.ts',
+          '--data-dir',
+          dataDir,
+          '--socket',
+          socket,
+          '--log-level',
+          process.env.SHOAL_TEST_LOG ?? 'silent',
+          '--tick-ms',
+          '20',
+          // Imaginary tasks: a real data plane would be built in the namespace this test runs in (the root one).
+          '--executor',
+          'test',
+          ...extra,
+        ],
+        { cwd: repo, env, stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(resolve =>
+        child.on('close', (code, signal) => resolve({ code, signal })),
+      );
+      const p: Shoald = {
+        child,
+        exited,
+        stderr: () => stderr,
+        running: () => child.exitCode === null && child.signalCode === null,
+      };
+      procs.push(p);
+      return p;
+    },
+    local,
+    ready: async (p, socket) => {
+      const info = local(socket, 'Swarm');
+      await until(
+        'shoald to answer on its socket',
+        async () => {
+          if (!p.running()) assert.fail(`shoald exited early: ${p.stderr()}`);
+          return info.call('Info', {}).then(
+            () => true,
+            () => false,
+          );
+        },
+        15_000,
+      );
+    },
+    cleanup: async () => {
+      for (const c of clients.splice(0)) c.close();
+      for (const p of procs.splice(0)) {
+        if (p.running()) p.child.kill('SIGKILL');
+        await p.exited;
+      }
+    },
+  };
+}
 
 /**
- * Starts shoald on `dataDir` and `socket`, with a fast tick and imaginary tasks (a real data plane would
- * be built in the namespace the test runs in, the root one), and `extra` arguments.
+ * A data folder `dir` of a single-manager cluster that shoald initialised (Init on 127.0.0.1) and was
+ * then stopped with SIGTERM; `check` runs while it is up.
  */
-export function shoald(dataDir: string, socket: string, extra: string[] = []): Shoald {
-  const env = { ...process.env };
-  delete env.NODE_TEST_CONTEXT; // the child is a daemon, not a test file
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'bin/shoald.ts',
-      '--data-dir',
-      dataDir,
-      '--socket',
-      socket,
-      '--log-level',
-      process.env.SHOAL_TEST_LOG ?? 'silent',
-      '--tick-ms',
-      '20',
-      '--executor',
-      'test',
-      ...extra,
-    ],
-    { cwd: repo, env, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(resolve =>
-    child.on('close', (code, signal) => resolve({ code, signal })),
-  );
-  const p: Shoald = {
-    child,
-    exited,
-    stderr: () => stderr,
-    running: () => child.exitCode === null && child.signalCode === null,
-  };
-  started.push(p);
-  return p;
+export async function initialisedFolder(
+  processes: ShoaldProcesses,
+  dir: string,
+  socket: string,
+  check: () => void = () => undefined,
+): Promise<string> {
+  const p = processes.start(dir, socket);
+  await processes.ready(p, socket);
+  await processes.local(socket, 'Swarm').call('Init', {
+    listenAddr: `127.0.0.1:${await freePort()}`,
+    advertiseAddr: '',
+  });
+  check();
+  await stop(p);
+  return dir;
 }
 
-/** Waits until shoald answers on its socket (failing at once if it exits instead). */
-export async function ready(p: Shoald, socket: string): Promise<void> {
-  const info = socketClient(socket, 'Swarm', 5000);
-  try {
-    await until(
-      'shoald to answer on its socket',
-      async () => {
-        if (!p.running()) assert.fail(`shoald exited early: ${p.stderr()}`);
-        return info.call('Info', {}).then(
-          () => true,
-          () => false,
-        );
-      },
-      15_000,
-    );
-  } finally {
-    info.close();
-  }
-}
-
-/** The process's exit, or a failure if it does not exit within `ms`. */
+/** How `p` exited, failing the test if it has not within `ms`. */
 export async function exitOf(
   p: Shoald,
   ms = 15_000,
@@ -98,13 +140,35 @@ export async function exitOf(
   }
 }
 
-/** kill -9, as a crash. */
-export async function kill9(p: Shoald): Promise<void> {
-  if (p.running()) p.child.kill('SIGKILL');
-  await p.exited;
+/** Stops `p` as an operator would (SIGTERM): it must exit 0. */
+export async function stop(p: Shoald): Promise<void> {
+  p.child.kill('SIGTERM');
+  assert.deepEqual(await exitOf(p), { code: 0, signal: null });
 }
 
-/** Ends every shoald this module started and is still running. */
-export async function killAll(): Promise<void> {
-  for (const p of started.splice(0)) await kill9(p);
+/** The one line a refused start must print: no stack trace, nothing else. */
+export function oneLine(stderr: string): string {
+  const lines = stderr.split('\n').filter(l => l !== '');
+  assert.equal(lines.length, 1, `expected one line on stderr, got:\n${stderr}`);
+  assert.doesNotMatch(stderr, /^\s+at /m);
+  return lines[0] ?? '';
+}
+
+/**
+ * sha-256 of every file under `dir`, by relative path. LevelDB renames its informational log (LOG →
+ * LOG.old) on every open attempt, before it reads anything, so those two are left out.
+ */
+export function snapshotOf(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const f = join(d, e.name);
+      if (e.isDirectory()) walk(f);
+      else if (e.name !== 'LOG' && e.name !== 'LOG.old') {
+        out.set(relative(dir, f), createHash('sha256').update(readFileSync(f)).digest('hex'));
+      }
+    }
+  };
+  walk(dir);
+  return out;
 }

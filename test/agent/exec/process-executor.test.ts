@@ -3,7 +3,7 @@
  * SIGKILL, a missing command, adoption after the agent is dropped, a reused pid not adopted, exec.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { test } from 'node:test';
 import type { WireTask } from '../../../proto/control-types.ts';
 import type { ExecStatus } from '../../../agent/exec/executor.ts';
@@ -210,5 +210,26 @@ test(
     await waitFor('the task to run once its sandbox exists', () =>
       seen.get(tk.id)?.some(s => s.state === 'running'),
     );
+  },
+);
+
+test(
+  "under shoald's private umask (077) a task gets docker's (022), and its files in the state folder stay private",
+  { skip },
+  async t => {
+    const before = process.umask(0o077);
+    t.after(() => process.umask(before));
+    const { make, stateDir } = setup(t);
+    const e = make();
+    const seen = statuses(e);
+    const a = task(['/bin/sh', '-c', 'umask']);
+    e.apply([a], VIEW);
+    await waitFor('complete', () => last(seen, a.id)?.state === 'complete');
+    assert.equal(e.logs(a.id).stdout.toString(), '0022\n');
+    const dir = new TaskStateDir(stateDir, a.id);
+    for (const f of [dir.stdoutPath, dir.stderrPath, dir.exitPath]) {
+      assert.equal(statSync(f).mode & 0o777, 0o600, f);
+    }
+    await e.close();
   },
 );

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { test } from 'node:test';
 import { pino } from 'pino';
 import type { WireTask } from '../../../proto/control-types.ts';
@@ -18,6 +18,8 @@ import { overlayView } from './view-fixtures.ts';
 
 const root = process.getuid?.() === 0;
 const log = pino({ level: 'silent' });
+// As in shoald, which keeps its data folder private with this umask (server/daemon.ts).
+process.umask(0o077);
 
 const A = 'taska00000000000000000001';
 const B = 'taskb00000000000000000002';
@@ -130,6 +132,11 @@ test('data plane on two lab nodes', { skip: root ? false : 'needs root' }, async
     assert.equal(
       readFileSync(`/etc/netns/${nsA}/resolv.conf`, 'utf8'),
       'nameserver 127.0.0.11\nsearch .\noptions ndots:0\n',
+    );
+    assert.equal(
+      statSync(`/etc/netns/${nsA}/resolv.conf`).mode & 0o777,
+      0o644,
+      "readable by the task's users",
     );
     // Idempotent: the same update again changes nothing and keeps the sandbox.
     const again = await dp1.update(both, [tA]);
