@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { Daemon } from '../server/daemon.ts';
 import { DamagedIdentityFileError } from '../server/ca/identity-file-error.ts';
 import { UnsafeDataDirError } from '../server/private-data-dir.ts';
-import { CorruptDataError, DataDirLockedError } from '../server/raftnode/level-storage.ts';
+import { CorruptDataError, DataDirFullError, DataDirLockedError } from '../server/raftnode/level-storage.ts';
 
 const program = new Command('shoald')
   .description('Shoal node daemon')
@@ -74,8 +74,20 @@ if (opts.executor !== 'process' && opts.executor !== 'test') {
 }
 const log = pino({ level: opts.logLevel, base: { node: opts.hostname } });
 
+let daemon: Daemon | undefined;
+let stopping = false;
+/** Stops the daemon and exits with `code`; a second call (a second Ctrl-C) does not cut the clean-up short. */
+function stop(code: number): void {
+  if (stopping) return;
+  stopping = true;
+  (daemon?.stop() ?? Promise.resolve()).then(
+    () => process.exit(code),
+    () => process.exit(1),
+  );
+}
+
 try {
-  const daemon = await Daemon.start({
+  daemon = await Daemon.start({
     dataDir: resolve(opts.dataDir),
     socketPath: resolve(opts.socket),
     hostname: opts.hostname,
@@ -90,25 +102,22 @@ try {
       ...(opts.nodeNetns === undefined ? {} : { nodeNetns: opts.nodeNetns }),
       ...(opts.dns === undefined ? {} : { dns: opts.dns.split(',').filter(x => x !== '') }),
     },
+    // The manager's storage failed: it already gave up every leader role; stop, exit non-zero, and let
+    // a supervisor restart shoald (which reloads and checks what is on disk).
+    onFatal: err => {
+      process.stderr.write(`shoald: ${err.message}\n`);
+      stop(1);
+    },
   });
   log.info({ socket: resolve(opts.socket), active: daemon.isActive }, 'shoald ready');
-  let stopping = false;
-  const stop = (): void => {
-    // A second signal (a second Ctrl-C, or one forwarded by a wrapper) must not cut the clean-up short.
-    if (stopping) return;
-    stopping = true;
-    daemon.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  process.on('SIGINT', () => stop(0));
+  process.on('SIGTERM', () => stop(0));
 } catch (err) {
   // Bad data folders are the operator's to fix: one clear line, no stack trace, nothing touched.
   if (
     err instanceof DataDirLockedError ||
     err instanceof CorruptDataError ||
+    err instanceof DataDirFullError ||
     err instanceof UnsafeDataDirError ||
     err instanceof DamagedIdentityFileError
   ) {

@@ -10,7 +10,7 @@ import { clientOf, loadShoalPackage, TRUSTED_PEER_CHANNEL, unaryCall } from '../
 import { Daemon } from '../server/daemon.ts';
 import { DamagedIdentityFileError } from '../server/ca/identity-file-error.ts';
 import { UnsafeDataDirError } from '../server/private-data-dir.ts';
-import { CorruptDataError, DataDirLockedError } from '../server/raftnode/level-storage.ts';
+import { CorruptDataError, DataDirFullError, DataDirLockedError } from '../server/raftnode/level-storage.ts';
 
 const dataDir = resolve(process.env.SHOAL_DATA_DIR ?? '.shoal');
 const socketPath = resolve(dataDir, 'shoald.sock');
@@ -92,6 +92,7 @@ Stop with Ctrl-C; \`npm start\` again resumes the same cluster.`);
   const known =
     err instanceof DataDirLockedError ||
     err instanceof CorruptDataError ||
+    err instanceof DataDirFullError ||
     err instanceof UnsafeDataDirError ||
     err instanceof DamagedIdentityFileError;
   process.stderr.write(`shoal: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -95,6 +95,8 @@ export interface DaemonOptions {
    * @default 'test'
    */
   executor?: 'test' | 'process' | Executor;
+  /** This node's manager stopped because its storage failed: the process should stop and exit non-zero. */
+  onFatal?: (err: Error) => void;
   /** With an executor given as an object: where its tasks' output is read (`service logs`). */
   taskLogs?: TaskLogSource;
   /** For the process executor: where the node's data plane lives and what its namespaces are named. */
@@ -240,12 +242,24 @@ export class Daemon {
       ...(this.o.tickMs === undefined ? {} : { tickMs: this.o.tickMs }),
       ...(this.o.snapshotEvery === undefined ? {} : { snapshotEvery: this.o.snapshotEvery }),
       ...(this.o.dispatcher === undefined ? {} : { dispatcher: this.o.dispatcher }),
+      onFatal: err => this.managerFailed(err),
       ...extra,
     });
     this.manager = m;
     this.roles = new RoleManager(m.store, m.raft, this.o.log, Math.min(this.pollMs(), 1000));
     this.roles.start();
     return m;
+  }
+
+  /**
+   * This node's manager stopped because its storage failed (it gave up every leader role already): the
+   * owner is told, and exits (shoald: non-zero, for a supervisor to restart it); without an owner that
+   * listens, the manager is stopped here, so nothing answers on its port as if it worked.
+   */
+  private managerFailed(err: Error): void {
+    this.roles?.stop().catch(() => undefined);
+    if (this.o.onFatal !== undefined) this.o.onFatal(err);
+    else void this.serial(() => this.stopManager());
   }
 
   private async stopManager(): Promise<void> {

@@ -92,33 +92,56 @@ export interface ManagerOptions {
   snapshotEvery?: number;
   /** The dispatcher's heartbeat period, rate limit and batching (it serves while this manager leads). */
   dispatcher?: DispatcherOptions;
+  /** The manager stopped because its storage failed (after giving up every leader role): exit. */
+  onFatal?: (err: Error) => void;
+}
+
+/** What a running manager is made of (Manager.start builds them, in order). */
+interface ManagerParts {
+  identity: ManagerIdentity;
+  store: MemoryStore;
+  raft: RaftNode;
+  storage: LevelStorage;
+  transport: RaftTransport;
+  server: grpc.Server;
+  managerPort: ManagerPort;
+  forwarder: LeaderForwarder;
+  /** This manager's certificate, on the manager port and on its own calls to the other managers. */
+  certs: NodeCertificateProvider;
+  /** The Control API for the daemon's local socket: leader-only calls forward as this manager. */
+  localControl: grpc.UntypedServiceImplementation;
+  /** The network allocator, used while this manager leads. */
+  allocator: LeaderAllocator;
+  /** Agents' sessions, served while this manager leads. */
+  dispatcher: Dispatcher;
+  /** Services → tasks → addresses → nodes, while this manager leads. */
+  pipeline: TaskPipeline;
+  /** Service logs, from the agents to clients, while this manager leads. */
+  logBroker: LogBroker;
+  /** The Logs API for the daemon's local socket: forwarded to the leader as this manager. */
+  localLogs: grpc.UntypedServiceImplementation;
+  /** The manager port's health service: NOT_SERVING once the manager's storage failed. */
+  health: HealthImplementation;
+  log: Logger;
+  onFatal: ((err: Error) => void) | undefined;
 }
 
 export class Manager {
-  private constructor(
-    readonly identity: ManagerIdentity,
-    readonly store: MemoryStore,
-    readonly raft: RaftNode,
-    private readonly storage: LevelStorage,
-    private readonly transport: RaftTransport,
-    private readonly server: grpc.Server,
-    private readonly managerPort: ManagerPort,
-    private readonly forwarder: LeaderForwarder,
-    /** This manager's certificate, on the manager port and on its own calls to the other managers. */
-    private readonly certs: NodeCertificateProvider,
-    /** The Control API for the daemon's local socket: leader-only calls forward as this manager. */
-    readonly localControl: grpc.UntypedServiceImplementation,
-    /** The network allocator, used while this manager leads. */
-    private readonly allocator: LeaderAllocator,
-    /** Agents' sessions, served while this manager leads. */
-    private readonly dispatcher: Dispatcher,
-    /** Services → tasks → addresses → nodes, while this manager leads. */
-    private readonly pipeline: TaskPipeline,
-    /** Service logs, from the agents to clients, while this manager leads. */
-    private readonly logBroker: LogBroker,
-    /** The Logs API for the daemon's local socket: forwarded to the leader as this manager. */
-    readonly localLogs: grpc.UntypedServiceImplementation,
-  ) {}
+  readonly identity: ManagerIdentity;
+  readonly store: MemoryStore;
+  readonly raft: RaftNode;
+  readonly localControl: grpc.UntypedServiceImplementation;
+  readonly localLogs: grpc.UntypedServiceImplementation;
+  private readonly p: ManagerParts;
+
+  private constructor(parts: ManagerParts) {
+    this.p = parts;
+    this.identity = parts.identity;
+    this.store = parts.store;
+    this.raft = parts.raft;
+    this.localControl = parts.localControl;
+    this.localLogs = parts.localLogs;
+  }
 
   /**
    * Opens the data, starts Raft and serves the manager port. Throws DataDirLockedError /
@@ -136,7 +159,7 @@ export class Manager {
       await storage.close();
       throw err;
     }
-    const ref: { raft?: RaftNode } = {};
+    const ref: { raft?: RaftNode; fatal?: (err: Error) => void } = {};
     const store = new MemoryStore({
       propose: async (actions, options) => {
         const raft = ref.raft;
@@ -175,7 +198,7 @@ export class Manager {
       ...(o.tickMs === undefined ? {} : { tickMs: o.tickMs }),
       ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: o.snapshotEvery }),
       onLeaderChange: (leader, term) => log.info({ leader, term }, 'raft leader changed'),
-      onFatal: err => log.fatal({ err: err.message }, 'manager stopped: its disk failed'),
+      onFatal: err => ref.fatal?.(err),
     });
     ref.raft = raft;
 
@@ -228,7 +251,8 @@ export class Manager {
     server.addService(logsService, logBroker.logsHandlers());
     server.addService(logBrokerService, logBroker.brokerHandlers());
     new ReflectionService(loadAllDefinitions()).addToServer(server);
-    new HealthImplementation({ '': 'SERVING' }).addToServer(server);
+    const health = new HealthImplementation({ '': 'SERVING' });
+    health.addToServer(server);
     let managerPort: ManagerPort;
     try {
       managerPort = await ManagerPort.listen(server, provider.serverCredentials(), id.listenAddr);
@@ -247,8 +271,8 @@ export class Manager {
     pipeline.start();
     const localControl = forwarder.wrap(controlService, control, 'local');
     const localLogs = forwarder.wrap(logsService, logBroker.logsHandlers(), 'local');
-    const m = new Manager(
-      id,
+    const m = new Manager({
+      identity: id,
       store,
       raft,
       storage,
@@ -256,14 +280,19 @@ export class Manager {
       server,
       managerPort,
       forwarder,
-      provider,
+      certs: provider,
       localControl,
       allocator,
       dispatcher,
       pipeline,
       logBroker,
       localLogs,
-    );
+      health,
+      log,
+      onFatal: o.onFatal,
+    });
+    // Storage writes are asynchronous: no failure can be reported before this line runs.
+    ref.fatal = err => m.storageFailed(err);
     if (o.bootstrap !== undefined) await m.createCluster(o.bootstrap, certs.certPem);
     log.info({ nodeId: id.nodeId, addr: id.addr, raftId: id.raftId }, 'manager started');
     return m;
@@ -271,7 +300,7 @@ export class Manager {
 
   /** The manager port (the one bound, when listenAddr asked for port 0). */
   get port(): number {
-    return this.managerPort.port;
+    return this.p.managerPort.port;
   }
 
   /**
@@ -281,8 +310,9 @@ export class Manager {
    * not fit its key.
    */
   updateCertificates(certs: NodeCerts): void {
-    if (certs.caPem !== this.certs.caPem) throw new Error('manager: the root CA cannot change while it runs');
-    this.certs.update(certs.certPem, certs.keyPem);
+    if (certs.caPem !== this.p.certs.caPem)
+      throw new Error('manager: the root CA cannot change while it runs');
+    this.p.certs.update(certs.certPem, certs.keyPem);
   }
 
   /**
@@ -296,9 +326,9 @@ export class Manager {
     await this.waitForLeader(10_000);
     const ingressId = randomNodeId();
     const spec = ingressNetworkSpec();
-    await this.allocator.run(async pools => {
+    await this.p.allocator.run(async pools => {
       const allocation = pools.allocateNetwork({ id: ingressId, spec });
-      await this.allocator.write(
+      await this.p.allocator.write(
         tx => this.firstWrite(tx, bootstrap, certPem, { id: ingressId, spec, allocation }),
         () => pools.releaseNetwork(ingressId),
       );
@@ -380,17 +410,35 @@ export class Manager {
   }
 
   async stop(): Promise<void> {
-    this.pipeline.stop();
-    this.logBroker.stop();
-    this.dispatcher.stop();
+    this.stopLeading();
     this.raft.stop();
-    this.transport.close();
-    this.managerPort.stopListening();
-    this.server.forceShutdown();
+    this.p.transport.close();
+    this.p.managerPort.stopListening();
+    this.p.server.forceShutdown();
     // After forceShutdown: what it left open (a TLS handshake under way) must not become a session.
-    this.managerPort.destroyConnections();
-    this.forwarder.close();
-    await this.storage.close();
+    this.p.managerPort.destroyConnections();
+    this.p.forwarder.close();
+    await this.p.storage.close();
+  }
+
+  /** Stops every leader-only service: agents' sessions end (they move to the leader), nothing more is written. */
+  private stopLeading(): void {
+    this.p.pipeline.stop();
+    this.p.logBroker.stop();
+    this.p.dispatcher.stop();
+  }
+
+  /**
+   * The Raft log could not be written (a full or failing disk): Raft has stopped, so this manager holds no
+   * leader role from now on, whatever its core last knew. It gives up every one at once, so that agents
+   * and callers move to the manager the others elect, says NOT_SERVING, and tells its owner, who exits
+   * (a supervisor restarts it; the restart reloads and checks what is on disk).
+   */
+  private storageFailed(err: Error): void {
+    this.p.log.fatal({ err: err.message }, 'manager stopped: its storage failed');
+    this.stopLeading();
+    this.p.health.setStatus('', 'NOT_SERVING');
+    this.p.onFatal?.(err);
   }
 }
 

@@ -72,7 +72,7 @@ export class CorruptDataError extends Error {
 /**
  * A write to the data folder failed. After that what is on disk is unknown (a failed fsync may have
  * dropped pages that a retry would then report as written), so every later write fails too: restart,
- * which reloads and checks what really is on disk.
+ * which reloads and checks what really is on disk. A full device is said as such: the data is fine.
  */
 export class StorageWriteError extends Error {
   override readonly name = 'StorageWriteError';
@@ -80,7 +80,30 @@ export class StorageWriteError extends Error {
     readonly dir: string,
     options?: ErrorOptions,
   ) {
-    super(`writing to data folder ${dir} failed; restart to reload it: ${describe(options?.cause)}`, options);
+    super(
+      isNoSpace(options?.cause)
+        ? `writing to data folder ${dir} failed: no space left on the device; free some and restart`
+        : `writing to data folder ${dir} failed; restart to reload it: ${describe(options?.cause)}`,
+      options,
+    );
+  }
+}
+
+/**
+ * The data folder's device is full, so LevelDB cannot open it (it writes a new manifest and log on
+ * open). Nothing is wrong with what the folder holds: it must not read as corrupted, or an operator
+ * might delete healthy data.
+ */
+export class DataDirFullError extends Error {
+  override readonly name = 'DataDirFullError';
+  constructor(
+    readonly dir: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `data folder ${dir} cannot be opened: no space left on the device; free some and start again`,
+      options,
+    );
   }
 }
 
@@ -130,6 +153,7 @@ export class LevelStorage implements Storage {
       await db.open();
     } catch (err) {
       if (levelCode(causeOf(err)) === 'LEVEL_LOCKED') throw new DataDirLockedError(dir, { cause: err });
+      if (isNoSpace(err)) throw new DataDirFullError(dir, { cause: err });
       throw new CorruptDataError(dir, `LevelDB cannot open it: ${describe(err)}`, { cause: err });
     }
     try {
@@ -463,6 +487,17 @@ async function load(db: Db, dir: string): Promise<MemoryStorage> {
 function levelCode(err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
   return typeof err.code === 'string' ? err.code : undefined;
+}
+
+/** Whether `err` (or its cause) says the device is full: LevelDB's IO errors carry the system's text. */
+export function isNoSpace(err: unknown): boolean {
+  for (let e = err; e !== undefined && e !== null; e = causeOf(e)) {
+    const code = levelCode(e);
+    if (code === 'ENOSPC') return true;
+    if (e instanceof Error && /No space left on device|ENOSPC/i.test(e.message)) return true;
+    if (!(e instanceof Error)) return false;
+  }
+  return false;
 }
 
 function causeOf(err: unknown): unknown {

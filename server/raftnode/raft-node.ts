@@ -252,12 +252,14 @@ export class RaftNode {
     this.kick();
   }
 
+  /** The leader this member knows; 0 when it knows none, or has stopped. */
   get leader(): NodeId {
-    return this.raw.raft.lead;
+    return this.stopped ? 0 : this.raw.raft.lead;
   }
 
+  /** Whether this member leads now: never once it has stopped (its storage failed, or it was stopped). */
   get isLeader(): boolean {
-    return this.raw.raft.state === StateType.Leader;
+    return !this.stopped && this.raw.raft.state === StateType.Leader;
   }
 
   get term(): number {

@@ -127,9 +127,9 @@ export function harness(prefix: string): Harness {
  * Control API or the dispatcher alone, which write tasks themselves and must not see them reconciled.
  */
 export function stopTaskPipeline(d: Daemon): void {
-  const m = (d as unknown as { manager?: { pipeline: { stop(): void } } }).manager;
+  const m = (d as unknown as { manager?: { p: { pipeline: { stop(): void } } } }).manager;
   assert.ok(m !== undefined, 'the daemon runs a manager');
-  m.pipeline.stop();
+  m.p.pipeline.stop();
 }
 
 /**
