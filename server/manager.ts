@@ -11,7 +11,7 @@ import { caDigest, createJoinToken, randomNodeId, type RootCa } from '../certs/i
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { loadAllDefinitions } from '../proto/load.ts';
-import { authorizationInterceptor } from './ca/authorize.ts';
+import { authorizationInterceptor, MAX_MESSAGE_BYTES, requestSizeInterceptor } from './ca/authorize.ts';
 import { registerCa } from './ca/ca-server.ts';
 import { NodeCertificateProvider } from './ca/certificate-provider.ts';
 import { ingressNetworkSpec } from './allocator/index.ts';
@@ -26,7 +26,7 @@ import { RpcError } from './rpc/status.ts';
 import { LevelStorage } from './raftnode/level-storage.ts';
 import { RaftNode } from './raftnode/raft-node.ts';
 import { storeSenderCheck } from './raftnode/sender-check.ts';
-import { RAFT_MAX_MESSAGE_BYTES, RaftTransport } from './raftnode/transport.ts';
+import { RaftTransport } from './raftnode/transport.ts';
 import {
   createCluster,
   createNetwork,
@@ -170,9 +170,10 @@ export class Manager {
     });
     // Leader-only methods of every service added to it forward to the leader from a follower.
     const server = new LeaderForwardingServer(forwarder, {
-      // Raft batches may reach this size (snapshots travel in chunks); grpc-js' default is 4 MiB.
-      'grpc.max_receive_message_length': RAFT_MAX_MESSAGE_BYTES,
+      // The most any method takes (Raft's frames); each method's own limit is set per call, first.
+      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       interceptors: [
+        requestSizeInterceptor(),
         authorizationInterceptor({
           clusterId: () => id.clusterId,
           refused: nodeId => {

@@ -6,26 +6,17 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { join, relative } from 'node:path';
 import { after, test } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
-import { fileURLToPath } from 'node:url';
-import { freePort, harness, socketClient, until, type SocketClient } from './helpers.ts';
+import { freePort, harness, socketClient, type SocketClient } from './helpers.ts';
+import { startShoald, untilAnswering, type Shoald } from './shoald-process.ts';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
 const h = harness('shoal-bad-input-');
 
-interface Shoald {
-  child: ChildProcess;
-  /** Resolves once the process has exited and its output is read. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stderr(): string;
-  running(): boolean;
-}
 const procs: Shoald[] = [];
 const clients: SocketClient[] = [];
 const sockets: Socket[] = [];
@@ -44,39 +35,7 @@ after(async () => {
 
 /** Starts bin/shoald.ts as its own process, as an operator would. */
 function shoald(dataDir: string, socket: string): Shoald {
-  const env = { ...process.env };
-  delete env.NODE_TEST_CONTEXT; // the child is a daemon, not a test file
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'bin/shoald.ts',
-      '--data-dir',
-      dataDir,
-      '--socket',
-      socket,
-      '--log-level',
-      'silent',
-      '--tick-ms',
-      '20',
-      // Imaginary tasks: a real data plane would be built in the namespace this test runs in (the root one).
-      '--executor',
-      'test',
-    ],
-    { cwd: repo, env, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(resolve =>
-    child.on('close', (code, signal) => resolve({ code, signal })),
-  );
-  const p: Shoald = {
-    child,
-    exited,
-    stderr: () => stderr,
-    running: () => child.exitCode === null && child.signalCode === null,
-  };
+  const p = startShoald(dataDir, socket);
   procs.push(p);
   return p;
 }
@@ -89,18 +48,7 @@ function local(socket: string, service: 'Swarm' | 'Control'): SocketClient {
 
 /** Waits until shoald answers on its socket (failing at once if it exits instead). */
 async function ready(p: Shoald, socket: string): Promise<void> {
-  const info = local(socket, 'Swarm');
-  await until(
-    'shoald to answer on its socket',
-    async () => {
-      if (!p.running()) assert.fail(`shoald exited early: ${p.stderr()}`);
-      return info.call('Info', {}).then(
-        () => true,
-        () => false,
-      );
-    },
-    15_000,
-  );
+  await untilAnswering(p, local(socket, 'Swarm'));
 }
 
 async function exitOf(
