@@ -38,6 +38,7 @@ import { callManager, ManagerClients, nodeCredentials } from './ca/manager-clien
 import { RoleManager } from './ca/role-manager.ts';
 import { controlService } from './controlapi/control-server.ts';
 import type { DispatcherOptions } from './dispatcher/dispatcher.ts';
+import type { ManagerPortOptions } from './manager-port.ts';
 import { Manager, type ManagerIdentity, type ManagerOptions, type NodeCerts } from './manager.ts';
 import { RpcError, unary } from './rpc/status.ts';
 import type { AddressPools } from './store/index.ts';
@@ -68,6 +69,8 @@ export interface DaemonOptions {
   now?: () => number;
   /** This node's manager's dispatcher (heartbeat period, session rate limit, batching). */
   dispatcher?: DispatcherOptions;
+  /** This node's manager port: how long a connection may take to start speaking, how many may at once. */
+  managerPort?: ManagerPortOptions;
   /**
    * What runs the tasks assigned to this node: 'process' = real processes in real network namespaces
    * (the data plane, the embedded DNS; needs root), 'test' = the test executor (imaginary tasks walking
@@ -194,6 +197,7 @@ export class Daemon {
       ...(this.o.tickMs === undefined ? {} : { tickMs: this.o.tickMs }),
       ...(this.o.snapshotEvery === undefined ? {} : { snapshotEvery: this.o.snapshotEvery }),
       ...(this.o.dispatcher === undefined ? {} : { dispatcher: this.o.dispatcher }),
+      ...(this.o.managerPort === undefined ? {} : { managerPort: this.o.managerPort }),
       ...extra,
     });
     this.manager = m;

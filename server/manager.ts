@@ -4,7 +4,6 @@
  * method → roles table). This module composes the parts; each part holds its own logic.
  */
 import * as grpc from '@grpc/grpc-js';
-import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { caDigest, createJoinToken, randomNodeId, type RootCa } from '../certs/index.ts';
@@ -20,6 +19,7 @@ import { Dispatcher, dispatcherService, type DispatcherOptions } from './dispatc
 import { LogBroker, logBrokerService, logsService } from './logbroker/log-broker.ts';
 import { TaskPipeline } from './leader/task-pipeline.ts';
 import { LeaderAllocator } from './controlapi/leader-allocator.ts';
+import { ManagerPort, type ManagerPortOptions } from './manager-port.ts';
 import { LeaderForwarder, LeaderForwardingServer } from './rpc/forward.ts';
 import { resourceHandlers, resourceService } from './resourceapi/attachment-server.ts';
 import { RpcError } from './rpc/status.ts';
@@ -82,6 +82,8 @@ export interface ManagerOptions {
   snapshotEvery?: number;
   /** The dispatcher's heartbeat period, rate limit and batching (it serves while this manager leads). */
   dispatcher?: DispatcherOptions;
+  /** How long a connection to the manager port may take to start speaking, and how many may at once. */
+  managerPort?: ManagerPortOptions;
 }
 
 export class Manager {
@@ -210,7 +212,7 @@ export class Manager {
     new HealthImplementation({ '': 'SERVING' }).addToServer(server);
     let managerPort: ManagerPort;
     try {
-      managerPort = await ManagerPort.listen(server, provider.serverCredentials(), id.listenAddr);
+      managerPort = await ManagerPort.listen(server, provider, id.listenAddr, o.managerPort);
     } catch (err) {
       // Release what was opened, or the data folder stays locked by this failed attempt.
       raft.stop();
@@ -348,70 +350,5 @@ export class Manager {
     this.managerPort.destroyConnections();
     this.forwarder.close();
     await this.storage.close();
-  }
-}
-
-/**
- * The manager port's listening socket, ours rather than grpc-js' (bindAsync), so that every
- * connection can be closed. grpc-js' forceShutdown destroys the HTTP/2 sessions it knows of; a
- * connection still in its TLS handshake is not one yet, finishes the handshake after it, and becomes
- * a session that nothing closes: the stopped manager's handlers still serve calls on it, a peer stays
- * connected to it instead of reconnecting to the manager's next start, and it keeps the process alive.
- */
-class ManagerPort {
-  /** Every accepted connection until it closes, whatever grpc-js made of it. */
-  private readonly sockets = new Set<Socket>();
-  private readonly listener: NetServer;
-  private bound = 0;
-
-  private constructor(server: grpc.Server, creds: grpc.ServerCredentials) {
-    const injector = server.createConnectionInjector(creds);
-    // TCP_NODELAY, as on the sockets grpc-js' own listener accepts: Raft's small writes must not wait.
-    this.listener = createServer({ noDelay: true }, socket => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-      injector.injectConnection(socket);
-    });
-  }
-
-  /** Listens on `addr` (host:port, an IPv6 host in brackets) for `server`. */
-  static async listen(
-    server: grpc.Server,
-    creds: grpc.ServerCredentials,
-    addr: string,
-  ): Promise<ManagerPort> {
-    const colon = addr.lastIndexOf(':');
-    const host = addr.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
-    const port = Number(addr.slice(colon + 1));
-    if (colon < 0 || addr.slice(colon + 1) === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new Error(`not a host:port address: "${addr}"`);
-    }
-    const p = new ManagerPort(server, creds);
-    await new Promise<void>((resolve, reject) => {
-      p.listener.once('error', reject);
-      p.listener.listen({ host: host === '' ? undefined : host, port }, () => {
-        p.listener.off('error', reject);
-        const a = p.listener.address();
-        p.bound = typeof a === 'object' && a !== null ? a.port : port;
-        resolve();
-      });
-    });
-    return p;
-  }
-
-  /** The port bound (the one chosen, when `addr` asked for port 0). */
-  get port(): number {
-    return this.bound;
-  }
-
-  /** No new connections; the open ones stay. */
-  stopListening(): void {
-    this.listener.close();
-  }
-
-  /** Closes every connection: sessions, and connections grpc-js has not seen yet (in a TLS handshake). */
-  destroyConnections(): void {
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
   }
 }

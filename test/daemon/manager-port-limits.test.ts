@@ -1,28 +1,34 @@
 /**
- * The manager port against oversized input, from outside: each method's request limit (refused
- * RESOURCE_EXHAUSTED before the request is read in, the limit named), answers that repeat only a
- * bounded part of a request, and Raft's larger frames still passing between managers. The memory
- * test runs shoald as a process of its own, to measure it alone.
+ * The manager port against oversized and hostile input, from outside: each method's request limit
+ * (refused RESOURCE_EXHAUSTED before the request is read in, the limit named), answers that repeat
+ * only a bounded part of a request, Raft's larger frames still passing between managers, and
+ * connections that never finish their TLS handshake or HTTP/2 preface (closed after a deadline, and
+ * capped). The memory test runs shoald as a process of its own, to measure it alone.
  */
 import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { connect as http2Connect, type ClientHttp2Session } from 'node:http2';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { connect as tlsConnect } from 'node:tls';
 import { createCsr, createNodeKey, randomNodeId, signNodeCertificate } from '../../certs/index.ts';
 import type { Daemon, DaemonOptions } from '../../server/daemon.ts';
 import { MAX_ANONYMOUS_REQUEST_BYTES, MAX_REQUEST_BYTES } from '../../server/limits.ts';
 import type { Manager } from '../../server/manager.ts';
+import type { ManagerPort } from '../../server/manager-port.ts';
 import { createConfig, findClusters, getConfig } from '../../server/store/index.ts';
 import { freePort, harness, socketClient, until, type SocketClient } from './helpers.ts';
 import { residentMemory, startShoald, untilAnswering, type Shoald } from './shoald-process.ts';
 
 const h = harness('shoal-port-limits-');
 const procs: Shoald[] = [];
+const sockets: Socket[] = [];
 const closers: (() => void)[] = [];
 after(async () => {
   try {
+    for (const s of sockets.splice(0)) s.destroy();
     for (const close of closers.splice(0)) close();
     for (const p of procs.splice(0)) {
       if (p.running()) p.child.kill('SIGKILL');
@@ -275,6 +281,43 @@ test('a Raft entry larger than a Control API request still reaches the other man
   );
 });
 
+/** A TCP connection to `port` that sends nothing; `closed` resolves when the server hangs up. */
+function silent(port: number): { socket: Socket; closed: Promise<void> } {
+  const socket = connect(port, '127.0.0.1');
+  return held(socket);
+}
+
+/** A TLS connection that asks for HTTP/2 and then sends `bytes` (maybe nothing) and no more. */
+function stalledTls(
+  port: number,
+  bytes = Buffer.alloc(0),
+  alpn = true,
+): ReturnType<typeof held> & {
+  secured: Promise<void>;
+} {
+  const socket = tlsConnect({
+    host: '127.0.0.1',
+    port,
+    rejectUnauthorized: false,
+    servername: 'swarm-manager',
+    ...(alpn ? { ALPNProtocols: ['h2'] } : {}),
+  });
+  const secured = new Promise<void>(resolve =>
+    socket.once('secureConnect', () => {
+      if (bytes.length > 0) socket.write(bytes);
+      resolve();
+    }),
+  );
+  return { ...held(socket), secured };
+}
+
+function held(socket: Socket): { socket: Socket; closed: Promise<void> } {
+  socket.on('error', () => undefined); // the server hanging up is the expected outcome
+  socket.resume(); // read, so that the hang-up is seen
+  sockets.push(socket);
+  return { socket, closed: new Promise(resolve => socket.once('close', () => resolve())) };
+}
+
 async function within<T>(what: string, p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
@@ -282,3 +325,55 @@ async function within<T>(what: string, p: Promise<T>, ms: number): Promise<T> {
   });
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
+
+test('connections that do not finish their TLS handshake and HTTP/2 preface in time are closed', async () => {
+  const c = await cluster('slow', { managerPort: { handshakeTimeoutMs: 1000 } });
+  const conns = [
+    ...Array.from({ length: 10 }, () => silent(c.port)),
+    ...Array.from({ length: 3 }, () => stalledTls(c.port)),
+    // Half the HTTP/2 magic, then silence.
+    ...Array.from({ length: 2 }, () => stalledTls(c.port, Buffer.from('PRI * HTTP'))),
+  ];
+  // Not asking for HTTP/2 at all: closed as soon as the handshake shows it.
+  const noAlpn = stalledTls(c.port, Buffer.alloc(0), false);
+  await within('the connection without ALPN h2 to be closed', noAlpn.closed, 5000);
+  await within('the stalled connections to be closed', Promise.all(conns.map(x => x.closed)), 15_000);
+  const root = await rawCall(c.client('anonymous'), '/shoal.v1.CA/GetRootCACertificate', Buffer.alloc(0));
+  assert.equal(root.code, grpc.status.OK, root.details);
+});
+
+test('at most maxHandshakes connections on their way; more are closed at once, clients still get through', async () => {
+  const c = await cluster('capped', { managerPort: { handshakeTimeoutMs: 120_000, maxHandshakes: 12 } });
+  const port = (c.manager as unknown as { managerPort: ManagerPort }).managerPort;
+  const pending = async (n: number): Promise<void> =>
+    until(`${n} connections on their way`, async () => port.handshaking === n);
+
+  const tls = Array.from({ length: 3 }, () => stalledTls(c.port));
+  await Promise.all(tls.map(x => x.secured));
+  const holding = [...Array.from({ length: 8 }, () => silent(c.port)), ...tls];
+  await pending(11);
+
+  // One slot left: a new client, with or without a certificate, gets through while they are held.
+  const anonymous = c.client('anonymous');
+  const manager = c.client('manager');
+  const root = await rawCall(anonymous, '/shoal.v1.CA/GetRootCACertificate', Buffer.alloc(0));
+  assert.equal(root.code, grpc.status.OK, root.details);
+  assert.equal((await rawCall(manager, LIST_NODES, Buffer.alloc(0))).code, grpc.status.OK);
+  await pending(11);
+
+  holding.push(silent(c.port));
+  await pending(12);
+  const refused = Array.from({ length: 3 }, () => silent(c.port));
+  await within('the connections over the cap to be closed', Promise.all(refused.map(x => x.closed)), 5000);
+  assert.equal(port.handshaking, 12);
+  assert.ok(
+    holding.every(x => !x.socket.destroyed),
+    'the connections under the cap are still open',
+  );
+  // Clients already connected are not on their way: they go on.
+  assert.equal((await rawCall(manager, LIST_NODES, Buffer.alloc(0))).code, grpc.status.OK);
+
+  // Connections that go away free their slots.
+  for (const x of holding) x.socket.destroy();
+  await pending(0);
+});
