@@ -41,6 +41,7 @@ import {
   type AddressPools,
   type Network,
   type NewObject,
+  type Node,
   type ProposalResult,
   type Tx,
 } from './store/index.ts';
@@ -184,6 +185,11 @@ export class Manager {
               ? undefined
               : `node ${nodeId} was removed from swarm`;
           },
+          demoted: nodeId =>
+            demotion(
+              store.view(tx => getNode(tx, nodeId)),
+              raft.members,
+            ),
         }),
       ],
     });
@@ -351,4 +357,19 @@ export class Manager {
     this.forwarder.close();
     await this.storage.close();
   }
+}
+
+/**
+ * Why node `n`, whose certificate says manager, is not one any more, or undefined. The desired role
+ * decides rather than the role, both ways: a demoted manager leaves Raft before its role becomes
+ * worker, and must talk Raft until its removal commits; a promoted node holds its manager certificate
+ * once its role is manager, and may present it to a manager that has not applied that role yet but
+ * applied the desired role, written before. A node not in the store is a manager joining (its node
+ * object is written before it is told) or a removed one (refused as such).
+ */
+function demotion(n: Node | undefined, members: ReadonlyMap<number, string>): string | undefined {
+  if (n === undefined || n.spec.desiredRole === 'manager') return undefined;
+  const raftId = n.managerStatus?.raftId;
+  if (raftId !== undefined && members.has(raftId)) return undefined;
+  return `node ${n.id} was demoted: its manager certificate is no longer accepted`;
 }

@@ -197,6 +197,12 @@ export interface AuthorizerOptions {
   clusterId(): string | undefined;
   /** Why a node may no longer call (it was removed), or undefined. */
   refused(nodeId: string): string | undefined;
+  /**
+   * Why a node whose certificate says manager is no longer one (it was demoted), or undefined. Asked
+   * for manager-only methods only: until it renews into a worker certificate, a demoted node still
+   * calls what every node may.
+   */
+  demoted(nodeId: string): string | undefined;
 }
 
 function deny(code: grpc.status, details: string): grpc.StatusObject {
@@ -224,6 +230,11 @@ function admit(
       grpc.status.PERMISSION_DENIED,
       `Permission denied: unauthorized ${as} role: rpc error: ${caller.role}`,
     );
+  }
+  // A certificate outlives the role it names: a demoted manager's stays valid until it expires.
+  if (caller.role === 'swarm-manager' && !roles.includes('swarm-worker')) {
+    const demoted = o.demoted(caller.nodeId);
+    if (demoted !== undefined) return deny(grpc.status.PERMISSION_DENIED, `Permission denied: ${demoted}`);
   }
   return undefined;
 }
