@@ -55,6 +55,7 @@ import { callManager, ManagerClients, nodeCredentials } from './ca/manager-clien
 import { RoleManager } from './ca/role-manager.ts';
 import { controlService } from './controlapi/control-server.ts';
 import type { DispatcherOptions } from './dispatcher/dispatcher.ts';
+import type { ManagerPortOptions } from './manager-port.ts';
 import { Manager, type ManagerIdentity, type ManagerOptions, type NodeCerts } from './manager.ts';
 import { RpcError, unary } from './rpc/status.ts';
 import { openPrivateDataDir } from './private-data-dir.ts';
@@ -88,6 +89,8 @@ export interface DaemonOptions {
   now?: () => number;
   /** This node's manager's dispatcher (heartbeat period, session rate limit, batching). */
   dispatcher?: DispatcherOptions;
+  /** This node's manager port: how long a connection may take to start speaking, how many may at once. */
+  managerPort?: ManagerPortOptions;
   /**
    * What runs the tasks assigned to this node: 'process' = real processes in real network namespaces
    * (the data plane, the embedded DNS; needs root), 'test' = the test executor (imaginary tasks walking
@@ -243,6 +246,7 @@ export class Daemon {
       ...(this.o.snapshotEvery === undefined ? {} : { snapshotEvery: this.o.snapshotEvery }),
       ...(this.o.dispatcher === undefined ? {} : { dispatcher: this.o.dispatcher }),
       onFatal: err => this.managerFailed(err),
+      ...(this.o.managerPort === undefined ? {} : { managerPort: this.o.managerPort }),
       ...extra,
     });
     this.manager = m;

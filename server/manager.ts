@@ -4,14 +4,13 @@
  * method → roles table). This module composes the parts; each part holds its own logic.
  */
 import * as grpc from '@grpc/grpc-js';
-import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { caDigest, createJoinToken, randomNodeId, sealRootCaKey } from '../certs/index.ts';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { loadAllDefinitions } from '../proto/load.ts';
-import { authorizationInterceptor } from './ca/authorize.ts';
+import { authorizationInterceptor, MAX_MESSAGE_BYTES, requestSizeInterceptor } from './ca/authorize.ts';
 import { registerCa } from './ca/ca-server.ts';
 import type { KekSource } from './ca/root-ca-key.ts';
 import { NodeCertificateProvider } from './ca/certificate-provider.ts';
@@ -21,6 +20,7 @@ import { Dispatcher, dispatcherService, type DispatcherOptions } from './dispatc
 import { LogBroker, logBrokerService, logsService } from './logbroker/log-broker.ts';
 import { TaskPipeline } from './leader/task-pipeline.ts';
 import { LeaderAllocator } from './controlapi/leader-allocator.ts';
+import { ManagerPort, type ManagerPortOptions } from './manager-port.ts';
 import { LeaderForwarder, LeaderForwardingServer } from './rpc/forward.ts';
 import { resourceHandlers, resourceService } from './resourceapi/attachment-server.ts';
 import { RpcError } from './rpc/status.ts';
@@ -28,7 +28,7 @@ import { checkMemberOfLog } from './raft/index.ts';
 import { LevelStorage } from './raftnode/level-storage.ts';
 import { RaftNode } from './raftnode/raft-node.ts';
 import { storeSenderCheck } from './raftnode/sender-check.ts';
-import { RAFT_MAX_MESSAGE_BYTES, RaftTransport } from './raftnode/transport.ts';
+import { RaftTransport } from './raftnode/transport.ts';
 import {
   createCluster,
   createNetwork,
@@ -44,6 +44,7 @@ import {
   type AddressPools,
   type Network,
   type NewObject,
+  type Node,
   type ProposalResult,
   type Tx,
 } from './store/index.ts';
@@ -94,6 +95,8 @@ export interface ManagerOptions {
   dispatcher?: DispatcherOptions;
   /** The manager stopped because its storage failed (after giving up every leader role): exit. */
   onFatal?: (err: Error) => void;
+  /** How long a connection to the manager port may take to start speaking, and how many may at once. */
+  managerPort?: ManagerPortOptions;
 }
 
 /** What a running manager is made of (Manager.start builds them, in order). */
@@ -213,9 +216,10 @@ export class Manager {
     });
     // Leader-only methods of every service added to it forward to the leader from a follower.
     const server = new LeaderForwardingServer(forwarder, {
-      // Raft batches may reach this size (snapshots travel in chunks); grpc-js' default is 4 MiB.
-      'grpc.max_receive_message_length': RAFT_MAX_MESSAGE_BYTES,
+      // The most any method takes (Raft's frames); each method's own limit is set per call, first.
+      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       interceptors: [
+        requestSizeInterceptor(),
         authorizationInterceptor({
           clusterId: () => id.clusterId,
           refused: nodeId => {
@@ -224,6 +228,11 @@ export class Manager {
               ? undefined
               : `node ${nodeId} was removed from swarm`;
           },
+          demoted: nodeId =>
+            demotion(
+              store.view(tx => getNode(tx, nodeId)),
+              raft.members,
+            ),
         }),
       ],
     });
@@ -255,7 +264,7 @@ export class Manager {
     health.addToServer(server);
     let managerPort: ManagerPort;
     try {
-      managerPort = await ManagerPort.listen(server, provider.serverCredentials(), id.listenAddr);
+      managerPort = await ManagerPort.listen(server, provider, id.listenAddr, o.managerPort);
     } catch (err) {
       // Release what was opened, or the data folder stays locked by this failed attempt.
       raft.stop();
@@ -443,66 +452,16 @@ export class Manager {
 }
 
 /**
- * The manager port's listening socket, ours rather than grpc-js' (bindAsync), so that every
- * connection can be closed. grpc-js' forceShutdown destroys the HTTP/2 sessions it knows of; a
- * connection still in its TLS handshake is not one yet, finishes the handshake after it, and becomes
- * a session that nothing closes: the stopped manager's handlers still serve calls on it, a peer stays
- * connected to it instead of reconnecting to the manager's next start, and it keeps the process alive.
+ * Why node `n`, whose certificate says manager, is not one any more, or undefined. The desired role
+ * decides rather than the role, both ways: a demoted manager leaves Raft before its role becomes
+ * worker, and must talk Raft until its removal commits; a promoted node holds its manager certificate
+ * once its role is manager, and may present it to a manager that has not applied that role yet but
+ * applied the desired role, written before. A node not in the store is a manager joining (its node
+ * object is written before it is told) or a removed one (refused as such).
  */
-class ManagerPort {
-  /** Every accepted connection until it closes, whatever grpc-js made of it. */
-  private readonly sockets = new Set<Socket>();
-  private readonly listener: NetServer;
-  private bound = 0;
-
-  private constructor(server: grpc.Server, creds: grpc.ServerCredentials) {
-    const injector = server.createConnectionInjector(creds);
-    // TCP_NODELAY, as on the sockets grpc-js' own listener accepts: Raft's small writes must not wait.
-    this.listener = createServer({ noDelay: true }, socket => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-      injector.injectConnection(socket);
-    });
-  }
-
-  /** Listens on `addr` (host:port, an IPv6 host in brackets) for `server`. */
-  static async listen(
-    server: grpc.Server,
-    creds: grpc.ServerCredentials,
-    addr: string,
-  ): Promise<ManagerPort> {
-    const colon = addr.lastIndexOf(':');
-    const host = addr.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
-    const port = Number(addr.slice(colon + 1));
-    if (colon < 0 || addr.slice(colon + 1) === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new Error(`not a host:port address: "${addr}"`);
-    }
-    const p = new ManagerPort(server, creds);
-    await new Promise<void>((resolve, reject) => {
-      p.listener.once('error', reject);
-      p.listener.listen({ host: host === '' ? undefined : host, port }, () => {
-        p.listener.off('error', reject);
-        const a = p.listener.address();
-        p.bound = typeof a === 'object' && a !== null ? a.port : port;
-        resolve();
-      });
-    });
-    return p;
-  }
-
-  /** The port bound (the one chosen, when `addr` asked for port 0). */
-  get port(): number {
-    return this.bound;
-  }
-
-  /** No new connections; the open ones stay. */
-  stopListening(): void {
-    this.listener.close();
-  }
-
-  /** Closes every connection: sessions, and connections grpc-js has not seen yet (in a TLS handshake). */
-  destroyConnections(): void {
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-  }
+function demotion(n: Node | undefined, members: ReadonlyMap<number, string>): string | undefined {
+  if (n === undefined || n.spec.desiredRole === 'manager') return undefined;
+  const raftId = n.managerStatus?.raftId;
+  if (raftId !== undefined && members.has(raftId)) return undefined;
+  return `node ${n.id} was demoted: its manager certificate is no longer accepted`;
 }

@@ -1,11 +1,19 @@
 /**
- * Who may call what, declared once: every RPC on the manager port is in METHOD_ROLES, and one server
- * interceptor checks the caller's certificate (OU = role, O = cluster) before any handler runs.
- * Handlers never check roles. A method missing from the table is refused: new RPCs are closed by default.
- * LEADER_ONLY names the methods a follower forwards to the leader; the forwarded call carries its
- * original caller in metadata, which only a manager may send, and `callerOf` is who made a call.
+ * Who may call what, and with how much, declared once: every RPC on the manager port is in METHOD_ROLES,
+ * and one server interceptor checks the caller's certificate (OU = role, O = cluster) before any
+ * handler runs. Handlers never check roles. A method missing from the table is refused: new RPCs are
+ * closed by default. MAX_REQUEST_BYTES_BY_METHOD bounds each method's request messages, checked by
+ * another interceptor before a message is read in. LEADER_ONLY names the methods a follower forwards
+ * to the leader; the forwarded call carries its original caller in metadata, which only a manager may
+ * send, and `callerOf` is who made a call.
  */
 import * as grpc from '@grpc/grpc-js';
+import {
+  formatBytes,
+  MAX_ANONYMOUS_REQUEST_BYTES,
+  MAX_REQUEST_BYTES,
+  RAFT_MAX_MESSAGE_BYTES,
+} from '../limits.ts';
 
 export type Role = 'swarm-manager' | 'swarm-worker';
 /** 'any' = no client certificate needed (the CA bootstrap calls). */
@@ -61,6 +69,27 @@ export const METHOD_ROLES: Readonly<Record<string, Allowed>> = {
   '/shoal.v1.LogBroker/ListenSubscriptions': NODE,
   '/shoal.v1.LogBroker/PublishLogs': NODE,
 };
+
+/**
+ * The largest request message each method takes, in bytes. Methods anyone may call take small ones
+ * (a new anonymous method too: closed by default), the Raft transport its own frames, and every other
+ * method a Control API request's worth (MAX_REQUEST_BYTES, as etcd's --max-request-bytes).
+ */
+export const MAX_REQUEST_BYTES_BY_METHOD: Readonly<Record<string, number>> = {
+  ...Object.fromEntries(
+    Object.entries(METHOD_ROLES).map(([path, allowed]) => [
+      path,
+      allowed === 'any' ? MAX_ANONYMOUS_REQUEST_BYTES : MAX_REQUEST_BYTES,
+    ]),
+  ),
+  // Batches are split at this size and snapshots travel in 1 MiB chunks; a single message may be as
+  // large (an entry written before entries were bounded must still reach every member).
+  '/shoal.v1.Raft/Stream': RAFT_MAX_MESSAGE_BYTES,
+  '/shoal.v1.Raft/Snapshot': RAFT_MAX_MESSAGE_BYTES,
+};
+
+/** The most any method takes: the manager port's server-wide limit. */
+export const MAX_MESSAGE_BYTES = Math.max(...Object.values(MAX_REQUEST_BYTES_BY_METHOD));
 
 /**
  * Methods whose answer depends on the leader's own view: a follower forwards them to the leader
@@ -168,6 +197,12 @@ export interface AuthorizerOptions {
   clusterId(): string | undefined;
   /** Why a node may no longer call (it was removed), or undefined. */
   refused(nodeId: string): string | undefined;
+  /**
+   * Why a node whose certificate says manager is no longer one (it was demoted), or undefined. Asked
+   * for manager-only methods only: until it renews into a worker certificate, a demoted node still
+   * calls what every node may.
+   */
+  demoted(nodeId: string): string | undefined;
 }
 
 function deny(code: grpc.status, details: string): grpc.StatusObject {
@@ -195,6 +230,11 @@ function admit(
       grpc.status.PERMISSION_DENIED,
       `Permission denied: unauthorized ${as} role: rpc error: ${caller.role}`,
     );
+  }
+  // A certificate outlives the role it names: a demoted manager's stays valid until it expires.
+  if (caller.role === 'swarm-manager' && !roles.includes('swarm-worker')) {
+    const demoted = o.demoted(caller.nodeId);
+    if (demoted !== undefined) return deny(grpc.status.PERMISSION_DENIED, `Permission denied: ${demoted}`);
   }
   return undefined;
 }
@@ -238,6 +278,78 @@ export function authorizeCall(
     return deny(grpc.status.PERMISSION_DENIED, `Permission denied: malformed ${FORWARDED_FOR} metadata`);
   }
   return authorize(path, fwd.kind === 'caller' ? fwd.caller : undefined, o, 'forwarded');
+}
+
+/** The part of grpc-js' per-call reader (BaseServerInterceptingCall; private there) the limits set. */
+interface MessageReader {
+  /** Splits the request stream into messages; refuses one whose length prefix is over the limit. */
+  decoder: { maxReadMessageLength: number; write(data: Buffer): Buffer[] };
+  /** The limit on a compressed message once inflated. */
+  maxReceiveMessageSize: number;
+}
+
+function readerOf(call: object): MessageReader | undefined {
+  const c = call as Partial<MessageReader>;
+  const d = c.decoder;
+  if (typeof c.maxReceiveMessageSize !== 'number' || typeof d !== 'object' || d === null) return undefined;
+  return typeof d.maxReadMessageLength === 'number' && typeof d.write === 'function'
+    ? (c as MessageReader)
+    : undefined;
+}
+
+/** The longest status text a call ends with: handlers and libraries may repeat a request's text. */
+const MAX_DETAILS_CHARS = 1024;
+
+/**
+ * The interceptor that applies MAX_REQUEST_BYTES_BY_METHOD, and MAX_DETAILS_CHARS to every status
+ * text; it must come first among the server's interceptors, to be handed grpc-js' own call.
+ *
+ * grpc-js has one receive limit per server, checked on each message's length prefix before the
+ * message is buffered; the Raft transport needs its frames there, so the server-wide limit cannot be
+ * small. Checking in a wrapped `requestDeserialize` or on the deserialized message comes too late:
+ * grpc-js has buffered the whole message by then (measured: 40 concurrent 15 MiB requests refused
+ * that way took a gRPC server from 56 MB to 1.3 GB), and a deserializer's error becomes INTERNAL. So
+ * each call's own reader gets its method's limit before it reads anything (it reads only once the
+ * interceptors let the call start), and an oversized request is refused RESOURCE_EXHAUSTED on its
+ * first bytes, with a readable text. Those fields are grpc-js' internals: with a grpc-js that lacks
+ * them, every call fails INTERNAL, saying so.
+ */
+export function requestSizeInterceptor(): grpc.ServerInterceptor {
+  return (method, call) => {
+    const limit = MAX_REQUEST_BYTES_BY_METHOD[method.path] ?? MAX_ANONYMOUS_REQUEST_BYTES;
+    const reader = readerOf(call);
+    if (reader === undefined) {
+      const broken = deny(
+        grpc.status.INTERNAL,
+        'request size limits cannot be applied: @grpc/grpc-js does not read requests as server/ca/authorize.ts expects',
+      );
+      return new grpc.ServerInterceptingCall(call, {
+        start: next => next({ onReceiveMetadata: () => call.sendStatus(broken) }),
+      });
+    }
+    reader.maxReceiveMessageSize = limit;
+    const decoder = reader.decoder;
+    decoder.maxReadMessageLength = limit;
+    const write = decoder.write.bind(decoder);
+    // grpc-js sends what the decoder throws as the RESOURCE_EXHAUSTED status's text.
+    decoder.write = data => {
+      try {
+        return write(data);
+      } catch {
+        throw new Error(
+          `request too large: ${method.path} takes at most ${formatBytes(limit)} (${limit} bytes) per message`,
+        );
+      }
+    };
+    return new grpc.ServerInterceptingCall(call, {
+      sendStatus: (status, next) =>
+        next(
+          status.details.length > MAX_DETAILS_CHARS
+            ? { ...status, details: `${status.details.slice(0, MAX_DETAILS_CHARS)}…` }
+            : status,
+        ),
+    });
+  };
 }
 
 /** The interceptor that applies `authorizeCall` to every call on the server. */

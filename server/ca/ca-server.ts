@@ -16,6 +16,7 @@ import {
   tokensEqual,
 } from '../../certs/index.ts';
 import { serviceOf, loadShoalPackage } from '../../proto/load.ts';
+import { quoted } from '../limits.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
 import { RpcError, unary } from '../rpc/status.ts';
 import { createNode, getNode, updateNode, type MemoryStore } from '../store/index.ts';
@@ -34,6 +35,9 @@ interface IssueRequest {
 }
 
 export const INVALID_TOKEN = 'A valid join token is necessary to join this cluster';
+
+/** The longest hostname a joining node may give (a DNS name has at most 253). */
+const MAX_HOSTNAME_CHARS = 255;
 
 export interface CaOptions {
   /** Lifetime of the node certificates this CA signs. @default NODE_CERT_VALIDITY_MS (90 days) */
@@ -111,10 +115,17 @@ export function registerCa(
       if (typeof req.hostname !== 'string' || req.hostname === '') {
         throw new RpcError(grpc.status.INVALID_ARGUMENT, 'hostname is required');
       }
+      // It is kept, logged and listed: a name, not a payload.
+      if (req.hostname.length > MAX_HOSTNAME_CHARS) {
+        throw new RpcError(
+          grpc.status.INVALID_ARGUMENT,
+          `hostname ${quoted(req.hostname)} is longer than ${MAX_HOSTNAME_CHARS} characters`,
+        );
+      }
       if (role === 'manager' && !HOST_PORT.test(req.addr)) {
         throw new RpcError(
           grpc.status.INVALID_ARGUMENT,
-          `a joining manager needs its address as host:port, got "${req.addr}"`,
+          `a joining manager needs its address as host:port, got ${quoted(req.addr)}`,
         );
       }
       // A manager signs certificates too: it gets the KEK (over TLS to the CA its token pinned).
@@ -160,7 +171,10 @@ export function registerCa(
       if (typeof req.nodeId !== 'string' || req.nodeId === '') {
         throw new RpcError(grpc.status.INVALID_ARGUMENT, 'node ID is required');
       }
-      const node = nodeOf(store, req.nodeId);
+      // Anyone may ask, with anything: the answer repeats a bounded part of it.
+      const node = store.view(tx => getNode(tx, req.nodeId));
+      if (node === undefined)
+        throw new RpcError(grpc.status.NOT_FOUND, `node ${quoted(req.nodeId)} not found`);
       return {
         status: node.certificate.status,
         certificate: node.certificate.certPem ?? '',

@@ -10,6 +10,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
+import { quoted } from '../limits.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
 import { RpcError, unary } from '../rpc/status.ts';
 import { getNode, updateNode, type MemoryStore } from '../store/index.ts';
@@ -31,7 +32,7 @@ export function raftMembershipHandlers(
       if (typeof req.addr !== 'string' || !HOST_PORT.test(req.addr)) {
         throw new RpcError(
           grpc.status.INVALID_ARGUMENT,
-          `a joining manager needs its address as host:port, got "${String(req.addr)}"`,
+          `a joining manager needs its address as host:port, got ${quoted(String(req.addr))}`,
         );
       }
       const caller = callerOf(call);

@@ -12,6 +12,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { clientOf, loadShoalPackage, serviceOf } from '../../proto/load.ts';
 import { callerOf } from '../ca/authorize.ts';
+import { RAFT_MAX_MESSAGE_BYTES } from '../limits.ts';
 import { MessageType, type Message, type NodeId } from '../raft/index.ts';
 import { SnapshotAssembler, snapshotChunks, type MessageCodec } from './snapshot-stream.ts';
 import { fromWire, InvalidMessageError, toWire, type WireBatch, type WireSnapshotChunk } from './wire.ts';
@@ -20,8 +21,8 @@ const pkg = loadShoalPackage('raft.proto');
 const RaftClient = clientOf(pkg, 'Raft');
 export const raftService = serviceOf(pkg, 'Raft');
 
-/** The largest gRPC message on the Raft service; the manager's server must accept as much. */
-export const RAFT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+/** The largest gRPC message on the Raft service (declared with the manager port's other limits). */
+export { RAFT_MAX_MESSAGE_BYTES };
 /** Snapshot data per chunk of a Snapshot call. */
 export const SNAPSHOT_CHUNK_BYTES = 1024 * 1024;
 /** The largest snapshot a member sends or accepts: a bound on what a receiver buffers. */

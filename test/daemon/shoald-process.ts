@@ -172,3 +172,14 @@ export function snapshotOf(dir: string): Map<string, string> {
   walk(dir);
   return out;
 }
+
+/** The process's resident memory now and at its peak so far, in bytes (Linux: /proc). */
+export function residentMemory(pid: number): { now: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string): number => {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status);
+    if (m?.[1] === undefined) throw new Error(`/proc/${pid}/status has no ${field}`);
+    return Number(m[1]) * 1024;
+  };
+  return { now: kib('VmRSS'), peak: kib('VmHWM') };
+}
