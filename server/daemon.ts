@@ -62,6 +62,8 @@ import { openPrivateDataDir } from './private-data-dir.ts';
 import { NotAMemberOfLogError } from './raft/index.ts';
 import { parseSavedState, roleOf, type Role, type SavedState } from './saved-state.ts';
 import { findClusters, type AddressPools, type Cluster } from './store/index.ts';
+import { requestSizeInterceptor } from './ca/authorize.ts';
+import { MAX_REQUEST_BYTES } from './limits.ts';
 
 const controlPkg = loadShoalPackage('control.proto');
 
@@ -164,7 +166,11 @@ export class Daemon {
     | undefined;
   /** Agent start-ups and stops run one at a time. */
   private agentQueue: Promise<void> = Promise.resolve();
-  private readonly local = new grpc.Server();
+  /**
+   * The local socket: requests as large as the manager port takes from a manager certificate (the CLI's
+   * 1.7 MB argument is refused with the limit named, not grpc-js' 'larger than max').
+   */
+  private readonly local = new grpc.Server({ interceptors: [requestSizeInterceptor(MAX_REQUEST_BYTES)] });
   /** This node's place in a swarm and its certificates; undefined outside one. */
   private state: SavedState | undefined;
   private certs: NodeCerts | undefined;

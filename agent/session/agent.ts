@@ -106,7 +106,7 @@ export class Agent {
   start(): void {
     if (this.loop !== undefined) return;
     this.unsubscribe = this.o.executor.onStatus((taskId, status) => {
-      this.pending.set(taskId, status);
+      this.pending.set(taskId, boundedStatus(status));
       this.live?.flushSoon();
     });
     this.loop = this.run();
@@ -273,8 +273,18 @@ export class Agent {
 
       const flush = (): void => {
         if (finished || flushing || this.pending.size === 0) return;
-        const sent = new Map(this.pending);
-        this.pending.clear();
+        // At most a bounded part at once: a node reporting thousands of tasks must not make a request
+        // larger than a manager takes (it would be refused, and asked again, for ever).
+        const sent = new Map<string, ExecStatus>();
+        let bytes = 0;
+        for (const [taskId, status] of this.pending) {
+          const size = taskId.length + status.message.length + status.err.length + 64;
+          if (sent.size > 0 && bytes + size > MAX_STATUS_BATCH_BYTES) break;
+          sent.set(taskId, status);
+          bytes += size;
+        }
+        for (const id of sent.keys()) this.pending.delete(id);
+        const more = this.pending.size > 0;
         const updates: WireTaskStatusUpdate[] = [...sent].map(([taskId, status]) => ({ taskId, status }));
         flushing = true;
         lastFlush = Date.now();
@@ -286,7 +296,8 @@ export class Agent {
             if (!finished) finish(`task status: ${err.details}`, leaderOf(err.metadata));
             return;
           }
-          if (this.pending.size > 0) flushSoon();
+          if (more) flush();
+          else if (this.pending.size > 0) flushSoon();
         });
       };
       // Leading edge: a report after a quiet spell goes at once; a burst waits out the batch period.
@@ -320,4 +331,16 @@ export class Agent {
 function leaderOf(md: grpc.Metadata | undefined): string | undefined {
   const v = md?.get(LEADER_ADDR_METADATA)[0];
   return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** The most status text one UpdateTaskStatus call carries: well within what a manager takes (1.5 MiB). */
+const MAX_STATUS_BATCH_BYTES = 256 * 1024;
+/** A status's message and error are cut to this: an executor's error may quote a process's output. */
+const MAX_STATUS_TEXT = 4096;
+
+function boundedStatus(s: ExecStatus): ExecStatus {
+  const cut = (t: string): string => (t.length > MAX_STATUS_TEXT ? `${t.slice(0, MAX_STATUS_TEXT)}…` : t);
+  return s.message.length > MAX_STATUS_TEXT || s.err.length > MAX_STATUS_TEXT
+    ? { ...s, message: cut(s.message), err: cut(s.err) }
+    : s;
 }

@@ -57,7 +57,6 @@ export {
   serviceSpecProblem,
 } from './validation.ts';
 export {
-  formatBytes,
   jsonBytes,
   MAX_REPLICAS,
   MAX_SERVICE_SPEC_BYTES,

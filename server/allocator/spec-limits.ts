@@ -5,6 +5,7 @@
  * behind it. Limits here keep each object well inside one write (server/raftnode: MAX_PROPOSAL_BYTES,
  * 1.5 MiB, etcd's --max-request-bytes), and the service's tasks together inside what a manager holds.
  */
+import { formatBytes } from '../limits.ts';
 import type { ServiceSpec } from '../store/index.ts';
 
 /** The largest service spec, as JSON: a service and its previous spec fit one write with room to spare. */
@@ -24,20 +25,6 @@ const encoder = new TextEncoder();
 /** The bytes of `value` as JSON, as the store encodes it. */
 export function jsonBytes(value: unknown): number {
   return encoder.encode(JSON.stringify(value)).byteLength;
-}
-
-/** A size for people: 512 B, 256 KiB, 10.3 MiB. */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  const digits = Number.isInteger(v) ? 0 : 1;
-  return `${v.toFixed(digits)} ${units[u] ?? 'TiB'}`;
 }
 
 /** The bytes one task of `spec` takes in the store, estimated from above. */

@@ -27,6 +27,7 @@ import {
   parseIpv4,
   type Cidr,
 } from './ipv4.ts';
+import { quoted } from '../limits.ts';
 import { serviceSizeProblem } from './spec-limits.ts';
 import { parseVxlanIdList, VXLANID_LIST_OPTION } from './vni-pool.ts';
 
@@ -122,11 +123,6 @@ export const MAX_SERVICE_NETWORKS = 100;
 
 function utf8Bytes(text: string): number {
   return Buffer.byteLength(text, 'utf8');
-}
-
-/** A name for messages: long or odd names are not echoed whole. */
-function quoted(text: string): string {
-  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 }
 
 function isWhole(value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): boolean {

@@ -314,9 +314,12 @@ const MAX_DETAILS_CHARS = 1024;
  * first bytes, with a readable text. Those fields are grpc-js' internals: with a grpc-js that lacks
  * them, every call fails INTERNAL, saying so.
  */
-export function requestSizeInterceptor(): grpc.ServerInterceptor {
+export function requestSizeInterceptor(
+  /** The limit of a method not in the table (on the manager port: none is, and the smallest is safest). */
+  fallback = MAX_ANONYMOUS_REQUEST_BYTES,
+): grpc.ServerInterceptor {
   return (method, call) => {
-    const limit = MAX_REQUEST_BYTES_BY_METHOD[method.path] ?? MAX_ANONYMOUS_REQUEST_BYTES;
+    const limit = MAX_REQUEST_BYTES_BY_METHOD[method.path] ?? fallback;
     const reader = readerOf(call);
     if (reader === undefined) {
       const broken = deny(

@@ -27,6 +27,7 @@ import {
 import { randomInt } from 'node:crypto';
 import { ConfChangeQueue, type ConfChangeRequest } from './conf-change-queue.ts';
 import { decodeProposal, encodeProposal, isOwnProposal, readContext } from './proposal-envelope.ts';
+import { formatBytes, MAX_REQUEST_BYTES } from '../limits.ts';
 import type { RaftTransport } from './transport.ts';
 
 /** Storage the driver can write to: the core reads it, the driver persists each Ready into it. */
@@ -76,10 +77,11 @@ export interface RaftNodeOptions {
 }
 
 /**
- * The largest payload one proposal may carry (etcd's --max-request-bytes). Every limit after it is
- * larger (a Raft append, a transport frame, a snapshot chunk), so an entry accepted here always travels.
+ * The largest payload one proposal may carry: what one request may write (etcd's --max-request-bytes).
+ * Every limit after it is larger (a Raft append, a transport frame, a snapshot chunk), so an entry
+ * accepted here always travels.
  */
-export const MAX_PROPOSAL_BYTES = 1.5 * 1024 * 1024;
+export const MAX_PROPOSAL_BYTES = MAX_REQUEST_BYTES;
 
 /** A proposal larger than one write may carry: refused before it reaches the log. */
 export class ProposalTooLargeError extends Error {
@@ -88,12 +90,8 @@ export class ProposalTooLargeError extends Error {
     readonly bytes: number,
     readonly limit: number,
   ) {
-    super(`the write takes ${mib(bytes)}; one write may take at most ${mib(limit)}`);
+    super(`the write takes ${formatBytes(bytes)}; one write may take at most ${formatBytes(limit)}`);
   }
-}
-
-function mib(n: number): string {
-  return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
 }
 
 /** A proposal or read that did not settle: leadership moved, the node is cut off, or it timed out. */

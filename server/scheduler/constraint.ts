@@ -11,6 +11,7 @@
  */
 import { cidrContains, cidrOf, parseAddressWithPrefix, parseIpv4 } from '../allocator/ipv4.ts';
 import type { Node } from '../store/index.ts';
+import { quoted } from '../limits.ts';
 
 /** What a constraint compares: a node attribute, or one label (named in `Constraint.label`). */
 export type ConstraintField =
@@ -51,11 +52,6 @@ export type ConstraintNode = Pick<Node, 'id' | 'role' | 'spec' | 'status' | 'des
 
 /** The grammar, shared with the boundary check: key, operator, value, whitespace around each. */
 const CONSTRAINT_PATTERN = /^\s*([A-Za-z0-9_.-]+)\s*(==|!=)\s*(\S.*?)\s*$/;
-
-/** A text for messages: long or odd texts are not echoed whole (as validation.ts's messages do). */
-function quoted(text: string): string {
-  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
-}
 
 /**
  * Parses one constraint, or says what is wrong with it (the boundary's InvalidArgument text, word for

@@ -271,6 +271,7 @@ test('a Raft entry larger than a Control API request still reaches the other man
   await m1.manager.store.update(
     tx => createConfig(tx, { id, spec: { name: 'big', data, labels: {} } }),
     Date.now(),
+    { maxBytes: Number.POSITIVE_INFINITY },
   );
   await until('the entry applied on the second manager', async () =>
     m2.store.view(tx => getConfig(tx, id)?.spec.data.length === data.length),
@@ -340,7 +341,7 @@ test('connections that do not finish their TLS handshake and HTTP/2 preface in t
 
 test('at most maxHandshakes connections on their way; more are closed at once, clients still get through', async () => {
   const c = await cluster('capped', { managerPort: { handshakeTimeoutMs: 120_000, maxHandshakes: 12 } });
-  const port = (c.manager as unknown as { managerPort: ManagerPort }).managerPort;
+  const port = (c.manager as unknown as { p: { managerPort: ManagerPort } }).p.managerPort;
   const pending = async (n: number): Promise<void> =>
     until(`${n} connections on their way`, async () => port.handshaking === n);
 
