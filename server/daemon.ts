@@ -125,6 +125,8 @@ interface InitRequest {
   defaultAddrPoolMaskLength?: number;
   /** '' = the default (172.18.0.0/16). */
   gatewaySubnet?: string;
+  /** `--force-new-cluster`: a manager of a cluster that lost its quorum for good goes on alone. */
+  forceNewCluster?: boolean;
 }
 
 interface StatusResponse {
@@ -240,7 +242,7 @@ export class Daemon {
   private async startManager(
     identity: ManagerIdentity,
     certs: NodeCerts,
-    extra: Pick<ManagerOptions, 'peers' | 'bootstrap'> = {},
+    extra: Pick<ManagerOptions, 'peers' | 'bootstrap' | 'forceNewCluster'> = {},
   ): Promise<Manager> {
     const m = await Manager.start({
       dataDir: this.o.dataDir,
@@ -793,6 +795,7 @@ export class Daemon {
   }
 
   private async init(req: InitRequest): Promise<object> {
+    if (req.forceNewCluster === true && this.state !== undefined) return this.forceNewCluster(req);
     this.alreadyMember();
     const { addressPools, gatewaySubnet } = addressingOf(req);
     const { addr, listenAddr } = this.addresses(req);
@@ -841,6 +844,47 @@ export class Daemon {
     await this.startAgent();
     const tokens = clusterOf(m.store).joinTokens;
     return { nodeId: identity.nodeId, workerToken: tokens.worker, managerToken: tokens.manager, addr };
+  }
+
+  /**
+   * `swarm init --force-new-cluster` on a manager whose cluster lost its quorum for good (Docker's):
+   * this manager restarts as the only member of its cluster, with everything committed kept; the
+   * others' Raft memberships end (their messages are refused from then on), their node objects stay, to
+   * be demoted or removed. Workers and this node's tasks carry on; the agents reconnect to it.
+   */
+  private async forceNewCluster(req: InitRequest): Promise<object> {
+    const state = this.state;
+    if (state === undefined) throw new Error('daemon: force-new-cluster outside a swarm');
+    if (roleOf(state) !== 'manager') {
+      throw new RpcError(
+        grpc.status.FAILED_PRECONDITION,
+        '--force-new-cluster needs the data of a manager: this node is a worker',
+      );
+    }
+    const changes =
+      (req.defaultAddrPool ?? []).length > 0 ||
+      (req.defaultAddrPoolMaskLength ?? 0) !== 0 ||
+      (req.gatewaySubnet ?? '') !== '' ||
+      (req.listenAddr !== '' && withPort(req.listenAddr) !== state.identity.listenAddr) ||
+      (req.advertiseAddr !== '' && withPort(req.advertiseAddr) !== state.identity.addr);
+    if (changes) {
+      throw new RpcError(
+        grpc.status.INVALID_ARGUMENT,
+        '--force-new-cluster keeps the cluster as it is: its addresses, address pools and gateway range cannot change with it',
+      );
+    }
+    const certs = this.requireCerts();
+    await this.stopManager();
+    const m = await this.startManager(state.identity, certs, { forceNewCluster: true });
+    await m.waitForLeader(10_000);
+    await this.startAgent();
+    const tokens = clusterOf(m.store).joinTokens;
+    return {
+      nodeId: state.identity.nodeId,
+      workerToken: tokens.worker,
+      managerToken: tokens.manager,
+      addr: state.identity.addr,
+    };
   }
 
   /**

@@ -24,7 +24,7 @@ import { ManagerPort, type ManagerPortOptions } from './manager-port.ts';
 import { LeaderForwarder, LeaderForwardingServer } from './rpc/forward.ts';
 import { resourceHandlers, resourceService } from './resourceapi/attachment-server.ts';
 import { RpcError } from './rpc/status.ts';
-import { checkMemberOfLog } from './raft/index.ts';
+import { checkMemberOfLog, forceNewCluster } from './raft/index.ts';
 import { LevelStorage } from './raftnode/level-storage.ts';
 import { RaftNode } from './raftnode/raft-node.ts';
 import { storeSenderCheck } from './raftnode/sender-check.ts';
@@ -95,6 +95,11 @@ export interface ManagerOptions {
   dispatcher?: DispatcherOptions;
   /** The manager stopped because its storage failed (after giving up every leader role): exit. */
   onFatal?: (err: Error) => void;
+  /**
+   * `swarm init --force-new-cluster`: before Raft starts, this member's log is made its own alone (the
+   * other voters removed, entries not known committed dropped); it keeps all committed state.
+   */
+  forceNewCluster?: boolean;
   /** How long a connection to the manager port may take to start speaking, and how many may at once. */
   managerPort?: ManagerPortOptions;
 }
@@ -158,6 +163,11 @@ export class Manager {
     try {
       // An edited Raft ID would start a member nobody knows, on another member's log.
       checkMemberOfLog(storage, id.raftId);
+      if (o.forceNewCluster === true) {
+        const forced = forceNewCluster(storage, id.raftId);
+        await storage.persist({ entries: forced.entries, hardState: forced.hardState });
+        log.warn({ removed: forced.removed }, 'forcing a new cluster: the other managers are no longer members');
+      }
     } catch (err) {
       await storage.close();
       throw err;

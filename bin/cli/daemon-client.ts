@@ -39,6 +39,8 @@ export interface InitRequest {
   defaultAddrPoolMaskLength: number;
   /** `--gateway-subnet`; '' = the default (172.18.0.0/16). */
   gatewaySubnet: string;
+  /** `--force-new-cluster`: a manager whose cluster lost its quorum goes on alone, with its state. */
+  forceNewCluster: boolean;
 }
 
 /** Task filters of `Control.ListTasks`; empty lists do not filter. */

@@ -100,6 +100,7 @@ interface InitOptions {
   defaultAddrPool: string[];
   defaultAddrPoolMaskLength?: string;
   gatewaySubnet?: string;
+  forceNewCluster?: boolean;
 }
 
 /** `parse(value)`, its failure worded as docker words a flag it cannot parse. */
@@ -143,6 +144,7 @@ function addSwarmCommands(swarm: Command, io: CliIo, connect: Connect): void {
       '--gateway-subnet <cidr>',
       "Range of every node's gateway bridge, where tasks get their eth1 address; /16 to /24, outside the address pools (default 172.18.0.0/16)",
     )
+    .option('--force-new-cluster', 'Force create a new cluster from current state')
     .action(async (opts: InitOptions, cmd: Command) => {
       const pools = opts.defaultAddrPool.flatMap(v => v.split(',').map(cidr => checkCidr(cidr, v)));
       const mask = opts.defaultAddrPoolMaskLength;
@@ -158,6 +160,7 @@ function addSwarmCommands(swarm: Command, io: CliIo, connect: Connect): void {
           opts.gatewaySubnet === undefined
             ? ''
             : checkCidr(opts.gatewaySubnet, opts.gatewaySubnet, '--gateway-subnet'),
+        forceNewCluster: opts.forceNewCluster === true,
       };
       const res = await connect(cmd).init(req);
       io.out(

@@ -14,5 +14,6 @@ export { MemoryStorage, type Storage } from './storage.ts';
 export { SeededRng, type Rng } from './rng.ts';
 export { encodeConfChange, decodeConfChange } from './conf-change.ts';
 export { checkMemberOfLog, membersInLog, NotAMemberOfLogError } from './log-members.ts';
+export { committedVoters, forceNewCluster, NotAVoterError, type ForcedLog } from './force-new-cluster.ts';
 export * from './errors.ts';
 export * from './types.ts';

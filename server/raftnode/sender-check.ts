@@ -12,6 +12,9 @@ export type SenderCheck = (nodeId: string | undefined, raftId: NodeId) => boolea
 
 /**
  * The sender check of a manager:
+ * - only a current member is heard: a removed one (demoted, or left behind by a forced new cluster) that
+ *   comes back with its old log could otherwise win votes and overwrite the log of the members that
+ *   went on without it (etcd drops removed members' messages the same way);
  * - a caller whose node object this store holds may send only as the Raft ID recorded there;
  * - a caller with no node object here may send only as a current member that no node object claims.
  *   That is a member whose node object went before its Raft membership (a manager leaving deletes its
@@ -23,11 +26,10 @@ export type SenderCheck = (nodeId: string | undefined, raftId: NodeId) => boolea
  */
 export function storeSenderCheck(store: MemoryStore, isMember: (raftId: NodeId) => boolean): SenderCheck {
   return (nodeId, raftId) => {
-    if (nodeId === undefined) return false;
+    if (nodeId === undefined || !isMember(raftId)) return false;
     return store.view(tx => {
       const node = getNode(tx, nodeId);
       if (node !== undefined) return node.managerStatus?.raftId === raftId;
-      if (!isMember(raftId)) return false;
       return findNodes(tx, { where: n => n.managerStatus?.raftId === raftId }).length === 0;
     });
   };

@@ -437,6 +437,10 @@ test('storeSenderCheck: a node speaks only as its own Raft ID, or as an unclaime
   assert.equal(allowed('gone', 7), true, 'as a member no node object claims');
   assert.equal(allowed('gone', 1), false, 'not as a member another node object claims');
   assert.equal(allowed('gone', 9), false, 'not as a non-member');
+  // A member removed (demoted, or left behind by a forced new cluster) whose node object still names
+  // its Raft ID is not heard any more: back with its old log, it could win votes and overwrite ours.
+  members.delete(1);
+  assert.equal(allowed('m1', 1), false, 'not a removed member');
 });
 
 test('batches over the message limit are split; a single append over it travels in chunks and arrives whole', async () => {
