@@ -27,6 +27,7 @@ import {
 import { randomInt } from 'node:crypto';
 import { ConfChangeQueue, type ConfChangeRequest } from './conf-change-queue.ts';
 import { decodeProposal, encodeProposal, isOwnProposal, readContext } from './proposal-envelope.ts';
+import { ProposalSessions, type SessionsSnapshot } from './proposal-sessions.ts';
 import { formatBytes, MAX_REQUEST_BYTES } from '../limits.ts';
 import type { RaftTransport } from './transport.ts';
 
@@ -94,6 +95,17 @@ export class ProposalTooLargeError extends Error {
   }
 }
 
+/** Swarm's answer when no leader can be elected (docker says it word for word). */
+export const NO_LEADER =
+  "The swarm does not have a leader. It's possible that too few managers are online. Make sure more than half of the managers are online.";
+
+/**
+ * How many election timeouts of ticks without a leader before calls fail at once instead of waiting out
+ * their timeout. An election takes one timeout (randomized up to two), a split vote another: four mean
+ * the managers cannot elect. Counted in ticks, which a busy machine slows down as it slows elections.
+ */
+const LEADERLESS_ELECTIONS = 4;
+
 /** A proposal or read that did not settle: leadership moved, the node is cut off, or it timed out. */
 export class RaftUnavailableError extends Error {
   override readonly name = 'RaftUnavailableError';
@@ -139,6 +151,10 @@ export class RaftNode {
   private readonly lastHeard = new Map<NodeId, number>();
   /** Operations dropped for want of a leader: retried every tick, and at once when one is known. */
   private readonly retries = new Set<() => void>();
+  /** Which proposals every replica applied: one proposed again is applied once (proposal-sessions.ts). */
+  private readonly sessions = new ProposalSessions();
+  /** Ticks since a leader was last known (0 while one is). */
+  private leaderlessTicks = 0;
 
   constructor(opts: RaftNodeOptions) {
     this.o = opts;
@@ -171,6 +187,8 @@ export class RaftNode {
   start(): void {
     this.ticker = setInterval(() => {
       this.raw.tick();
+      this.leaderlessTicks = this.raw.raft.lead === 0 ? this.leaderlessTicks + 1 : 0;
+      if (this.leaderlessTooLong()) this.failWaiting(new RaftUnavailableError(NO_LEADER));
       this.retryDropped();
       this.kick();
     }, this.o.tickMs ?? 100);
@@ -182,13 +200,8 @@ export class RaftNode {
     this.stopped = true;
     if (this.ticker !== undefined) clearInterval(this.ticker);
     const err = new RaftUnavailableError('raft node stopped');
-    for (const w of this.proposals.values()) this.settle(w, err);
-    for (const w of this.reads.values()) this.settle(w, err);
-    for (const r of this.readsAt) this.settle(r.waiter, err);
+    this.failWaiting(err);
     for (const r of this.confChanges.drain()) this.settle(r.waiter, err);
-    this.proposals.clear();
-    this.reads.clear();
-    this.readsAt.length = 0;
   }
 
   /** A message from the transport. */
@@ -235,6 +248,22 @@ export class RaftNode {
         if (w !== undefined) this.retries.add(w.retry);
       }
     }
+  }
+
+  /** Whether no leader has been known for several election timeouts: the managers cannot elect one. */
+  private leaderlessTooLong(): boolean {
+    return !this.stopped && this.leaderlessTicks > LEADERLESS_ELECTIONS * (this.o.electionTick ?? 10);
+  }
+
+  /** Fails every proposal and read that waits, with `err` (membership changes wait out their own timeouts). */
+  private failWaiting(err: Error): void {
+    if (this.proposals.size + this.reads.size + this.readsAt.length === 0) return;
+    for (const w of this.proposals.values()) this.settle(w, err);
+    for (const w of this.reads.values()) this.settle(w, err);
+    for (const r of this.readsAt) this.settle(r.waiter, err);
+    this.proposals.clear();
+    this.reads.clear();
+    this.readsAt.length = 0;
   }
 
   private retryDropped(): void {
@@ -403,6 +432,7 @@ export class RaftNode {
    */
   private wait<K>(map: Map<K, Waiter>, key: K, start: () => void): Promise<unknown> {
     if (this.stopped) return Promise.reject(new RaftUnavailableError('raft node stopped'));
+    if (this.leaderlessTooLong()) return Promise.reject(new RaftUnavailableError(NO_LEADER));
     return new Promise((resolve, reject) => {
       let lastDrop = 'no leader';
       const timer = setTimeout(() => {
@@ -513,8 +543,10 @@ export class RaftNode {
       this.lead = rd.softState.lead;
       this.o.onLeaderChange?.(this.lead, rd.softState.term);
       if (this.lead !== 0) {
-        // A read barrier sent to the old leader may be lost with it; asking again is harmless.
+        // What was sent to the old leader may be lost with it: asking again is harmless for a read,
+        // and for a proposal too, as a second copy that reaches the log is skipped (proposal-sessions.ts).
         for (const w of this.reads.values()) this.retries.add(w.retry);
+        for (const w of this.proposals.values()) this.retries.add(w.retry);
         this.confChanges.head()?.waiter.retry();
         this.retryDropped();
       }
@@ -549,6 +581,8 @@ export class RaftNode {
     }
     const proposal = decodeProposal(e.data);
     if (proposal === undefined) return; // a new leader's empty entry
+    // A proposal proposed again after a leader change, whose first copy made it after all: applied once.
+    if (!this.sessions.apply(proposal.id, e.index)) return;
     let result: unknown;
     try {
       result = this.o.stateMachine.apply(proposal.payload, e.index);
@@ -573,7 +607,10 @@ export class RaftNode {
   }
 
   private async takeSnapshot(): Promise<void> {
-    const data = encodeSnapshotData([...this.members], this.o.stateMachine.snapshot());
+    const data = encodeSnapshotData(
+      { members: [...this.members], sessions: this.sessions.snapshot() },
+      this.o.stateMachine.snapshot(),
+    );
     this.lastSnapshotBytes = data.byteLength;
     this.bytesSinceSnapshot = 0;
     await this.o.storage.createSnapshot(this.applied, this.confState, data);
@@ -585,7 +622,8 @@ export class RaftNode {
 
   private restoreSnapshot(data: Uint8Array): void {
     if (data.byteLength === 0) return;
-    const { members, app } = decodeSnapshotData(data);
+    const { members, sessions, app } = decodeSnapshotData(data);
+    this.sessions.restore(sessions);
     this.members.clear();
     for (const [id, addr] of members) this.members.set(id, addr);
     this.members.set(this.id, this.o.addr);
@@ -602,28 +640,36 @@ export class RaftNode {
 }
 
 /**
- * Snapshot data: a version byte, the member list as JSON (its length first, 4 bytes), then the state
- * machine's bytes as they are. Snapshots written before the version byte are JSON with the state in
- * base64; they still load.
+ * Snapshot data: a version byte, a JSON header (its length first, 4 bytes), then the state machine's
+ * bytes as they are. The header holds the member list and, from version 3, the proposal sessions.
+ * Snapshots of version 2 (the member list alone) and those written before the version byte (JSON with
+ * the state in base64) still load.
  */
 const SNAPSHOT_V2 = 2;
+const SNAPSHOT_V3 = 3;
 
-function encodeSnapshotData(members: [NodeId, string][], app: Uint8Array): Uint8Array {
-  const head = encoder.encode(JSON.stringify(members));
+interface SnapshotHeader {
+  members: [NodeId, string][];
+  sessions?: SessionsSnapshot;
+}
+
+function encodeSnapshotData(header: SnapshotHeader, app: Uint8Array): Uint8Array {
+  const head = encoder.encode(JSON.stringify(header));
   const out = new Uint8Array(5 + head.byteLength + app.byteLength);
-  out[0] = SNAPSHOT_V2;
+  out[0] = SNAPSHOT_V3;
   new DataView(out.buffer).setUint32(1, head.byteLength);
   out.set(head, 5);
   out.set(app, 5 + head.byteLength);
   return out;
 }
 
-function decodeSnapshotData(data: Uint8Array): { members: [NodeId, string][]; app: Uint8Array } {
-  if (data[0] !== SNAPSHOT_V2) {
+function decodeSnapshotData(data: Uint8Array): SnapshotHeader & { app: Uint8Array } {
+  if (data[0] !== SNAPSHOT_V2 && data[0] !== SNAPSHOT_V3) {
     const old = JSON.parse(decoder.decode(data)) as { members: [NodeId, string][]; app: string };
     return { members: old.members, app: Buffer.from(old.app, 'base64') };
   }
   const len = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(1);
-  const members = JSON.parse(decoder.decode(data.subarray(5, 5 + len))) as [NodeId, string][];
-  return { members, app: data.subarray(5 + len) };
+  const head: unknown = JSON.parse(decoder.decode(data.subarray(5, 5 + len)));
+  const header = data[0] === SNAPSHOT_V2 ? { members: head as [NodeId, string][] } : (head as SnapshotHeader);
+  return { ...header, app: data.subarray(5 + len) };
 }

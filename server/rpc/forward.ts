@@ -18,8 +18,9 @@ import {
   type Caller,
 } from '../ca/authorize.ts';
 
-export const NO_LEADER =
-  "The swarm does not have a leader. It's possible that too few managers are online. Make sure more than half of the managers are online.";
+import { NO_LEADER } from '../raftnode/raft-node.ts';
+
+export { NO_LEADER };
 
 export const NOT_THE_LEADER =
   'the call was forwarded to a manager that is no longer the leader; leadership moved, try again';

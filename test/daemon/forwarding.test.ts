@@ -60,6 +60,8 @@ const UPDATE = '/shoal.v1.Control/UpdateNode';
 const REMOVE = '/shoal.v1.Control/RemoveNode';
 const ISSUE = '/shoal.v1.NodeCA/IssueNodeCertificate';
 const GET_CLUSTER = '/shoal.v1.Control/GetCluster';
+const CREATE_CONFIG = '/shoal.v1.Control/CreateConfig';
+const LIST_CONFIGS = '/shoal.v1.Control/ListConfigs';
 
 interface Identity {
   keyPem: string;
@@ -464,7 +466,7 @@ test('a forwarded call that reaches a follower is answered UNAVAILABLE, not forw
 });
 
 // Last: it stops two of the three managers.
-test('without a quorum, a leader-only call on the surviving follower fails with the no-leader text in time', async () => {
+test('without a quorum, leader-only calls, writes and reads on the surviving follower fail with the no-leader text in time', async () => {
   const { leader, followers } = await roles();
   const [survivor, other] = followers;
   assert.ok(survivor !== undefined && other !== undefined);
@@ -484,6 +486,9 @@ test('without a quorum, a leader-only call on the surviving follower fails with 
     [viaSocket, LIST, {}],
     [viaSocket, UPDATE, { nodeId: managerOf(survivor).identity.nodeId, availability: 'active' }],
     [viaPort, REMOVE, { nodeId: 'x', force: true }],
+    // Plain writes and linearizable reads too (they waited out their whole 10 s before).
+    [viaSocket, CREATE_CONFIG, { name: 'stuck', data: Buffer.from('x'), labels: {} }],
+    [viaSocket, LIST_CONFIGS, {}],
   ] as const) {
     const start = Date.now();
     const o = await call(client, path, req, { deadlineMs });
