@@ -142,8 +142,9 @@ async function secretsInLog(raftDir: string, secrets: { name: string; bytes: Buf
 
 /** The index of `name`'s latest Raft snapshot (0: none yet). */
 function snapshotIndex(name: string): number {
-  const storage = (managerOf(name) as unknown as { storage: { snapshot(): { metadata: { index: number } } } })
-    .storage;
+  const storage = (
+    managerOf(name) as unknown as { p: { storage: { snapshot(): { metadata: { index: number } } } } }
+  ).p.storage;
   return storage.snapshot().metadata.index;
 }
 

@@ -75,8 +75,13 @@ test(
         },
         60_000,
       );
-      // The bigger cluster commits: a write through a promoted node.
-      await c.rpc(pair[0] ?? 0, 'Control')('RotateJoinToken', { role: 'worker' });
+      // The bigger cluster commits: a write through a promoted node, once it has caught up (until then
+      // it answers UNAVAILABLE: the cluster is still starting).
+      await until(
+        `a write through node${pair[0]}`,
+        async () => (await c.rpc(pair[0] ?? 0, 'Control')('RotateJoinToken', { role: 'worker' })) && true,
+        30_000,
+      );
 
       await Promise.all(pair.map(i => setRole(i, 'worker')));
       await until(
