@@ -4,11 +4,7 @@
  * over real LevelDB storage, joined by an in-memory network that can hold back what reaches one member.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { pino } from 'pino';
 import type { NodeId } from '../../server/raft/index.ts';
 import {
   decodeProposal,
@@ -16,43 +12,10 @@ import {
   isOwnProposal,
   readContext,
 } from '../../server/raftnode/proposal-envelope.ts';
-import { LevelStorage } from '../../server/raftnode/level-storage.ts';
-import { RaftNode, type StateMachine } from '../../server/raftnode/raft-node.ts';
-import { MemoryNetwork } from './memory-network.ts';
+import { MemoryCluster, until } from './memory-network.ts';
 
-const log = pino({ level: 'silent' });
-const root = mkdtempSync(join(tmpdir(), 'shoal-proposal-id-'));
-const running: { node: RaftNode; disk: LevelStorage }[] = [];
-after(async () => {
-  for (const m of running) {
-    m.node.stop();
-    await m.disk.close();
-  }
-  rmSync(root, { recursive: true, force: true });
-});
-
-class Register implements StateMachine {
-  readonly applied: string[] = [];
-  apply(payload: Uint8Array): unknown {
-    const v = Buffer.from(payload).toString();
-    this.applied.push(v);
-    return v;
-  }
-  snapshot(): Uint8Array {
-    return Buffer.from(JSON.stringify(this.applied));
-  }
-  restore(data: Uint8Array): void {
-    this.applied.splice(0, this.applied.length, ...(JSON.parse(Buffer.from(data).toString()) as string[]));
-  }
-}
-
-async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for: ${what}`);
-    await new Promise(r => setTimeout(r, 5));
-  }
-}
+const cluster = new MemoryCluster('shoal-proposal-id-');
+after(() => cluster.cleanup());
 
 test('the envelope names member, run and number; the first layout still decodes, as nobody’s', () => {
   const data = encodeProposal({ proposer: 7, run: 123456789, seq: 3 }, Buffer.from('x'));
@@ -73,35 +36,14 @@ test('the envelope names member, run and number; the first layout still decodes,
 });
 
 test('entries of a member’s previous run, applied after it restarts, do not answer its new calls', async () => {
-  const net = new MemoryNetwork();
+  const { net, registers } = cluster;
   const ids = [1, 2, 3];
   const bootstrap = new Map<NodeId, string>(ids.map(id => [id, `member-${id}`]));
-  const registers = new Map<NodeId, Register>();
-  const start = async (id: NodeId): Promise<RaftNode> => {
-    const disk = await LevelStorage.open(join(root, `m${id}`));
-    const register = new Register();
-    registers.set(id, register);
-    const node = new RaftNode({
-      id,
-      addr: `member-${id}`,
-      storage: disk,
-      transport: net.transport(),
-      stateMachine: register,
-      log,
-      tickMs: 10,
-      proposalTimeoutMs: 20_000,
-      bootstrap,
-    });
-    net.nodes.set(id, node);
-    running.push({ node, disk });
-    node.start();
-    return node;
-  };
+  const start = (id: NodeId) => cluster.start(id, { bootstrap, proposalTimeoutMs: 20_000 });
   for (const id of ids) await start(id);
-  await until('a leader', () => ids.some(id => net.nodes.get(id)?.isLeader === true));
-  const leader = ids.find(id => net.nodes.get(id)?.isLeader === true) ?? 0;
+  const leader = await until('a leader', () => ids.find(id => net.nodes.get(id)?.isLeader === true));
   const f = ids.find(id => id !== leader) ?? 0;
-  const fNode = net.nodes.get(f) as RaftNode;
+  const fNode = cluster.node(f);
   await fNode.propose(Buffer.from('warm-up'));
 
   // The follower proposes; the others commit its writes, but nothing reaches it any more.
@@ -113,10 +55,7 @@ test('entries of a member’s previous run, applied after it restarts, do not an
   );
 
   // The follower crashes and restarts from its disk (which never saw those writes).
-  const i = running.findIndex(m => m.node === fNode);
-  const crashed = running.splice(i, 1)[0];
-  crashed?.node.stop();
-  await crashed?.disk.close();
+  await cluster.crash(f);
   await Promise.all(old);
   const restarted = await start(f);
   // The new run's calls, numbered 1, 2, 3 again, wait for a leader while the member hears nobody.
