@@ -613,6 +613,16 @@ export class Raft {
     if (!this.prs.has(this.id))
       throw new ProposalDroppedError('this node was removed from the configuration');
     if (this.leadTransferee !== NONE) throw new ProposalDroppedError('leadership transfer in progress');
+    for (const e of m.entries) {
+      if (e.type !== EntryType.ConfChange) continue;
+      const cc = decodeConfChange(e.data);
+      // A leader that removed itself would step down the moment it applied the change, before any
+      // other member learned the change was committed: they would keep it in their configuration,
+      // need its vote, and could never elect again. It hands leadership over first.
+      if (cc.type === ConfChangeType.RemoveNode && cc.nodeId === this.id) {
+        throw new ProposalDroppedError('the leader cannot remove itself: hand leadership over first');
+      }
+    }
     for (const [i, e] of m.entries.entries()) {
       if (e.type !== EntryType.ConfChange) continue;
       if (this.pendingConfIndex > this.raftLog.applied) {

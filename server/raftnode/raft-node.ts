@@ -360,8 +360,37 @@ export class RaftNode {
     return this.confChange(ConfChangeType.AddNode, id, addr);
   }
 
-  removeMember(id: NodeId): Promise<unknown> {
+  /**
+   * Removes a voter. The leader removing itself hands leadership over first, to the member that has the
+   * most of the log (the core refuses a leader's own removal: see Raft.handleProposal), and then asks
+   * the new leader. Throws RaftUnavailableError if no member takes over within the proposal timeout.
+   */
+  async removeMember(id: NodeId): Promise<unknown> {
+    if (id === this.id && this.isLeader) await this.handOver();
     return this.confChange(ConfChangeType.RemoveNode, id, '');
+  }
+
+  /** Transfers leadership to the most caught-up other voter, and waits until another member leads. */
+  private async handOver(): Promise<void> {
+    const deadline = Date.now() + (this.o.proposalTimeoutMs ?? 10_000);
+    while (this.isLeader) {
+      if (Date.now() > deadline) {
+        throw new RaftUnavailableError(
+          'raft: no member took leadership over; the leader cannot remove itself',
+        );
+      }
+      const progress = this.raw.status().progress;
+      const best = this.voters()
+        .filter(v => v !== this.id)
+        .sort((a, b) => (progress.get(b) ?? 0) - (progress.get(a) ?? 0))[0];
+      if (best === undefined) throw new RaftUnavailableError('raft: the last member cannot remove itself');
+      this.transferLeadership(best);
+      await new Promise(r => setTimeout(r, this.o.tickMs ?? 100));
+    }
+    // The new leader must be known before the removal can be forwarded to it.
+    while (this.leader === 0 && Date.now() < deadline) {
+      await new Promise(r => setTimeout(r, this.o.tickMs ?? 100));
+    }
   }
 
   /**

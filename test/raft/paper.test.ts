@@ -491,6 +491,26 @@ describe('§6 membership changes (single-server)', () => {
     net.stabilize();
     assert.deepEqual(net.node(1).raft.prs.voters(), [1, 2, 3]);
   });
+
+  test('a leader cannot remove itself: the others would never learn the change committed; after a transfer, the new leader removes it', () => {
+    const net = new Network(3);
+    net.elect(1);
+    assert.throws(
+      () => net.node(1).proposeConfChange({ type: ConfChangeType.RemoveNode, nodeId: 1 }),
+      /the leader cannot remove itself/,
+    );
+    net.node(1).transferLeadership(2);
+    net.stabilize();
+    assert.equal(net.node(2).raft.state, StateType.Leader);
+    net.node(2).proposeConfChange({ type: ConfChangeType.RemoveNode, nodeId: 1 });
+    net.stabilize();
+    assert.deepEqual(net.node(2).raft.prs.voters(), [2, 3]);
+    assert.deepEqual(net.node(3).raft.prs.voters(), [2, 3]);
+    // The two go on without node 1: their quorum is theirs alone.
+    net.isolate(1);
+    net.propose(2, 'without-1');
+    assert.deepEqual(net.appliedData(3).slice(-1), ['without-1']);
+  });
 });
 
 describe('thesis §3.10 leadership transfer', () => {

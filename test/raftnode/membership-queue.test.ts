@@ -42,3 +42,22 @@ test('members added and removed several at a time, repeatedly: every change is m
     assert.deepEqual(first.voters(), [1]);
   }
 });
+
+test('a leader removing itself hands leadership over first; the others go on without it', async () => {
+  const c = new MemoryCluster('shoal-membership-self-');
+  try {
+    const ids = [1, 2, 3];
+    const bootstrap = new Map<NodeId, string>(ids.map(id => [id, `member-${id}`]));
+    for (const id of ids) await c.start(id, { bootstrap, proposalTimeoutMs });
+    const leader = await until('a leader', () => ids.find(id => c.net.nodes.get(id)?.isLeader === true));
+    await c.node(leader).removeMember(leader);
+    const rest = ids.filter(id => id !== leader);
+    for (const id of rest) {
+      await until(`member ${id} without the old leader`, () => !c.node(id).voters().includes(leader));
+    }
+    await c.crash(leader);
+    assert.equal(await c.node(rest[0] ?? 0).propose(Buffer.from('without-it')), 'without-it');
+  } finally {
+    await c.cleanup();
+  }
+});

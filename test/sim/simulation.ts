@@ -659,8 +659,11 @@ export class Simulation {
         voters.add(id);
         this.ask(lead, ConfChangeType.AddNode, id);
       } else {
-        if (voters.size <= 1) return;
-        const id = this.rng.pick([...voters]);
+        // Never the leader itself: the core refuses (it would step down before the others learned the
+        // change committed); shoald hands leadership over first (RaftNode.removeMember).
+        const others = [...voters].filter(v => v !== lead.id);
+        if (others.length === 0 || voters.size <= 1) return;
+        const id = this.rng.pick(others);
         voters.delete(id);
         this.ask(lead, ConfChangeType.RemoveNode, id);
       }
