@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { pino } from 'pino';
 import { Daemon } from '../server/daemon.ts';
+import { lifecycle } from './lifecycle.ts';
 import { DamagedIdentityFileError } from '../server/ca/identity-file-error.ts';
 import { UnsafeDataDirError } from '../server/private-data-dir.ts';
 import { CorruptDataError, DataDirFullError, DataDirLockedError } from '../server/raftnode/level-storage.ts';
@@ -74,20 +75,10 @@ if (opts.executor !== 'process' && opts.executor !== 'test') {
 }
 const log = pino({ level: opts.logLevel, base: { node: opts.hostname } });
 
-let daemon: Daemon | undefined;
-let stopping = false;
-/** Stops the daemon and exits with `code`; a second call (a second Ctrl-C) does not cut the clean-up short. */
-function stop(code: number): void {
-  if (stopping) return;
-  stopping = true;
-  (daemon?.stop() ?? Promise.resolve()).then(
-    () => process.exit(code),
-    () => process.exit(1),
-  );
-}
+const life = lifecycle('shoald');
 
 try {
-  daemon = await Daemon.start({
+  const daemon = await Daemon.start({
     dataDir: resolve(opts.dataDir),
     socketPath: resolve(opts.socket),
     hostname: opts.hostname,
@@ -104,14 +95,10 @@ try {
     },
     // The manager's storage failed: it already gave up every leader role; stop, exit non-zero, and let
     // a supervisor restart shoald (which reloads and checks what is on disk).
-    onFatal: err => {
-      process.stderr.write(`shoald: ${err.message}\n`);
-      stop(1);
-    },
+    onFatal: err => life.fatal(err),
   });
+  life.started(daemon);
   log.info({ socket: resolve(opts.socket), active: daemon.isActive }, 'shoald ready');
-  process.on('SIGINT', () => stop(0));
-  process.on('SIGTERM', () => stop(0));
 } catch (err) {
   // Bad data folders are the operator's to fix: one clear line, no stack trace, nothing touched.
   if (

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { pino } from 'pino';
 import { clientOf, loadShoalPackage, TRUSTED_PEER_CHANNEL, unaryCall } from '../proto/load.ts';
 import { Daemon } from '../server/daemon.ts';
+import { lifecycle } from './lifecycle.ts';
 import { DamagedIdentityFileError } from '../server/ca/identity-file-error.ts';
 import { UnsafeDataDirError } from '../server/private-data-dir.ts';
 import { CorruptDataError, DataDirFullError, DataDirLockedError } from '../server/raftnode/level-storage.ts';
@@ -31,6 +32,8 @@ async function call<T>(method: string, req: object, service: 'Swarm' | 'Control'
   }
 }
 
+const life = lifecycle('shoal');
+
 try {
   // Run as root, the node's whole data plane lives in a namespace of its own: the host's network is
   // never changed. Without root the manager runs and the agent says it needs CAP_NET_ADMIN.
@@ -41,7 +44,9 @@ try {
     log,
     executor: 'process',
     runtime: { nodeNetns: netns, netnsPrefix: netns, destroyOnStop: true },
+    onFatal: err => life.fatal(err),
   });
+  life.started(daemon);
   let worker: string;
   let addr: string;
   if (!daemon.isActive) {
@@ -76,18 +81,6 @@ Try, in another shell:
     SHOAL_SOCKET=${socketPath} npm run shoal -- exec web.1 -- busybox nslookup tasks.web
 
 Stop with Ctrl-C; \`npm start\` again resumes the same cluster.`);
-  let stopping = false;
-  const stop = (): void => {
-    // A second signal (a second Ctrl-C, or one forwarded by a wrapper) must not cut the clean-up short.
-    if (stopping) return;
-    stopping = true;
-    daemon.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
 } catch (err) {
   const known =
     err instanceof DataDirLockedError ||
