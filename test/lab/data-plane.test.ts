@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import type { WireService, WireTask } from '../../proto/control-types.ts';
+import { retryOutOfSequence } from '../daemon/out-of-sequence.ts';
 import { canRunLab, Lab } from './lab.ts';
 import { LabCluster, until, type Rpc } from './lab-cluster.ts';
 
@@ -54,7 +55,9 @@ class Scenario {
   readonly c = new LabCluster(
     this.lab,
     this.dir,
-    ['--heartbeat-period', '1000', '--poll-ms', '200', '--dns', UPSTREAM],
+    // shoald's default heartbeat (5 s, DOWN after 15 s): an agent killed with -9 must be back before its
+    // node is declared down and its tasks move, and a restart takes seconds on a loaded machine.
+    ['--poll-ms', '200', '--dns', UPSTREAM],
     'process',
   );
   control!: Rpc;
@@ -143,11 +146,13 @@ class Scenario {
   }
 
   async scale(serviceId: string, replicas: number): Promise<void> {
-    const s = (await this.control('GetService', { serviceId })).service as WireService;
-    await this.control('UpdateService', {
-      serviceId,
-      version: s.version,
-      spec: { ...s.spec, replicas },
+    await retryOutOfSequence(async () => {
+      const s = (await this.control('GetService', { serviceId })).service as WireService;
+      await this.control('UpdateService', {
+        serviceId,
+        version: s.version,
+        spec: { ...s.spec, replicas },
+      });
     });
   }
 
