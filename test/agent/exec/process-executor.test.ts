@@ -3,10 +3,11 @@
  * SIGKILL, a missing command, adoption after the agent is dropped, a reused pid not adopted, exec.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { WireTask } from '../../../proto/control-types.ts';
 import type { ExecStatus } from '../../../agent/exec/executor.ts';
+import { sameLiveProcess } from '../../../agent/exec/task-process.ts';
 import { TaskStateDir, listTaskDirs } from '../../../agent/exec/task-state-dir.ts';
 import { setup, statuses, task, VIEW, waitFor } from './executor-fixtures.ts';
 
@@ -116,7 +117,11 @@ test(
     const first = make();
     const seen1 = statuses(first);
     const a = task(['sleep', '100']);
-    const b = task(['/bin/sh', '-c', 'sleep 0.3; exit 4']);
+    // b exits with 4 once told to (a file appears), while no agent watches: not after a time, which a
+    // loaded machine could take before its pid was even recorded.
+    const go = `${stateDir}.go`;
+    t.after(() => rmSync(go, { force: true }));
+    const b = task(['/bin/sh', '-c', `while [ ! -e ${go} ]; do sleep 0.02; done; exit 4`]);
     const fake = task(['sleep', '100']);
     const stale = task(['sleep', '100']);
     first.apply([a, b, fake, stale], VIEW);
@@ -130,7 +135,10 @@ test(
     const rec = fakeDir.readProcess();
     assert.ok(rec !== undefined);
     fakeDir.writeProcess({ ...rec, startTime: rec.startTime + 1 });
-    await new Promise(r => setTimeout(r, 400)); // b exits meanwhile, with no agent watching
+    const bRec = new TaskStateDir(stateDir, b.id).readProcess();
+    assert.ok(bRec !== undefined);
+    writeFileSync(go, '');
+    await waitFor('b to exit', () => !sameLiveProcess(bRec.pid, bRec.startTime));
 
     const second = make();
     const seen2 = statuses(second);
