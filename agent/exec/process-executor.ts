@@ -24,6 +24,7 @@ import {
   type TaskLogSource,
 } from './executor.ts';
 import {
+  catchesTerm,
   executableProblem,
   firstChild,
   procFacts,
@@ -81,6 +82,8 @@ interface Proc {
   childExit: number | undefined;
   exited: boolean;
   killTimer: NodeJS.Timeout | undefined;
+  /** The stop's SIGTERM went to the wrapper (it waits until the wrapper can take it). */
+  termSent: boolean;
 }
 
 interface Run {
@@ -348,7 +351,15 @@ export class ProcessExecutor implements Executor, TaskLogSource {
     const rec = dir.readProcess();
     if (rec !== undefined) {
       run.state = 'running';
-      run.proc = { dir, rec, child: undefined, childExit: undefined, exited: false, killTimer: undefined };
+      run.proc = {
+        dir,
+        rec,
+        child: undefined,
+        childExit: undefined,
+        exited: false,
+        killTimer: undefined,
+        termSent: false,
+      };
       if (sameLiveProcess(rec.pid, rec.startTime)) {
         this.o.log.info({ taskId: task.id, pid: rec.pid }, 'task process adopted');
         this.report(run, 'running', 'adopted after an agent restart');
@@ -423,6 +434,7 @@ export class ProcessExecutor implements Executor, TaskLogSource {
       childExit: undefined,
       exited: false,
       killTimer: undefined,
+      termSent: false,
     };
     run.proc = proc;
     child.on('error', e => {
@@ -454,8 +466,7 @@ export class ProcessExecutor implements Executor, TaskLogSource {
     run.stopping = true;
     const proc = run.proc;
     if (proc === undefined || proc.exited || proc.killTimer !== undefined) return;
-    this.recordWrapper(proc);
-    signal(proc.rec.pid > 0 ? proc.rec.pid : -proc.rec.pgid, 'SIGTERM');
+    this.terminate(proc);
     const grace = run.task.spec?.stopGracePeriodMs || DEFAULT_GRACE_MS;
     proc.killTimer = setTimeout(() => {
       if (proc.exited) return;
@@ -463,6 +474,19 @@ export class ProcessExecutor implements Executor, TaskLogSource {
       if (proc.rec.pgid > 0) signal(-proc.rec.pgid, 'SIGKILL');
       if (proc.rec.pid > 0) signal(proc.rec.pid, 'SIGKILL');
     }, grace);
+  }
+
+  /**
+   * The stop's SIGTERM, to the wrapper once it can take it: the wrapper is the init of the task's pid
+   * namespace, which drops a SIGTERM until its trap is set, and a stop asked right after the start was
+   * lost until the SIGKILL at the end of the grace period. Tried again at every poll until sent.
+   */
+  private terminate(proc: Proc): void {
+    if (proc.termSent) return;
+    this.recordWrapper(proc);
+    if (proc.rec.pid <= 0 || !catchesTerm(proc.rec.pid)) return;
+    signal(proc.rec.pid, 'SIGTERM');
+    proc.termSent = true;
   }
 
   private forget(run: Run): void {
@@ -507,6 +531,7 @@ export class ProcessExecutor implements Executor, TaskLogSource {
       const proc = run.proc;
       if (proc === undefined || proc.exited) continue;
       this.recordWrapper(proc);
+      if (run.stopping) this.terminate(proc);
       const gone =
         proc.child !== undefined
           ? proc.childExit !== undefined

@@ -3,11 +3,12 @@
  * SIGKILL, a missing command, adoption after the agent is dropped, a reused pid not adopted, exec.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { WireTask } from '../../../proto/control-types.ts';
 import type { ExecStatus } from '../../../agent/exec/executor.ts';
-import { sameLiveProcess } from '../../../agent/exec/task-process.ts';
+import { catchesTerm, firstChild, procFacts, sameLiveProcess } from '../../../agent/exec/task-process.ts';
 import { TaskStateDir, listTaskDirs } from '../../../agent/exec/task-state-dir.ts';
 import { setup, statuses, task, VIEW, waitFor } from './executor-fixtures.ts';
 
@@ -108,6 +109,48 @@ test(
     await waitFor('stubborn down', () => last(seen, stubborn.id)?.state === 'shutdown');
     assert.ok(Date.now() - t0 >= 300, `killed after the grace period (${Date.now() - t0} ms)`);
     assert.equal(e.result(stubborn.id)?.exitCode, 137);
+    await e.close();
+  },
+);
+
+test(
+  'a stop asked before the wrapper has its TERM trap waits for it: SIGTERM, not SIGKILL after the grace',
+  { skip },
+  async t => {
+    const { make, stateDir } = setup(t);
+    const x = task(['sleep', '100']);
+    const dir = new TaskStateDir(stateDir, x.id);
+    dir.create();
+    // A pid namespace's init that sets its TERM trap (as the wrapper's) only when told: the kernel drops a
+    // SIGTERM sent to it before, as it did to a wrapper stopped right after its start.
+    const go = `${stateDir}.go`;
+    t.after(() => rmSync(go, { force: true }));
+    const script = [
+      `while [ ! -e ${go} ]; do sleep 0.02; done`,
+      `trap 'printf "143\\n" > ${dir.exitPath}; exit 143' TERM`,
+      'while :; do sleep 0.02; done',
+    ].join('\n');
+    const launch = spawn('unshare', ['--pid', '--fork', '/bin/sh', '-c', script], {
+      detached: true,
+      stdio: 'ignore',
+    });
+    const pgid = launch.pid ?? 0;
+    const pid = await waitFor('the init', () => firstChild(pgid));
+    const startTime = procFacts(pid)?.startTime ?? 0;
+    dir.writeProcess({ pid, pgid, startTime, netns: '' });
+
+    // An executor adopts it (as after an agent restart), then is asked to stop it at once.
+    const e = make();
+    const seen = statuses(e);
+    const running = { ...x, status: { ...x.status, state: 'running' } };
+    e.apply([running], VIEW);
+    assert.equal(last(seen, x.id)?.message, 'adopted after an agent restart');
+    e.apply([{ ...running, desiredState: 'shutdown' }], VIEW);
+    assert.equal(catchesTerm(pid), false);
+    writeFileSync(go, '');
+    // Well within the default grace period (10 s): the SIGTERM came once the trap was there.
+    await waitFor('down', () => last(seen, x.id)?.state === 'shutdown');
+    assert.equal(e.result(x.id)?.exitCode, 143);
     await e.close();
   },
 );
