@@ -451,9 +451,13 @@ export class ProcessExecutor implements Executor, TaskLogSource {
     this.watch();
   }
 
-  /** Finds and records the wrapper's host pid (the launch's child), which stop and exec need. */
+  /**
+   * Finds and records the wrapper's host pid (the launch's child), which stop and exec need. Only while
+   * the launch is our unreaped child: once reaped its pid may name another process (pids wrap).
+   */
   private recordWrapper(proc: Proc): void {
     if (proc.rec.pid > 0 || proc.rec.pgid <= 0) return;
+    if (proc.child === undefined || proc.childExit !== undefined) return;
     const pid = firstChild(proc.rec.pgid);
     const facts = pid === undefined ? undefined : procFacts(pid);
     if (pid === undefined || facts === undefined) return;
@@ -484,8 +488,9 @@ export class ProcessExecutor implements Executor, TaskLogSource {
   private terminate(proc: Proc): void {
     if (proc.termSent) return;
     this.recordWrapper(proc);
-    if (proc.rec.pid <= 0 || !catchesTerm(proc.rec.pid)) return;
-    signal(proc.rec.pid, 'SIGTERM');
+    const { pid, startTime } = proc.rec;
+    if (!sameLiveProcess(pid, startTime) || !catchesTerm(pid)) return;
+    signal(pid, 'SIGTERM');
     proc.termSent = true;
   }
 
@@ -530,14 +535,17 @@ export class ProcessExecutor implements Executor, TaskLogSource {
     for (const run of [...this.runs.values(), ...this.dying]) {
       const proc = run.proc;
       if (proc === undefined || proc.exited) continue;
-      this.recordWrapper(proc);
-      if (run.stopping) this.terminate(proc);
       const gone =
         proc.child !== undefined
           ? proc.childExit !== undefined
           : !sameLiveProcess(proc.rec.pid, proc.rec.startTime);
-      if (gone) this.ended(run);
-      else live++;
+      if (gone) {
+        this.ended(run);
+        continue;
+      }
+      this.recordWrapper(proc);
+      if (run.stopping) this.terminate(proc);
+      live++;
     }
     if (live === 0 && !this.closed) {
       clearInterval(this.poller);
