@@ -348,7 +348,8 @@ export class ProcessExecutor implements Executor, TaskLogSource {
       return run;
     }
     const dir = new TaskStateDir(this.o.stateDir, task.id);
-    const rec = dir.readProcess();
+    let rec = dir.readProcess();
+    if (rec !== undefined && rec.pid <= 0) rec = this.wrapperOfLaunch(rec, dir);
     if (rec !== undefined) {
       run.state = 'running';
       run.proc = {
@@ -427,9 +428,10 @@ export class ProcessExecutor implements Executor, TaskLogSource {
       closeSync(err);
     }
     const pgid = child.pid ?? 0;
+    const launchStartTime = procFacts(pgid)?.startTime ?? 0;
     const proc: Proc = {
       dir,
-      rec: { pid: 0, startTime: 0, pgid, netns: sandbox.netns },
+      rec: { pid: 0, startTime: 0, pgid, launchStartTime, netns: sandbox.netns },
       child,
       childExit: undefined,
       exited: false,
@@ -437,6 +439,8 @@ export class ProcessExecutor implements Executor, TaskLogSource {
       termSent: false,
     };
     run.proc = proc;
+    // Recorded at once: an agent killed before it saw the wrapper still leaves the launch to find.
+    dir.writeProcess(proc.rec);
     child.on('error', e => {
       proc.childExit = 127;
       this.o.log.warn({ taskId: run.task.id, err: e.message }, 'task launch failed');
@@ -508,16 +512,34 @@ export class ProcessExecutor implements Executor, TaskLogSource {
     }
   }
 
+  /**
+   * A record whose wrapper was never seen (the previous agent died right after the launch), completed
+   * with the wrapper found now if the launch still runs; else undefined, and a launch that runs without
+   * a wrapper yet is killed, so that nothing of the task is left behind.
+   */
+  private wrapperOfLaunch(rec: ProcessRecord, dir: TaskStateDir): ProcessRecord | undefined {
+    if (!launchAlive(rec)) return undefined;
+    const pid = firstChild(rec.pgid);
+    const facts = pid === undefined ? undefined : procFacts(pid);
+    if (pid === undefined || facts === undefined) {
+      signal(-rec.pgid, 'SIGKILL');
+      return undefined;
+    }
+    const found = { ...rec, pid, startTime: facts.startTime };
+    dir.writeProcess(found);
+    return found;
+  }
+
   /** Folders of tasks no longer assigned (left by a previous agent): their live processes killed, then removed. */
   private removeStale(assigned: Set<string>): void {
     for (const id of listTaskDirs(this.o.stateDir)) {
       if (assigned.has(id)) continue;
       const dir = new TaskStateDir(this.o.stateDir, id);
       const rec = dir.readProcess();
-      if (rec !== undefined && sameLiveProcess(rec.pid, rec.startTime)) {
+      if (rec !== undefined && (sameLiveProcess(rec.pid, rec.startTime) || launchAlive(rec))) {
         this.o.log.info({ taskId: id, pid: rec.pid }, 'killing the process of a task no longer assigned');
         if (rec.pgid > 0) signal(-rec.pgid, 'SIGKILL');
-        signal(rec.pid, 'SIGKILL');
+        if (rec.pid > 0) signal(rec.pid, 'SIGKILL');
       }
       dir.remove();
     }
@@ -657,7 +679,14 @@ export class ProcessExecutor implements Executor, TaskLogSource {
   }
 }
 
+/** Whether the record's launch (the group leader) still runs, by its start time. */
+function launchAlive(rec: ProcessRecord): boolean {
+  return rec.launchStartTime !== undefined && rec.pgid > 0 && sameLiveProcess(rec.pgid, rec.launchStartTime);
+}
+
 function signal(pid: number, sig: NodeJS.Signals): void {
+  // 0 (or -0) would be this agent's own process group.
+  if (pid === 0) return;
   try {
     process.kill(pid, sig);
   } catch {

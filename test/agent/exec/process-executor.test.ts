@@ -156,6 +156,55 @@ test(
 );
 
 test(
+  'an agent killed before it saw the wrapper: the next finds the launch, adopts its task or kills it',
+  { skip },
+  async t => {
+    const { make, stateDir } = setup(t);
+    // Launches as a previous agent left them: recorded at once, their wrapper never seen.
+    const launch = (x: WireTask): { pgid: number; launchStartTime: number } => {
+      const dir = new TaskStateDir(stateDir, x.id);
+      dir.create();
+      const script = 'trap "exit 143" TERM; while :; do sleep 0.02; done';
+      const child = spawn('unshare', ['--pid', '--fork', '/bin/sh', '-c', script], {
+        detached: true,
+        stdio: 'ignore',
+      });
+      const pgid = child.pid ?? 0;
+      assert.ok(pgid > 0);
+      // Whatever the executor does with it, the group goes at the end.
+      t.after(() => {
+        try {
+          process.kill(-pgid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      });
+      const launchStartTime = procFacts(pgid)?.startTime ?? 0;
+      dir.writeProcess({ pid: 0, startTime: 0, pgid, launchStartTime, netns: '' });
+      return { pgid, launchStartTime };
+    };
+    const kept = task(['sleep', '100']);
+    const dropped = task(['sleep', '100']);
+    const k = launch(kept);
+    const d = launch(dropped);
+    await waitFor('the wrappers', () => firstChild(k.pgid) !== undefined && firstChild(d.pgid) !== undefined);
+
+    const e = make();
+    const seen = statuses(e);
+    const running = { ...kept, status: { ...kept.status, state: 'running' } };
+    e.apply([running], VIEW);
+    assert.equal(last(seen, kept.id)?.message, 'adopted after an agent restart');
+    await waitFor('the launch of the task no longer assigned killed', () =>
+      sameLiveProcess(d.pgid, d.launchStartTime) ? undefined : true,
+    );
+    e.apply([{ ...running, desiredState: 'shutdown' }], VIEW);
+    await waitFor('the adopted one stopped', () => last(seen, kept.id)?.state === 'shutdown');
+    await waitFor('its launch gone', () => (sameLiveProcess(k.pgid, k.launchStartTime) ? undefined : true));
+    await e.close();
+  },
+);
+
+test(
   'a second executor adopts running tasks after the first is dropped; a reused pid is not adopted; stale folders go',
   { skip },
   async t => {
