@@ -35,6 +35,15 @@ function ask(ns: string, host: string, port: number): string {
   }
 }
 
+/** The pids of the processes whose command line names the task (its launch, its wrapper). */
+function processesOf(t: WireTask): string[] {
+  try {
+    return execFileSync('pgrep', ['-f', t.id], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
+
 /** A fake upstream resolver for the lab (never a real one): every A query gets 203.0.113.7. */
 const FAKE_UPSTREAM = `
 const s = require('dgram').createSocket('udp4');
@@ -362,6 +371,11 @@ async function meshAndLifecycle(s: Scenario, web: WireService, client: WireTask)
   s.c.start(s.node(victim));
   await until('the stale task to go', () =>
     Promise.resolve(s.traces([staleTask]).length === 0 ? true : undefined),
+  );
+  // Its processes too: they must not outlive its namespace (they did when the agent was killed before
+  // it recorded them, and nothing else would end them).
+  await until('the stale task’s processes to end', () =>
+    Promise.resolve(processesOf(staleTask).length === 0 ? true : undefined),
   );
   assert.equal(ask(s.ns(client), s.ip(victim), 8080), `keep.${victim.slot}.${victim.id}`);
   assert.equal((await s.running(keep.id, 3)).length, 3);
