@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import type { WireTask } from '../../../proto/control-types.ts';
 import type { ExecStatus } from '../../../agent/exec/executor.ts';
 import { catchesTerm, firstChild, procFacts, sameLiveProcess } from '../../../agent/exec/task-process.ts';
@@ -16,6 +16,27 @@ const notRoot = process.getuid?.() !== 0;
 const skip = notRoot ? 'needs root (network namespaces)' : false;
 
 const last = (seen: Map<string, ExecStatus[]>, id: string): ExecStatus | undefined => seen.get(id)?.at(-1);
+
+/**
+ * A launch as the executor makes one (its own process group): `script` as the init of a new pid
+ * namespace, killed with its group when the test ends, whatever the executor did with it.
+ */
+function launchInit(t: TestContext, script: string): { pgid: number; launchStartTime: number } {
+  const child = spawn('unshare', ['--pid', '--fork', '/bin/sh', '-c', script], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  const pgid = child.pid ?? 0;
+  assert.ok(pgid > 0);
+  t.after(() => {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  });
+  return { pgid, launchStartTime: procFacts(pgid)?.startTime ?? 0 };
+}
 
 test(
   'a task runs in its own net/uts/pid/mount namespaces, its output in its logs; exit 0 → complete',
@@ -130,11 +151,7 @@ test(
       `trap 'printf "143\\n" > ${dir.exitPath}; exit 143' TERM`,
       'while :; do sleep 0.02; done',
     ].join('\n');
-    const launch = spawn('unshare', ['--pid', '--fork', '/bin/sh', '-c', script], {
-      detached: true,
-      stdio: 'ignore',
-    });
-    const pgid = launch.pid ?? 0;
+    const { pgid } = launchInit(t, script);
     const pid = await waitFor('the init', () => firstChild(pgid));
     const startTime = procFacts(pid)?.startTime ?? 0;
     dir.writeProcess({ pid, pgid, startTime, netns: '' });
@@ -164,24 +181,9 @@ test(
     const launch = (x: WireTask): { pgid: number; launchStartTime: number } => {
       const dir = new TaskStateDir(stateDir, x.id);
       dir.create();
-      const script = 'trap "exit 143" TERM; while :; do sleep 0.02; done';
-      const child = spawn('unshare', ['--pid', '--fork', '/bin/sh', '-c', script], {
-        detached: true,
-        stdio: 'ignore',
-      });
-      const pgid = child.pid ?? 0;
-      assert.ok(pgid > 0);
-      // Whatever the executor does with it, the group goes at the end.
-      t.after(() => {
-        try {
-          process.kill(-pgid, 'SIGKILL');
-        } catch {
-          // gone
-        }
-      });
-      const launchStartTime = procFacts(pgid)?.startTime ?? 0;
-      dir.writeProcess({ pid: 0, startTime: 0, pgid, launchStartTime, netns: '' });
-      return { pgid, launchStartTime };
+      const l = launchInit(t, 'trap "exit 143" TERM; while :; do sleep 0.02; done');
+      dir.writeProcess({ pid: 0, startTime: 0, ...l, netns: '' });
+      return l;
     };
     const kept = task(['sleep', '100']);
     const dropped = task(['sleep', '100']);
