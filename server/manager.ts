@@ -166,7 +166,10 @@ export class Manager {
       if (o.forceNewCluster === true) {
         const forced = forceNewCluster(storage, id.raftId);
         await storage.persist({ entries: forced.entries, hardState: forced.hardState });
-        log.warn({ removed: forced.removed }, 'forcing a new cluster: the other managers are no longer members');
+        log.warn(
+          { removed: forced.removed },
+          'forcing a new cluster: the other managers are no longer members',
+        );
       }
     } catch (err) {
       await storage.close();

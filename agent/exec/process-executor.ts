@@ -24,6 +24,7 @@ import {
   type TaskLogSource,
 } from './executor.ts';
 import {
+  catchesTerm,
   executableProblem,
   firstChild,
   procFacts,
@@ -81,6 +82,8 @@ interface Proc {
   childExit: number | undefined;
   exited: boolean;
   killTimer: NodeJS.Timeout | undefined;
+  /** The stop's SIGTERM went to the wrapper (it waits until the wrapper can take it). */
+  termSent: boolean;
 }
 
 interface Run {
@@ -345,10 +348,19 @@ export class ProcessExecutor implements Executor, TaskLogSource {
       return run;
     }
     const dir = new TaskStateDir(this.o.stateDir, task.id);
-    const rec = dir.readProcess();
+    let rec = dir.readProcess();
+    if (rec !== undefined && rec.pid <= 0) rec = this.wrapperOfLaunch(rec, dir);
     if (rec !== undefined) {
       run.state = 'running';
-      run.proc = { dir, rec, child: undefined, childExit: undefined, exited: false, killTimer: undefined };
+      run.proc = {
+        dir,
+        rec,
+        child: undefined,
+        childExit: undefined,
+        exited: false,
+        killTimer: undefined,
+        termSent: false,
+      };
       if (sameLiveProcess(rec.pid, rec.startTime)) {
         this.o.log.info({ taskId: task.id, pid: rec.pid }, 'task process adopted');
         this.report(run, 'running', 'adopted after an agent restart');
@@ -416,15 +428,19 @@ export class ProcessExecutor implements Executor, TaskLogSource {
       closeSync(err);
     }
     const pgid = child.pid ?? 0;
+    const launchStartTime = procFacts(pgid)?.startTime ?? 0;
     const proc: Proc = {
       dir,
-      rec: { pid: 0, startTime: 0, pgid, netns: sandbox.netns },
+      rec: { pid: 0, startTime: 0, pgid, launchStartTime, netns: sandbox.netns },
       child,
       childExit: undefined,
       exited: false,
       killTimer: undefined,
+      termSent: false,
     };
     run.proc = proc;
+    // Recorded at once: an agent killed before it saw the wrapper still leaves the launch to find.
+    dir.writeProcess(proc.rec);
     child.on('error', e => {
       proc.childExit = 127;
       this.o.log.warn({ taskId: run.task.id, err: e.message }, 'task launch failed');
@@ -439,9 +455,13 @@ export class ProcessExecutor implements Executor, TaskLogSource {
     this.watch();
   }
 
-  /** Finds and records the wrapper's host pid (the launch's child), which stop and exec need. */
+  /**
+   * Finds and records the wrapper's host pid (the launch's child), which stop and exec need. Only while
+   * the launch is our unreaped child: once reaped its pid may name another process (pids wrap).
+   */
   private recordWrapper(proc: Proc): void {
     if (proc.rec.pid > 0 || proc.rec.pgid <= 0) return;
+    if (proc.child === undefined || proc.childExit !== undefined) return;
     const pid = firstChild(proc.rec.pgid);
     const facts = pid === undefined ? undefined : procFacts(pid);
     if (pid === undefined || facts === undefined) return;
@@ -454,8 +474,7 @@ export class ProcessExecutor implements Executor, TaskLogSource {
     run.stopping = true;
     const proc = run.proc;
     if (proc === undefined || proc.exited || proc.killTimer !== undefined) return;
-    this.recordWrapper(proc);
-    signal(proc.rec.pid > 0 ? proc.rec.pid : -proc.rec.pgid, 'SIGTERM');
+    this.terminate(proc);
     const grace = run.task.spec?.stopGracePeriodMs || DEFAULT_GRACE_MS;
     proc.killTimer = setTimeout(() => {
       if (proc.exited) return;
@@ -463,6 +482,20 @@ export class ProcessExecutor implements Executor, TaskLogSource {
       if (proc.rec.pgid > 0) signal(-proc.rec.pgid, 'SIGKILL');
       if (proc.rec.pid > 0) signal(proc.rec.pid, 'SIGKILL');
     }, grace);
+  }
+
+  /**
+   * The stop's SIGTERM, to the wrapper once it can take it: the wrapper is the init of the task's pid
+   * namespace, which drops a SIGTERM until its trap is set, and a stop asked right after the start was
+   * lost until the SIGKILL at the end of the grace period. Tried again at every poll until sent.
+   */
+  private terminate(proc: Proc): void {
+    if (proc.termSent) return;
+    this.recordWrapper(proc);
+    const { pid, startTime } = proc.rec;
+    if (!sameLiveProcess(pid, startTime) || !catchesTerm(pid)) return;
+    signal(pid, 'SIGTERM');
+    proc.termSent = true;
   }
 
   private forget(run: Run): void {
@@ -479,16 +512,34 @@ export class ProcessExecutor implements Executor, TaskLogSource {
     }
   }
 
+  /**
+   * A record whose wrapper was never seen (the previous agent died right after the launch), completed
+   * with the wrapper found now if the launch still runs; else undefined, and a launch that runs without
+   * a wrapper yet is killed, so that nothing of the task is left behind.
+   */
+  private wrapperOfLaunch(rec: ProcessRecord, dir: TaskStateDir): ProcessRecord | undefined {
+    if (!launchAlive(rec)) return undefined;
+    const pid = firstChild(rec.pgid);
+    const facts = pid === undefined ? undefined : procFacts(pid);
+    if (pid === undefined || facts === undefined) {
+      signal(-rec.pgid, 'SIGKILL');
+      return undefined;
+    }
+    const found = { ...rec, pid, startTime: facts.startTime };
+    dir.writeProcess(found);
+    return found;
+  }
+
   /** Folders of tasks no longer assigned (left by a previous agent): their live processes killed, then removed. */
   private removeStale(assigned: Set<string>): void {
     for (const id of listTaskDirs(this.o.stateDir)) {
       if (assigned.has(id)) continue;
       const dir = new TaskStateDir(this.o.stateDir, id);
       const rec = dir.readProcess();
-      if (rec !== undefined && sameLiveProcess(rec.pid, rec.startTime)) {
+      if (rec !== undefined && (sameLiveProcess(rec.pid, rec.startTime) || launchAlive(rec))) {
         this.o.log.info({ taskId: id, pid: rec.pid }, 'killing the process of a task no longer assigned');
         if (rec.pgid > 0) signal(-rec.pgid, 'SIGKILL');
-        signal(rec.pid, 'SIGKILL');
+        if (rec.pid > 0) signal(rec.pid, 'SIGKILL');
       }
       dir.remove();
     }
@@ -506,13 +557,17 @@ export class ProcessExecutor implements Executor, TaskLogSource {
     for (const run of [...this.runs.values(), ...this.dying]) {
       const proc = run.proc;
       if (proc === undefined || proc.exited) continue;
-      this.recordWrapper(proc);
       const gone =
         proc.child !== undefined
           ? proc.childExit !== undefined
           : !sameLiveProcess(proc.rec.pid, proc.rec.startTime);
-      if (gone) this.ended(run);
-      else live++;
+      if (gone) {
+        this.ended(run);
+        continue;
+      }
+      this.recordWrapper(proc);
+      if (run.stopping) this.terminate(proc);
+      live++;
     }
     if (live === 0 && !this.closed) {
       clearInterval(this.poller);
@@ -624,7 +679,14 @@ export class ProcessExecutor implements Executor, TaskLogSource {
   }
 }
 
+/** Whether the record's launch (the group leader) still runs, by its start time. */
+function launchAlive(rec: ProcessRecord): boolean {
+  return rec.launchStartTime !== undefined && rec.pgid > 0 && sameLiveProcess(rec.pgid, rec.launchStartTime);
+}
+
 function signal(pid: number, sig: NodeJS.Signals): void {
+  // 0 (or -0) would be this agent's own process group.
+  if (pid === 0) return;
   try {
     process.kill(pid, sig);
   } catch {

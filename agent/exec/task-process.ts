@@ -115,6 +115,22 @@ export function sameLiveProcess(pid: number, startTime: number): boolean {
   return f !== undefined && !f.zombie && f.startTime === startTime;
 }
 
+/**
+ * Whether `pid` has a handler for SIGTERM (SigCgt in /proc/<pid>/status). The kernel drops a SIGTERM
+ * sent to the init of a pid namespace (the wrapper) while it has none.
+ */
+export function catchesTerm(pid: number): boolean {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return false;
+  }
+  const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  // Signal n is bit n-1: SIGTERM (15) is 0x4000, within the mask's last 8 hex digits.
+  return caught !== undefined && (Number.parseInt(caught.slice(-8), 16) & 0x4000) !== 0;
+}
+
 /** The first child of `pid` (the wrapper under `unshare --fork`), or undefined while it has none. */
 export function firstChild(pid: number): number | undefined {
   try {

@@ -14,6 +14,11 @@ export interface ProcessRecord {
   startTime: number;
   /** The process group of the launch (`ip netns exec … unshare`), killed whole by SIGKILL. */
   pgid: number;
+  /**
+   * The launch's start time (its pid is the group's): found alive, it holds the task's processes even
+   * when the wrapper was never seen. Absent in records of older agents.
+   */
+  launchStartTime?: number;
   netns: string;
 }
 

@@ -294,17 +294,23 @@ export class DaemonClient {
     });
   }
 
-  /**
-   * Tells "nobody is listening" apart from a daemon's own UNAVAILABLE (e.g. no Raft leader): only
-   * grpc-js itself says "No connection established" — the connection never came up.
-   */
   private toError(err: grpc.ServiceError): Error {
-    return daemonErrorOf(this.socketPath, err);
+    return daemonErrorOf(this.socketPath, err, this.swarm.getChannel());
   }
 }
 
-function daemonErrorOf(socketPath: string, err: grpc.ServiceError): Error {
-  if (err.code === grpc.status.UNAVAILABLE && err.details.startsWith('No connection established')) {
+/**
+ * Tells "nobody is listening" apart from a daemon's own UNAVAILABLE (no Raft leader, a remote manager it
+ * could not reach): only a local channel that is not connected, with grpc-js' own "No connection
+ * established", means the daemon's socket failed. A daemon's answer came over a connected channel,
+ * whatever its text says.
+ */
+function daemonErrorOf(socketPath: string, err: grpc.ServiceError, channel: grpc.ChannelInterface): Error {
+  if (
+    err.code === grpc.status.UNAVAILABLE &&
+    channel.getConnectivityState(false) !== grpc.connectivityState.READY &&
+    err.details.startsWith('No connection established')
+  ) {
     return new DaemonUnreachableError(socketPath, err.details);
   }
   return new DaemonError(err.code, err.details);
@@ -336,7 +342,7 @@ export function daemonStream<T>(
   const call = fn.call(client, req);
   return new Promise<void>((resolve, reject) => {
     call.on('data', onMessage);
-    call.on('error', (err: grpc.ServiceError) => reject(daemonErrorOf(socketPath, err)));
+    call.on('error', (err: grpc.ServiceError) => reject(daemonErrorOf(socketPath, err, client.getChannel())));
     call.on('end', () => resolve());
   }).finally(() => client.close());
 }

@@ -167,21 +167,25 @@ export class ServiceProgress {
     const { service } = input;
     const monitor = fullSpec(service.spec).update.monitorMs || DEFAULT_MONITOR_MS;
     const status = service.updateStatus;
+    /** The update ended without this model having seen the tasks converge: stop after drawing them. */
+    let ended: ProgressOutcome | undefined;
     switch (status?.state) {
       case 'updating':
         this.rollback = false;
         break;
       case 'completed':
-        if (!this.converged) return { kind: 'done' };
+        if (!this.converged) ended = { kind: 'done' };
         break;
       case 'paused':
-        return { kind: 'failed', message: `service update paused: ${status.message}` };
+        ended = { kind: 'failed', message: `service update paused: ${status.message}` };
+        break;
       case 'rollback_started':
         if (!this.rollback && status.message !== '') this.set('rollback', status.message);
         this.rollback = true;
         break;
       case 'rollback_paused':
-        return { kind: 'failed', message: `service rollback paused: ${status.message}` };
+        ended = { kind: 'failed', message: `service rollback paused: ${status.message}` };
+        break;
       case 'rollback_completed':
         if (!this.converged) this.pendingMessage = status.message;
         this.rollback = true;
@@ -189,12 +193,19 @@ export class ServiceProgress {
       default:
         break;
     }
-    if (this.converged && this.convergedAt !== undefined && input.nowMs - this.convergedAt >= monitor) {
+    if (
+      ended === undefined &&
+      this.converged &&
+      this.convergedAt !== undefined &&
+      input.nowMs - this.convergedAt >= monitor
+    ) {
       this.set('verify', 'Service converged');
       if (this.pendingMessage !== undefined) this.set('rollback', this.pendingMessage);
       return { kind: 'done' };
     }
 
+    // The tasks are drawn from this poll even when it ends the progress: the service is read before the
+    // tasks, so they are at least as recent as the update status that ended it.
     const tasks = input.tasks.filter(t => t.serviceId === service.id && isUpToDate(t, service));
     const active = new Set(input.nodes.filter(n => n.status !== 'down').map(n => n.id));
     this.converged =
@@ -202,6 +213,13 @@ export class ServiceProgress {
         ? this.updateGlobal(tasks, active)
         : this.updateReplicated(service, tasks, active);
 
+    if (ended !== undefined) {
+      // An update monitor shorter than a poll can complete between two polls, before this model saw every
+      // task run: the managers only complete it once its tasks ran for the monitor period, which is the
+      // verification docker's client waits for. Otherwise (a task failed since) docker stops as it is.
+      if (ended.kind === 'done' && this.converged) this.set('verify', 'Service converged');
+      return ended;
+    }
     if (this.converged) {
       this.convergedAt ??= input.nowMs;
       const wait = monitor - (input.nowMs - this.convergedAt);

@@ -28,7 +28,11 @@ export function nodeCredentials(certs: {
   );
 }
 
-/** One call to the manager at `addr`; a failure comes back as an RpcError with the manager's status. */
+/**
+ * One call to the manager at `addr`; a failure comes back as an RpcError with the manager's status, or,
+ * when no manager answered there, UNAVAILABLE saying `could not reach the manager at <addr>: <why>` (a
+ * caller of a daemon that relays it must not read it as its own failure to reach that daemon).
+ */
 export async function callManager<T>(
   addr: string,
   creds: grpc.ChannelCredentials,
@@ -46,10 +50,50 @@ export async function callManager<T>(
     return await unaryCall<T>(client, method, req, { deadline: Date.now() + timeoutMs });
   } catch (err) {
     const e = err as grpc.ServiceError;
-    throw new RpcError(e.code, e.details);
+    const why = notReached(e, timeoutMs);
+    if (why === undefined) throw new RpcError(e.code, e.details);
+    throw new RpcError(grpc.status.UNAVAILABLE, `could not reach the manager at ${shown(addr)}: ${why}`);
   } finally {
     client.close();
   }
+}
+
+/** The address as the operator gave it, cut short if it is long (it is echoed back). */
+function shown(addr: string): string {
+  return addr.length <= 100 ? addr : `${addr.slice(0, 99)}…`;
+}
+
+/** Socket errors a failed connection names, as the operator knows them (Go's texts, as docker shows them). */
+const SOCKET_ERRORS: readonly [RegExp, string][] = [
+  [/\bECONNREFUSED\b/, 'connection refused'],
+  [/\bECONNRESET\b/, 'connection reset by peer'],
+  [/\bETIMEDOUT\b/, 'connection timed out'],
+  [/\bEHOSTUNREACH\b/, 'no route to host'],
+  [/\bENETUNREACH\b/, 'network is unreachable'],
+  [/\bEADDRNOTAVAIL\b/, 'cannot assign requested address'],
+];
+
+/**
+ * Why the call reached no manager, read from grpc-js' own texts for a connection that never came up, a
+ * TLS handshake that failed, a name that did not resolve, a deadline, or a server without the method;
+ * undefined when a manager answered (its status is passed on as it is).
+ */
+function notReached(err: grpc.ServiceError, timeoutMs: number): string | undefined {
+  if (err.code === grpc.status.DEADLINE_EXCEEDED) return `no answer within ${timeoutMs / 1000} s`;
+  if (err.code === grpc.status.UNIMPLEMENTED) return 'the server there is not a shoal manager';
+  if (err.code !== grpc.status.UNAVAILABLE) return undefined;
+  if (err.details.startsWith('Name resolution failed')) return 'the host name does not resolve';
+  const last = /^No connection established\. Last error: (.*?)(?:\. Resolution note:.*)?$/s.exec(err.details);
+  if (last?.[1] === undefined) return undefined;
+  const cause = last[1];
+  for (const [pattern, text] of SOCKET_ERRORS) if (pattern.test(cause)) return text;
+  if (/\b(SSL|TLS)\b/.test(cause)) {
+    return 'the TLS handshake failed (is that the manager port of a shoal node?)';
+  }
+  return cause
+    .replace(/^Error: /, '')
+    .replaceAll('\n', ' ')
+    .slice(0, 200);
 }
 
 /** Statuses that say "this manager did not answer", as opposed to an answer that was an error. */

@@ -5,6 +5,7 @@
  */
 import {
   compareTaskStates,
+  recordedStatus,
   TASK_STATES,
   type Task,
   type TaskState,
@@ -52,8 +53,9 @@ export function coalesce(
 }
 
 /**
- * The task with `status` recorded, if the report of `nodeId` moves it forward; undefined if it changes
- * nothing (the task is gone, moved to another node, or already as far or further).
+ * The task with `status` recorded (and the time it was first recorded running kept), if the report of
+ * `nodeId` moves it forward; undefined if it changes nothing (the task is gone, moved to another node, or
+ * already as far or further).
  */
 export function withReportedStatus(
   task: Task | undefined,
@@ -62,5 +64,5 @@ export function withReportedStatus(
 ): Task | undefined {
   if (task === undefined || task.nodeId !== nodeId) return undefined;
   if (compareTaskStates(status.state, task.status.state) <= 0) return undefined;
-  return { ...task, status };
+  return { ...task, status: recordedStatus(task.status, status) };
 }

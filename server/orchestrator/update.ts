@@ -4,9 +4,9 @@
  * tasks are the up-to-date ones made since `updateStatus.startedAt`. A slot is busy while its new task has
  * not reached running, and for `delayMs` after (each of the `parallelism` workers waits that long before
  * its next slot); free workers take the out-of-date slots in order, each slot once (a slot whose new task
- * failed is left to the restart policy, as in swarmkit). An own task that ends by itself
- * (complete, failed, rejected) within `monitorMs` of its creation is a failure; above `maxFailureRatio` of
- * the slots, the failure action runs. The update completes when every out-of-date slot was tried, none is
+ * failed is left to the restart policy, as in swarmkit). An own task that ends by itself (complete, failed,
+ * rejected) before it was recorded running, or within `monitorMs` of when it was, is a failure (swarmkit's
+ * updater); above `maxFailureRatio` of the slots, the failure action runs. The update completes when every out-of-date slot was tried, none is
  * starting, and `monitorMs` passed since the last own task changed state.
  */
 import { compareTaskStates } from '../store/index.ts';
@@ -43,15 +43,23 @@ export function failureOverRatio(pass: Pass, slotCount: number): WorkTask | unde
     return undefined;
   }
   const failures = pass.tasks
-    .filter(
-      t => isOwn(pass, status, t) && endedByItself(t) && t.status.timestamp - t.createdAt <= config.monitorMs,
-    )
+    .filter(t => isOwn(pass, status, t) && endedByItself(t) && endedEarly(t, config.monitorMs))
     .sort((a, b) => a.status.timestamp - b.status.timestamp || (a.id < b.id ? -1 : 1));
   const slots = Math.max(1, slotCount);
   for (let i = 0; i < failures.length; i++) {
     if ((i + 1) / slots > config.maxFailureRatio) return failures[i];
   }
   return undefined;
+}
+
+/**
+ * True if a task that ended did so before it was recorded running or within `monitorMs` of it. Counted
+ * from its creation instead, a task slow to start (a loaded node, a large image) that then failed would
+ * not count, and an update whose every task fails would complete.
+ */
+function endedEarly(task: WorkTask, monitorMs: number): boolean {
+  const { startedAt, timestamp } = task.status;
+  return startedAt === undefined || timestamp - startedAt <= monitorMs;
 }
 
 /** Swarm's texts for a paused update (`update …`) or rollback (`rollback …`). */

@@ -82,6 +82,7 @@ export class ProposalSessions {
     const mine = [...this.runs.values()].filter(s => s.proposer === proposer);
     if (mine.length <= RUNS_PER_PROPOSER) return;
     mine.sort((a, b) => a.lastIndex - b.lastIndex);
-    for (const s of mine.slice(0, mine.length - RUNS_PER_PROPOSER)) this.runs.delete(`${s.proposer}:${s.run}`);
+    for (const s of mine.slice(0, mine.length - RUNS_PER_PROPOSER))
+      this.runs.delete(`${s.proposer}:${s.run}`);
   }
 }

@@ -91,6 +91,7 @@ export {
   taskTable,
   TASK_STATES,
   compareTaskStates,
+  recordedStatus,
   createTask,
   updateTask,
   deleteTask,

@@ -389,6 +389,11 @@ export interface TaskStatus {
   message?: string;
   /** Why the task failed, if it did. */
   err?: string;
+  /**
+   * When the task was first recorded running (the agent's clock, as `timestamp`), kept by the states that
+   * follow; absent for a task never recorded running. A rolling update's monitor period starts here.
+   */
+  startedAt?: number;
 }
 
 /** A task's leg on one network. */

@@ -1,4 +1,4 @@
-import type { NewObject, Task, TaskState } from './objects.ts';
+import type { NewObject, Task, TaskState, TaskStatus } from './objects.ts';
 import { defineTable, type FindFilter } from './table.ts';
 import type { ReadTx, Tx } from './transaction.ts';
 import type { StoreEvent } from './watch-queue.ts';
@@ -32,6 +32,15 @@ const RANK = new Map(TASK_STATES.map((state, i) => [state, i]));
 /** Negative if `a` comes before `b` in the lifecycle, 0 if equal, positive if after (swarmkit compares the numbers). */
 export function compareTaskStates(a: TaskState, b: TaskState): number {
   return (RANK.get(a) ?? -1) - (RANK.get(b) ?? -1);
+}
+
+/**
+ * The status `next` as recorded after `prev`: it keeps the time the task was first recorded running, or
+ * takes it when `next` is that moment.
+ */
+export function recordedStatus(prev: TaskStatus, next: TaskStatus): TaskStatus {
+  const startedAt = prev.startedAt ?? (next.state === 'running' ? next.timestamp : undefined);
+  return startedAt === undefined ? next : { ...next, startedAt };
 }
 
 /** What `findTasks` selects: the generic criteria (no names) plus the fields tasks are listed by. */

@@ -14,18 +14,30 @@ function record(e: TestExecutor): Map<string, ExecState[]> {
   return seen;
 }
 
-const settle = (ms = 120): Promise<void> => new Promise(r => setTimeout(r, ms));
+/** Waits until `cond` holds (the executor's steps are timers: a loaded machine runs them late). */
+async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for: ${what}`);
+    await new Promise(r => setTimeout(r, 5));
+  }
+}
+
+const last = (seen: Map<string, ExecState[]>, id: string): ExecState | undefined => seen.get(id)?.at(-1);
 
 test('tasks walk accepted → preparing → starting → running; chosen ones fail; shutdown when asked', async () => {
   const e = new TestExecutor({ stepMs: 5, fail: t => (t.id === 'bad' ? 'exit status 1' : undefined) });
   const seen = record(e);
   e.apply([task('ok'), task('bad')]);
-  await settle();
+  await until(
+    'ok running, bad failed',
+    () => last(seen, 'ok') === 'running' && last(seen, 'bad') === 'failed',
+  );
   assert.deepEqual(seen.get('ok'), ['accepted', 'preparing', 'starting', 'running']);
   assert.deepEqual(seen.get('bad'), ['accepted', 'preparing', 'starting', 'failed']);
   e.apply([task('ok', 'shutdown'), task('bad')]);
-  await settle();
-  assert.deepEqual(seen.get('ok')?.at(-1), 'shutdown');
+  await until('ok shut down', () => last(seen, 'ok') === 'shutdown');
+  // Steps have run since: a failed task that was to move again would have by now.
   assert.equal(seen.get('bad')?.length, 4, 'a failed task stays failed');
   await e.close();
 });
@@ -34,7 +46,7 @@ test('a task known further along is adopted; one never started that is to stop j
   const e = new TestExecutor({ stepMs: 5 });
   const seen = record(e);
   e.apply([task('adopted', 'running', 'running'), task('late', 'shutdown')]);
-  await settle();
+  await until('late shut down', () => last(seen, 'late') === 'shutdown');
   assert.equal(seen.get('adopted'), undefined);
   assert.deepEqual(seen.get('late'), ['shutdown']);
   assert.equal(e.tasks().get('adopted')?.state, 'running');
@@ -45,7 +57,7 @@ test('crash and finish; a task no longer assigned is forgotten', async () => {
   const e = new TestExecutor({ stepMs: 5 });
   const seen = record(e);
   e.apply([task('a'), task('b'), task('c')]);
-  await settle();
+  await until('a and b running', () => last(seen, 'a') === 'running' && last(seen, 'b') === 'running');
   e.crash('a', 'boom');
   e.finish('b');
   e.apply([task('a'), task('b')]);

@@ -95,6 +95,9 @@ function findNode(ref: unknown): WireNode {
   return n;
 }
 
+const UNREACHABLE = '10.0.0.9:2377';
+const RELAYED = `No connection established. Last error: Error: connect ECONNREFUSED ${UNREACHABLE}.`;
+
 const pkg = loadShoalPackage('control.proto');
 const dir = mkdtempSync(join(tmpdir(), 'shoal-cli-'));
 const socketPath = join(dir, 'shoald.sock');
@@ -108,10 +111,11 @@ before(async () => {
       managerToken: cluster.managerToken,
       addr: '10.0.0.1:2377',
     })),
-    Join: unary('Join', req => ({
-      nodeId: SELF_ID,
-      role: req.token === cluster.managerToken ? 'manager' : 'worker',
-    })),
+    Join: unary('Join', req => {
+      // A daemon that passes on grpc-js' own text for the remote manager it could not reach.
+      if (req.remoteAddr === UNREACHABLE) throw new Status(grpc.status.UNAVAILABLE, RELAYED);
+      return { nodeId: SELF_ID, role: req.token === cluster.managerToken ? 'manager' : 'worker' };
+    }),
     Leave: unary('Leave', () => ({})),
     Info: unary('Info', () => ({
       state: 'active',
@@ -231,6 +235,14 @@ test('swarm join says which role the node joined as', async () => {
   });
   const asManager = await shoal(['swarm', 'join', '--token', cluster.managerToken, '10.0.0.1:2377']);
   assert.equal(asManager.out, 'This node joined a swarm as a manager.\n');
+});
+
+test('a daemon’s UNAVAILABLE is its answer, whatever its text: not "Cannot connect to the daemon"', async () => {
+  assert.deepEqual(await shoal(['swarm', 'join', '--token', cluster.workerToken, UNREACHABLE]), {
+    code: 1,
+    out: '',
+    err: `Error response from daemon: ${RELAYED}\n`,
+  });
 });
 
 test('swarm join without --token is a usage error (exit 2)', async () => {

@@ -274,6 +274,58 @@ test("update states: docker's messages for a paused update, an early end when co
   ]);
 });
 
+test('an update that completes between two polls: the tasks of that poll, then converged', async () => {
+  // The sequence `service update --args … --update-monitor 100ms` met in services-converge.test.ts: one
+  // poll sees the last new task starting; by the next one (100 ms and three calls later) it ran and the
+  // managers completed the update after its 100 ms monitor, so this model never saw all four running.
+  const monitored = {
+    parallelism: 2,
+    delayMs: 0,
+    failureAction: 'pause',
+    monitorMs: 100,
+    maxFailureRatio: 0,
+    order: 'stop-first',
+  };
+  const NEW_SPEC = { ...TASK_SPEC, args: ['v2'] };
+  const s = (updateStatus: WireService['updateStatus']): WireService =>
+    service({ replicas: 4, task: NEW_SPEC, update: monitored }, { updateStatus });
+  const updating = s({ state: 'updating', startedAt: 1, completedAt: 0, message: 'update in progress' });
+  const completed = s({ state: 'completed', startedAt: 1, completedAt: 2, message: 'update completed' });
+  const fresh = (slot: number, state: string): WireTask => task(slot, state, { spec: NEW_SPEC });
+  const old = (slot: number): WireTask => task(slot, 'running', { id: `old${slot}` });
+  const polls: [WireService, WireTask[]][] = [
+    [updating, [fresh(1, 'running'), fresh(2, 'running'), old(3), old(4)]],
+    [updating, [fresh(1, 'running'), fresh(2, 'running'), fresh(3, 'running'), fresh(4, 'starting')]],
+    [completed, [1, 2, 3, 4].map(slot => fresh(slot, 'running'))],
+  ];
+  let i = 0;
+  const source = {
+    getService: () => Promise.resolve(polls[Math.min(i, polls.length - 1)]![0]),
+    listTasks: () => Promise.resolve(polls[Math.min(i++, polls.length - 1)]![1]),
+    listNodes: () => Promise.resolve(NODES),
+  };
+  let out = '';
+  await waitOnService(source, 'web', { out: x => (out += x), tty: false, quiet: false, pollMs: 1 });
+  assert.equal(i, 3, 'it stopped at the poll that saw the update completed');
+  assert.deepEqual(out.split('\n').slice(0, -1), [
+    'overall progress: 4 out of 4 tasks',
+    ...[1, 2, 3, 4].map(n => `${n}/4: running   ${BAR(50)}`),
+    'verify: Service converged',
+  ]);
+
+  // Completed, but a task failed since: docker stops there too, showing the tasks as they are.
+  const m = new ServiceProgress();
+  poll(m, 0, polls[1]![1], updating);
+  const failed = fresh(4, 'failed');
+  failed.status.err = 'task: non-zero exit (1)';
+  assert.deepEqual(poll(m, 150, [...polls[2]![1].slice(0, 3), failed], completed), { kind: 'done' });
+  assert.deepEqual(m.frame(), [
+    'overall progress: 3 out of 4 tasks',
+    ...[1, 2, 3].map(n => `${n}/4: running   ${BAR(50)}`),
+    '4/4: task: non-zero exit (1)',
+  ]);
+});
+
 test('printing: a terminal redraws in place; elsewhere errors once and the final frame once', () => {
   let piped = '';
   const p = new ProgressPrinter(s => (piped += s), false);

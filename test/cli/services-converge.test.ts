@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import { TestExecutor } from '../../agent/exec/test-executor.ts';
 import type { WireNode, WireTask } from '../../proto/control-types.ts';
 import { freePort, harness, until, type Call } from '../daemon/helpers.ts';
+import { retryOutOfSequence } from '../daemon/out-of-sequence.ts';
 import { runCli, type CliResult } from './run-cli.ts';
 
 const h = harness('shoal-cli-converge-');
@@ -35,7 +36,9 @@ async function start(name: string): Promise<void> {
   await h.daemon(name, {
     pollMs: 50,
     executor: new TestExecutor({ stepMs: 5 }),
-    dispatcher: { heartbeatPeriodMs: 200, assignmentBatchMs: 10 },
+    // No node goes down here: a 200 ms heartbeat (DOWN after 600 ms) flapped nodes on a loaded machine
+    // (the daemons share this process's event loop), and their tasks moved under the progress display.
+    dispatcher: { heartbeatPeriodMs: 1000, assignmentBatchMs: 10 },
   });
 }
 
@@ -57,7 +60,12 @@ before(async () => {
   control = h.client('m1', 'Control');
   const token = /--token (\S+)/.exec(init)?.[1];
   assert.ok(token !== undefined, init);
-  await ok('node', 'update', '--availability', 'drain', 'm1');
+  // The manager writes its node too just after init (READY, its ingress address): a lost race is retried.
+  await retryOutOfSequence(async () => {
+    const r = await shoal(['node', 'update', '--availability', 'drain', 'm1']);
+    const details = r.err.replace(/^Error response from daemon: /, '').trim();
+    if (r.code !== 0) throw Object.assign(new Error(r.err), { details });
+  });
   for (const name of ['w1', 'w2']) {
     await start(name);
     const joined = await h.client(name, 'Swarm')('Join', {

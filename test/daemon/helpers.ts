@@ -48,11 +48,15 @@ export interface SocketClient {
   close(): void;
 }
 
-/** A client for the Swarm or Control service on a daemon's unix socket; every call has a deadline. */
+/**
+ * A client for the Swarm or Control service on a daemon's unix socket; every call has a deadline, there
+ * to turn a hang into a failure: Init and Join make RSA keys and certificates on the daemon's thread,
+ * which takes seconds on a loaded machine (Init over 10 s was seen with the suite run side by side).
+ */
 export function socketClient(
   socketPath: string,
   service: 'Swarm' | 'Control',
-  deadlineMs = 10_000,
+  deadlineMs = 30_000,
 ): SocketClient {
   const Client = clientOf(pkg, service);
   const c = new Client(`unix:${socketPath}`, grpc.credentials.createInsecure());

@@ -1,6 +1,6 @@
 /**
  * Services become running tasks end to end, on loopback with real daemons (one manager, drained so that
- * it runs no tasks, and three workers with the test executor, a 200 ms heartbeat): the orchestrator makes
+ * it runs no tasks, and three workers with the test executor, a 1 s heartbeat): the orchestrator makes
  * the tasks, the allocator gives them addresses, the scheduler spreads them, the dispatcher hands them to
  * the agents and their states come back. Scale up and down, a global service following a node that joins,
  * a label constraint, a host port two tasks want on one node, a worker stopped (DOWN, its tasks elsewhere)
@@ -11,8 +11,14 @@ import { after, before, test } from 'node:test';
 import { TestExecutor } from '../../agent/exec/test-executor.ts';
 import type { WireNode, WireService, WireTask } from '../../proto/control-types.ts';
 import { freePort, harness, until, type Call } from './helpers.ts';
+import { retryOutOfSequence } from './out-of-sequence.ts';
 
-const PERIOD = 200;
+/**
+ * The daemons share this process's event loop, which a join's RSA key or a loaded machine stalls for
+ * hundreds of milliseconds: with 200 ms (DOWN after 600 ms) nodes went DOWN and back in a loop until the
+ * session rate limit held them out. 1 s keeps the stopped worker's DOWN within seconds.
+ */
+const PERIOD = 1000;
 const h = harness('shoal-orchestration-');
 after(() => h.cleanup());
 
@@ -86,19 +92,23 @@ async function create(name: string, o: Record<string, unknown> = {}): Promise<Wi
 }
 
 async function scale(name: string, replicas: number): Promise<void> {
-  const s = (await control('GetService', { serviceId: name })).service as WireService;
-  await control('UpdateService', { serviceId: s.id, version: s.version, spec: { ...s.spec, replicas } });
+  await retryOutOfSequence(async () => {
+    const s = (await control('GetService', { serviceId: name })).service as WireService;
+    await control('UpdateService', { serviceId: s.id, version: s.version, spec: { ...s.spec, replicas } });
+  });
 }
 
 async function setNode(name: string, o: { availability?: string; labelAdd?: Record<string, string> }) {
-  const n = (await control('GetNode', { nodeId: ids.get(name) })).node as WireNode;
-  await control('UpdateNode', {
-    nodeId: n.id,
-    version: n.version,
-    availability: o.availability ?? '',
-    labelAdd: o.labelAdd ?? {},
-    labelRm: [],
-    desiredRole: '',
+  await retryOutOfSequence(async () => {
+    const n = (await control('GetNode', { nodeId: ids.get(name) })).node as WireNode;
+    await control('UpdateNode', {
+      nodeId: n.id,
+      version: n.version,
+      availability: o.availability ?? '',
+      labelAdd: o.labelAdd ?? {},
+      labelRm: [],
+      desiredRole: '',
+    });
   });
 }
 
@@ -207,9 +217,11 @@ async function service(name: string): Promise<WireService> {
 }
 
 async function updateArgs(name: string, args: string[]): Promise<void> {
-  const s = await service(name);
-  const spec = { ...s.spec, task: { ...s.spec.task, args } };
-  await control('UpdateService', { serviceId: s.id, version: s.version, spec });
+  await retryOutOfSequence(async () => {
+    const s = await service(name);
+    const spec = { ...s.spec, task: { ...s.spec.task, args } };
+    await control('UpdateService', { serviceId: s.id, version: s.version, spec });
+  });
 }
 
 test('a rolling update with parallelism 2 and a 1 s delay replaces the tasks two at a time', async () => {

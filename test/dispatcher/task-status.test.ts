@@ -68,3 +68,16 @@ test('a report moves its own task forward only', () => {
   assert.equal(withReportedStatus(undefined, 'n1', at('running')), undefined, 'gone');
   assert.equal(withReportedStatus(task('n1', 'running'), 'n1', at('complete'))?.status.state, 'complete');
 });
+
+test('the time a task was first recorded running is kept by the states after it', () => {
+  const ran = withReportedStatus(task('n1', 'starting'), 'n1', at('running', 7));
+  assert.deepEqual(ran?.status, { state: 'running', timestamp: 7, startedAt: 7 });
+  assert.ok(ran !== undefined);
+  const failed = withReportedStatus(ran, 'n1', { ...at('failed', 9), err: 'exit status 1' });
+  assert.deepEqual(failed?.status, { state: 'failed', timestamp: 9, err: 'exit status 1', startedAt: 7 });
+  // Never recorded running: no start time.
+  assert.deepEqual(
+    withReportedStatus(task('n1', 'starting'), 'n1', at('failed', 9))?.status,
+    at('failed', 9),
+  );
+});

@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import type { WireService, WireTask } from '../../proto/control-types.ts';
 import { cidrContains, cidrOf, formatIpv4, parseAddressWithPrefix } from '../../server/allocator/ipv4.ts';
+import { retryOutOfSequence } from '../daemon/out-of-sequence.ts';
 import { canRunLab, Lab } from './lab.ts';
 import { LabCluster, until, type Rpc } from './lab-cluster.ts';
 
@@ -32,6 +33,15 @@ function ask(ns: string, host: string, port: number): string {
     return run(ns, ['busybox', 'nc', '-w', '2', host, String(port)]).trim();
   } catch {
     return '';
+  }
+}
+
+/** The pids of the processes whose command line names the task (its launch, its wrapper). */
+function processesOf(t: WireTask): string[] {
+  try {
+    return execFileSync('pgrep', ['-f', t.id], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
   }
 }
 
@@ -55,7 +65,9 @@ class Scenario {
   readonly c = new LabCluster(
     this.lab,
     this.dir,
-    ['--heartbeat-period', '1000', '--poll-ms', '200', '--dns', UPSTREAM],
+    // shoald's default heartbeat (5 s, DOWN after 15 s): an agent killed with -9 must be back before its
+    // node is declared down and its tasks move, and a restart takes seconds on a loaded machine.
+    ['--poll-ms', '200', '--dns', UPSTREAM],
     'process',
   );
   control!: Rpc;
@@ -152,11 +164,13 @@ class Scenario {
   }
 
   async scale(serviceId: string, replicas: number): Promise<void> {
-    const s = (await this.control('GetService', { serviceId })).service as WireService;
-    await this.control('UpdateService', {
-      serviceId,
-      version: s.version,
-      spec: { ...s.spec, replicas },
+    await retryOutOfSequence(async () => {
+      const s = (await this.control('GetService', { serviceId })).service as WireService;
+      await this.control('UpdateService', {
+        serviceId,
+        version: s.version,
+        spec: { ...s.spec, replicas },
+      });
     });
   }
 
@@ -375,6 +389,11 @@ async function meshAndLifecycle(s: Scenario, web: WireService, client: WireTask)
   s.c.start(s.node(victim));
   await until('the stale task to go', () =>
     Promise.resolve(s.traces([staleTask]).length === 0 ? true : undefined),
+  );
+  // Its processes too: they must not outlive its namespace (they did when the agent was killed before
+  // it recorded them, and nothing else would end them).
+  await until('the stale task’s processes to end', () =>
+    Promise.resolve(processesOf(staleTask).length === 0 ? true : undefined),
   );
   assert.equal(ask(s.ns(client), s.ip(victim), 8080), `keep.${victim.slot}.${victim.id}`);
   assert.equal((await s.running(keep.id, 3)).length, 3);

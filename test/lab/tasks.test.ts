@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { WireNode, WireService, WireTask } from '../../proto/control-types.ts';
+import { retryOutOfSequence } from '../daemon/out-of-sequence.ts';
 import { canRunLab, Lab } from './lab.ts';
 import { LabCluster, until } from './lab-cluster.ts';
 
@@ -110,14 +111,16 @@ before(
         : undefined;
     });
     for (const i of MANAGERS) {
-      const n = (await control('GetNode', { nodeId: ids.get(i) })).node as WireNode;
-      await control('UpdateNode', {
-        nodeId: n.id,
-        version: n.version,
-        availability: 'drain',
-        labelAdd: {},
-        labelRm: [],
-        desiredRole: '',
+      await retryOutOfSequence(async () => {
+        const n = (await control('GetNode', { nodeId: ids.get(i) })).node as WireNode;
+        await control('UpdateNode', {
+          nodeId: n.id,
+          version: n.version,
+          availability: 'drain',
+          labelAdd: {},
+          labelRm: [],
+          desiredRole: '',
+        });
       });
     }
     await control('CreateNetwork', { spec: { name: 'lab', driver: 'overlay' } });
@@ -178,10 +181,15 @@ test(
   { skip, timeout: 120_000 },
   async () => {
     const web = (await control('GetService', { serviceId: 'web' })).service as WireService;
-    const scale = async (replicas: number): Promise<void> => {
-      const s = (await control('GetService', { serviceId: web.id })).service as WireService;
-      await control('UpdateService', { serviceId: s.id, version: s.version, spec: { ...s.spec, replicas } });
-    };
+    const scale = (replicas: number): Promise<void> =>
+      retryOutOfSequence(async () => {
+        const s = (await control('GetService', { serviceId: web.id })).service as WireService;
+        await control('UpdateService', {
+          serviceId: s.id,
+          version: s.version,
+          spec: { ...s.spec, replicas },
+        });
+      });
     await scale(10);
     const ten = [...(await converged(web.id, 10)).values()].map(ts => ts.length);
     assert.ok(Math.max(...ten) - Math.min(...ten) <= 1, `10 spread evenly: ${ten.join('-')}`);
@@ -217,14 +225,16 @@ test(
       'the global service follows the node that joined',
     );
 
-    const n4 = (await control('GetNode', { nodeId: ids.get(4) })).node as WireNode;
-    await control('UpdateNode', {
-      nodeId: n4.id,
-      version: n4.version,
-      availability: '',
-      labelAdd: { zone: 'a' },
-      labelRm: [],
-      desiredRole: '',
+    await retryOutOfSequence(async () => {
+      const n4 = (await control('GetNode', { nodeId: ids.get(4) })).node as WireNode;
+      await control('UpdateNode', {
+        nodeId: n4.id,
+        version: n4.version,
+        availability: '',
+        labelAdd: { zone: 'a' },
+        labelRm: [],
+        desiredRole: '',
+      });
     });
     const zoned = await create({
       name: 'zoned',
@@ -261,14 +271,17 @@ test(
   'lab tasks: the leader kill -9ed right after it acknowledged scale web=30: exactly 30 run, slots and addresses unique',
   { skip, timeout: 120_000 },
   async t => {
-    const web = (await control('GetService', { serviceId: 'web' })).service as WireService;
     const leader = await until('a leader', () => c.leader(MANAGERS[0] ?? 1));
     const other = MANAGERS.find(i => i !== leader) ?? 1;
     // Scale through the leader's own socket, so the acknowledgement comes from the process about to die.
-    await c.rpc(leader, 'Control')('UpdateService', {
-      serviceId: web.id,
-      version: web.version,
-      spec: { ...web.spec, replicas: 30 },
+    const web = await retryOutOfSequence(async () => {
+      const s = (await control('GetService', { serviceId: 'web' })).service as WireService;
+      await c.rpc(leader, 'Control')('UpdateService', {
+        serviceId: s.id,
+        version: s.version,
+        spec: { ...s.spec, replicas: 30 },
+      });
+      return s;
     });
     const proc = c.procs.get(leader);
     assert.ok(proc !== undefined);

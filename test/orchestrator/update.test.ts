@@ -198,6 +198,28 @@ test('a new task failing after its monitor period is not an update failure', () 
   assert.deepEqual(states(w), ['updating', 'completed']);
 });
 
+test('a new task that fails as it starts is a failure, however long it took to start', () => {
+  // The monitor period is shorter than the time a task takes to start: it counts from the start.
+  const w = cluster(2, { parallelism: 1, failureAction: 'rollback', monitorMs: 100 });
+  w.crashes = isNew;
+  deploy(w);
+  w.runFor(10_000);
+  assert.deepEqual(states(w), ['updating', 'rollback_started', 'rollback_completed']);
+});
+
+test('a new task that fails within its monitor period after it started running is a failure', () => {
+  const w = cluster(2, { parallelism: 1, failureAction: 'pause', monitorMs: 1000 });
+  w.startDelayMs = 3000;
+  deploy(w);
+  w.runFor(3500);
+  const first = w.liveTasks().find(t => t.slot === 1);
+  assert.ok(first && isNew(first) && first.status.state === 'running');
+  assert.ok(w.now - first.meta.createdAt > 1000, 'it ran later than its monitor period after its creation');
+  w.setState(first.id, 'failed');
+  w.runFor(10_000);
+  assert.deepEqual(states(w), ['updating', 'paused']);
+});
+
 test('a rollback that fails too is paused, not rolled back again', () => {
   const w = cluster(2, { parallelism: 1, failureAction: 'rollback', monitorMs: 5000 });
   deploy(w);

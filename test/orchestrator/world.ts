@@ -13,6 +13,7 @@ import {
 import { constraintMatcher } from '../../server/orchestrator/index.ts';
 import {
   compareTaskStates,
+  recordedStatus,
   type Node,
   type Service,
   type ServiceSpec,
@@ -113,7 +114,12 @@ export class World {
     const task = this.task(id);
     this.tasks.set(id, {
       ...task,
-      status: { state, timestamp: this.now, ...(err === undefined ? {} : { err }) },
+      // As the dispatcher records an agent's report.
+      status: recordedStatus(task.status, {
+        state,
+        timestamp: this.now,
+        ...(err === undefined ? {} : { err }),
+      }),
     });
   }
 

@@ -278,7 +278,11 @@ test('malformed snapshot streams end with INVALID_ARGUMENT, nothing is stepped, 
   const a = await endpoint({ id: 1 });
   a.transport.setPeer(2, b.addr);
   a.transport.send([snap(data), msg({ commit: 9 })]);
-  await until('a good snapshot and a batch', () => b.events.messages.length === 3);
+  // The receiver steps the snapshot before it acknowledges the call: the sender hears of it after.
+  await until(
+    'a good snapshot and a batch, and the sender told',
+    () => b.events.messages.length === 3 && a.events.snapshotStatus.length === 1,
+  );
   assert.deepEqual(a.events.snapshotStatus, [[2, true]]);
 
   // A snapshot over the receiver's cap fails, and the sender hears so.

@@ -226,6 +226,15 @@ function corrupt(history: HistoryOp[], from: number): string {
   throw new Error('no read to corrupt');
 }
 
+/**
+ * The search's size, not its time, is what a test can hold the checker to (a loaded machine took 3.6 s
+ * where 2 s was asserted): each check gets a budget of memoized states about four times what it needs
+ * today, and must decide within it (`undecided` would mean the search grew).
+ */
+const SMALL_BUDGET = { maxStates: 10_000 }; // these need 437 to 2321
+const OK_16_CLIENTS_BUDGET = { maxStates: 100_000 }; // needs 21115
+const VIOLATION_12_CLIENTS_BUDGET = { maxStates: 400_000 }; // needs 87006
+
 test('randomized: 2000 ops, 4 clients, 3 keys — linearizable, then one stale read is caught', () => {
   for (const seed of [1, 2, 3]) {
     const history = generate(seed, 4, 2000, ['x', 'y', 'z']);
@@ -233,24 +242,15 @@ test('randomized: 2000 ops, 4 clients, 3 keys — linearizable, then one stale r
       history.some(h => h.ret === Infinity),
       'generator should produce crashed ops',
     );
-    let t0 = performance.now();
-    const ok = checkLinearizable(history);
-    const okMs = performance.now() - t0;
+    const ok = checkLinearizable(history, SMALL_BUDGET);
     assert.deepEqual(ok, { ok: true }, ok.ok ? '' : ok.reason);
 
     // Corrupt a read in the middle (the search must get past it) and one near the end.
     for (const from of [0.5, 1]) {
       const bad = structuredClone(history);
       const key = corrupt(bad, from);
-      t0 = performance.now();
-      const res = checkLinearizable(bad);
-      const badMs = performance.now() - t0;
+      const res = checkLinearizable(bad, SMALL_BUDGET);
       assertViolation(res, key);
-      console.log(
-        `seed ${seed}: ok in ${okMs.toFixed(1)} ms; violation (at ${from}) in ${badMs.toFixed(1)} ms`,
-      );
-      if (!res.ok) console.log(`  ${res.reason}`);
-      assert.ok(okMs < 2000 && badMs < 2000, `too slow: ${okMs} / ${badMs} ms`);
 
       // A tiny budget yields an explicit "undecided", never a false verdict.
       const capped = checkLinearizable(bad, { maxStates: 10 });
@@ -263,24 +263,16 @@ test('randomized: 2000 ops, 4 clients, 3 keys — linearizable, then one stale r
   }
 });
 
-test('randomized: higher concurrency stays fast', () => {
-  // Linearizable histories are fast even at 16 clients on one key, thanks to the search-order heuristic.
+test('randomized: higher concurrency stays within a small search', () => {
+  // Linearizable histories are quick even at 16 clients on one key, thanks to the search-order heuristic.
   const history = generate(42, 16, 3000, ['k']);
-  let t0 = performance.now();
-  const res = checkLinearizable(history);
-  const okMs = performance.now() - t0;
+  const res = checkLinearizable(history, OK_16_CLIENTS_BUDGET);
   assert.deepEqual(res, { ok: true }, res.ok ? '' : res.reason);
 
-  // Proving a violation is exhaustive and grows ~2x per two extra concurrent clients; 12 is still quick.
+  // Proving a violation is exhaustive and grows ~2x per two extra concurrent clients; 12 is still small.
   const bad = generate(7, 12, 3000, ['k']);
   corrupt(bad, 0.5);
-  t0 = performance.now();
-  assertViolation(checkLinearizable(bad), 'k');
-  const badMs = performance.now() - t0;
-  console.log(
-    `one key, 3000 ops: 16 clients ok in ${okMs.toFixed(1)} ms; 12 clients violation in ${badMs.toFixed(1)} ms`,
-  );
-  assert.ok(okMs < 2000 && badMs < 2000, `too slow: ${okMs} / ${badMs} ms`);
+  assertViolation(checkLinearizable(bad, VIOLATION_12_CLIENTS_BUDGET), 'k');
 });
 
 /** Exhaustive reference: tries every real-time-respecting order; unknown-outcome writes may be left out. */
