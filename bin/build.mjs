@@ -10,14 +10,16 @@
 // Files read beside a module at run time (proto/*.proto, agent/dns/bind-helper.mjs, grpc-js' own .proto)
 // stay where they are: each bundled module's `import.meta.url` and `__dirname` are rewritten to its
 // source file's place relative to dist/, so the output works from this checkout only, as intended.
-// `npm start` and the tests keep running the TypeScript through tsx, never a possibly stale dist/.
+// `npm start` and the tests keep running the TypeScript through tsx, never a possibly stale dist/ (a test of
+// the compiled programs builds its own: `node bin/build.mjs <outdir>`).
 import { build } from 'esbuild';
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outdir = join(root, 'dist');
+const outdir = resolve(process.argv[2] ?? join(root, 'dist'));
 const toPosix = p => p.split(sep).join('/');
 
 const BANNER = [
