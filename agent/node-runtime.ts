@@ -23,6 +23,11 @@ export interface NodeRuntimeOptions {
   netnsPrefix?: string;
   /** The node's own network namespace, by name (created if missing); undefined = this process's. */
   nodeNetns?: string;
+  /**
+   * `destroy()` removes the node's namespace even when it existed already: npm start's, left by a run of
+   * it that was killed. @default false: only if this runtime made it
+   */
+  ownsNodeNetns?: boolean;
   /** Upstream resolvers (ip or ip:port) for names the cluster does not own. @default the node's resolv.conf */
   dns?: string[];
   log: Logger;
@@ -105,15 +110,15 @@ export class NodeRuntime {
     readonly executor: ProcessExecutor,
     private readonly plane: DataPlane,
     private readonly dns: EmbeddedDns,
-    private readonly createdNetns: string | undefined,
+    private readonly ownedNetns: string | undefined,
   ) {}
 
   static async start(o: NodeRuntimeOptions): Promise<NodeRuntime> {
-    let created: string | undefined;
+    let owned = o.ownsNodeNetns === true ? o.nodeNetns : undefined;
     if (o.nodeNetns !== undefined && !netnsExists(o.nodeNetns)) {
       execFileSync('ip', ['netns', 'add', o.nodeNetns]);
       execFileSync('ip', ['-n', o.nodeNetns, 'link', 'set', 'lo', 'up']);
-      created = o.nodeNetns;
+      owned = o.nodeNetns;
     }
     const plane = new DataPlane({
       nodeId: o.nodeId,
@@ -125,7 +130,7 @@ export class NodeRuntime {
     const dns = new EmbeddedDns({ upstreams: o.dns ?? nodeUpstreams(), log: o.log });
     const networking = new ServedNetworking(plane, dns, o.log);
     const executor = new ProcessExecutor({ networking, stateDir: join(o.stateDir, 'tasks'), log: o.log });
-    return new NodeRuntime(executor, plane, dns, created);
+    return new NodeRuntime(executor, plane, dns, owned);
   }
 
   /** Stops watching; tasks and their networks stay as they are (a restarted agent adopts them). */
@@ -135,12 +140,12 @@ export class NodeRuntime {
     await this.plane.close();
   }
 
-  /** Stops every task and removes everything this node made (its namespace too, if it made it). */
+  /** Stops every task and removes everything this node made (its namespace too, if it made or owns it). */
   async destroy(): Promise<void> {
     await this.executor.close();
     await this.dns.close();
     await this.plane.destroy();
-    if (this.createdNetns !== undefined) execFileSync('ip', ['netns', 'del', this.createdNetns]);
+    if (this.ownedNetns !== undefined) execFileSync('ip', ['netns', 'del', this.ownedNetns]);
   }
 }
 

@@ -32,6 +32,11 @@ async function call<T>(method: string, req: object, service: 'Swarm' | 'Control'
   }
 }
 
+/** `s` as one shell word, so that a printed command works pasted as it is. */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
 const life = lifecycle('shoal');
 
 try {
@@ -67,18 +72,18 @@ try {
   console.log(`
 Data: ${dataDir} (LevelDB Raft log, certificates). Manager port: ${addr} (gRPC over mutual TLS).
 
-To add a worker to this swarm, run the following command:
+To add a worker to this swarm, run the following command where its shoald runs:
 
-    shoal swarm join --token ${worker} ${addr}
+    npx shoal swarm join --token ${worker} ${addr}
 
-Try, in another shell:
+Try, in another shell in this checkout:
 
-    SHOAL_SOCKET=${socketPath} npm run shoal -- node ls
-    SHOAL_SOCKET=${socketPath} npm run shoal -- swarm join-token manager
-    SHOAL_SOCKET=${socketPath} npm run shoal -- network create -d overlay test
-    SHOAL_SOCKET=${socketPath} npm run shoal -- service create --name web --replicas 2 --network test -- sleep 1000
-    SHOAL_SOCKET=${socketPath} npm run shoal -- service inspect web
-    SHOAL_SOCKET=${socketPath} npm run shoal -- exec web.1 -- busybox nslookup tasks.web
+    export SHOAL_SOCKET=${shellWord(socketPath)}
+    npx shoal node ls
+    npx shoal network create -d overlay test
+    npx shoal service create --name web --replicas 2 --network test -- sleep 1000
+    npx shoal service ps web
+    npx shoal exec web.1 -- dig +short tasks.web
 
 Stop with Ctrl-C; \`npm start\` again resumes the same cluster.`);
 } catch (err) {

@@ -313,6 +313,8 @@ export class Daemon {
         log: this.o.log,
         ...(r.netnsPrefix === undefined ? {} : { netnsPrefix: r.netnsPrefix }),
         ...(r.nodeNetns === undefined ? {} : { nodeNetns: r.nodeNetns }),
+        // What npm start removes on stop includes a namespace its killed predecessor left.
+        ...(r.destroyOnStop === true ? { ownsNodeNetns: true } : {}),
         ...(r.dns === undefined ? {} : { dns: r.dns }),
       });
       const rt = runtime;

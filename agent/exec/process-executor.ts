@@ -156,6 +156,12 @@ export class ProcessExecutor implements Executor, TaskLogSource {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Stopped before its first assignments (npm start's Ctrl-C right after a restart), it has adopted
+    // nothing yet: what a previous agent left running is still its to end.
+    if (!this.scannedDisk) {
+      this.scannedDisk = true;
+      this.removeStale(new Set());
+    }
     const procs = [...this.runs.values(), ...this.dying].flatMap(r => (r.proc === undefined ? [] : [r]));
     for (const run of procs) this.stop(run);
     const deadline = Date.now() + DEFAULT_GRACE_MS + 2_000;

@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
+import { checkout, type Started } from './checkout.ts';
 import { canRunLab } from './lab.ts';
 import { until } from './lab-cluster.ts';
 
@@ -95,5 +96,46 @@ test(
     assert.ok(!left.includes(netns), `nothing of ${netns} is left: ${left}`);
     assert.ok(!existsSync(`/etc/netns/${netns}-t`), 'no resolv.conf folders left');
     assert.equal(hostNetwork(), before, 'the root namespace is as it was');
+  },
+);
+
+/** The commands `npm start` prints under "Try, in another shell". */
+function printedCommands(output: string): string[] {
+  const after = output.slice(output.indexOf('Try, in another shell'));
+  const block = after.split('\n\n')[1] ?? '';
+  return block.split('\n').map(l => l.trim());
+}
+
+test(
+  'npm start prints commands that work as written; restarted after a kill -9, its Ctrl-C removes what it adopted',
+  { skip: !canRunLab() && 'needs root' },
+  async t => {
+    const co = checkout();
+    t.after(() => co.remove());
+    const ready = (s: Started, what: string): Promise<true> =>
+      until(what, () => Promise.resolve(s.output().includes('Stop with Ctrl-C') || undefined), 60_000);
+
+    const first = co.start([process.execPath, '--import', 'tsx', 'bin/start.ts']);
+    await ready(first, 'npm start to be ready');
+    const commands = printedCommands(first.output());
+    assert.ok(
+      commands.some(c => c.startsWith('npx shoal exec')),
+      first.output(),
+    );
+    const ran = co.sh(commands.join('\n'));
+    assert.equal(ran.status, 0, ran.out);
+    assert.match(ran.out, /^10\.0\.1\.\d+$/m, 'tasks.web answers inside the task');
+
+    first.child.kill('SIGKILL');
+    await first.exited;
+    assert.ok(co.namespaces().includes(co.netns), 'a killed npm start leaves its namespace to the next one');
+
+    const second = co.start([process.execPath, '--import', 'tsx', 'bin/start.ts']);
+    await ready(second, 'npm start to resume');
+    assert.match(second.output(), /Swarm resumed/);
+    second.interrupt();
+    assert.equal(await second.exited, 0, second.output());
+    assert.deepEqual(co.namespaces(), [], 'nothing of the adopted namespaces is left');
+    assert.deepEqual(co.processes(), [], 'no task of the killed run is left running');
   },
 );

@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// Compiles the two programs to dist/ (`npm ci` runs it as `prepare`): package.json's `bin` points there,
+// so `npx shoal …` starts plain JavaScript instead of compiling TypeScript on every call.
+//
+// - dist/shoal.js bundles the CLI with its dependencies: a person waits for every call, and one file
+//   loads faster than a few hundred.
+// - dist/shoald.js bundles Shoal's own code only; its dependencies load from node_modules as they are
+//   (LevelDB's native binding and pino's worker files are found beside their own modules).
+//
+// Files read beside a module at run time (proto/*.proto, agent/dns/bind-helper.mjs, grpc-js' own .proto)
+// stay where they are: each bundled module's `import.meta.url` and `__dirname` are rewritten to its
+// source file's place relative to dist/, so the output works from this checkout only, as intended.
+// `npm start` and the tests keep running the TypeScript through tsx, never a possibly stale dist/ (a test of
+// the compiled programs builds its own: `node bin/build.mjs <outdir>`).
+import { build } from 'esbuild';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import process from 'node:process';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = resolve(process.argv[2] ?? join(root, 'dist'));
+const toPosix = p => p.split(sep).join('/');
+
+const BANNER = [
+  '#!/usr/bin/env node',
+  // Bundled CommonJS modules call require() (node's own modules, optional ones found at run time).
+  "import { createRequire as __shoalRequire } from 'node:module';",
+  "import { fileURLToPath as __shoalPath } from 'node:url';",
+  'const require = __shoalRequire(import.meta.url);',
+  "const __shoalDist = __shoalPath(new URL('.', import.meta.url));",
+].join('\n');
+
+/** `import.meta.url` (ES modules) and `__dirname`/`__filename` (CommonJS) as seen from the source file. */
+const sourcePlaces = {
+  name: 'source-places',
+  setup(b) {
+    b.onLoad({ filter: /\.(ts|mjs|cjs|js)$/ }, args => {
+      const text = readFileSync(args.path, 'utf8');
+      const rel = toPosix(relative(outdir, args.path));
+      const relDir = toPosix(relative(outdir, dirname(args.path))) || '.';
+      const url = `new URL(${JSON.stringify(rel)}, import.meta.url)`;
+      const contents = text
+        .replace(/\bimport\.meta\.url\b/g, `${url}.href`)
+        .replace(/\bimport\.meta\.filename\b/g, `__shoalPath(${url})`)
+        .replace(
+          /\bimport\.meta\.dirname\b/g,
+          `__shoalPath(new URL(${JSON.stringify(relDir + '/')}, import.meta.url))`,
+        )
+        // A reference, not a declaration or a property: `var __dirname =` and `x.__dirname` stay.
+        .replace(
+          /(?<![\w$.])(?<!\b(?:var|let|const)\s+)__dirname(?![\w$])(?!\s*=[^=>])/g,
+          `(__shoalDist + ${JSON.stringify(relDir)})`,
+        )
+        .replace(
+          /(?<![\w$.])(?<!\b(?:var|let|const)\s+)__filename(?![\w$])(?!\s*=[^=>])/g,
+          `(__shoalDist + ${JSON.stringify(rel)})`,
+        );
+      const loader = args.path.endsWith('.ts') ? 'ts' : 'js';
+      return { contents, loader, resolveDir: dirname(args.path) };
+    });
+  },
+};
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  banner: { js: BANNER },
+  plugins: [sourcePlaces],
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+rmSync(outdir, { recursive: true, force: true });
+await Promise.all([
+  build({ ...common, entryPoints: [join(root, 'bin/shoal.ts')], outfile: join(outdir, 'shoal.js') }),
+  build({
+    ...common,
+    entryPoints: [join(root, 'bin/shoald.ts')],
+    outfile: join(outdir, 'shoald.js'),
+    packages: 'external',
+  }),
+]);
+for (const f of ['shoal.js', 'shoald.js']) chmodSync(join(outdir, f), 0o755);
