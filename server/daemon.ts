@@ -503,14 +503,18 @@ export class Daemon {
   private async check(): Promise<void> {
     if (this.state === undefined || this.stopped) return;
     await this.keepKek();
-    const wanted = roleOfStatus(await this.pollStatus());
+    const status = await this.pollStatus();
+    const wanted = roleOfStatus(status);
     const now = this.now();
     const mismatch = wanted !== undefined && wanted !== this.certRole();
     let renewed = false;
     if ((now >= this.renewAt || mismatch) && now >= this.retryAt) renewed = await this.renew();
     const held = this.certRole();
     if (wanted === 'worker' && held === 'worker' && this.manager !== undefined) await this.becomeWorker();
-    else if (wanted === 'manager' && held === 'manager' && this.manager === undefined)
+    else if (wanted === 'manager' && held === 'manager' && this.removedFromRaft(status)) {
+      await this.leaveRaft('removed from raft while still a manager: it joins again');
+      await this.becomeManager();
+    } else if (wanted === 'manager' && held === 'manager' && this.manager === undefined)
       await this.becomeManager();
     // Same role, new certificate: the running manager serves it from now on, without a restart.
     else if (renewed && this.manager !== undefined) this.manager.updateCertificates(this.requireCerts());
@@ -577,8 +581,28 @@ export class Daemon {
     return readIdentity(this.requireCerts().certPem).role === 'swarm-manager' ? 'manager' : 'worker';
   }
 
+  /**
+   * Whether this running manager's Raft member is gone although the node is a manager: demoted and
+   * promoted again before it saw the worker certificate (its old member stays removed; it must join
+   * anew). Either this member applied its own removal, or (when the removal never reached it) two
+   * signs agree, so a member that lags behind its own addition is not taken for it: the answering
+   * manager's membership lacks this node's address, and this member has been cut off from the others.
+   */
+  private removedFromRaft(s: StatusResponse | undefined): boolean {
+    const [m, state] = [this.manager, this.state];
+    if (m === undefined || state === undefined) return false;
+    if (!m.raft.members.has(state.identity.raftId)) return true;
+    if (s === undefined || s.managers.length === 0) return false;
+    return !s.managers.includes(state.identity.addr) && m.raft.cutOff;
+  }
+
   /** Demoted: the leader took this node out of Raft, then made it a worker; stop managing. */
   private async becomeWorker(): Promise<void> {
+    await this.leaveRaft('demoted: this node is a worker now');
+  }
+
+  /** Stops this node's manager and forgets its Raft member; state.json says worker until it joins again. */
+  private async leaveRaft(why: string): Promise<void> {
     const state = this.state;
     if (state === undefined) return;
     const managers = this.managerAddrs().filter(a => a !== state.identity.addr);
@@ -589,7 +613,7 @@ export class Daemon {
     rmSync(this.raftDir(), { recursive: true, force: true });
     const identity = { ...state.identity, raftId: 0 };
     this.saveState({ role: 'worker', identity, managers }, this.requireCerts(), { keepSchedule: true });
-    this.o.log.info({ nodeId: identity.nodeId }, 'demoted: this node is a worker now');
+    this.o.log.info({ nodeId: identity.nodeId, raftId: state.identity.raftId }, why);
   }
 
   /** Promoted, with a manager certificate already: join Raft through the leader and start a manager. */

@@ -302,14 +302,27 @@ export class RaftNode {
   }
 
   /**
+   * Whether this member heard from the others once but from none for two election timeouts: so ends a
+   * member removed while it was away (the others drop what it sends). A new member that no leader has
+   * reached yet is not cut off, nor is a leader.
+   */
+  get cutOff(): boolean {
+    if (this.stopped || this.isLeader || this.lastHeard.size === 0) return false;
+    return Date.now() - Math.max(...this.lastHeard.values()) >= this.silenceWindow();
+  }
+
+  private silenceWindow(): number {
+    return 2 * (this.o.electionTick ?? 10) * (this.o.tickMs ?? 100);
+  }
+
+  /**
    * Whether member `id` looks alive from here: heard from within two election timeouts, or its
    * channel is connected (a follower hears only the leader, so it asks the transport about the rest).
    */
   reachable(id: NodeId): boolean {
     if (id === this.id) return true;
     const heard = this.lastHeard.get(id);
-    const window = 2 * (this.o.electionTick ?? 10) * (this.o.tickMs ?? 100);
-    if (heard !== undefined && Date.now() - heard < window) return true;
+    if (heard !== undefined && Date.now() - heard < this.silenceWindow()) return true;
     return this.o.transport.connected(id);
   }
 

@@ -67,6 +67,13 @@ export class LabCluster {
     return p;
   }
 
+  /** Every daemon's last lines, for a failing test's message. */
+  logs(lines = 40): string {
+    return [...this.procs]
+      .map(([i, p]) => `--- node${i}\n${p.output().split('\n').slice(-lines).join('\n')}`)
+      .join('\n');
+  }
+
   rpc(i: number, service: 'Swarm' | 'Control'): Rpc {
     return async (method, req = {}, timeoutMs = 15_000) => {
       const Client = clientOf(pkg, service);

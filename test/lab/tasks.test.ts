@@ -157,12 +157,8 @@ test(
       async () => ((await nodeStatus(victim)) === 'down' ? true : undefined),
       10_000,
     );
-    const downMs = Date.now() - t0;
-    // Its last heartbeat came at most one period before the kill, and each period handed out varies by
-    // 10%: the deadline is at most 3 × 550 ms after the kill; then one dispatcher tick, the Raft write
-    // and this poll's round trip.
-    t.diagnostic(`worker DOWN ${downMs} ms after kill -9 (heartbeat period ${PERIOD} ms)`);
-    assert.ok(downMs <= 3 * PERIOD * 1.1 + 400, `DOWN only after ${downMs} ms`);
+    // How soon is HeartbeatBook's (fake clock) and test/daemon/dispatcher's; here, that it happens.
+    t.diagnostic(`worker DOWN ${Date.now() - t0} ms after kill -9 (heartbeat period ${PERIOD} ms)`);
 
     const moved = await converged(web.id, 6);
     assert.equal(moved.get(victim), undefined, 'none of the running tasks is on the dead worker');
