@@ -5,6 +5,7 @@
 // time and randomness, so it can be driven step by step by the simulator.
 // See README.md, Rules of the house: pure logic is separate from I/O.
 import js from '@eslint/js';
+import path from 'node:path';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
@@ -28,7 +29,92 @@ const PURE_FILES = [
   'agent/network/planner/**/*.ts',
   'agent/network/plan*.ts',
   'agent/dns/record-table*.ts',
+  'agent/dns/responder.ts',
+  'agent/dns/wire.ts',
+  'agent/network/names.ts',
+  'server/ca/role-plan.ts',
+  'server/limits.ts',
+  'server/controlapi/wire-port.ts',
+  'lib/**/*.ts',
 ];
+
+/**
+ * The boundaries (ARCHITECTURE.md draws them): which folders may import which. Each rule forbids the
+ * importer folders `from` to import anything under `to`, for the reason given; `except` lists importers
+ * that are known, named exceptions waiting for their move (each says where it goes).
+ */
+const BOUNDARIES = [
+  {
+    from: ['agent/'],
+    to: ['server/', 'node/', 'bin/'],
+    why: 'the agent (worker side) never reaches into the manager, the node composition or the entry points',
+  },
+  {
+    from: ['server/'],
+    to: ['agent/', 'node/', 'bin/'],
+    except: ['server/daemon.ts'], // the node composition: it moves to node/ (issue 16)
+    why: 'server/ is the manager only: the node composition and the entry points use it, not the reverse',
+  },
+  {
+    from: ['lib/', 'proto/', 'certs/'],
+    to: ['server/', 'agent/', 'node/', 'bin/'],
+    why: 'shared code (lib/, proto/, certs/) depends on nothing above it',
+  },
+];
+
+/** Whether repo-relative `file` matches glob `pattern` (`**` any folders, `*` within one name). */
+function matchesGlob(file, pattern) {
+  const source = pattern
+    .split('**/')
+    .map(part => part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '[^/]*'))
+    .join('(?:.*/)?');
+  return new RegExp(`^${source}$`).test(file);
+}
+
+const isPure = file => PURE_FILES.some(pattern => matchesGlob(file, pattern));
+
+/** Where a relative import of `file` lands, repo-relative; undefined for a package import. */
+function importTarget(file, specifier) {
+  if (!specifier.startsWith('./') && !specifier.startsWith('../')) return undefined;
+  return path.posix.normalize(path.posix.join(path.posix.dirname(file), specifier));
+}
+
+const boundariesRule = {
+  meta: { type: 'problem', schema: [] },
+  create(context) {
+    const file = path
+      .relative(import.meta.dirname, context.filename)
+      .split(path.sep)
+      .join('/');
+    const check = (node, specifier, typeOnly) => {
+      const target = typeof specifier === 'string' ? importTarget(file, specifier) : undefined;
+      if (target === undefined) return;
+      for (const rule of BOUNDARIES) {
+        if (!rule.from.some(f => file.startsWith(f)) || (rule.except ?? []).includes(file)) continue;
+        const hit = rule.to.find(t => target.startsWith(t));
+        if (hit !== undefined) {
+          context.report({ node, message: `boundary: ${file} may not import ${target}: ${rule.why}` });
+        }
+      }
+      // Pure code stays pure through what it imports: its values come from pure code only.
+      if (!typeOnly && isPure(file) && !isPure(target)) {
+        context.report({
+          node,
+          message: `boundary: pure module ${file} may not import ${target}, which is not pure (${PURE_MESSAGE})`,
+        });
+      }
+    };
+    const typeOnlyImport = node =>
+      node.importKind === 'type' ||
+      (node.specifiers.length > 0 && node.specifiers.every(s => s.importKind === 'type'));
+    return {
+      ImportDeclaration: node => check(node, node.source.value, typeOnlyImport(node)),
+      ExportNamedDeclaration: node =>
+        node.source && check(node, node.source.value, node.exportKind === 'type'),
+      ExportAllDeclaration: node => check(node, node.source.value, node.exportKind === 'type'),
+    };
+  },
+};
 
 const withNodePrefix = names => names.flatMap(name => [name, `node:${name}`]);
 
@@ -99,7 +185,12 @@ export default defineConfig(
         projectService: {
           // Virtual probe files linted by test/lint-purity.test.ts via ESLint#lintText.
           // They never exist on disk, so they are type-checked in the default project.
-          allowDefaultProject: ['server/*/__probe__.ts', 'agent/*/__probe__.ts', 'agent/*/*/__probe__.ts'],
+          allowDefaultProject: [
+            'server/*/__probe__.ts',
+            'agent/*/__probe__.ts',
+            'agent/*/*/__probe__.ts',
+            'lib/__probe__.ts',
+          ],
         },
         tsconfigRootDir: import.meta.dirname,
       },
@@ -152,6 +243,14 @@ export default defineConfig(
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
+  },
+
+  // The boundaries between folders.
+  {
+    files: ['**/*.ts'],
+    ignores: ['test/**', 'bench/**'],
+    plugins: { shoal: { rules: { boundaries: boundariesRule } } },
+    rules: { 'shoal/boundaries': 'error' },
   },
 
   // The purity rule.

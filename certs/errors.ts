@@ -1,24 +1,28 @@
 /** Errors the certs module raises. Each names one condition; callers test with instanceof. */
+import { DomainError } from '../lib/domain-error.ts';
 
 /**
  * A certificate could not be used: the PEM does not parse, its subject is not a Shoal node identity,
  * it does not chain to the trusted root, or it is outside its validity period. The message says which.
  */
-export class InvalidCertificateError extends Error {
+export class InvalidCertificateError extends DomainError {
   override readonly name = 'InvalidCertificateError';
+  readonly kind = 'invalid-argument';
 }
 
 /** A certificate signing request was refused: it does not parse, or its self-signature does not verify. */
-export class InvalidCsrError extends Error {
+export class InvalidCsrError extends DomainError {
   override readonly name = 'InvalidCsrError';
+  readonly kind = 'invalid-argument';
 }
 
 /**
  * A join token does not have the exact `SWMTKN-1-<50 base-36 chars>-<25 base-36 chars>` shape. The message
  * is always swarmkit's `invalid join token`, so nothing about the token leaks into logs or error replies.
  */
-export class InvalidJoinTokenError extends Error {
+export class InvalidJoinTokenError extends DomainError {
   override readonly name = 'InvalidJoinTokenError';
+  readonly kind = 'invalid-argument';
   constructor() {
     super('invalid join token');
   }
@@ -28,8 +32,9 @@ export class InvalidJoinTokenError extends Error {
  * The root CA a remote manager served does not hash to the digest pinned in the join token: either the
  * token belongs to another cluster or someone is in the middle. The message is swarmkit's.
  */
-export class CaMismatchError extends Error {
+export class CaMismatchError extends DomainError {
   override readonly name = 'CaMismatchError';
+  readonly kind = 'invalid-argument';
   /** The digest the join token pinned. */
   readonly expected: string;
   /** The digest of the root CA that was actually served. */

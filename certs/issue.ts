@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import forge from 'node-forge';
-import { messageOf } from './error-message.ts';
+import { messageOf } from '../lib/message-of.ts';
 import { InvalidCsrError, InvalidKeyError } from './errors.ts';
 import { isNodeRole, type NodeRole } from './node-role.ts';
 import { parseCertificates } from './parse-certificates.ts';

@@ -1,5 +1,5 @@
 import forge from 'node-forge';
-import { messageOf } from './error-message.ts';
+import { messageOf } from '../lib/message-of.ts';
 import { InvalidCertificateError } from './errors.ts';
 
 /**

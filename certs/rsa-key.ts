@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import forge from 'node-forge';
-import { messageOf } from './error-message.ts';
+import { messageOf } from '../lib/message-of.ts';
 import { InvalidKeyError } from './errors.ts';
 
 /** A freshly generated RSA key pair, as PEM text. */

@@ -64,6 +64,7 @@ import { parseSavedState, roleOf, type Role, type SavedState } from './saved-sta
 import { findClusters, type AddressPools, type Cluster } from './store/index.ts';
 import { requestSizeInterceptor } from './ca/authorize.ts';
 import { MAX_REQUEST_BYTES } from './limits.ts';
+import { messageOf } from '../lib/message-of.ts';
 
 const controlPkg = loadShoalPackage('control.proto');
 
@@ -1076,8 +1077,4 @@ function roleOfStatus(s: StatusResponse | undefined): Role | undefined {
 
 function sameMembers(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every(x => b.includes(x));
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { constants } from 'node:os';
 import type { Logger } from 'pino';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
-import { RpcError, toGrpcStatus } from '../../server/rpc/status.ts';
+import { RpcError, toGrpcStatus } from '../../proto/rpc-status.ts';
 import { LogTail } from './log-tail.ts';
 import { TaskRefError, type ProcessExecutor } from './process-executor.ts';
 

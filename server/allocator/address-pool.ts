@@ -1,4 +1,4 @@
-import { blockSize, cidrLast, type Cidr } from './ipv4.ts';
+import { blockSize, cidrLast, type Cidr } from '../../lib/ipv4.ts';
 
 /**
  * The addresses of one subnet: who holds which, and where the serial search stands. The network and broadcast

@@ -1,8 +1,9 @@
 /**
  * What the allocator refuses, as one error class whose `kind` says which gRPC status it maps to (the mapping
- * itself is `server/rpc/status.ts`'s). Messages are Swarm's where Swarm has one, and say which object is in
+ * itself is `proto/rpc-status.ts`'s). Messages are Swarm's where Swarm has one, and say which object is in
  * the way where Shoal refuses more than Swarm does.
  */
+import { DomainError } from '../../lib/domain-error.ts';
 
 /**
  * - `invalid-argument`: the request itself is wrong or asks for something another object holds (a port, a
@@ -16,7 +17,7 @@ export type AllocatorErrorKind =
   'invalid-argument' | 'resource-exhausted' | 'already-exists' | 'failed-precondition' | 'permission-denied';
 
 /** An allocation the allocator refused. The allocator's state is as it was before the call. */
-export class AllocatorError extends Error {
+export class AllocatorError extends DomainError {
   override readonly name = 'AllocatorError';
   readonly kind: AllocatorErrorKind;
   constructor(kind: AllocatorErrorKind, message: string) {

@@ -13,7 +13,14 @@ import {
 } from '../store/index.ts';
 import { AddressPool } from './address-pool.ts';
 import { AllocatorError } from './errors.ts';
-import { cidrOf, formatCidr, formatIpv4, parseAddressWithPrefix, parseIpv4, type Cidr } from './ipv4.ts';
+import {
+  cidrOf,
+  formatCidr,
+  formatIpv4,
+  parseAddressWithPrefix,
+  parseIpv4,
+  type Cidr,
+} from '../../lib/ipv4.ts';
 import { FIRST_DYNAMIC_PORT, LAST_DYNAMIC_PORT, PortPool, portKey } from './port-pool.ts';
 import { SubnetPool } from './subnet-pool.ts';
 import {

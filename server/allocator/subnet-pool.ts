@@ -1,4 +1,4 @@
-import { blockSize, cidrLast, cidrsOverlap, type Cidr } from './ipv4.ts';
+import { blockSize, cidrLast, cidrsOverlap, type Cidr } from '../../lib/ipv4.ts';
 
 /**
  * The subnets networks hold, and the default address pools new ones are carved from. A network without a

@@ -26,7 +26,7 @@ import {
   parseAddressWithPrefix,
   parseIpv4,
   type Cidr,
-} from './ipv4.ts';
+} from '../../lib/ipv4.ts';
 import { quoted } from '../limits.ts';
 import { serviceSizeProblem } from './spec-limits.ts';
 import { parseVxlanIdList, VXLANID_LIST_OPTION } from './vni-pool.ts';

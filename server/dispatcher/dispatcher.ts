@@ -70,6 +70,7 @@ import { HeartbeatBook } from './heartbeat-book.ts';
 import { SessionRateLimiter } from './rate-limiter.ts';
 import { agentState, type StatusReport } from './task-status.ts';
 import { StatusWriter } from './status-writer.ts';
+import { messageOf } from '../../lib/message-of.ts';
 
 const pkg = loadShoalPackage('dispatcher.proto');
 export const dispatcherService = serviceOf(pkg, 'Dispatcher');
@@ -663,8 +664,4 @@ export function hostOf(peer: string): string {
   const colon = p.lastIndexOf(':');
   const host = (colon < 0 ? p : p.slice(0, colon)).replace(/^\[(.*)\]$/, '$1');
   return host.startsWith('::ffff:') ? host.slice('::ffff:'.length) : host;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -4,6 +4,7 @@
  * proposals into promises that settle when the entry is applied here, serves linearizable reads
  * through ReadIndex, and carries member addresses in ConfChange contexts and snapshots.
  */
+import { DomainError } from '../../lib/domain-error.ts';
 import type { Logger } from 'pino';
 import {
   ConfChangeType,
@@ -85,8 +86,9 @@ export interface RaftNodeOptions {
 export const MAX_PROPOSAL_BYTES = MAX_REQUEST_BYTES;
 
 /** A proposal larger than one write may carry: refused before it reaches the log. */
-export class ProposalTooLargeError extends Error {
+export class ProposalTooLargeError extends DomainError {
   override readonly name = 'ProposalTooLargeError';
+  readonly kind = 'invalid-argument';
   constructor(
     readonly bytes: number,
     readonly limit: number,
@@ -107,8 +109,9 @@ export const NO_LEADER =
 const LEADERLESS_ELECTIONS = 4;
 
 /** A proposal or read that did not settle: leadership moved, the node is cut off, or it timed out. */
-export class RaftUnavailableError extends Error {
+export class RaftUnavailableError extends DomainError {
   override readonly name = 'RaftUnavailableError';
+  readonly kind = 'unavailable';
 }
 
 interface Waiter {

@@ -9,7 +9,7 @@
  * A node without the attribute (a missing label, the platform and engine labels Shoal does not report) has
  * no value: `==` never matches it and `!=` always does.
  */
-import { cidrContains, cidrOf, parseAddressWithPrefix, parseIpv4 } from '../allocator/ipv4.ts';
+import { cidrContains, cidrOf, parseAddressWithPrefix, parseIpv4 } from '../../lib/ipv4.ts';
 import type { Node } from '../store/index.ts';
 import { quoted } from '../limits.ts';
 

@@ -4,9 +4,12 @@
  * which object. `ApplyResult` carries these from the apply path back to the writer.
  */
 
-/** Base class of every error the store raises. */
-export class StoreError extends Error {
+import { DomainError, type ErrorKind } from '../../lib/domain-error.ts';
+
+/** Base class of every error the store raises; one that is not the caller's fault is `internal`. */
+export class StoreError extends DomainError {
   override readonly name: string = 'StoreError';
+  readonly kind: ErrorKind = 'internal';
   /** The table the failing write or read named, when there is one. */
   readonly table: string | undefined;
   /** The id of the object concerned, when there is one. */
@@ -21,6 +24,7 @@ export class StoreError extends Error {
 /** An update or remove named an object that does not exist (or no longer exists when the write is applied). */
 export class NotFoundError extends StoreError {
   override readonly name = 'NotFoundError';
+  override readonly kind = 'not-found';
   constructor(table: string, id: string) {
     super('object does not exist', table, id);
   }
@@ -29,6 +33,7 @@ export class NotFoundError extends StoreError {
 /** A create named an id that an object of the same table already has. */
 export class AlreadyExistsError extends StoreError {
   override readonly name = 'AlreadyExistsError';
+  override readonly kind = 'already-exists';
   constructor(table: string, id: string) {
     super('object already exists', table, id);
   }
@@ -40,6 +45,7 @@ export class AlreadyExistsError extends StoreError {
  */
 export class NameConflictError extends StoreError {
   override readonly name = 'NameConflictError';
+  override readonly kind = 'already-exists';
   /** The conflicting name, as the writer spelled it. (`name` is the error class's name.) */
   readonly objectName: string;
   /** The id of the object that already holds the name. */
@@ -57,6 +63,7 @@ export class NameConflictError extends StoreError {
  */
 export class SequenceConflictError extends StoreError {
   override readonly name = 'SequenceConflictError';
+  override readonly kind = 'invalid-argument';
   /** The version (Raft index) the writer read and sent with its update. */
   readonly givenVersion: number;
   /** The version the stored object has. */
@@ -74,6 +81,7 @@ export class SequenceConflictError extends StoreError {
  */
 export class InvalidArgumentError extends StoreError {
   override readonly name = 'InvalidArgumentError';
+  override readonly kind = 'invalid-argument';
 }
 
 /** A transaction object was used after its callback returned: transactions do not outlive their callback. */

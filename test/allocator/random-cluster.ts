@@ -25,7 +25,7 @@ import {
   parseAddressWithPrefix,
   parseIpv4,
   type Cidr,
-} from '../../server/allocator/ipv4.ts';
+} from '../../lib/ipv4.ts';
 import { SeededRng } from '../../server/raft/rng.ts';
 import type {
   Network,

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import type { WireService, WireTask } from '../../proto/control-types.ts';
-import { cidrContains, cidrOf, formatIpv4, parseAddressWithPrefix } from '../../server/allocator/ipv4.ts';
+import { cidrContains, cidrOf, formatIpv4, parseAddressWithPrefix } from '../../lib/ipv4.ts';
 import { retryOutOfSequence } from '../daemon/out-of-sequence.ts';
 import { canRunLab, Lab } from './lab.ts';
 import { LabCluster, until, type Rpc } from './lab-cluster.ts';

@@ -7,13 +7,7 @@
  */
 import type { WireTask } from '../../../proto/control-types.ts';
 import type { NetworkView, ViewNetwork } from '../../../proto/dispatcher-types.ts';
-import {
-  cidrLast,
-  cidrOf,
-  formatIpv4,
-  parseAddressWithPrefix,
-  type Cidr,
-} from '../../../server/allocator/ipv4.ts';
+import { cidrLast, cidrOf, formatIpv4, parseAddressWithPrefix, type Cidr } from '../../../lib/ipv4.ts';
 import { GATEWAY_BRIDGE, INGRESS_LEG, legIfname, macForIp, shortTaskId } from '../names.ts';
 import type { TaskDnsRedirect } from '../plan-dns-redirect.ts';
 import type { LegState, NetModel, OverlayState, RemoteEntry, TaskState } from './model.ts';

@@ -9,7 +9,7 @@ import {
   formatIpv4,
   parseAddressWithPrefix,
   parseIpv4,
-} from '../../server/allocator/ipv4.ts';
+} from '../../lib/ipv4.ts';
 
 test('dotted quads only: no octal, hex, short or padded forms', () => {
   assert.equal(parseIpv4('10.0.1.2'), 10 * 2 ** 24 + 258);

@@ -1,4 +1,0 @@
-/** The message of a caught value, for wrapping forge's errors in ours. Never throws. */
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
