@@ -1,18 +1,24 @@
 /**
  * What runs a node's tasks for real: the data plane (namespaces, overlays, nftables), the embedded DNS
- * at 127.0.0.11 in every task's namespace, and the process executor, wired so that a task starts only
- * once its sandbox exists and its resolver answers (a task that resolves a name first thing must not
- * race its own DNS).
+ * (one resolver per node, in a thread of its own, listening on the gateway bridge; each task's
+ * 127.0.0.11:53 is redirected to it by the task's own rules) and the process executor, wired so that a
+ * task starts only once its sandbox exists and the resolver knows it (a task that resolves a name first
+ * thing must not race its own DNS). Nothing on that path is per task beyond the sandbox's own batches:
+ * the resolver is up before any task, and the wait for it is bounded.
  */
 import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { WireTask } from '../proto/control-types.ts';
 import type { NetworkView } from '../proto/dispatcher-types.ts';
 import { EmbeddedDns } from './dns/embedded-dns.ts';
+import { killLeftoverHelpers } from './dns/leftover-helpers.ts';
 import { nodeUpstreams } from './dns/upstreams.ts';
 import { ProcessExecutor } from './exec/process-executor.ts';
 import { DataPlane } from './network/data-plane.ts';
+import { parseNetns } from './network/names.ts';
+import { DNS_PORT } from './network/plan-dns-redirect.ts';
 import type { SandboxEvent, SandboxUpdate, TaskNetworking, TaskSandbox } from './network/sandbox.ts';
 
 export interface NodeRuntimeOptions {
@@ -50,21 +56,43 @@ export function cannotRunTasks(): string | undefined {
   return undefined;
 }
 
-/** The data plane as the executor sees it: a sandbox counts once the DNS serves it too. */
+/** How long a task may be held back for the resolver thread to take a change (it is being restarted). */
+const SYNC_TIMEOUT_MS = 2000;
+/** Binding the resolver again after it could not be bound. */
+const LISTEN_RETRY_MS = 1000;
+
+/**
+ * The data plane as the executor sees it: a sandbox counts once the resolver knows its task (its eth1
+ * address and networks, and the view it came with) and listens on the gateway bridge.
+ */
 class ServedNetworking implements TaskNetworking {
   private readonly listeners = new Set<(e: SandboxEvent) => void>();
+  /** Tasks whose sandbox is handed on: the resolver knows them. */
+  private readonly served = new Set<string>();
+  /** Sandboxes added by the data plane, not handed on yet. */
+  private pending: TaskSandbox[] = [];
+  private draining: Promise<void> | undefined;
+  /** The address the resolver listens on (the gateway bridge's), once it does. */
+  private listeningOn: string | undefined;
+  private listenRetry: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
     private readonly plane: DataPlane,
     private readonly dns: EmbeddedDns,
+    /** Where the resolver's sockets are bound: the node's namespace when this process is not in it. */
+    private readonly bindNetns: string | undefined,
     private readonly log: Logger,
   ) {
     plane.onSandbox(event => {
       if (event.kind === 'removed') {
-        dns.removeSandbox(event.taskId);
+        this.served.delete(event.taskId);
+        this.pending = this.pending.filter(s => s.taskId !== event.taskId);
+        this.dns.setAskers(this.plane.askers());
         this.emit(event);
       } else {
-        void this.serve(event.sandbox).then(ok => ok && this.emit(event));
+        this.pending.push(event.sandbox);
+        void this.handOn();
       }
     });
   }
@@ -72,13 +100,12 @@ class ServedNetworking implements TaskNetworking {
   async update(view: NetworkView, tasks: readonly WireTask[]): Promise<SandboxUpdate> {
     this.dns.setView(view);
     const result = await this.plane.update(view, tasks);
-    // Each bind starts a helper process: bind the new sandboxes side by side, not one after another.
-    const served = await Promise.all(result.ready.map(sandbox => this.serve(sandbox)));
-    return { ready: result.ready.filter((_, i) => served[i] === true), failed: result.failed };
+    await this.handOn();
+    return { ready: result.ready.filter(s => this.served.has(s.taskId)), failed: result.failed };
   }
 
   sandbox(taskId: string): TaskSandbox | undefined {
-    return this.dns.serves(taskId) ? this.plane.sandbox(taskId) : undefined;
+    return this.served.has(taskId) ? this.plane.sandbox(taskId) : undefined;
   }
 
   onSandbox(listener: (event: SandboxEvent) => void): () => void {
@@ -86,17 +113,52 @@ class ServedNetworking implements TaskNetworking {
     return () => this.listeners.delete(listener);
   }
 
-  /** Binds the resolver in the sandbox unless it is served already; false if that failed. */
-  private async serve(sandbox: TaskSandbox): Promise<boolean> {
-    if (this.dns.serves(sandbox.taskId)) return true;
+  /**
+   * Makes the resolver listen on the gateway bridge's address, once the bridge exists (at start when an
+   * earlier agent built it, else with the first sandboxes). A failure is logged and retried; tasks are
+   * not held back by it (they run without DNS rather than not at all).
+   */
+  async listen(): Promise<void> {
+    const addr = this.plane.resolverAddress();
+    if (this.closed || addr === undefined || addr === this.listeningOn) return;
+    clearTimeout(this.listenRetry);
+    if (this.listeningOn !== undefined) this.dns.unlisten(this.listeningOn);
+    this.listeningOn = undefined;
     try {
-      await this.dns.addSandbox(sandbox);
-      return true;
+      await this.dns.listen(addr, DNS_PORT, this.bindNetns);
+      this.listeningOn = addr;
+      this.log.info({ addr, port: DNS_PORT }, 'dns: the resolver listens on the gateway bridge');
     } catch (err) {
-      // A sandbox removed meanwhile needs no resolver; otherwise the task runs without one rather than not at all.
-      if (this.plane.sandbox(sandbox.taskId) !== undefined)
-        this.log.warn({ err, taskId: sandbox.taskId }, 'dns: cannot serve 127.0.0.11 in the task');
-      return true;
+      this.log.error({ err, addr }, `dns: cannot listen on ${addr}:${DNS_PORT}; trying again`);
+      this.listenRetry = setTimeout(() => void this.listen(), LISTEN_RETRY_MS);
+      this.listenRetry.unref();
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.listenRetry);
+  }
+
+  /** Hands the pending sandboxes on once the resolver knows them (or after SYNC_TIMEOUT_MS, at most). */
+  private handOn(): Promise<void> {
+    this.draining ??= this.drain().finally(() => (this.draining = undefined));
+    return this.draining;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      await this.listen();
+      this.dns.setAskers(this.plane.askers());
+      if (!(await this.dns.synced(SYNC_TIMEOUT_MS)))
+        this.log.warn({ tasks: batch.length }, 'dns: the resolver thread is behind; tasks start anyway');
+      for (const sb of batch) {
+        if (this.served.has(sb.taskId) || this.plane.sandbox(sb.taskId) === undefined) continue;
+        this.served.add(sb.taskId);
+        this.emit({ kind: 'added', sandbox: sb });
+      }
     }
   }
 
@@ -110,6 +172,7 @@ export class NodeRuntime {
     readonly executor: ProcessExecutor,
     private readonly plane: DataPlane,
     private readonly dns: EmbeddedDns,
+    private readonly networking: ServedNetworking,
     private readonly ownedNetns: string | undefined,
   ) {}
 
@@ -120,22 +183,33 @@ export class NodeRuntime {
       execFileSync('ip', ['-n', o.nodeNetns, 'link', 'set', 'lo', 'up']);
       owned = o.nodeNetns;
     }
+    const prefix = o.netnsPrefix ?? 'shoal';
     const plane = new DataPlane({
       nodeId: o.nodeId,
-      prefix: o.netnsPrefix ?? 'shoal',
+      prefix,
       ...(o.nodeNetns === undefined ? {} : { nodeNetns: o.nodeNetns }),
       log: o.log,
     });
     await plane.start();
-    const dns = new EmbeddedDns({ upstreams: o.dns ?? nodeUpstreams(), log: o.log });
-    const networking = new ServedNetworking(plane, dns, o.log);
+    const killed = killLeftoverHelpers([
+      ...ownedNetns(prefix),
+      ...(o.nodeNetns === undefined ? [] : [o.nodeNetns]),
+    ]);
+    if (killed.length > 0)
+      o.log.warn({ pids: killed }, 'dns: killed the DNS helpers an earlier agent left in our namespaces');
+    const dns = await EmbeddedDns.start({ upstreams: o.dns ?? nodeUpstreams(), log: o.log });
+    const bindNetns = o.nodeNetns === undefined || isOwnNetns(o.nodeNetns) ? undefined : o.nodeNetns;
+    const networking = new ServedNetworking(plane, dns, bindNetns, o.log);
+    // A restarted agent finds the bridge built: its resolver listens before any task is handled.
+    await networking.listen();
     const executor = new ProcessExecutor({ networking, stateDir: join(o.stateDir, 'tasks'), log: o.log });
-    return new NodeRuntime(executor, plane, dns, owned);
+    return new NodeRuntime(executor, plane, dns, networking, owned);
   }
 
   /** Stops watching; tasks and their networks stay as they are (a restarted agent adopts them). */
   async close(): Promise<void> {
     this.executor.abandon();
+    this.networking.close();
     await this.dns.close();
     await this.plane.close();
   }
@@ -143,9 +217,30 @@ export class NodeRuntime {
   /** Stops every task and removes everything this node made (its namespace too, if it made or owns it). */
   async destroy(): Promise<void> {
     await this.executor.close();
+    this.networking.close();
     await this.dns.close();
     await this.plane.destroy();
     if (this.ownedNetns !== undefined) execFileSync('ip', ['netns', 'del', this.ownedNetns]);
+  }
+}
+
+/** The namespaces under /run/netns that the data plane owns (by its prefix). */
+function ownedNetns(prefix: string): string[] {
+  try {
+    return readdirSync('/run/netns').filter(n => parseNetns(prefix, n) !== undefined);
+  } catch {
+    return [];
+  }
+}
+
+/** Whether the named namespace is the one this process runs in (shoald started inside it). */
+function isOwnNetns(name: string): boolean {
+  try {
+    const a = statSync('/proc/self/ns/net');
+    const b = statSync(`/run/netns/${name}`);
+    return a.dev === b.dev && a.ino === b.ino;
+  } catch {
+    return false;
   }
 }
 

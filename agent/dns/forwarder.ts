@@ -8,11 +8,16 @@
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { Logger } from 'pino';
 import type { Upstream } from './upstreams.ts';
 import { isResponse } from './wire.ts';
 
 export type ForwardDone = (reply: Buffer | null) => void;
+
+/** Where the forwarder (and the resolver thread's sockets) report trouble: pino's shape, or a shim in the thread. */
+export interface ForwarderLog {
+  warn(fields: object, msg: string): void;
+  debug(fields: object, msg: string): void;
+}
 
 interface Pending {
   clientId: number;
@@ -35,7 +40,7 @@ export class Forwarder {
   constructor(
     private readonly upstreams: readonly Upstream[],
     private readonly timeoutMs: number,
-    private readonly log: Logger,
+    private readonly log: ForwarderLog,
   ) {}
 
   forward(packet: Buffer, tcp: boolean, done: ForwardDone): void {

@@ -94,6 +94,30 @@ export class DataPlane implements TaskNetworking {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Who asks the embedded DNS from where: each local sandbox's eth1 address (no prefix) → the networks
+   * of its legs. A task's DNS redirect asks from that address (plan-dns-redirect.ts), so it tells the
+   * resolver which task asks and what that task may see.
+   */
+  askers(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const sb of this.announced.values()) {
+      const addr = sb.gatewayAddr.split('/')[0] ?? '';
+      if (addr !== '')
+        out.set(
+          addr,
+          sb.legs.map(l => l.networkId),
+        );
+    }
+    return out;
+  }
+
+  /** The gateway bridge's address (no prefix), where tasks' DNS goes; undefined while there is none. */
+  resolverAddress(): string | undefined {
+    const addr = this.applied.node.gatewayBridge?.split('/')[0] ?? '';
+    return addr === '' ? undefined : addr;
+  }
+
   /** Stops (no more changes or retries); leaves everything in place for a restarted agent to adopt. */
   async close(): Promise<void> {
     this.closed = true;

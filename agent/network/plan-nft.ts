@@ -12,6 +12,7 @@
  */
 import type { WirePortConfig } from '../../proto/control-types.ts';
 import type { NetworkView, ViewService } from '../../proto/dispatcher-types.ts';
+import { nodeDnsExemption, taskDnsRules, type TaskDnsRedirect } from './plan-dns-redirect.ts';
 
 type Protocol = 'tcp' | 'udp';
 const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp'];
@@ -26,8 +27,13 @@ const HEADER = 'table ip shoal\ndelete table ip shoal\ntable ip shoal {';
  */
 const KEEP_CT = '\t\tct state established counter';
 
-/** nft -f text for a task's namespace: VIP load balancing for services on the task's networks. An atomic full replace (`table ip shoal` / `delete table ip shoal` / `table ip shoal {…}`), also when empty (keep a nat output chain so established NATed flows survive: see the "established flows" gotcha). */
-export function taskRuleset(view: NetworkView, networkIds: readonly string[]): string {
+/**
+ * nft -f text for a task's namespace: VIP load balancing for services on the task's networks, and
+ * with `dns` its 127.0.0.11:53 redirected to the node's resolver (plan-dns-redirect.ts). An atomic full
+ * replace (`table ip shoal` / `delete table ip shoal` / `table ip shoal {…}`), also when empty (keep a
+ * nat output chain so established NATed flows survive: see the "established flows" gotcha).
+ */
+export function taskRuleset(view: NetworkView, networkIds: readonly string[], dns?: TaskDnsRedirect): string {
   const wanted = new Set(networkIds);
   const overlays = new Set(view.networks.filter(n => !n.ingress && wanted.has(n.id)).map(n => n.id));
 
@@ -69,9 +75,24 @@ export function taskRuleset(view: NetworkView, networkIds: readonly string[]): s
       out.push(`\tchain ${v.chain} {`, `\t\tdnat to ${spread(v.backends)}`, '\t}');
     }
   }
+  const redirect =
+    dns === undefined || !isIpv4(dns.resolver) || !isIpv4(dns.asker) ? undefined : taskDnsRules(dns);
   out.push('\tchain nat_output {', '\t\ttype nat hook output priority -100; policy accept;', KEEP_CT);
+  if (redirect !== undefined) out.push(...redirect.natOutput);
   if (live.length > 0) out.push('\t\tip daddr vmap @vips');
   out.push('\t}');
+  if (redirect !== undefined) {
+    out.push(
+      '\tchain nat_postrouting {',
+      '\t\ttype nat hook postrouting priority srcnat; policy accept;',
+      ...redirect.natPostrouting,
+      '\t}',
+      '\tchain filter_input {',
+      '\t\ttype filter hook input priority filter; policy accept;',
+      ...redirect.filterInput,
+      '\t}',
+    );
+  }
   if (dead.length > 0) {
     // Refused at once rather than left to time out (no one answers ARP for a VIP).
     const set = `{ ${dead.map(v => v.addr).join(', ')} }`;
@@ -97,6 +118,8 @@ export interface NodeRulesetInput {
   ingressLeg: string | undefined;
   /** Host-mode published ports of tasks on this node: DNAT to the task's gateway address. */
   hostPorts: { protocol: 'tcp' | 'udp'; publishedPort: number; addr: string; targetPort: number }[];
+  /** The embedded DNS's address on the gateway bridge: never taken by a published port. */
+  resolver?: string | undefined;
 }
 
 /**
@@ -112,6 +135,10 @@ export interface NodeRulesetInput {
 export function nodeRuleset(input: NodeRulesetInput): string {
   const { view, gatewayBridge, gatewaySubnet, ingressLeg } = input;
   checkIfname(gatewayBridge);
+  const dnsExempt =
+    input.resolver !== undefined && isIpv4(input.resolver)
+      ? [nodeDnsExemption(gatewayBridge, input.resolver)]
+      : [];
   if (ingressLeg !== undefined) checkIfname(ingressLeg);
   if (!isCidr(gatewaySubnet))
     throw new Error(`nodeRuleset: bad gateway subnet ${JSON.stringify(gatewaySubnet)}`);
@@ -185,6 +212,7 @@ export function nodeRuleset(input: NodeRulesetInput): string {
   out.push(
     '\tchain nat_prerouting {',
     '\t\ttype nat hook prerouting priority dstnat; policy accept;',
+    ...(lookups.length > 0 ? dnsExempt : []),
     ...lookups,
     '\t}',
   );
@@ -213,6 +241,7 @@ export function nodeRuleset(input: NodeRulesetInput): string {
     out.push(
       '\tchain filter_input {',
       '\t\ttype filter hook input priority filter; policy accept;',
+      ...dnsExempt,
       ...rejects,
       '\t}',
     );

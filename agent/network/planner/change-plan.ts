@@ -18,6 +18,7 @@ import {
   overlayVeth,
   taskNetns,
 } from '../names.ts';
+import { TASK_DNS_SYSCTL } from '../plan-dns-redirect.ts';
 import type { Batch, BatchTool, NetModel, OverlayState, Owner, TaskState } from './model.ts';
 
 export interface PlanNames {
@@ -259,9 +260,22 @@ export function planChange(applied: NetModel, desired: NetModel, names: PlanName
       bestEffort: false,
     });
   }
+  // The DNS redirect's setting (plan-dns-redirect.ts), in a new task and in an adopted one whose rules
+  // are not known (it may come from an agent without the redirect): set together with its ruleset.
+  const added = new Set(addedTasks);
+  for (const [id, t] of desired.tasks) {
+    if (t.gatewayAddr === '' || (!added.has(id) && applied.tasks.get(id)?.nft !== undefined)) continue;
+    batches.push({
+      tool: 'sysctl',
+      netns: taskNetns(prefix, id),
+      lines: [TASK_DNS_SYSCTL],
+      owners: [taskOwner(id)],
+      bestEffort: false,
+    });
+  }
   for (const [id, t] of desired.tasks) {
     const text = t.nft ?? '';
-    const fresh = addedTasks.includes(id);
+    const fresh = added.has(id);
     if (text === '' || (!fresh && applied.tasks.get(id)?.nft === text)) continue;
     batches.push({
       tool: 'nft',

@@ -9,6 +9,7 @@ import type { WireTask } from '../../../proto/control-types.ts';
 import type { NetworkView, ViewNetwork } from '../../../proto/dispatcher-types.ts';
 import { cidrLast, cidrOf, formatIpv4, parseAddressWithPrefix, type Cidr } from '../../../lib/ipv4.ts';
 import { GATEWAY_BRIDGE, INGRESS_LEG, legIfname, macForIp, shortTaskId } from '../names.ts';
+import type { TaskDnsRedirect } from '../plan-dns-redirect.ts';
 import type { LegState, NetModel, OverlayState, RemoteEntry, TaskState } from './model.ts';
 
 export interface HostPort {
@@ -24,11 +25,14 @@ export interface NodeRulesetInput {
   gatewaySubnet: string;
   ingressLeg: string | undefined;
   hostPorts: HostPort[];
+  /** The embedded DNS's address on the gateway bridge. */
+  resolver: string;
 }
 
 /** The nft text builders (agent/network/plan-nft.ts), taken as input to keep this file independent of them. */
 export interface Rulesets {
-  task(view: NetworkView, networkIds: readonly string[]): string;
+  /** `dns`: where the task's 127.0.0.11:53 goes (the node's resolver, asked from its eth1 address). */
+  task(view: NetworkView, networkIds: readonly string[], dns: TaskDnsRedirect): string;
   node(input: NodeRulesetInput): string;
 }
 
@@ -163,15 +167,19 @@ export function desiredModel(input: DesiredInput): Desired {
     }
   }
 
+  // The embedded DNS listens on the bridge's address; each task asks it from its own eth1 address.
+  const resolver = typeof range === 'string' ? '' : ip(gatewayBridgeAddr(range));
   const tasks = new Map<string, TaskState>();
   for (const { task, legs } of wanted) {
+    const eth1 = gatewayAddr.get(task.id) ?? '';
     tasks.set(shortTaskId(task.id), {
       taskId: task.id,
       legs,
-      gatewayAddr: gatewayAddr.get(task.id) ?? '',
+      gatewayAddr: eth1,
       nft: input.rulesets.task(
         view,
         legs.map(l => l.networkId),
+        { resolver, asker: ip(eth1) },
       ),
     });
   }
@@ -233,6 +241,7 @@ export function desiredModel(input: DesiredInput): Desired {
             gatewaySubnet: view.gatewaySubnet,
             ingressLeg: ingressLeg ? INGRESS_LEG : undefined,
             hostPorts,
+            resolver,
           }),
         };
 

@@ -1,10 +1,8 @@
-/** A NetworkView for the DNS tests and a loopback server around EmbeddedDns. */
-import dgram from 'node:dgram';
-import net from 'node:net';
+/** A NetworkView for the DNS tests and the embedded DNS (its thread and all) listening on loopback. */
 import { execFile } from 'node:child_process';
 import pino from 'pino';
 import type { NetworkView, ViewEndpoint, ViewService } from '../../../proto/dispatcher-types.ts';
-import { EmbeddedDns, type DnsListener } from '../../../agent/dns/embedded-dns.ts';
+import { EmbeddedDns } from '../../../agent/dns/embedded-dns.ts';
 
 export const NET_A = 'neta';
 export const NET_B = 'netb';
@@ -89,43 +87,26 @@ export const quietLog = pino({ level: 'silent' });
 export interface LoopbackDns {
   dns: EmbeddedDns;
   port: number;
-  listener: DnsListener;
   close(): Promise<void>;
 }
 
-/** UDP and TCP on 127.0.0.1 with the same (free) port; `bufferBytes` sizes the UDP socket's buffers. */
-export async function bindLoopback(
-  bufferBytes?: number,
-): Promise<{ udp: dgram.Socket; tcp: net.Server; port: number }> {
-  for (let attempt = 0; ; attempt++) {
-    const sizes =
-      bufferBytes === undefined ? {} : { recvBufferSize: bufferBytes, sendBufferSize: bufferBytes };
-    const udp = dgram.createSocket({ type: 'udp4', ...sizes });
-    await new Promise<void>(r => udp.bind({ address: '127.0.0.1', port: 0 }, r));
-    const port = udp.address().port;
-    const tcp = net.createServer();
-    const ok = await new Promise<boolean>(r => {
-      tcp.once('error', () => r(false));
-      tcp.listen({ host: '127.0.0.1', port }, () => r(true));
-    });
-    if (ok) return { udp, tcp, port };
-    udp.close();
-    if (attempt > 20) throw new Error('no free port for udp+tcp');
-  }
-}
-
+/**
+ * The embedded DNS on UDP and TCP 127.0.0.1 (one free port for both), 127.0.0.1 asking as a task on
+ * `networks` (NET_A by default) would: the same thread, sockets and asker map as on a node.
+ */
 export async function startLoopbackDns(
   opts: { upstreams?: string[]; upstreamTimeoutMs?: number; networks?: string[]; view?: NetworkView } = {},
 ): Promise<LoopbackDns> {
-  const dns = new EmbeddedDns({
+  const dns = await EmbeddedDns.start({
     upstreams: opts.upstreams ?? [],
     upstreamTimeoutMs: opts.upstreamTimeoutMs ?? 1000,
     log: quietLog,
   });
   dns.setView(opts.view ?? testView());
-  const { udp, tcp, port } = await bindLoopback();
-  const listener = dns.serveOn(udp, tcp, opts.networks ?? [NET_A]);
-  return { dns, port, listener, close: () => dns.close() };
+  dns.setAskers(new Map([['127.0.0.1', opts.networks ?? [NET_A]]]));
+  const port = await dns.listen('127.0.0.1', 0);
+  await dns.synced();
+  return { dns, port, close: () => dns.close() };
 }
 
 /** Runs dig (a real client) and returns its stdout. */

@@ -7,6 +7,7 @@ import { encodeARecords, encodeResponse, parseQuery } from '../../../agent/dns/w
 import { upstreamsFromResolvConf, parseUpstream } from '../../../agent/dns/upstreams.ts';
 import {
   NET_A,
+  NET_B,
   answers,
   dig,
   query,
@@ -148,10 +149,47 @@ test('records follow setView: scale web to 10', async () => {
     view.endpoints.push({ ...web[0]!, taskId: `webmore${i}`, slot: i + 1, addr: `10.0.1.${60 + i}/24` });
   }
   server.dns.setView(view);
+  assert.ok(await server.dns.synced());
   assert.equal(answers(await dig([...at, 'tasks.web'])).length, 10);
   server.dns.setView(testView());
+  assert.ok(await server.dns.synced());
   assert.equal(answers(await dig([...at, 'tasks.web'])).length, 3);
-  server.listener.setNetworks([NET_A]);
+});
+
+test('askers: answers follow the networks of the source address; a source no task asks from is REFUSED, not forwarded', async () => {
+  const seen = upstream.seen.length;
+  server.dns.setAskers(new Map([['127.0.0.1', [NET_B]]]));
+  assert.ok(await server.dns.synced());
+  assert.deepEqual(answers(await dig([...at, 'other'])), ['10.0.2.2']);
+  assert.equal(status(await dig([...at, 'web'])), 'NXDOMAIN');
+  server.dns.setAskers(new Map([['127.0.0.9', [NET_A]]]));
+  assert.ok(await server.dns.synced());
+  assert.equal(status(await dig([...at, 'web'])), 'REFUSED');
+  assert.equal(status(await dig([...at, '+tcp', 'web'])), 'REFUSED');
+  assert.equal(status(await dig([...at, 'example.org'])), 'REFUSED');
+  assert.equal(upstream.seen.length, seen, 'nothing asked upstream for a stranger');
+  server.dns.setAskers(new Map([['127.0.0.1', [NET_A]]]));
+  assert.ok(await server.dns.synced());
+  assert.deepEqual(answers(await dig([...at, 'web'])), ['10.0.1.2']);
+});
+
+test('the resolver thread dies: it is started again, with the view, askers and sockets it had', async () => {
+  const before = server.dns.restarts;
+  server.dns.crash();
+  const deadline = Date.now() + 10_000;
+  while (server.dns.restarts === before) {
+    assert.ok(Date.now() < deadline, 'restarted');
+    await new Promise(r => setTimeout(r, 10));
+  }
+  assert.equal(await server.dns.listen('127.0.0.1', server.port), server.port, 'the same port again');
+  assert.ok(await server.dns.synced());
+  assert.deepEqual(answers(await dig([...at, 'web'])), ['10.0.1.2']);
+  assert.deepEqual(answers(await dig([...at, '+tcp', 'tasks.web'])).sort(), [
+    '10.0.1.10',
+    '10.0.1.11',
+    '10.0.1.12',
+  ]);
+  assert.deepEqual(answers(await dig([...at, 'example.org'])), ['203.0.113.7'], 'forwarding too');
 });
 
 test('a silent upstream: SERVFAIL within the timeout, over UDP and TCP', async () => {

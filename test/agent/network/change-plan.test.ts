@@ -9,6 +9,7 @@ import {
   type Rulesets,
 } from '../../../agent/network/planner/desired.ts';
 import { emptyModel, type NetModel } from '../../../agent/network/planner/model.ts';
+import type { TaskDnsRedirect } from '../../../agent/network/plan-dns-redirect.ts';
 import { overlayView } from './view-fixtures.ts';
 
 const rulesets: Rulesets = { task: (_v, ids) => `task ${ids.join(',')}`, node: () => 'node' };
@@ -75,8 +76,9 @@ test('a new task: namespaces, vxlan, veths, addresses, remote entries, nft, in o
     'bridge@p-ov4097: fdb replace 02:42:0a:00:01:04 dev vxlan0 dst 198.51.100.2 self permanent',
   );
   assert.equal(all[5], 'sysctl@nodens: net.ipv4.ip_forward=1');
-  assert.equal(all[6], 'nft@p-ttaskaaaaaaaa: task net1');
-  assert.equal(all[7], 'nft@nodens: node');
+  assert.equal(all[6], 'sysctl@p-ttaskaaaaaaaa: net.ipv4.conf.eth1.route_localnet=1');
+  assert.equal(all[7], 'nft@p-ttaskaaaaaaaa: task net1');
+  assert.equal(all[8], 'nft@nodens: node');
   // Planning against what was applied: nothing to do.
   assert.deepEqual(
     planChange(d, desired(v, [task('taskaaaaaaaaaaaa', '10.0.1.3/24')], d), names).batches,
@@ -139,7 +141,11 @@ test('an adopted task with a wrong address is rebuilt; an observed one that matc
   obs.nft = undefined;
   for (const l of obs.legs) l.networkId = '';
   const again = desired(v, t, observed);
-  assert.deepEqual(lines(observed, again), ['task net1'], 'only the unknown nft text is reapplied');
+  assert.deepEqual(
+    lines(observed, again),
+    ['net.ipv4.conf.eth1.route_localnet=1', 'task net1'],
+    'only the unknown nft text (and the DNS redirect’s setting that goes with it) is reapplied',
+  );
   const wrong: NetModel = structuredClone(observed);
   const w = wrong.tasks.get('taskaaaaaaaa');
   assert.ok(w?.legs[0]);
@@ -213,9 +219,13 @@ test('ingress: built while a service publishes, with the node leg and the other 
   ]);
 });
 
-test('the gateway bridge is built on the range the view names: its address, eth1, the route, the masquerade', () => {
+test('the gateway bridge is built on the range the view names: its address, eth1, the route, the masquerade, the DNS redirect', () => {
   const inputs: NodeRulesetInput[] = [];
-  const recording: Rulesets = { ...rulesets, node: i => (inputs.push(i), 'node') };
+  const redirects: TaskDnsRedirect[] = [];
+  const recording: Rulesets = {
+    task: (v, ids, dns) => (redirects.push(dns), rulesets.task(v, ids, dns)),
+    node: i => (inputs.push(i), 'node'),
+  };
   const d = onRange(
     '10.99.8.0/22',
     [task('taskaaaaaaaaaaaa', '10.0.1.3/24'), task('taskbbbbbbbbbbbb', '10.0.1.4/24')],
@@ -226,6 +236,15 @@ test('the gateway bridge is built on the range the view names: its address, eth1
   assert.equal(d.tasks.get('taskaaaaaaaa')?.gatewayAddr, '10.99.8.2/22');
   assert.equal(d.tasks.get('taskbbbbbbbb')?.gatewayAddr, '10.99.8.3/22');
   assert.equal(inputs[0]?.gatewaySubnet, '10.99.8.0/22', 'the masquerade covers the range');
+  assert.equal(inputs[0]?.resolver, '10.99.8.1', 'the resolver is kept out of the published ports');
+  assert.deepEqual(
+    redirects,
+    [
+      { resolver: '10.99.8.1', asker: '10.99.8.2' },
+      { resolver: '10.99.8.1', asker: '10.99.8.3' },
+    ],
+    "each task's DNS goes to the bridge's address, asked from its own eth1 address",
+  );
   const all = lines(emptyModel(), d);
   assert.ok(all.includes('addr add 10.99.8.1/22 dev shoalgw0'));
   assert.ok(all.includes('addr add 10.99.8.2/22 dev eth1'));

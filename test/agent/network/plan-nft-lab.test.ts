@@ -235,18 +235,22 @@ test('nft -c accepts the rulesets of varied views, and they load over one anothe
       taskRuleset(view, []),
       taskRuleset(view, ['front']),
       taskRuleset(view, ['front', 'b_2', 'ing']),
+      taskRuleset(view, ['front'], { resolver: '172.18.0.1', asker: '172.18.0.3' }),
     );
     for (const ingressLeg of [undefined, 'shoaling0']) {
       for (const ports of [[], hostPorts]) {
-        texts.push(
-          nodeRuleset({
-            view,
-            gatewayBridge: 'shoalgw0',
-            gatewaySubnet: '172.18.0.0/16',
-            ingressLeg,
-            hostPorts: ports,
-          }),
-        );
+        for (const resolver of [undefined, '172.18.0.1']) {
+          texts.push(
+            nodeRuleset({
+              view,
+              gatewayBridge: 'shoalgw0',
+              gatewaySubnet: '172.18.0.0/16',
+              ingressLeg,
+              hostPorts: ports,
+              resolver,
+            }),
+          );
+        }
       }
     }
   }

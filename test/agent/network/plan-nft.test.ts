@@ -328,3 +328,60 @@ test('node ruleset: a malformed bridge, leg or subnet is a configuration error',
   assert.throws(() => nodeRuleset(node({ ingressLeg: 'much-too-long-name0' })), /bad interface name/);
   assert.throws(() => nodeRuleset(node({ gatewaySubnet: '172.18.0.0' })), /bad gateway subnet/);
 });
+
+test('task ruleset with the DNS redirect: 127.0.0.11:53 to the resolver, from eth1; loopback closed to the bridge', () => {
+  const view: NetworkView = { ...VIEW, endpoints: [] };
+  assert.equal(
+    taskRuleset(view, ['back'], { resolver: '172.18.0.1', asker: '172.18.0.7' }),
+    text([
+      ...HEADER,
+      '  chain nat_output {',
+      '    type nat hook output priority -100; policy accept;',
+      '    ct state established counter',
+      '    ip daddr 127.0.0.11 udp dport 53 dnat to 172.18.0.1:53',
+      '    ip daddr 127.0.0.11 tcp dport 53 dnat to 172.18.0.1:53',
+      '  }',
+      '  chain nat_postrouting {',
+      '    type nat hook postrouting priority srcnat; policy accept;',
+      '    ip daddr 172.18.0.1 meta l4proto { tcp, udp } th dport 53 snat to 172.18.0.7',
+      '  }',
+      '  chain filter_input {',
+      '    type filter hook input priority filter; policy accept;',
+      '    iifname != "lo" ip daddr 127.0.0.0/8 ct state != { established, related } drop',
+      '  }',
+      '  chain filter_output {',
+      '    type filter hook output priority filter; policy accept;',
+      '    ip daddr { 10.0.2.2 } meta l4proto tcp reject with tcp reset',
+      '    ip daddr { 10.0.2.2 } reject with icmp type port-unreachable',
+      '  }',
+      '}',
+    ]),
+  );
+  assert.equal(
+    taskRuleset(view, ['back'], { resolver: '', asker: '172.18.0.7' }),
+    taskRuleset(view, ['back']),
+    'no resolver address (no gateway range yet): no redirect rather than a broken one',
+  );
+});
+
+test('node ruleset: the resolver on the bridge is never taken by a published port 53, meshed or refused', () => {
+  const dns = { protocol: 'udp', publishedPort: 53, targetPort: 53, publishMode: 'ingress' } as const;
+  const view: NetworkView = {
+    ...VIEW,
+    services: [svc('web', [['ing', '10.0.0.5/24']], [dns, { ...dns, protocol: 'tcp' }])],
+  };
+  const exempt = '\t\tiifname "shoalgw0" ip daddr 172.18.0.1 meta l4proto { tcp, udp } th dport 53 accept';
+  const meshed = nodeRuleset(node({ view, resolver: '172.18.0.1' })).split('\n');
+  const pre = meshed.indexOf('\t\ttype nat hook prerouting priority dstnat; policy accept;');
+  assert.equal(meshed[pre + 1], exempt, 'before the published ports are looked up');
+  assert.match(meshed[pre + 2] ?? '', /vmap @published_tcp/);
+  const refused = nodeRuleset(node({ view: { ...view, endpoints: [] }, resolver: '172.18.0.1' })).split('\n');
+  const input = refused.indexOf('\t\ttype filter hook input priority filter; policy accept;');
+  assert.equal(refused[input + 1], exempt, 'before the refusal of a port without a task');
+  assert.match(refused[input + 2] ?? '', /reject/);
+  assert.equal(
+    nodeRuleset(node({ resolver: '172.18.0.1', view: { ...VIEW, services: [] } })),
+    nodeRuleset(node({ view: { ...VIEW, services: [] } })),
+    'nothing published: nothing to keep out',
+  );
+});
