@@ -175,6 +175,8 @@ test('ingress: built while a service publishes, with the node leg and the other 
     gateway: '10.0.0.1',
     attachable: false,
     ingress: true,
+    internal: false,
+    mtu: 1450,
   });
   v.nodes = [
     { id: 'n1', addr: '198.51.100.1', ingressAddr: '10.0.0.2/24' },
