@@ -20,6 +20,7 @@ export const RCODE_FORMERR = 1;
 export const RCODE_SERVFAIL = 2;
 export const RCODE_NXDOMAIN = 3;
 export const RCODE_NOTIMP = 4;
+export const RCODE_REFUSED = 5;
 /** Extended rcode 16 (EDNS version not supported): 1 in the OPT's upper rcode bits, 0 in the header. */
 export const RCODE_BADVERS = 16;
 
