@@ -74,7 +74,7 @@ test('a new task: namespaces, vxlan, veths, addresses, remote entries, nft, in o
     all[4],
     'bridge@p-ov4097: fdb replace 02:42:0a:00:01:04 dev vxlan0 dst 198.51.100.2 self permanent',
   );
-  assert.equal(all[5], 'sysctl@nodens: net.ipv4.ip_forward=1');
+  assert.equal(all[5], 'sysctl@nodens: net.ipv4.ip_forward=1 | net.ipv4.conf.shoalgw0.route_localnet=1');
   assert.equal(all[6], 'nft@p-ttaskaaaaaaaa: task net1');
   assert.equal(all[7], 'nft@nodens: node');
   // Planning against what was applied: nothing to do.
