@@ -118,6 +118,8 @@ test('bad input is refused with a readable message, exit 1, and nothing is writt
       ['test'],
       /^Error response from daemon: name conflicts with an existing object: network test already exists\n$/,
     ],
+    [['host'], /^Error response from daemon: host is a pre-defined network and cannot be created\n$/],
+    [['web.1'], /^Error response from daemon: name must be valid as a DNS name component\n$/],
   ];
   for (const [args, err] of cases) {
     const r = await shoal(['network', 'create', ...args]);
