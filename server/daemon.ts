@@ -64,6 +64,7 @@ import { parseSavedState, roleOf, type Role, type SavedState } from './saved-sta
 import { findClusters, type AddressPools, type Cluster } from './store/index.ts';
 import { requestSizeInterceptor } from './ca/authorize.ts';
 import { MAX_REQUEST_BYTES } from './limits.ts';
+import { advertiseToward, listensEverywhere } from './join-address.ts';
 
 const controlPkg = loadShoalPackage('control.proto');
 
@@ -900,7 +901,12 @@ export class Daemon {
     this.alreadyMember();
     const token = parseJoinToken(req.token);
     const remote = withPort(req.remoteAddr);
-    const { addr, listenAddr } = this.addresses(req);
+    // Without an address to advertise, the one the manager sees this node by (join-address.ts).
+    const chosen =
+      req.advertiseAddr === '' && listensEverywhere(req.listenAddr)
+        ? await advertiseToward(remote, req.listenAddr)
+        : '';
+    const { addr, listenAddr } = this.addresses({ ...req, advertiseAddr: req.advertiseAddr || chosen });
     // The CA certificate is fetched without trusting anything, then trusted only if its digest matches the token.
     const caPem = await callManager<{ certificate: string }>(
       remote,
