@@ -188,6 +188,7 @@ test('swarm init prints docker’s text and passes the addresses on', async () =
     defaultAddrPool: [],
     defaultAddrPoolMaskLength: 0,
     gatewaySubnet: '',
+    forceNewCluster: false,
   });
 });
 
@@ -199,6 +200,7 @@ test('swarm init without addresses lets the daemon choose', async () => {
     defaultAddrPool: [],
     defaultAddrPoolMaskLength: 0,
     gatewaySubnet: '',
+    forceNewCluster: false,
   });
 });
 
