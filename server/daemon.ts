@@ -65,6 +65,8 @@ import { findClusters, type AddressPools, type Cluster } from './store/index.ts'
 import { requestSizeInterceptor } from './ca/authorize.ts';
 import { MAX_REQUEST_BYTES } from './limits.ts';
 import { messageOf } from '../lib/message-of.ts';
+import { advertiseToward, listensEverywhere } from './join-address.ts';
+import { workerNetworkHandlers } from './worker-network-list.ts';
 
 const controlPkg = loadShoalPackage('control.proto');
 
@@ -728,11 +730,20 @@ export class Daemon {
       Leave: unary(log, (req: { force: boolean }) => this.serial(() => this.leave(req.force))),
       Info: unary(log, () => Promise.resolve(this.info())),
     });
-    // Control calls go to this daemon's manager, whichever one is running now.
+    // Control calls go to this daemon's manager, whichever one is running now; a worker lists its networks.
     const route: grpc.UntypedServiceImplementation = {};
+    const onWorker = workerNetworkHandlers(() => this.agent?.session.networkView()) as Record<
+      string,
+      grpc.handleUnaryCall<unknown, unknown> | undefined
+    >;
     for (const method of Object.keys(controlService)) {
       route[method] = ((call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
         const m = this.manager;
+        const own = this.state === undefined ? undefined : onWorker[method];
+        if (m === undefined && own !== undefined) {
+          own(call, cb);
+          return;
+        }
         if (m === undefined) {
           const details = this.state === undefined ? NOT_A_MANAGER : WORKER_NOT_A_MANAGER;
           cb({ code: grpc.status.FAILED_PRECONDITION, details });
@@ -927,7 +938,12 @@ export class Daemon {
     this.alreadyMember();
     const token = parseJoinToken(req.token);
     const remote = withPort(req.remoteAddr);
-    const { addr, listenAddr } = this.addresses(req);
+    // Without an address to advertise, the one the manager sees this node by (join-address.ts).
+    const chosen =
+      req.advertiseAddr === '' && listensEverywhere(req.listenAddr)
+        ? await advertiseToward(remote, req.listenAddr)
+        : '';
+    const { addr, listenAddr } = this.addresses({ ...req, advertiseAddr: req.advertiseAddr || chosen });
     // The CA certificate is fetched without trusting anything, then trusted only if its digest matches the token.
     const caPem = await callManager<{ certificate: string }>(
       remote,

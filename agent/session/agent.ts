@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import { clientOf, loadShoalPackage, TRUSTED_PEER_CHANNEL } from '../../proto/load.ts';
 import {
   LEADER_ADDR_METADATA,
+  type NetworkView,
   type WireAssignmentsMessage,
   type WireHeartbeatResponse,
   type WireSessionMessage,
@@ -119,6 +120,11 @@ export class Agent {
     this.wake?.();
     await this.loop;
     this.unsubscribe?.();
+  }
+
+  /** The managers' last network view: the networks this node's tasks are on, and ingress. */
+  networkView(): NetworkView {
+    return this.assigned.view();
   }
 
   /** The manager the current session is with, if one is established. */

@@ -43,19 +43,25 @@ export {
   MAX_LABEL_KEY_BYTES,
   MAX_LABEL_VALUE_BYTES,
   MAX_LABELS,
-  MAX_NAME_LENGTH,
   MAX_PORT_NAME_BYTES,
   MAX_PORTS,
   MAX_SERVICE_NETWORKS,
   MAX_SUBNET_PREFIX,
   MIN_GATEWAY_PREFIX,
   MIN_SUBNET_PREFIX,
-  nameProblem,
   networkRemovalProblem,
   networkSpecProblem,
   parseGatewaySubnet,
   serviceSpecProblem,
 } from './validation.ts';
+export {
+  containerNameConflict,
+  containerNameProblem,
+  MAX_NAME_LENGTH,
+  objectNameProblem,
+  PREDEFINED_NETWORKS,
+  predefinedNetworkProblem,
+} from './object-names.ts';
 export {
   jsonBytes,
   MAX_REPLICAS,

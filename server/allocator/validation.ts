@@ -28,14 +28,9 @@ import {
   type Cidr,
 } from '../../lib/ipv4.ts';
 import { quoted } from '../limits.ts';
+import { objectNameProblem } from './object-names.ts';
 import { serviceSizeProblem } from './spec-limits.ts';
 import { driverOptionsProblem } from './network-options.ts';
-
-/** Docker's rule for object names. */
-const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-
-/** Longest network or service name: a service name is a DNS label. */
-export const MAX_NAME_LENGTH = 63;
 
 /** Longest user subnet prefix: a /30 would leave one address besides the gateway. */
 export const MAX_SUBNET_PREFIX = 29;
@@ -140,18 +135,6 @@ function isStringRecord(value: unknown): value is Record<string, string> {
 
 function isStringList(value: unknown): value is string[] {
   return Array.isArray(value) && value.every(v => typeof v === 'string');
-}
-
-/** What is wrong with `name` as the name of a `kind` (`network`, `service`), or undefined. */
-export function nameProblem(kind: string, name: unknown): string | undefined {
-  if (typeof name !== 'string' || name === '') return `${kind} name must not be empty`;
-  if (name.length > MAX_NAME_LENGTH) {
-    return `${kind} name is ${name.length} characters long; at most ${MAX_NAME_LENGTH} are allowed`;
-  }
-  if (!NAME_PATTERN.test(name)) {
-    return `invalid ${kind} name ${quoted(name)}: a name starts with a letter or digit and has only letters, digits, '_', '.' and '-'`;
-  }
-  return undefined;
 }
 
 /**
@@ -365,7 +348,7 @@ export function addressPoolShapeProblem(pools: readonly string[], subnetSize: nu
 
 /** What is wrong with `spec` as a network spec, or undefined. */
 export function networkSpecProblem(spec: NetworkSpec): string | undefined {
-  const problem = nameProblem('network', spec.name) ?? labelsProblem('network', spec.labels);
+  const problem = objectNameProblem(spec.name) ?? labelsProblem('network', spec.labels);
   if (problem !== undefined) return problem;
   const driver: unknown = spec.driver;
   if (driver !== 'overlay') {
@@ -392,7 +375,7 @@ export function serviceSpecProblem(
   network: (id: string) => Network | undefined,
 ): string | undefined {
   return (
-    nameProblem('service', spec.name) ??
+    objectNameProblem(spec.name) ??
     labelsProblem('service', spec.labels) ??
     modeProblem(spec.mode) ??
     taskSpecProblem(spec.task) ??

@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { randomNodeId } from '../../certs/index.ts';
 import type { WireNetwork, WireNetworkSpec } from '../../proto/control-types.ts';
-import { networkRemovalProblem, networkSpecProblem } from '../allocator/index.ts';
+import { networkRemovalProblem, networkSpecProblem, predefinedNetworkProblem } from '../allocator/index.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
 import { RpcError, unary } from '../rpc/status.ts';
 import {
@@ -51,11 +51,16 @@ export function wireNetwork(n: Network): WireNetwork {
   };
 }
 
-/** The store's spec for a wire spec, checked (INVALID_ARGUMENT with the validation's text). */
+/**
+ * The store's spec for a wire spec, checked (INVALID_ARGUMENT with the validation's text). A predefined
+ * network's name (`host`, `none`, `bridge`) is refused first, with docker's text and its 403's status.
+ */
 export function networkSpecOf(wire: WireNetworkSpec | null | undefined): NetworkSpec {
   if (wire === null || wire === undefined) {
     throw new RpcError(grpc.status.INVALID_ARGUMENT, 'a network spec is required');
   }
+  const predefined = predefinedNetworkProblem(wire.name);
+  if (predefined !== undefined) throw new RpcError(grpc.status.PERMISSION_DENIED, predefined);
   const spec: NetworkSpec = {
     name: wire.name,
     labels: { ...wire.labels },

@@ -4,6 +4,7 @@
  * with the allocator's validation. Creating, updating and removing run in the leader's allocator: the
  * service's VIPs and published ports are allocated and written in the same store transaction as the
  * service (with the networks whose serial cursor moved), so a refusal writes nothing and takes nothing.
+ * A service created without a name gets one, as docker's daemon gives it (generated-name.ts).
  * Merged into the Control handler map by control-server.ts.
  */
 import * as grpc from '@grpc/grpc-js';
@@ -52,6 +53,7 @@ import {
   type UpdateFailureAction,
   type UpdateOrder,
 } from '../store/index.ts';
+import { generatedName } from './generated-name.ts';
 import { writeNetworkUpdates, type LeaderAllocator } from './leader-allocator.ts';
 import { resolveNetwork } from './network-server.ts';
 import { wirePort } from './wire-port.ts';
@@ -258,9 +260,11 @@ export function serviceHandlers(
   };
   return {
     CreateService: unary(log, async (req: { spec: WireServiceSpec | null }) => {
-      const spec = serviceSpecOf(store, req.spec);
       // swarmkit gives every kind of object the same kind of ID as nodes (identity.NewID).
       const id = randomNodeId();
+      const taken = (name: string): boolean => store.view(tx => findServices(tx, { name })).length > 0;
+      const wire = req.spec?.name === '' ? { ...req.spec, name: generatedName(taken, id) } : req.spec;
+      const spec = serviceSpecOf(store, wire);
       await allocator.run(async pools => {
         // Before allocating: a refused write must not have moved the networks' serial cursors.
         if (store.view(tx => findServices(tx, { name: spec.name })).length > 0) throw nameConflict(spec.name);

@@ -3,18 +3,31 @@
  * attachable network for a standalone task it runs (`shoal run --network N --name NAME`), and gives it
  * back. The attachment is a task of no service, on the caller's node (from its certificate), allocated by
  * the leader's pools and written with it in one transaction; a network that is not attachable is refused
- * with Swarm's PermissionDenied text. Both calls are leader-only (they allocate), so followers forward them.
+ * with Swarm's PermissionDenied text. The task's name follows docker's container names: checked as docker
+ * checks them, generated when none is given, and refused with docker's Conflict while a task of that name
+ * still runs on the same node (docker's names are per host). Both calls are leader-only (they allocate),
+ * so followers forward them.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { randomNodeId } from '../../certs/index.ts';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
-import { attachmentProblem, nameProblem } from '../allocator/index.ts';
+import { attachmentProblem, containerNameConflict, containerNameProblem } from '../allocator/index.ts';
 import { callerOf } from '../ca/authorize.ts';
 import { writeNetworkUpdates, type LeaderAllocator } from '../controlapi/leader-allocator.ts';
+import { generatedName } from '../controlapi/generated-name.ts';
 import { resolveNetwork } from '../controlapi/network-server.ts';
 import { RpcError, unary } from '../rpc/status.ts';
-import { createTask, deleteTask, getTask, type MemoryStore, type TaskSpec } from '../store/index.ts';
+import {
+  compareTaskStates,
+  createTask,
+  deleteTask,
+  findTasks,
+  getTask,
+  type MemoryStore,
+  type Task,
+  type TaskSpec,
+} from '../store/index.ts';
 
 export const resourceService = serviceOf(loadShoalPackage('resource.proto'), 'ResourceAllocator');
 
@@ -38,6 +51,15 @@ const STANDALONE_SPEC: TaskSpec = {
 
 type Call = Parameters<typeof callerOf>[0];
 
+/** A standalone task that has not ended: its name is in use. */
+function holdsName(t: Task, name: string): boolean {
+  return (
+    t.standalone?.name === name &&
+    compareTaskStates(t.desiredState, 'running') <= 0 &&
+    compareTaskStates(t.status.state, 'running') <= 0
+  );
+}
+
 function callerNode(call: Call): string {
   const caller = callerOf(call);
   // The method table admits only certificate holders; this is the handler's own guard.
@@ -54,13 +76,27 @@ export function resourceHandlers(
   return {
     AttachNetwork: unary(log, async (req: AttachNetworkRequest, call) => {
       const nodeId = callerNode(call);
-      const problem = nameProblem('task', req.name);
+      const problem = req.name === '' ? undefined : containerNameProblem(req.name);
       if (problem !== undefined) throw new RpcError(grpc.status.INVALID_ARGUMENT, problem);
       return allocator.run(async pools => {
         const network = resolveNetwork(store, req.networkId);
         const refused = attachmentProblem(network, req.networkId);
         if (refused !== undefined) throw new RpcError(grpc.status.PERMISSION_DENIED, refused);
         const id = randomNodeId();
+        // In the allocator's turn, so two calls cannot both take a name.
+        const holders = (name: string, node?: string): Task[] =>
+          store.view(tx =>
+            findTasks(tx, {
+              ...(node === undefined ? {} : { nodeId: node }),
+              where: t => holdsName(t, name),
+            }),
+          );
+        // A generated name is kept unique in the whole cluster, which costs nothing.
+        const name = req.name === '' ? generatedName(n => holders(n).length > 0, id) : req.name;
+        const [holder] = holders(name, nodeId);
+        if (holder !== undefined) {
+          throw new RpcError(grpc.status.ALREADY_EXISTS, containerNameConflict(name, holder.id));
+        }
         const { networks, networkUpdates } = pools.allocateTask({
           id,
           networks: [{ networkId: network.id, addresses: req.addresses }],
@@ -77,7 +113,7 @@ export function resourceHandlers(
               status: { state: 'assigned', timestamp: Date.now(), message: 'attached by its node' },
               spec: { ...STANDALONE_SPEC, command: req.command, env: req.env },
               networks,
-              standalone: { name: req.name },
+              standalone: { name },
             });
             writeNetworkUpdates(tx, networkUpdates);
           },

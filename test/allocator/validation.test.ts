@@ -6,8 +6,11 @@ import {
   attachmentProblem,
   constraintProblem,
   ingressNetworkSpec,
+  containerNameConflict,
+  containerNameProblem,
   labelsProblem,
-  nameProblem,
+  objectNameProblem,
+  predefinedNetworkProblem,
   networkRemovalProblem,
   networkSpecProblem,
   parseGatewaySubnet,
@@ -37,20 +40,48 @@ const port = (p: Partial<PortConfig>): PortConfig => ({
   ...p,
 });
 
-test('names: empty, too long (10,000 characters), bad characters; Docker’s rule passes', () => {
-  assert.equal(nameProblem('network', ''), 'network name must not be empty');
+test('names: swarmkit’s rule (a DNS label; "-" and "_" only between letters and digits) and its texts', () => {
+  const DNS = 'name must be valid as a DNS name component';
+  assert.equal(objectNameProblem(''), 'meta: name must be provided');
+  assert.equal(objectNameProblem('x'.repeat(10_000)), 'name must be 63 characters or fewer');
+  assert.equal(objectNameProblem('x'.repeat(63)), undefined);
+  // The pattern first, as swarmkit: a long name of bad characters is told about its characters.
+  assert.equal(objectNameProblem('.'.repeat(10_000)), DNS);
+  for (const bad of ['web.1', '-x', 'x-', '_x', 'x_', 'my net', 'web/1', 'é', 'a.b_c-d', 'x\n'])
+    assert.equal(objectNameProblem(bad), DNS, bad);
+  for (const good of ['test', 'test01', '9lives', 'a_b', 'a-b', 'a--b', 'a_-b', 'stack_web', 'x', 'Web'])
+    assert.equal(objectNameProblem(good), undefined, good);
+  // Linear on a backtracking engine (swarmkit's own pattern is exponential on this).
+  assert.equal(objectNameProblem(`${'a'.repeat(100_000)}!`), DNS);
+  assert.equal(networkSpecProblem(spec({ name: '' })), 'meta: name must be provided');
+  assert.equal(networkSpecProblem(spec({ name: 'web.1' })), DNS);
+  assert.equal(svc({ name: 'web.1' }), DNS);
+  assert.equal(svc({ name: 'x'.repeat(64) }), 'name must be 63 characters or fewer');
+});
+
+test('names: the predefined networks, as docker refuses them', () => {
+  for (const name of ['host', 'none', 'bridge', 'default'])
+    assert.equal(predefinedNetworkProblem(name), `${name} is a pre-defined network and cannot be created`);
+  for (const name of ['hosts', 'Host', 'test', 'ingress'])
+    assert.equal(predefinedNetworkProblem(name), undefined);
+});
+
+test('names: standalone tasks follow docker’s container names and its texts', () => {
+  for (const good of ['att1', 'a.b', 'a_b', 'a-b', '9x', 'x.'])
+    assert.equal(containerNameProblem(good), undefined, good);
+  assert.equal(containerNameProblem(''), 'meta: name must be provided');
+  // docker's pattern asks for two characters at least.
+  for (const bad of ['a', '-x', '.x', 'a b', 'a/b'])
+    assert.equal(
+      containerNameProblem(bad),
+      `Invalid container name (${bad}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`,
+    );
+  // Never echoed when long.
+  assert.equal(containerNameProblem('/'.repeat(10_000)), 'name must be 63 characters or fewer');
   assert.equal(
-    nameProblem('service', 'x'.repeat(10_000)),
-    'service name is 10000 characters long; at most 63 are allowed',
+    containerNameConflict('att1', 'abc'),
+    'Conflict. The container name "/att1" is already in use by container "abc". You have to remove (or rename) that container to be able to reuse that name.',
   );
-  assert.equal(nameProblem('service', 'x'.repeat(63)), undefined);
-  assert.match(nameProblem('network', 'my net') ?? '', /^invalid network name "my net": a name starts with/);
-  assert.match(nameProblem('network', '-lead') ?? '', /^invalid network name/);
-  assert.match(nameProblem('network', 'é') ?? '', /^invalid network name/);
-  for (const good of ['test', 'test01', 'a.b_c-d', '9lives'])
-    assert.equal(nameProblem('network', good), undefined);
-  assert.equal(networkSpecProblem(spec({ name: '' })), 'network name must not be empty');
-  assert.equal(svc({ name: 'x'.repeat(64) }), 'service name is 64 characters long; at most 63 are allowed');
 });
 
 test('network specs: the good ones pass, ingress included', () => {

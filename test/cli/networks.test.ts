@@ -136,6 +136,8 @@ test('bad input is refused with a readable message, exit 1, and nothing is writt
       /^Error response from daemon: encrypted overlay networks are not supported: /,
     ],
     [['-o', 'com.docker.network.driver.mtu=9001', 'bad'], /invalid MTU 9001: must be between 68 and 8950/],
+    [['host'], /^Error response from daemon: host is a pre-defined network and cannot be created\n$/],
+    [['web.1'], /^Error response from daemon: name must be valid as a DNS name component\n$/],
   ];
   for (const [args, err] of cases) {
     const r = await shoal(['network', 'create', ...args]);

@@ -433,3 +433,13 @@ test('service rm prints each removed service and reports each failure', async ()
   // Its ingress port is free again.
   await ok('service', 'create', '-d', '--name', 'api', '-p', '9000:80', 'sleep', '1');
 });
+
+test('service create without --name: docker’s generated name; a name Docker refuses is refused', async () => {
+  const id = (await ok('service', 'create', '-d', 'sleep', '1')).trim();
+  assert.match((await inspect(id)).Spec.Name, /^[a-z]+_[a-z]+\d?$/);
+  assert.deepEqual(await shoal(['service', 'create', '-d', '--name', 'web.1', 'sleep', '1']), {
+    code: 1,
+    out: '',
+    err: 'Error response from daemon: name must be valid as a DNS name component\n',
+  });
+});

@@ -80,9 +80,14 @@ test('a network that is not attachable is refused with Swarm text; nothing is al
     code: grpc.status.NOT_FOUND,
     details: 'network nope not found',
   });
-  await assert.rejects(w1('AttachNetwork', { networkId: 'test01', name: '', addresses: [] }), {
+  await assert.rejects(w1('AttachNetwork', { networkId: 'test01', name: 'a b', addresses: [] }), {
     code: grpc.status.INVALID_ARGUMENT,
-    details: 'task name must not be empty',
+    details: 'Invalid container name (a b), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed',
+  });
+  // Without a name, the network's refusal is what the caller learns (a name is generated after it).
+  await assert.rejects(w1('AttachNetwork', { networkId: 'test', name: '', addresses: [] }), {
+    code: grpc.status.PERMISSION_DENIED,
+    details: 'network test not manually attachable',
   });
   // The network is unused: it can go, and come back with its subnet.
   await control('RemoveNetwork', { networkId: 'test' });
@@ -119,4 +124,29 @@ test('an attachable network gives the next address; the network stays while atta
   assert.deepEqual(att3.addresses, ['10.0.2.4/24']);
   await w1('DetachNetwork', { attachmentId: att3.attachmentId });
   await control('RemoveNetwork', { networkId: 'test01' });
+});
+
+test('a name in use on the node is refused with docker’s Conflict; free again once detached; per node', async () => {
+  const w1 = resources('w1');
+  const network = await control('CreateNetwork', {
+    spec: { name: 'names', driver: 'overlay', attachable: true },
+  });
+  const first = await w1('AttachNetwork', { networkId: 'names', name: 'att1', addresses: [] });
+  await assert.rejects(w1('AttachNetwork', { networkId: 'names', name: 'att1', addresses: [] }), {
+    code: grpc.status.ALREADY_EXISTS,
+    details: `Conflict. The container name "/att1" is already in use by container "${String(first.attachmentId)}". You have to remove (or rename) that container to be able to reuse that name.`,
+  });
+  // Docker's names are per host: another node may have its own att1.
+  const other = await resources('m1')('AttachNetwork', { networkId: 'names', name: 'att1', addresses: [] });
+  await w1('DetachNetwork', { attachmentId: first.attachmentId });
+  const again = await w1('AttachNetwork', { networkId: 'names', name: 'att1', addresses: [] });
+  // Unnamed ones get a generated name each (and so do not conflict).
+  const unnamed = await w1('AttachNetwork', { networkId: 'names', name: '', addresses: [] });
+  const unnamed2 = await w1('AttachNetwork', { networkId: 'names', name: '', addresses: [] });
+  assert.notEqual(unnamed.attachmentId, unnamed2.attachmentId);
+  await w1('DetachNetwork', { attachmentId: again.attachmentId });
+  await w1('DetachNetwork', { attachmentId: unnamed.attachmentId });
+  await w1('DetachNetwork', { attachmentId: unnamed2.attachmentId });
+  await resources('m1')('DetachNetwork', { attachmentId: other.attachmentId });
+  await control('RemoveNetwork', { networkId: (network.network as WireNetwork).id });
 });

@@ -130,8 +130,9 @@ test('bad specs are refused with InvalidArgument and a readable message; nothing
       spec('bad18', { subnet: '172.16.0.0/12' }),
       /overlaps the node gateway bridge range/,
     ],
-    ['empty name', spec(''), /^network name must not be empty$/],
-    ['10,000-character name', spec('n'.repeat(10_000)), /10000 characters long; at most 63/],
+    ['empty name', spec(''), /^meta: name must be provided$/],
+    ['10,000-character name', spec('n'.repeat(10_000)), /^name must be 63 characters or fewer$/],
+    ['a dotted name', spec('web.1'), /^name must be valid as a DNS name component$/],
     ['another driver', spec('bad8', { driver: 'bridge' }), /network driver "bridge" is not supported/],
     [
       '1001 labels',

@@ -500,6 +500,12 @@ test(
     const refused = s.cli(1, ['run', '--network', 'test', '--name', 'att2', '--', 'true']);
     assert.notEqual(refused.status, 0);
     assert.match(refused.stderr, /network test not manually attachable/);
+    // Without --name: the network's refusal, or a generated name (docker's adjective_surname) as hostname.
+    const unnamedRefused = s.cli(1, ['run', '--network', 'test', '--', 'true']);
+    assert.match(unnamedRefused.stderr, /network test not manually attachable/);
+    const unnamed = s.cli(1, ['run', '--network', 'test01', '--', 'cat', '/proc/sys/kernel/hostname']);
+    assert.equal(unnamed.status, 0, unnamed.stderr);
+    assert.match(unnamed.stdout.trim(), /^[a-z]+_[a-z]+\d?$/);
     const ex = s.cli(s.node(client), [
       'exec',
       client.id,

@@ -1,0 +1,52 @@
+/**
+ * `shoal network ls` on a worker: docker lists there the networks the node has, which for swarm networks
+ * are those its tasks use (and ingress). A worker holds no store; it answers from the network view its
+ * agent got with its assignments. The view carries no labels, options or flags beyond attachable and
+ * ingress, so they show empty; everything else about the cluster stays a manager's to answer.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import type { WireNetwork } from '../proto/control-types.ts';
+import type { NetworkView, ViewNetwork } from '../proto/dispatcher-types.ts';
+
+function wireNetworkOf(n: ViewNetwork): WireNetwork {
+  return {
+    id: n.id,
+    version: 0,
+    spec: {
+      name: n.name,
+      labels: {},
+      driver: 'overlay',
+      driverOptions: {},
+      subnet: '',
+      gateway: '',
+      attachable: n.attachable,
+      internal: false,
+      ingress: n.ingress,
+    },
+    allocation: { subnet: n.subnet, gateway: n.gateway, vni: n.vni },
+    createdAt: 0,
+    updatedAt: 0,
+  };
+}
+
+interface ListNetworksRequest {
+  filters: { names: string[]; idPrefixes: string[] } | null;
+}
+
+/** The Control methods a worker answers itself (ListNetworks), over `view()` (undefined: no agent). */
+export function workerNetworkHandlers(
+  view: () => NetworkView | undefined,
+): Record<string, grpc.handleUnaryCall<ListNetworksRequest, { networks: WireNetwork[] }>> {
+  return {
+    ListNetworks: (call, cb) => {
+      const names = call.request.filters?.names ?? [];
+      const prefixes = call.request.filters?.idPrefixes ?? [];
+      const networks = (view()?.networks ?? []).filter(
+        n =>
+          (names.length === 0 || names.includes(n.name)) &&
+          (prefixes.length === 0 || prefixes.some(p => n.id.startsWith(p))),
+      );
+      cb(null, { networks: networks.map(wireNetworkOf) });
+    },
+  };
+}
