@@ -52,6 +52,31 @@ export interface WireAssignmentsMessage {
   more: boolean;
 }
 
+/** What names one endpoint of a view. */
+export interface ViewEndpointKey {
+  networkId: string;
+  taskId: string;
+}
+
+/**
+ * The changes that make a node's view `appliesTo` its view `resultsIn`: entities upserted whole by key
+ * (endpoints by network and task), or removed by key. A network leaving the view has its endpoints
+ * removed one by one. `gatewaySubnet` is always the current one.
+ */
+export interface WireNetworkViewDelta {
+  appliesTo: number;
+  resultsIn: number;
+  networks: ViewNetwork[];
+  removedNetworks: string[];
+  nodes: ViewNode[];
+  removedNodes: string[];
+  services: ViewService[];
+  removedServices: string[];
+  endpoints: ViewEndpoint[];
+  removedEndpoints: ViewEndpointKey[];
+  gatewaySubnet: string;
+}
+
 /** A network the node takes part in. */
 export interface ViewNetwork {
   id: string;
