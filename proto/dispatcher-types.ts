@@ -46,10 +46,14 @@ export interface WireAssignmentsMessage {
   appliesTo: number;
   resultsIn: number;
   changes: WireAssignmentChange[];
-  /** Whole, when it changed; null otherwise. Always present in a complete message. */
+  /** Whole, in the first part of a complete message only; null otherwise. */
   networkView: NetworkView | null;
   /** More messages follow that belong with this one: act once the one without `more` arrives. */
   more: boolean;
+  /** In an incremental message: the view's changes since the stream's last view; null when none. */
+  viewDelta: WireNetworkViewDelta | null;
+  /** With `networkView`: its sequence number, which the first delta applies to; 0 otherwise. */
+  viewSeq: number;
 }
 
 /** What names one endpoint of a view. */
