@@ -319,15 +319,19 @@ export class Dispatcher {
           {
             tables: [taskTable.name, serviceTable.name, networkTable.name, nodeTable.name, clusterTable.name],
           },
+          // One consumer that does no I/O per event, but a large write (thousands of tasks in one entry)
+          // comes at once; falling behind restarts the dispatcher and every session with it.
+          { maxQueued: 1_000_000 },
         );
         // Grace: every node this leader has not heard from gets one full window to reach it.
         this.book.grace(
           result.nodes.filter(n => n.status.state !== 'down').map(n => n.id),
           Date.now(),
         );
+        // A view change waits for the batch: the task change that made it may add to the same message.
         const index = new NetworkViewIndex(result, nodeId => {
           const stream = this.streams.get(nodeId);
-          if (stream !== undefined) this.soon(stream);
+          if (stream !== undefined) this.soon(stream, false);
         });
         this.phase = { kind: 'leading', term, watcher, index, tasks: new NodeTasks(result.tasks) };
         this.membersKey = this.managers().join(',');
@@ -534,11 +538,12 @@ export class Dispatcher {
   }
 
   /**
-   * `stream` has changes to send: at once if many, or after a quiet spell (once the events of its store
-   * write are in); otherwise once the batch period since its last message is over.
+   * `stream` has changes to send: at once if many tasks changed (and `now` allows), or after a quiet
+   * spell (once the events of its store write are in); otherwise once the batch period since its last
+   * message is over.
    */
-  private soon(stream: AssignmentStream): void {
-    if (stream.set.pendingCount >= MAX_ASSIGNMENT_BATCH) {
+  private soon(stream: AssignmentStream, now = true): void {
+    if (now && stream.set.pendingCount >= MAX_ASSIGNMENT_BATCH) {
       clearTimeout(stream.timer);
       stream.timer = undefined;
       this.flush(stream);
