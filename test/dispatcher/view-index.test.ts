@@ -11,6 +11,7 @@ import { applyViewDelta } from '../../agent/session/view-delta.ts';
 import type { NetworkView } from '../../proto/dispatcher-types.ts';
 import { networkViewFor } from '../../server/dispatcher/network-view.ts';
 import { NetworkViewIndex } from '../../server/dispatcher/view-index.ts';
+import { newTaskSpec } from '../store/fixtures.ts';
 import { NODE_IDS, seeds, World, type WorldEvent } from './view-world.ts';
 
 interface Held {
@@ -141,14 +142,7 @@ test('a node whose view a change does not touch is not told of it', () => {
       nodeId,
       desiredState: 'running',
       status: { state, timestamp: 0 },
-      spec: {
-        command: [],
-        args: [],
-        env: [],
-        constraints: [],
-        restart: { condition: 'any', delayMs: 0, maxAttempts: 0 },
-        stopGracePeriodMs: 0,
-      },
+      spec: newTaskSpec(),
       networks: [{ networkId, addresses: ['10.9.0.2/24'] }],
     }) as Parameters<NetworkViewIndex['task']>[0];
   index.task(task('ta', 'a', 'ka', 'starting'), false);
