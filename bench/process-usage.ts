@@ -33,9 +33,15 @@ export function processUsage(pid: number): ProcessUsage | undefined {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / clockTicks();
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kib = (field: string): number =>
-      Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1] ?? 0) * 1024;
-    return { cpuSeconds, rssBytes: kib('VmRSS'), peakRssBytes: kib('VmHWM') };
+    const kib = (field: string): number | undefined => {
+      const v = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1];
+      return v === undefined ? undefined : Number(v) * 1024;
+    };
+    const rssBytes = kib('VmRSS');
+    const peakRssBytes = kib('VmHWM');
+    // A process that has exited but not been reaped yet (a zombie) has no memory lines: no reading.
+    if (rssBytes === undefined || peakRssBytes === undefined) return undefined;
+    return { cpuSeconds, rssBytes, peakRssBytes };
   } catch {
     return undefined;
   }

@@ -241,7 +241,9 @@ function allRunning(what: string, services: readonly Service[]): Promise<number>
   return waitFleets(
     what,
     p => services.every(s => (p.running[s.id] ?? 0) === s.replicas),
-    p => `${services.reduce((a, s) => a + Math.min(s.replicas, p.running[s.id] ?? 0), 0)}/${total} running`,
+    p =>
+      `${services.reduce((a, s) => a + Math.min(s.replicas, p.running[s.id] ?? 0), 0)}/${total} running, ` +
+      `${p.inSession}/${p.alive} agents in session, ${p.sessionsLost} sessions lost so far`,
   );
 }
 
