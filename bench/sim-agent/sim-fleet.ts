@@ -29,7 +29,10 @@ export interface FleetProgress {
   sessionsLost: number;
   assignmentBytes: number;
   assignmentMessages: number;
-  /** Service id → its tasks on live agents that are desired running and that a manager holds RUNNING. */
+  /**
+   * Service id → its tasks desired running that a manager holds RUNNING, on live agents in session (an
+   * agent without a session still holds what it was last assigned, which may have moved since).
+   */
   running: Record<string, number>;
 }
 
@@ -117,10 +120,9 @@ export class SimFleet {
       p.assignmentMessages += a.assignmentMessages;
       if (!a.alive) continue;
       p.alive++;
-      if (a.sessionSince !== undefined) {
-        p.inSession++;
-        if (a.sessionSince >= since) p.sessionsSince++;
-      }
+      if (a.sessionSince === undefined) continue;
+      p.inSession++;
+      if (a.sessionSince >= since) p.sessionsSince++;
       for (const t of a.tasks.values()) {
         if (t.desiredState === 'running' && t.written === 'running')
           p.running[t.serviceId] = (p.running[t.serviceId] ?? 0) + 1;
