@@ -30,6 +30,7 @@
  * BENCH_TIMEOUT_MS (per wait, 900 s), BENCH_PORT (23811), BENCH_NODE_ARGS (node flags for the managers,
  * e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'), BENCH_FLEET_NODE_ARGS (the same for the fleets).
  */
+import * as grpc from '@grpc/grpc-js';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { WireNode, WireService } from '../proto/control-types.ts';
@@ -155,6 +156,27 @@ interface Service {
   replicas: number;
 }
 
+/** Calls answered UNAVAILABLE (a leader change under load) and made again. */
+let unavailable = 0;
+
+/**
+ * `rpc`, made again (up to 20 times, 250 ms apart) when it is answered UNAVAILABLE: a loaded leader
+ * loses its leadership now and then, and the figures are of the change, not of one call's luck. Counted.
+ */
+function retrying(rpc: Rpc): Rpc {
+  return async (method, req, timeoutMs) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await rpc(method, req, timeoutMs);
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== grpc.status.UNAVAILABLE || attempt >= 20) throw err;
+        unavailable++;
+        await new Promise(r => setTimeout(r, 250));
+      }
+    }
+  };
+}
+
 async function form(): Promise<{ control: Rpc; workerToken: string }> {
   for (const i of cluster.indexes) {
     cluster.start(i);
@@ -179,7 +201,7 @@ async function form(): Promise<{ control: Rpc; workerToken: string }> {
   }
   await cluster.settled(1);
   const leader = await cluster.leader(1);
-  const control = cluster.rpc(leader, 'Control');
+  const control = retrying(cluster.rpc(leader, 'Control'));
   // Managers run no tasks here: every task is on a simulated node.
   for (const n of (await control('ListNodes', {})).nodes as WireNode[]) {
     await control('UpdateNode', {
@@ -496,6 +518,8 @@ function usageRows(): void {
   const fmt = (list: [string, ProcessUsage][]): string =>
     list.map(([n, u]) => `${n.replace('manager ', 'm')} ${Math.round(u.cpuSeconds)}`).join(', ');
   rows.push({ what: 'managers CPU seconds (whole run)', value: fmt(managers) });
+  record('unavailable', { calls: unavailable });
+  rows.push({ what: 'API calls answered UNAVAILABLE (leader changes), retried', value: String(unavailable) });
   const harness = [...readings].filter(([n]) => n.startsWith('fleet'));
   rows.push({
     what: 'fleet processes CPU s, peak RSS',
