@@ -38,7 +38,7 @@ import { UsageSampler, type ProcessUsage } from './process-usage.ts';
 import { runBench } from './run-bench.ts';
 import { ShoalCluster, until, type Rpc } from './shoal-cluster.ts';
 import { FleetClient } from './sim-agent/fleet-client.ts';
-import type { FleetProgress } from './sim-agent/sim-fleet.ts';
+import { noProgress, type FleetProgress } from './sim-agent/sim-fleet.ts';
 import { percentile, round2 } from './stats.ts';
 
 function int(name: string, fallback: number): number {
@@ -97,16 +97,7 @@ const mib = (b: number): string => `${Math.round(b / 1024 ** 2)} MiB`;
 /** The fleets' progress, added up. */
 async function progress(since = Infinity): Promise<FleetProgress> {
   const all = await Promise.all(fleets.map(f => f.call('progress', { since })));
-  const sum: FleetProgress = {
-    agents: 0,
-    alive: 0,
-    inSession: 0,
-    sessionsSince: 0,
-    sessionsLost: 0,
-    assignmentBytes: 0,
-    assignmentMessages: 0,
-    running: {},
-  };
+  const sum = noProgress();
   for (const p of all) {
     sum.agents += p.agents;
     sum.alive += p.alive;

@@ -36,6 +36,20 @@ export interface FleetProgress {
   running: Record<string, number>;
 }
 
+/** Progress with nothing in it (a sum starts from it). */
+export function noProgress(): FleetProgress {
+  return {
+    agents: 0,
+    alive: 0,
+    inSession: 0,
+    sessionsSince: 0,
+    sessionsLost: 0,
+    assignmentBytes: 0,
+    assignmentMessages: 0,
+    running: {},
+  };
+}
+
 /** When a condition over the views first held: every peer's view, and the first view. */
 export interface ViewsHeld {
   /** Every live agent whose view has the network holds `count` running endpoints of the service on it. */
@@ -104,16 +118,8 @@ export class SimFleet {
   }
 
   progress(since = Infinity): FleetProgress {
-    const p: FleetProgress = {
-      agents: this.agents.length,
-      alive: 0,
-      inSession: 0,
-      sessionsSince: 0,
-      sessionsLost: 0,
-      assignmentBytes: 0,
-      assignmentMessages: 0,
-      running: {},
-    };
+    const p = noProgress();
+    p.agents = this.agents.length;
     for (const a of this.agents) {
       p.sessionsLost += a.sessionsLost;
       p.assignmentBytes += a.assignmentBytes;
