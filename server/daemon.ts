@@ -137,6 +137,8 @@ interface StatusResponse {
   certificate: string;
   role: string;
   managers: string[];
+  /** Empty from a manager that predates it. */
+  desiredRole: string;
 }
 
 interface IssueResponse {
@@ -587,18 +589,18 @@ export class Daemon {
   }
 
   /**
-   * Whether this running manager's Raft member is gone although the node is a manager: demoted and
-   * promoted again before it saw the worker certificate (its old member stays removed; it must join
-   * anew). Either this member applied its own removal, or (when the removal never reached it) two
-   * signs agree, so a member that lags behind its own addition is not taken for it: the answering
+   * Whether this running manager's Raft member is gone although the node is to stay a manager: demoted
+   * and promoted again before it saw the worker certificate (its old member stays removed; it must join
+   * anew). Never while a demotion is under way (the desired role is worker: the member goes first, the
+   * role follows). Either this member applied its own removal, or (when the removal never reached it)
+   * two signs agree, so a member that lags behind its own addition is not taken for it: the answering
    * manager's membership lacks this node's address, and this member has been cut off from the others.
    */
   private removedFromRaft(s: StatusResponse | undefined): boolean {
     const [m, state] = [this.manager, this.state];
-    if (m === undefined || state === undefined) return false;
+    if (m === undefined || state === undefined || s?.desiredRole !== 'manager') return false;
     if (!m.raft.members.has(state.identity.raftId)) return true;
-    if (s === undefined || s.managers.length === 0) return false;
-    return !s.managers.includes(state.identity.addr) && m.raft.cutOff;
+    return s.managers.length > 0 && !s.managers.includes(state.identity.addr) && m.raft.cutOff;
   }
 
   /** Demoted: the leader took this node out of Raft, then made it a worker; stop managing. */

@@ -180,6 +180,7 @@ export function registerCa(
         certificate: node.certificate.certPem ?? '',
         role: node.role,
         managers: [...raft.members.values()],
+        desiredRole: node.spec.desiredRole,
       };
     }),
     LeaveSwarm: unary(log, async (_req: object, call) => {
