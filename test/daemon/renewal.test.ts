@@ -96,6 +96,7 @@ test('status returns the issued certificate; a due certificate is renewed and us
       certificate: first,
       role: 'manager',
       managers: [`127.0.0.1:${port1}`, `127.0.0.1:${port2}`].sort(),
+      desiredRole: 'manager',
     },
   );
   await assert.rejects(status(port1, 'nosuchnode'), { code: grpc.status.NOT_FOUND });

@@ -130,7 +130,10 @@ export class LabCluster {
 export async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const v = await probe().catch(() => undefined);
+    // A probe that throws, even before it returns its promise, is a "not yet".
+    const v = await Promise.resolve()
+      .then(probe)
+      .catch(() => undefined);
     if (v !== undefined) return v;
     if (Date.now() > deadline) assert.fail(`timed out waiting for: ${what}`);
     await new Promise(r => setTimeout(r, 50));
