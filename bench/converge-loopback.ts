@@ -15,7 +15,7 @@
  */
 import type { WireService, WireTask } from '../proto/control-types.ts';
 import { runBench } from './run-bench.ts';
-import { ShoalCluster, until, type Rpc } from './shoal-cluster.ts';
+import { drain, ShoalCluster, until, type Rpc } from './shoal-cluster.ts';
 import { median, round2 } from './stats.ts';
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 5);
@@ -75,16 +75,10 @@ async function form(): Promise<Rpc> {
       ? ns
       : undefined;
   });
-  for (const n of nodes.filter(x => MANAGERS.includes(Number(x.hostname.replace('bench', ''))))) {
-    await control('UpdateNode', {
-      nodeId: n.id,
-      version: n.version,
-      availability: 'drain',
-      labelAdd: {},
-      labelRm: [],
-      desiredRole: '',
-    });
-  }
+  await drain(
+    control,
+    nodes.filter(x => MANAGERS.includes(Number(x.hostname.replace('bench', '')))),
+  );
   return control;
 }
 

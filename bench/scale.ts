@@ -36,7 +36,7 @@ import { readFileSync } from 'node:fs';
 import type { WireNode, WireService } from '../proto/control-types.ts';
 import { UsageSampler, type ProcessUsage } from './process-usage.ts';
 import { runBench } from './run-bench.ts';
-import { ShoalCluster, until, type Rpc } from './shoal-cluster.ts';
+import { drain, ShoalCluster, until, type Rpc } from './shoal-cluster.ts';
 import { FleetClient } from './sim-agent/fleet-client.ts';
 import { noProgress, type FleetProgress } from './sim-agent/sim-fleet.ts';
 import { percentile, round2 } from './stats.ts';
@@ -169,41 +169,15 @@ function retrying(rpc: Rpc): Rpc {
 }
 
 async function form(): Promise<{ control: Rpc; workerToken: string }> {
-  for (const i of cluster.indexes) {
-    cluster.start(i);
-    sampler.watch(`manager ${i}`, cluster.pid(i));
-  }
-  for (const i of cluster.indexes)
-    await until(`shoald ${i} to answer`, () => cluster.rpc(i, 'Swarm')('Info', {}));
-  const init = await cluster.rpc(1, 'Swarm')('Init', {
-    listenAddr: cluster.addr(1),
-    advertiseAddr: '',
+  const init = await cluster.form(
     // Every node gets an address on ingress: a /24 holds 253.
-    defaultAddrPool: ['10.0.0.0/8'],
-    defaultAddrPoolMaskLength: 16,
-  });
-  for (const i of cluster.indexes.slice(1)) {
-    await cluster.rpc(i, 'Swarm')('Join', {
-      token: init.managerToken,
-      remoteAddr: cluster.addr(1),
-      listenAddr: cluster.addr(i),
-      advertiseAddr: '',
-    });
-  }
-  await cluster.settled(1);
+    { defaultAddrPool: ['10.0.0.0/8'], defaultAddrPoolMaskLength: 16 },
+    i => sampler.watch(`manager ${i}`, cluster.pid(i)),
+  );
   const leader = await cluster.leader(1);
   const control = retrying(cluster.rpc(leader, 'Control'));
   // Managers run no tasks here: every task is on a simulated node.
-  for (const n of (await control('ListNodes', {})).nodes as WireNode[]) {
-    await control('UpdateNode', {
-      nodeId: n.id,
-      version: n.version,
-      availability: 'drain',
-      labelAdd: {},
-      labelRm: [],
-      desiredRole: '',
-    });
-  }
+  await drain(control, (await control('ListNodes', {})).nodes as WireNode[]);
   return { control, workerToken: String(init.workerToken) };
 }
 

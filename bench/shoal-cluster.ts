@@ -127,21 +127,35 @@ export class ShoalCluster {
     return m.clients.rpc(service);
   }
 
-  /** Starts every node, inits on node 1 and joins the others as managers; resolves once all are settled. */
-  async form(): Promise<void> {
-    for (const i of this.indexes) this.start(i);
+  /**
+   * Starts every node (`started` hears of each), inits on node 1 (with `init`'s extra fields) and joins
+   * the others as managers; resolves with Init's answer once all are settled.
+   */
+  async form(
+    init: object = {},
+    started: (i: number) => void = () => undefined,
+  ): Promise<Record<string, unknown>> {
+    for (const i of this.indexes) {
+      this.start(i);
+      started(i);
+    }
     for (const i of this.indexes)
       await until(`shoald ${i} to answer`, () => this.rpc(i, 'Swarm')('Info', {}));
-    const init = await this.rpc(1, 'Swarm')('Init', { listenAddr: this.addr(1), advertiseAddr: '' });
+    const answer = await this.rpc(1, 'Swarm')('Init', {
+      listenAddr: this.addr(1),
+      advertiseAddr: '',
+      ...init,
+    });
     for (const i of this.indexes.slice(1)) {
       await this.rpc(i, 'Swarm')('Join', {
-        token: init.managerToken,
+        token: answer.managerToken,
         remoteAddr: this.addr(1),
         listenAddr: this.addr(i),
         advertiseAddr: '',
       });
     }
     await this.settled(this.size);
+    return answer;
   }
 
   /**
@@ -216,6 +230,20 @@ export class ShoalCluster {
 }
 
 /** Polls `probe` (errors count as not yet) until it yields a value; throws naming `what` after `ms`. */
+/** Sets `nodes` to drain, so that no task runs on them (managers kept free of tasks). */
+export async function drain(control: Rpc, nodes: readonly { id: string; version: number }[]): Promise<void> {
+  for (const n of nodes) {
+    await control('UpdateNode', {
+      nodeId: n.id,
+      version: n.version,
+      availability: 'drain',
+      labelAdd: {},
+      labelRm: [],
+      desiredRole: '',
+    });
+  }
+}
+
 export async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
