@@ -30,6 +30,7 @@ const PURE_FILES = [
   'agent/network/plan*.ts',
   'agent/dns/record-table*.ts',
   'agent/dns/responder.ts',
+  'agent/dns/forward-policy.ts',
   'agent/dns/wire.ts',
   'agent/network/names.ts',
   'server/ca/role-plan.ts',

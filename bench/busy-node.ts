@@ -60,6 +60,8 @@ function viewOf(tasks: readonly WireTask[]): NetworkView {
         vni: 4097,
         subnet: '10.79.0.0/16',
         gateway: '10.79.0.1',
+        internal: false,
+        mtu: 1450,
         attachable: false,
         ingress: false,
       },

@@ -97,6 +97,8 @@ function viewOf(hosts: string): NetworkView {
         gateway: '10.77.0.1',
         attachable: false,
         ingress: false,
+        internal: false,
+        mtu: 1450,
       },
     ],
     nodes: [{ id: 'n1', addr: '198.51.100.1', ingressAddr: '' }],

@@ -9,6 +9,9 @@ import { pino } from 'pino';
 import { clientOf, loadShoalPackage, TRUSTED_PEER_CHANNEL, unaryCall } from '../proto/load.ts';
 import { Daemon } from '../server/daemon.ts';
 import { lifecycle } from './lifecycle.ts';
+import { LoopbackProxy } from './loopback-proxy.ts';
+import { cannotRunTasks } from '../agent/node-runtime.ts';
+import type { WireService } from '../proto/control-types.ts';
 import { DamagedIdentityFileError } from '../server/ca/identity-file-error.ts';
 import { UnsafeDataDirError } from '../server/private-data-dir.ts';
 import { CorruptDataError, DataDirFullError, DataDirLockedError } from '../server/raftnode/level-storage.ts';
@@ -35,6 +38,35 @@ async function call<T>(method: string, req: object, service: 'Swarm' | 'Control'
 /** `s` as one shell word, so that a printed command works pasted as it is. */
 function shellWord(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The routing mesh's TCP ports, asked of the manager once a second, forwarded to the host's loopback. */
+function forwardPublishedPorts(proxy: LoopbackProxy): void {
+  let busy = false;
+  const poll = async (): Promise<void> => {
+    const { services } = await call<{ services: WireService[] }>(
+      'ListServices',
+      { filters: null },
+      'Control',
+    );
+    const published = new Map<number, string>();
+    for (const s of services) {
+      for (const p of s.endpoint?.ports ?? []) {
+        const tcp = p.protocol === '' || p.protocol === 'tcp';
+        const mesh = p.publishMode === '' || p.publishMode === 'ingress';
+        if (tcp && mesh && p.publishedPort > 0) published.set(p.publishedPort, s.spec.name);
+      }
+    }
+    await proxy.set(published);
+  };
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    poll()
+      .catch(err => log.debug({ err }, 'published ports: not read this time'))
+      .finally(() => (busy = false));
+  }, 1000);
+  timer.unref();
 }
 
 const life = lifecycle('shoal');
@@ -86,6 +118,12 @@ Try, in another shell in this checkout:
     npx shoal exec web.1 -- dig +short tasks.web
 
 Stop with Ctrl-C; \`npm start\` again resumes the same cluster.`);
+  if (cannotRunTasks() === undefined) {
+    console.log(
+      `Ports published through the routing mesh (-p PORT:TARGET) answer on this host's 127.0.0.1:PORT while it runs.`,
+    );
+    forwardPublishedPorts(new LoopbackProxy(netns, line => console.log(line)));
+  }
 } catch (err) {
   const known =
     err instanceof DataDirLockedError ||

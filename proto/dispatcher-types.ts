@@ -63,6 +63,10 @@ export interface ViewNetwork {
   gateway: string;
   attachable: boolean;
   ingress: boolean;
+  /** `network create --internal`: no route out for its tasks, no DNS forwarding for them. */
+  internal: boolean;
+  /** The MTU of its bridge, VXLAN device and task interfaces (the mtu driver option, else 1450). */
+  mtu: number;
 }
 
 /** A node holding endpoints of the view's networks. */

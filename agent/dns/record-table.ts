@@ -20,6 +20,7 @@
  *   so an address of a network the asker is not on is NXDOMAIN rather than asked of the outside.
  */
 import type { NetworkView, ViewEndpoint } from '../../proto/dispatcher-types.ts';
+import { ForwardPolicy } from './forward-policy.ts';
 
 export type Lookup =
   | { kind: 'records'; ips: readonly string[]; rotate: boolean }
@@ -49,12 +50,15 @@ function hostOf(cidr: string): string {
 }
 
 export class RecordTable {
+  /** Whose names of the outside may go upstream (set from the view: not those of --internal networks only). */
+  forwarding = ForwardPolicy.ALL;
   private readonly names = new Map<string, Entry>();
   /** Reverse name (`3.1.0.10.in-addr.arpa`) → network id → the name the address has there. */
   private readonly reverse = new Map<string, Map<string, string>>();
 
   static fromView(view: NetworkView): RecordTable {
     const t = new RecordTable();
+    t.forwarding = ForwardPolicy.fromView(view);
     const byService = new Map<string, ViewEndpoint[]>();
     for (const e of view.endpoints) {
       if (e.serviceId === '') {

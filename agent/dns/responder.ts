@@ -12,6 +12,7 @@ import {
   CLASS_IN,
   RCODE_NOERROR,
   RCODE_NXDOMAIN,
+  RCODE_REFUSED,
   TYPE_A,
   TYPE_ANY,
   TYPE_PTR,
@@ -21,10 +22,12 @@ import {
   badVersion,
   encodeARecords,
   encodePtrRecord,
+  encodeResponse,
   encodeScanned,
   newScan,
   parseQuery,
   scanQuery,
+  udpLimit,
   type Query,
   type Scan,
 } from './wire.ts';
@@ -113,15 +116,24 @@ export class Responder {
       (q.qclass !== CLASS_IN && q.qclass !== CLASS_ANY) ||
       key === undefined
     ) {
-      return { kind: 'forward', query: q };
+      return this.outside(q, scope, tcp);
     }
     const c = this.compute(q, scope.networkIds);
-    if (c === null) return { kind: 'forward', query: q };
+    if (c === null) return this.outside(q, scope, tcp);
     if (scope.cache.size >= MAX_CACHED) scope.cache.clear();
     scope.cache.set(key, c);
     // The scan this answer is encoded from is still the one respond() made for this packet.
     const scan = this.scan;
     return { kind: 'reply', packet: this.encode(c, packet, scan, limitOf(scan, tcp)) };
+  }
+
+  /** A name that is not the cluster's: upstream, unless the asker is on --internal networks only. */
+  private outside(q: Query, scope: Scope, tcp: boolean): Outcome {
+    if (this.table.forwarding.forwards(scope.networkIds)) return { kind: 'forward', query: q };
+    return {
+      kind: 'reply',
+      packet: encodeResponse(q, RCODE_REFUSED, 0, null, tcp ? TCP_LIMIT : udpLimit(q)),
+    };
   }
 
   private encode(c: Cached, packet: Buffer, scan: Scan, limit: number): Buffer {

@@ -31,6 +31,7 @@ interface JsonAddr {
 interface JsonLink {
   ifname?: string;
   address?: string;
+  mtu?: number;
   addr_info?: JsonAddr[];
   linkinfo?: { info_kind?: string; info_data?: { id?: number } };
 }
@@ -116,7 +117,14 @@ export async function observe(prefix: string, nodeNetns: string | undefined): Pr
         if (!n.dst || !n.lladdr || !n.state?.includes('PERMANENT')) continue;
         remotes.set(n.dst, { ip: n.dst, mac: n.lladdr, nodeAddr: dst.get(n.lladdr) ?? '' });
       }
-      const ov: OverlayState = { vni: o.vni, networkId: '', gateway: healthy ? inet(br) : '', remotes };
+      const ov: OverlayState = {
+        vni: o.vni,
+        networkId: '',
+        gateway: healthy ? inet(br) : '',
+        // vxlan0's: br0 follows its ports' smallest MTU, so a wrong vxlan0 shows only there.
+        mtu: vx?.mtu ?? 0,
+        remotes,
+      };
       model.overlays.set(o.vni, ov);
     }),
   );

@@ -120,6 +120,11 @@ export interface NodeRulesetInput {
   hostPorts: { protocol: 'tcp' | 'udp'; publishedPort: number; addr: string; targetPort: number }[];
   /** The embedded DNS's address on the gateway bridge: never taken by a published port. */
   resolver?: string | undefined;
+  /**
+   * Gateway addresses of tasks on --internal networks only: nothing of theirs is forwarded, and the node
+   * takes only DNS from them (its resolver, on the bridge's address).
+   */
+  internalAddrs: readonly string[];
 }
 
 /**
@@ -225,10 +230,40 @@ export function nodeRuleset(input: NodeRulesetInput): string {
     '\t}',
   );
   out.push('\tchain nat_postrouting {', '\t\ttype nat hook postrouting priority srcnat; policy accept;');
-  // Replies from a backend on another node must come back through the node that did the DNAT.
+  // Replies from a backend on another node must come back through the node that did the DNAT (this
+  // also gives a node-local client on 127.0.0.1 an address the backend can answer).
   if (ingressLeg !== undefined) out.push(`\t\toifname "${ingressLeg}" masquerade`);
+  // A host-mode port asked on 127.0.0.1: the task answers the bridge's address instead.
+  out.push(`\t\toifname "${gatewayBridge}" ip saddr 127.0.0.0/8 masquerade`);
   out.push(`\t\tip saddr ${gatewaySubnet} oifname != "${gatewayBridge}" masquerade`, '\t}');
+  // Published ports answer on 127.0.0.1: their DNAT sends loopback-sourced packets out of the bridge and
+  // the leg, which needs route_localnet on both (set by the plan). It would also let those interfaces
+  // take packets *to* 127/8 from outside: never (Docker drops them the same way).
+  const ours = ingressLeg === undefined ? `"${gatewayBridge}"` : `{ "${gatewayBridge}", "${ingressLeg}" }`;
+  out.push(
+    '\tchain raw_prerouting {',
+    '\t\ttype filter hook prerouting priority raw; policy accept;',
+    `\t\tiifname ${ours} ip daddr 127.0.0.0/8 drop`,
+    '\t}',
+  );
+  const internal = [...new Set(input.internalAddrs.filter(isIpv4))].sort(compareAddrs);
+  const fromInternal =
+    internal.length === 0 ? '' : `iifname "${gatewayBridge}" ip saddr { ${internal.join(', ')} }`;
+  if (fromInternal !== '') {
+    out.push(
+      '\tchain filter_forward {',
+      '\t\ttype filter hook forward priority filter; policy accept;',
+      `\t\t${fromInternal} drop`,
+      '\t}',
+    );
+  }
   const rejects: string[] = [];
+  if (fromInternal !== '') {
+    rejects.push(
+      `\t\t${fromInternal} meta l4proto { tcp, udp } th dport 53 accept`,
+      `\t\t${fromInternal} drop`,
+    );
+  }
   for (const protocol of PROTOCOLS) {
     const ports = deadPorts[protocol].sort((a, b) => a - b);
     if (ports.length === 0) continue;
@@ -237,7 +272,8 @@ export function nodeRuleset(input: NodeRulesetInput): string {
   }
   if (rejects.length > 0) {
     // A published port without a running task: refused at once. Prerouting cannot reject, so this
-    // catches the connection where it lands (input, also for node-local clients through lo).
+    // catches the connection where it lands (input, also for node-local clients through lo). Tasks
+    // with no way out reach the node's resolver and nothing else of it.
     out.push(
       '\tchain filter_input {',
       '\t\ttype filter hook input priority filter; policy accept;',

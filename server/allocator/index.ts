@@ -70,4 +70,5 @@ export {
   serviceSizeProblem,
 } from './spec-limits.ts';
 export { FIRST_AUTO_VNI, MAX_VNI, MIN_VNI, VXLANID_LIST_OPTION } from './vni-pool.ts';
+export { DEFAULT_OVERLAY_MTU, MTU_OPTION, overlayMtu } from './network-options.ts';
 export { FIRST_DYNAMIC_PORT, LAST_DYNAMIC_PORT } from './port-pool.ts';

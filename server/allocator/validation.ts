@@ -30,7 +30,7 @@ import {
 import { quoted } from '../limits.ts';
 import { objectNameProblem } from './object-names.ts';
 import { serviceSizeProblem } from './spec-limits.ts';
-import { parseVxlanIdList, VXLANID_LIST_OPTION } from './vni-pool.ts';
+import { driverOptionsProblem } from './network-options.ts';
 
 /** Longest user subnet prefix: a /30 would leave one address besides the gateway. */
 export const MAX_SUBNET_PREFIX = 29;
@@ -354,13 +354,9 @@ export function networkSpecProblem(spec: NetworkSpec): string | undefined {
   if (driver !== 'overlay') {
     return `network driver ${quoted(String(driver))} is not supported: the cluster manages overlay networks only`;
   }
-  const options = labelsProblem('network', spec.driverOptions, 'driver option');
+  const options =
+    labelsProblem('network', spec.driverOptions, 'driver option') ?? driverOptionsProblem(spec.driverOptions);
   if (options !== undefined) return options;
-  const vxlanIds = spec.driverOptions[VXLANID_LIST_OPTION];
-  if (vxlanIds !== undefined) {
-    const pinned = parseVxlanIdList(vxlanIds);
-    if ('problem' in pinned) return pinned.problem;
-  }
   const ipam = parseIpam(spec.ipam);
   if ('problem' in ipam) return ipam.problem;
   for (const flag of ['attachable', 'internal', 'ingress'] as const) {

@@ -5,6 +5,7 @@
  * this with gossip (NetworkDB); here the leader's dispatcher sends it with the assignments, so a task's
  * peers, load-balancing backends and DNS records change in the same message that starts or stops it.
  */
+import { overlayMtu } from '../allocator/network-options.ts';
 import { wirePort } from '../controlapi/wire-port.ts';
 import type {
   NetworkView,
@@ -51,6 +52,8 @@ export function networkViewFor(nodeId: string, inputs: ViewInputs): NetworkView 
       gateway: n.allocation.gateway,
       attachable: n.spec.attachable,
       ingress: n.spec.ingress,
+      internal: n.spec.internal,
+      mtu: overlayMtu(n.spec.driverOptions),
     });
   }
   networks.sort(byId);

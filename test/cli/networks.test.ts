@@ -94,13 +94,25 @@ test('network create -d overlay test: 10.0.1.0/24, gateway 10.0.1.1, VNI 4097', 
 });
 
 test('network create --attachable test01: 10.0.2.0/24, VNI 4098; labels and options kept', async () => {
-  const r = await shoal(['network', 'create', '--attachable', '--label', 'team=a', '-o', 'x=y', 'test01']);
+  const r = await shoal([
+    'network',
+    'create',
+    '--attachable',
+    '--label',
+    'team=a',
+    '-o',
+    'com.docker.network.driver.mtu=1400',
+    'test01',
+  ]);
   assert.equal(r.code, 0, r.err);
   const [t] = await inspect(r.out.trim());
   assert.ok(t);
   assert.equal(t.Attachable, true);
   assert.deepEqual(t.IPAM.Config, [{ Subnet: '10.0.2.0/24', Gateway: '10.0.2.1' }]);
-  assert.deepEqual(t.Options, { 'com.docker.network.driver.overlay.vxlanid_list': '4098', x: 'y' });
+  assert.deepEqual(t.Options, {
+    'com.docker.network.driver.mtu': '1400',
+    'com.docker.network.driver.overlay.vxlanid_list': '4098',
+  });
   assert.deepEqual(t.Labels, { team: 'a' });
 });
 
@@ -118,6 +130,12 @@ test('bad input is refused with a readable message, exit 1, and nothing is writt
       ['test'],
       /^Error response from daemon: name conflicts with an existing object: network test already exists\n$/,
     ],
+    [['-o', 'x=y', 'bad'], /^Error response from daemon: network driver option "x" is not supported: /],
+    [
+      ['-o', 'encrypted', 'bad'],
+      /^Error response from daemon: encrypted overlay networks are not supported: /,
+    ],
+    [['-o', 'com.docker.network.driver.mtu=9001', 'bad'], /invalid MTU 9001: must be between 68 and 8950/],
     [['host'], /^Error response from daemon: host is a pre-defined network and cannot be created\n$/],
     [['web.1'], /^Error response from daemon: name must be valid as a DNS name component\n$/],
   ];

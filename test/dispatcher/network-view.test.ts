@@ -165,3 +165,20 @@ test('another node sees only its own networks; equal inputs give deeply equal vi
     ['e'],
   );
 });
+
+test('a network’s --internal flag and its MTU option (else 1450) reach the node', () => {
+  const internal = network('test', 4097);
+  internal.spec.internal = true;
+  internal.spec.driverOptions = { 'com.docker.network.driver.mtu': '1400' };
+  const v = networkViewFor('n1', {
+    ...inputs,
+    networks: [network('ing', 4096, { ingress: true }), internal],
+  });
+  assert.deepEqual(
+    v.networks.map(n => [n.id, n.internal, n.mtu]),
+    [
+      ['ing', false, 1450],
+      ['test', true, 1400],
+    ],
+  );
+});

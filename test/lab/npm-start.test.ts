@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
@@ -25,6 +26,18 @@ function hostNetwork(): string {
     out(['ip', 'route']),
     out(['nft', 'list', 'ruleset']),
   ].join('\n');
+}
+
+/** What a TCP connection to the host's 127.0.0.1:port answers until it closes ('' when refused). */
+function hostAsk(port: number): Promise<string> {
+  return new Promise(resolve => {
+    let got = '';
+    const c = connect({ host: '127.0.0.1', port });
+    c.setTimeout(3000, () => c.destroy());
+    c.on('data', (b: Buffer) => (got += b.toString()));
+    c.on('error', () => undefined);
+    c.on('close', () => resolve(got.trim()));
+  });
 }
 
 test(
@@ -88,7 +101,37 @@ test(
     const looked = shoal('exec', 'web.1', '--', 'dig', '+short', 'web');
     assert.equal(looked.status, 0, looked.stderr);
     assert.equal(looked.stdout.trim(), '10.0.1.2');
+
+    // A port published through the routing mesh answers on the host's 127.0.0.1 (a userland proxy:
+    // the host's network configuration stays as it was), and stops answering once unpublished.
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const pub = shoal(
+      'service',
+      'create',
+      '--name',
+      'pub',
+      '-p',
+      `${port}:8080`,
+      '--',
+      'busybox',
+      'nc',
+      '-ll',
+      '-p',
+      '8080',
+      '-e',
+      'echo',
+      'hello from pub',
+    );
+    assert.equal(pub.status, 0, pub.stderr);
+    await until(`127.0.0.1:${port} on the host to answer`, async () =>
+      (await hostAsk(port)) === 'hello from pub' ? true : undefined,
+    );
+    assert.match(out, new RegExp(`published port ${port} \\(pub\\) → 127\\.0\\.0\\.1:${port} on this host`));
     assert.equal(hostNetwork(), before, 'the root namespace is unchanged while it runs');
+    assert.equal(shoal('service', 'rm', 'pub').status, 0);
+    await until(`127.0.0.1:${port} to stop answering`, async () =>
+      (await hostAsk(port)) === '' ? true : undefined,
+    );
 
     child.kill('SIGINT');
     assert.equal(await exited, 0, out);

@@ -47,7 +47,7 @@ function sameTask(a: TaskState, b: TaskState): boolean {
 }
 
 function sameOverlay(a: OverlayState, b: OverlayState): boolean {
-  return a.gateway !== '' && a.gateway === b.gateway;
+  return a.gateway !== '' && a.gateway === b.gateway && a.mtu === b.mtu;
 }
 
 class Builder {
@@ -80,6 +80,7 @@ export function planChange(applied: NetModel, desired: NetModel, names: PlanName
   const out = new Builder();
   const node: Owner = { kind: 'node' };
   const ovOwner = (vni: number): Owner => ({ kind: 'overlay', vni });
+  const mtuOf = (vni: number): number => desired.overlays.get(vni)?.mtu ?? OVERLAY_MTU;
   const taskOwner = (shortId: string): Owner => ({ kind: 'task', shortId });
 
   // What goes.
@@ -159,7 +160,7 @@ export function planChange(applied: NetModel, desired: NetModel, names: PlanName
       'ip',
       nodeNetns,
       ovOwner(vni),
-      `link add ${VXLAN} netns ${overlayNetns(prefix, vni)} mtu ${OVERLAY_MTU} type vxlan id ${vni} dstport 4789 nolearning proxy l2miss l3miss`,
+      `link add ${VXLAN} netns ${overlayNetns(prefix, vni)} mtu ${mtuOf(vni)} type vxlan id ${vni} dstport 4789 nolearning proxy l2miss l3miss`,
     );
   }
   if (legAdded && dLeg) {
@@ -169,7 +170,7 @@ export function planChange(applied: NetModel, desired: NetModel, names: PlanName
       'ip',
       nodeNetns,
       o,
-      `link add ${INGRESS_LEG} address ${macForIp(dLeg.addr)} mtu ${OVERLAY_MTU} type veth peer name ${INGRESS_LEG_PEER} netns ${overlayNetns(prefix, dLeg.vni)} mtu ${OVERLAY_MTU}`,
+      `link add ${INGRESS_LEG} address ${macForIp(dLeg.addr)} mtu ${mtuOf(dLeg.vni)} type veth peer name ${INGRESS_LEG_PEER} netns ${overlayNetns(prefix, dLeg.vni)} mtu ${mtuOf(dLeg.vni)}`,
     );
     out.add('node', 'ip', nodeNetns, o, `addr add ${dLeg.addr} dev ${INGRESS_LEG}`);
     out.add('node', 'ip', nodeNetns, o, `link set ${INGRESS_LEG} up`);
@@ -192,7 +193,7 @@ export function planChange(applied: NetModel, desired: NetModel, names: PlanName
     const fresh = addedOverlays.includes(vni);
     if (fresh) {
       out.add(`ov${vni}`, 'ip', ns, o, 'link set lo up');
-      out.add(`ov${vni}`, 'ip', ns, o, `link add ${OVERLAY_BRIDGE} mtu ${OVERLAY_MTU} type bridge`);
+      out.add(`ov${vni}`, 'ip', ns, o, `link add ${OVERLAY_BRIDGE} mtu ${d.mtu} type bridge`);
       out.add(`ov${vni}`, 'ip', ns, o, `addr add ${d.gateway} dev ${OVERLAY_BRIDGE}`);
       out.add(`ov${vni}`, 'ip', ns, o, `link set ${OVERLAY_BRIDGE} up`);
       out.add(`ov${vni}`, 'ip', ns, o, `link set ${VXLAN} master ${OVERLAY_BRIDGE} up`);
@@ -209,7 +210,7 @@ export function planChange(applied: NetModel, desired: NetModel, names: PlanName
           'ip',
           ns,
           taskOwner(id),
-          `link add ${overlayVeth(t.taskId)} mtu ${OVERLAY_MTU} master ${OVERLAY_BRIDGE} up type veth peer name ${l.ifname} netns ${taskNetns(prefix, id)} address ${l.mac} mtu ${OVERLAY_MTU}`,
+          `link add ${overlayVeth(t.taskId)} mtu ${d.mtu} master ${OVERLAY_BRIDGE} up type veth peer name ${l.ifname} netns ${taskNetns(prefix, id)} address ${l.mac} mtu ${d.mtu}`,
         );
       }
     }
@@ -243,7 +244,12 @@ export function planChange(applied: NetModel, desired: NetModel, names: PlanName
     }
     out.add(`t${id}`, 'ip', ns, o, `addr add ${t.gatewayAddr} dev ${TASK_GATEWAY_IF}`);
     out.add(`t${id}`, 'ip', ns, o, `link set ${TASK_GATEWAY_IF} up`);
-    out.add(`t${id}`, 'ip', ns, o, `route add default via ${gatewayIp} dev ${TASK_GATEWAY_IF}`);
+    if (t.gatewayAddr.endsWith('/32')) {
+      // On --internal networks only: no way out, only the bridge's address (the node's resolver).
+      out.add(`t${id}`, 'ip', ns, o, `route add ${gatewayIp}/32 dev ${TASK_GATEWAY_IF}`);
+    } else {
+      out.add(`t${id}`, 'ip', ns, o, `route add default via ${gatewayIp} dev ${TASK_GATEWAY_IF}`);
+    }
   }
 
   // The FDB batches were opened per overlay above; move them after the task batches (brief order).
@@ -251,12 +257,21 @@ export function planChange(applied: NetModel, desired: NetModel, names: PlanName
   const rest = out.batches.filter(b => !(b.tool === 'bridge' && !b.bestEffort));
   const batches = [...rest, ...fdb];
 
-  if (desired.node.ipForward && !applied.node.ipForward) {
+  // ip_forward once per start (an adopted node too); route_localnet wherever a published port's DNAT
+  // may send a packet from 127.0.0.1 (the bridge, the leg), as each is made or adopted. Verified on this
+  // kernel: without it on the outgoing interface, 127.0.0.1:PORT in the node's namespace times out.
+  const firstChange = desired.node.ipForward && !applied.node.ipForward;
+  const sysctls = firstChange ? ['net.ipv4.ip_forward=1'] : [];
+  if (bridge !== undefined && bridge !== '' && (firstChange || bridgeChanged))
+    sysctls.push(`net.ipv4.conf.${GATEWAY_BRIDGE}.route_localnet=1`);
+  if (dLeg !== undefined && (firstChange || legAdded))
+    sysctls.push(`net.ipv4.conf.${INGRESS_LEG}.route_localnet=1`);
+  if (sysctls.length > 0) {
     batches.push({
       tool: 'sysctl',
       netns: nodeNetns,
-      lines: ['net.ipv4.ip_forward=1'],
-      owners: [node],
+      lines: sysctls,
+      owners: sysctls.map(() => node),
       bestEffort: false,
     });
   }

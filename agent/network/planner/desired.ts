@@ -8,7 +8,7 @@
 import type { WireTask } from '../../../proto/control-types.ts';
 import type { NetworkView, ViewNetwork } from '../../../proto/dispatcher-types.ts';
 import { cidrLast, cidrOf, formatIpv4, parseAddressWithPrefix, type Cidr } from '../../../lib/ipv4.ts';
-import { GATEWAY_BRIDGE, INGRESS_LEG, legIfname, macForIp, shortTaskId } from '../names.ts';
+import { GATEWAY_BRIDGE, INGRESS_LEG, OVERLAY_MTU, legIfname, macForIp, shortTaskId } from '../names.ts';
 import type { TaskDnsRedirect } from '../plan-dns-redirect.ts';
 import type { LegState, NetModel, OverlayState, RemoteEntry, TaskState } from './model.ts';
 
@@ -27,6 +27,8 @@ export interface NodeRulesetInput {
   hostPorts: HostPort[];
   /** The embedded DNS's address on the gateway bridge. */
   resolver: string;
+  /** eth1 addresses (without prefix) of tasks on --internal networks only: the node forwards nothing of theirs. */
+  internalAddrs: string[];
 }
 
 /** The nft text builders (agent/network/plan-nft.ts), taken as input to keep this file independent of them. */
@@ -76,15 +78,23 @@ export function gatewayBridgeAddr(range: Cidr): string {
   return `${formatIpv4(range.base + 1)}/${range.prefix}`;
 }
 
-/** Whether `cidr` is a task's address on `range`: after the bridge's, before the broadcast address. */
+/** Whether `cidr` is a task's address on `range` (or a /32 there): after the bridge's, before the broadcast address. */
 function isTaskGatewayAddr(cidr: string, range: Cidr): boolean {
   const parsed = parseAddressWithPrefix(cidr);
   return (
     parsed !== undefined &&
-    parsed.prefix === range.prefix &&
+    (parsed.prefix === range.prefix || parsed.prefix === 32) &&
     parsed.address >= range.base + 2 &&
     parsed.address < cidrLast(range)
   );
+}
+
+/**
+ * Whether a task's networks are all --internal (Docker's rule: it needs no way out then; one network
+ * that is not internal, the ingress network too, gives it one).
+ */
+function internalOnly(legs: readonly LegState[], networks: ReadonlyMap<string, ViewNetwork>): boolean {
+  return legs.length > 0 && legs.every(l => networks.get(l.networkId)?.internal === true);
 }
 
 /** Whether any service publishes a port through the routing mesh. */
@@ -136,15 +146,18 @@ export function desiredModel(input: DesiredInput): Desired {
   const used = new Set<string>();
   const gatewayAddr = new Map<string, string>();
   if (typeof range !== 'string') {
-    for (const { task } of wanted) {
+    // A task on --internal networks only keeps its address as a /32: see TaskState.gatewayAddr.
+    const cidrFor = (legs: readonly LegState[], a: string): string =>
+      `${a}/${internalOnly(legs, networks) ? 32 : range.prefix}`;
+    for (const { task, legs } of wanted) {
       const had = applied.tasks.get(shortTaskId(task.id))?.gatewayAddr ?? '';
       if (isTaskGatewayAddr(had, range) && !used.has(ip(had))) {
         used.add(ip(had));
-        gatewayAddr.set(task.id, had);
+        gatewayAddr.set(task.id, cidrFor(legs, ip(had)));
       }
     }
     let next = range.base + 2;
-    for (const { task } of wanted) {
+    for (const { task, legs } of wanted) {
       if (gatewayAddr.has(task.id)) continue;
       while (used.has(formatIpv4(next))) next++;
       if (next >= cidrLast(range)) {
@@ -156,7 +169,7 @@ export function desiredModel(input: DesiredInput): Desired {
       }
       const a = formatIpv4(next);
       used.add(a);
-      gatewayAddr.set(task.id, `${a}/${range.prefix}`);
+      gatewayAddr.set(task.id, cidrFor(legs, a));
     }
   }
   wanted = wanted.filter(w => gatewayAddr.has(w.task.id));
@@ -204,6 +217,8 @@ export function desiredModel(input: DesiredInput): Desired {
       vni: net.vni,
       networkId: net.id,
       gateway: `${net.gateway}/${prefixLen(net.subnet)}`,
+      // A manager older than the MTU option sends none.
+      mtu: net.mtu > 0 ? net.mtu : OVERLAY_MTU,
       remotes,
     });
   }
@@ -216,9 +231,16 @@ export function desiredModel(input: DesiredInput): Desired {
 
   const services = new Map(view.services.map(s => [s.id, s]));
   const hostPorts: HostPort[] = [];
+  const internalAddrs: string[] = [];
   for (const { task } of wanted) {
     const svc = services.get(task.serviceId);
-    const addr = ip(gatewayAddr.get(task.id) ?? '');
+    const cidr = gatewayAddr.get(task.id) ?? '';
+    const addr = ip(cidr);
+    // No host-mode ports for a task with no route out: its replies could not leave.
+    if (prefixLen(cidr) === '32') {
+      internalAddrs.push(addr);
+      continue;
+    }
     for (const p of svc?.ports ?? []) {
       if (p.publishMode !== 'host' || p.publishedPort <= 0) continue;
       hostPorts.push({
@@ -242,6 +264,7 @@ export function desiredModel(input: DesiredInput): Desired {
             ingressLeg: ingressLeg ? INGRESS_LEG : undefined,
             hostPorts,
             resolver,
+            internalAddrs,
           }),
         };
 

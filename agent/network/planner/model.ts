@@ -20,6 +20,8 @@ export interface OverlayState {
   networkId: string;
   /** br0's address (CIDR); '' when br0 or vxlan0 is missing or wrong, which makes it rebuilt. */
   gateway: string;
+  /** Of br0, vxlan0 and every task leg on it (the network's MTU option); a change rebuilds it. */
+  mtu: number;
   /** By ip. */
   remotes: Map<string, RemoteEntry>;
 }
@@ -39,7 +41,10 @@ export interface TaskState {
   /** The full id; only its first 12 characters when observed. */
   taskId: string;
   legs: LegState[];
-  /** eth1's address (CIDR in the gateway bridge's range); '' when missing. */
+  /**
+   * eth1's address (CIDR in the gateway bridge's range); '' when missing. A /32 marks a task on --internal
+   * networks only: eth1 then reaches the bridge's address alone (the node's resolver), with no default route.
+   */
   gatewayAddr: string;
   /** The nft text applied in its namespace; undefined when unknown (observed). '' = none. */
   nft: string | undefined;

@@ -56,6 +56,8 @@ export function testView(bigTasks = 60): NetworkView {
         gateway: '10.0.1.1',
         attachable: true,
         ingress: false,
+        internal: false,
+        mtu: 1450,
       },
       {
         id: NET_B,
@@ -65,6 +67,8 @@ export function testView(bigTasks = 60): NetworkView {
         gateway: '10.0.2.1',
         attachable: false,
         ingress: false,
+        internal: false,
+        mtu: 1450,
       },
     ],
     nodes: [{ id: 'node1', addr: '198.51.100.1', ingressAddr: '' }],

@@ -75,7 +75,7 @@ test('a new task: namespaces, vxlan, veths, addresses, remote entries, nft, in o
     all[4],
     'bridge@p-ov4097: fdb replace 02:42:0a:00:01:04 dev vxlan0 dst 198.51.100.2 self permanent',
   );
-  assert.equal(all[5], 'sysctl@nodens: net.ipv4.ip_forward=1');
+  assert.equal(all[5], 'sysctl@nodens: net.ipv4.ip_forward=1 | net.ipv4.conf.shoalgw0.route_localnet=1');
   assert.equal(all[6], 'sysctl@p-ttaskaaaaaaaa: net.ipv4.conf.eth1.route_localnet=1');
   assert.equal(all[7], 'nft@p-ttaskaaaaaaaa: task net1');
   assert.equal(all[8], 'nft@nodens: node');
@@ -181,6 +181,8 @@ test('ingress: built while a service publishes, with the node leg and the other 
     gateway: '10.0.0.1',
     attachable: false,
     ingress: true,
+    internal: false,
+    mtu: 1450,
   });
   v.nodes = [
     { id: 'n1', addr: '198.51.100.1', ingressAddr: '10.0.0.2/24' },

@@ -248,6 +248,7 @@ test('nft -c accepts the rulesets of varied views, and they load over one anothe
               ingressLeg,
               hostPorts: ports,
               resolver,
+              internalAddrs: ports.length > 0 ? ['172.18.0.9', '172.18.0.7'] : [],
             }),
           );
         }
@@ -367,6 +368,7 @@ test('node: routing mesh, host-mode port, dead published port and gateway masque
       gatewaySubnet: '172.18.0.0/16',
       ingressLeg: 'shoaling0',
       hostPorts: [{ protocol: 'tcp', publishedPort: 8080, addr: '172.18.0.3', targetPort: 80 }],
+      internalAddrs: [],
     }),
   );
 

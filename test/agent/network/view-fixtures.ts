@@ -11,6 +11,8 @@ export const viewNetwork = (id: string, subnet: string, ingress = false, vni = 4
   gateway: subnet.replace(/0\/24$/, '1'),
   attachable: false,
   ingress,
+  internal: false,
+  mtu: 1450,
 });
 
 /** A service with these VIPs ([network id, CIDR]; none = dnsrr) and ports (tcp, ingress, target 80 unless said). */
