@@ -150,9 +150,20 @@ export function planChange(applied: NetModel, desired: NetModel, names: PlanName
     out.add('netns-add', 'ip', undefined, taskOwner(id), `netns add ${taskNetns(prefix, id)}`);
 
   if (bridgeChanged && bridge !== undefined && bridge !== '') {
-    out.add('node', 'ip', nodeNetns, node, `link add ${GATEWAY_BRIDGE} type bridge`);
+    // A fixed address: a bridge without one takes its lowest port's and changes it as ports come and go,
+    // and a task that cached the old one (its port since removed) loses its gateway and resolver.
+    out.add(
+      'node',
+      'ip',
+      nodeNetns,
+      node,
+      `link add ${GATEWAY_BRIDGE} address ${macForIp(bridge)} type bridge`,
+    );
     out.add('node', 'ip', nodeNetns, node, `addr add ${bridge} dev ${GATEWAY_BRIDGE}`);
     out.add('node', 'ip', nodeNetns, node, `link set ${GATEWAY_BRIDGE} up`);
+  } else if (bridge !== undefined && bridge !== '' && desired.node.ipForward && !applied.node.ipForward) {
+    // Adopted at start: a bridge an older agent made has no fixed address yet.
+    out.add('node', 'ip', nodeNetns, node, `link set ${GATEWAY_BRIDGE} address ${macForIp(bridge)}`);
   }
   for (const vni of addedOverlays) {
     out.add(

@@ -55,7 +55,7 @@ test('a new task: namespaces, vxlan, veths, addresses, remote entries, nft, in o
   const all = plan.batches.map(b => `${b.tool}@${b.netns ?? ''}: ${b.lines.join(' | ')}`);
   assert.deepEqual(plan.addedTasks, ['taskaaaaaaaa']);
   assert.match(all[0] ?? '', /^ip@: netns add p-ov4097 \| netns add p-ttaskaaaaaaaa$/);
-  assert.match(all[1] ?? '', /^ip@nodens: link add shoalgw0 type bridge/);
+  assert.match(all[1] ?? '', /^ip@nodens: link add shoalgw0 address 02:42:ac:12:00:01 type bridge/);
   assert.match(
     all[1] ?? '',
     /link add vxlan0 netns p-ov4097 mtu 1450 type vxlan id 4097 dstport 4789 nolearning proxy l2miss l3miss/,
@@ -288,7 +288,9 @@ test('another range than the one applied: the bridge is rebuilt and every task w
   const plan = planChange(before, after, names);
   assert.deepEqual(plan.addedTasks, ['taskaaaaaaaa']);
   const all = plan.batches.flatMap(b => b.lines);
-  assert.ok(all.indexOf('link del shoalgw0') < all.indexOf('link add shoalgw0 type bridge'));
+  assert.ok(
+    all.indexOf('link del shoalgw0') < all.indexOf('link add shoalgw0 address 02:42:c0:a8:09:01 type bridge'),
+  );
   assert.ok(all.includes('addr add 192.168.9.1/24 dev shoalgw0'));
   assert.ok(all.includes('route add default via 192.168.9.1 dev eth1'));
   // Observed: a bridge without an address, or a task's eth1 outside the range, is rebuilt too.

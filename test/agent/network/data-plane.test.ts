@@ -129,6 +129,33 @@ test('data plane on two lab nodes', { skip: root ? false : 'needs root' }, async
     assert.match(run(['ip', '-n', nsA, 'addr', 'show', 'eth1']), /inet 172\.18\.\d+\.\d+\/16/);
     assert.match(run(['ip', '-n', nsA, 'route', 'show', 'default']), /default via 172\.18\.0\.1 dev eth1/);
     assert.ok(ping(nsA, '172.18.0.1'), 'the gateway bridge answers');
+    // The bridge keeps its own address when a port with a lower one joins (a bridge without a set
+    // address takes its lowest port's, and tasks that cached the old one lose their gateway).
+    const bridgeMac = (): string =>
+      (
+        JSON.parse(run(['ip', '-j', '-n', lab.node(1), 'link', 'show', 'shoalgw0'])) as { address: string }[]
+      )[0]?.address ?? '';
+    assert.equal(bridgeMac(), '02:42:ac:12:00:01');
+    const low = `${lab.prefix}lo`;
+    run([
+      'ip',
+      '-n',
+      lab.node(1),
+      'link',
+      'add',
+      low,
+      'address',
+      '02:00:00:00:00:01',
+      'type',
+      'veth',
+      'peer',
+      'name',
+      `${low}p`,
+    ]);
+    run(['ip', '-n', lab.node(1), 'link', 'set', low, 'master', 'shoalgw0', 'up']);
+    assert.equal(bridgeMac(), '02:42:ac:12:00:01');
+    run(['ip', '-n', lab.node(1), 'link', 'del', low]);
+    assert.ok(ping(nsA, '172.18.0.1'), 'the gateway bridge still answers');
     assert.equal(
       readFileSync(`/etc/netns/${nsA}/resolv.conf`, 'utf8'),
       'nameserver 127.0.0.11\nsearch .\noptions ndots:0\n',
