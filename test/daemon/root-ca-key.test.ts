@@ -16,6 +16,7 @@ import type { Daemon, DaemonOptions } from '../../server/daemon.ts';
 import type { Manager } from '../../server/manager.ts';
 import { findClusters, findNodes, updateCluster, type Cluster } from '../../server/store/index.ts';
 import { freePort, harness, rootCaOf, until } from './helpers.ts';
+import { retryOutOfSequence } from './out-of-sequence.ts';
 
 const h = harness('shoal-ca-key-');
 after(() => h.cleanup());
@@ -87,14 +88,17 @@ async function joinAs(name: string, token: string, via: string): Promise<void> {
 }
 
 function setRole(via: string, nodeId: string, desiredRole: 'manager' | 'worker'): Promise<unknown> {
-  return control(via)('UpdateNode', {
-    nodeId,
-    version: 0,
-    desiredRole,
-    availability: '',
-    labelAdd: {},
-    labelRm: [],
-  });
+  // The node's own status reports write it too (a node that just joined turns READY meanwhile).
+  return retryOutOfSequence(() =>
+    control(via)('UpdateNode', {
+      nodeId,
+      version: 0,
+      desiredRole,
+      availability: '',
+      labelAdd: {},
+      labelRm: [],
+    }),
+  );
 }
 
 /**
