@@ -90,12 +90,27 @@ interface Active {
   stop(): void;
 }
 
+/** When a following subscription looks at its files again: `after` runs `poll` once, later; cancellable. */
+export interface PollTimer {
+  after(poll: () => void): () => void;
+}
+
+/** Every `ms` milliseconds of the real clock. */
+export function pollEvery(ms: number): PollTimer {
+  return {
+    after: poll => {
+      const timer = setTimeout(poll, ms);
+      return () => clearTimeout(timer);
+    },
+  };
+}
+
 export class LogPublisher {
   private readonly active = new Map<string, Active>();
 
   constructor(
     private readonly source: TaskLogSource | undefined,
-    private readonly pollMs = 100,
+    private readonly timer: PollTimer = pollEvery(100),
   ) {}
 
   /** Starts or (close) stops a subscription; `open` opens its PublishLogs stream. */
@@ -111,11 +126,11 @@ export class LogPublisher {
     const tail = m.options?.tail ?? -1;
     const follow = m.options?.follow === true;
     let stopped = false;
-    let timer: NodeJS.Timeout | undefined;
+    let cancel = (): void => undefined;
     const stop = (): void => {
       if (stopped) return;
       stopped = true;
-      clearTimeout(timer);
+      cancel();
       this.active.delete(m.id);
       out.end();
     };
@@ -168,7 +183,7 @@ export class LogPublisher {
         await catchUp(t, 'stdout', f.out, fileSize(t.stdout));
         await catchUp(t, 'stderr', f.err, fileSize(t.stderr));
       }
-      if (!stopped) timer = setTimeout(() => void poll(), this.pollMs);
+      if (!stopped) cancel = this.timer.after(() => void poll());
     };
     void poll();
   }

@@ -145,22 +145,38 @@ test('follow: appended lines, a line finished later, a task that starts later; c
   const a = task('a');
   writeFileSync(a.stdout, 'old\nhalf');
   const tasks = [a];
-  const p = new LogPublisher({ logTasks: () => tasks }, 10);
+  // The files are looked at again when the test says so: each `tick` runs the polls scheduled.
+  let scheduled: (() => void)[] = [];
+  const tick = (): boolean => {
+    const due = scheduled;
+    scheduled = [];
+    for (const poll of due) poll();
+    return true;
+  };
+  const timer = {
+    after: (poll: () => void) => {
+      scheduled.push(poll);
+      return () => (scheduled = scheduled.filter(x => x !== poll));
+    },
+  };
+  const p = new LogPublisher({ logTasks: () => tasks }, timer);
   const r = recorder();
   p.handle(sub({ follow: true, tail: 1 }), r.open);
   await until('the last line', () => r.lines.length === 1);
   assert.deepEqual(r.lines, ['a:stdout:old'], 'the unfinished line waits for its end');
   appendFileSync(a.stdout, ' done\nnew\n');
-  await until('the appended lines', () => r.lines.length === 3);
+  await until('the appended lines', () => tick() && r.lines.length === 3);
   assert.deepEqual(r.lines.slice(1), ['a:stdout:half done', 'a:stdout:new']);
   const b = task('b');
   writeFileSync(b.stderr, 'b says\n');
   tasks.push(b);
-  await until('the new task', () => r.lines.includes('b:stderr:b says'));
+  await until('the new task', () => tick() && r.lines.includes('b:stderr:b says'));
+  await until('the poll after it scheduled', () => scheduled.length === 1);
   p.handle({ id: 's1', selector: null, options: null, close: true }, r.open);
   assert.ok(r.ended());
+  assert.equal(scheduled.length, 0, 'closed: nothing left to look at the files again');
   appendFileSync(a.stdout, 'after close\n');
-  await new Promise(res => setTimeout(res, 50));
+  tick();
   assert.ok(!r.lines.includes('a:stdout:after close'));
   assert.ok(!r.closed(), 'a follow subscription never says it is done');
 });

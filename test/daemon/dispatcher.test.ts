@@ -217,7 +217,16 @@ test('a node reporting another node’s task is refused, and nothing is written'
     }),
     { code: grpc.status.PERMISSION_DENIED, details: 'cannot update a task not assigned this node' },
   );
-  await new Promise(r => setTimeout(r, 50));
+  // A report of w2's own, answered once its write is applied: reports are written in order, so a write
+  // the refused call had queued would have landed by then.
+  const w2Session = agentOf('w2')?.sessionId;
+  assert.ok(w2Session !== undefined);
+  const run = stored('t-run');
+  assert.ok(run !== undefined);
+  await unaryCall(dispatcherAs('w2'), 'UpdateTaskStatus', {
+    sessionId: w2Session,
+    updates: [{ taskId: 't-run', status: { ...run.status, timestamp: Date.now() } }],
+  });
   assert.deepEqual(stored('t-fail'), before);
   // And without the session, nothing at all.
   await assert.rejects(unaryCall(c, 'UpdateTaskStatus', { sessionId: 'nope', updates: [] }), {
