@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { clientOf, loadShoalPackage, TRUSTED_PEER_CHANNEL, unaryCall } from '../proto/load.ts';
 import { Daemon } from '../server/daemon.ts';
 import { lifecycle } from './lifecycle.ts';
-import { LoopbackProxy } from './loopback-proxy.ts';
+import { LoopbackProxy, type PublishedPort } from './loopback-proxy.ts';
 import { cannotRunTasks } from '../agent/node-runtime.ts';
 import type { WireService } from '../proto/control-types.ts';
 import { DamagedIdentityFileError } from '../server/ca/identity-file-error.ts';
@@ -40,7 +40,7 @@ function shellWord(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
-/** The routing mesh's TCP ports, asked of the manager once a second, forwarded to the host's loopback. */
+/** The routing mesh's ports, asked of the manager once a second, forwarded to the host's loopback. */
 function forwardPublishedPorts(proxy: LoopbackProxy): void {
   let busy = false;
   const poll = async (): Promise<void> => {
@@ -49,12 +49,14 @@ function forwardPublishedPorts(proxy: LoopbackProxy): void {
       { filters: null },
       'Control',
     );
-    const published = new Map<number, string>();
+    const published = new Map<PublishedPort, string>();
     for (const s of services) {
       for (const p of s.endpoint?.ports ?? []) {
-        const tcp = p.protocol === '' || p.protocol === 'tcp';
+        const protocol =
+          p.protocol === 'udp' ? 'udp' : p.protocol === '' || p.protocol === 'tcp' ? 'tcp' : '';
         const mesh = p.publishMode === '' || p.publishMode === 'ingress';
-        if (tcp && mesh && p.publishedPort > 0) published.set(p.publishedPort, s.spec.name);
+        if (protocol !== '' && mesh && p.publishedPort > 0)
+          published.set(`${p.publishedPort}/${protocol}`, s.spec.name);
       }
     }
     await proxy.set(published);

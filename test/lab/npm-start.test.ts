@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -37,6 +38,26 @@ function hostAsk(port: number): Promise<string> {
     c.on('data', (b: Buffer) => (got += b.toString()));
     c.on('error', () => undefined);
     c.on('close', () => resolve(got.trim()));
+  });
+}
+
+/** A UDP echo for a task: answers each datagram with `echo ` and the datagram. */
+const UDP_ECHO =
+  "const s = require('dgram').createSocket('udp4'); s.on('message', (m, r) => s.send('echo ' + m, r.port, r.address)); s.bind(9090);";
+
+/** What the host's 127.0.0.1:port answers to one UDP datagram within a second ('' if nothing). */
+function hostAskUdp(port: number, text: string): Promise<string> {
+  return new Promise(resolve => {
+    const s = createSocket('udp4');
+    const done = (got: string): void => {
+      clearTimeout(timer);
+      s.close();
+      resolve(got);
+    };
+    const timer = setTimeout(() => done(''), 1000);
+    s.on('error', () => done(''));
+    s.on('message', m => done(m.toString()));
+    s.send(text, port, '127.0.0.1');
   });
 }
 
@@ -131,6 +152,35 @@ test(
     assert.equal(shoal('service', 'rm', 'pub').status, 0);
     await until(`127.0.0.1:${port} to stop answering`, async () =>
       (await hostAsk(port)) === '' ? true : undefined,
+    );
+
+    // UDP too: each datagram from the host's 127.0.0.1 reaches the service, and its reply comes back.
+    const udpPort = port + 1;
+    const echo = shoal(
+      'service',
+      'create',
+      '--name',
+      'echo',
+      '-p',
+      `${udpPort}:9090/udp`,
+      '--',
+      process.execPath,
+      '-e',
+      UDP_ECHO,
+    );
+    assert.equal(echo.status, 0, echo.stderr);
+    await until(`127.0.0.1:${udpPort}/udp on the host to answer`, async () =>
+      (await hostAskUdp(udpPort, 'ping')) === 'echo ping' ? true : undefined,
+    );
+    assert.match(
+      out,
+      new RegExp(`published port ${udpPort}/udp \\(echo\\) → 127\\.0\\.0\\.1:${udpPort}/udp`),
+    );
+    assert.equal(await hostAskUdp(udpPort, 'again'), 'echo again', 'a second peer, and the first one kept');
+    assert.equal(hostNetwork(), before, 'the root namespace is unchanged while it runs');
+    assert.equal(shoal('service', 'rm', 'echo').status, 0);
+    await until(`127.0.0.1:${udpPort}/udp to stop answering`, async () =>
+      (await hostAskUdp(udpPort, 'gone?')) === '' ? true : undefined,
     );
 
     child.kill('SIGINT');
