@@ -7,11 +7,9 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { pino } from 'pino';
 import { clientOf, loadShoalPackage, TRUSTED_PEER_CHANNEL, unaryCall } from '../proto/load.ts';
-import { Daemon } from '../server/daemon.ts';
+import { Daemon } from '../node/daemon.ts';
 import { lifecycle } from './lifecycle.ts';
-import { DamagedIdentityFileError } from '../server/ca/identity-file-error.ts';
-import { UnsafeDataDirError } from '../server/private-data-dir.ts';
-import { CorruptDataError, DataDirFullError, DataDirLockedError } from '../server/raftnode/level-storage.ts';
+import { isDataDirError } from '../node/data-dir-errors.ts';
 
 const dataDir = resolve(process.env.SHOAL_DATA_DIR ?? '.shoal');
 const socketPath = resolve(dataDir, 'shoald.sock');
@@ -87,12 +85,7 @@ Try, in another shell in this checkout:
 
 Stop with Ctrl-C; \`npm start\` again resumes the same cluster.`);
 } catch (err) {
-  const known =
-    err instanceof DataDirLockedError ||
-    err instanceof CorruptDataError ||
-    err instanceof DataDirFullError ||
-    err instanceof UnsafeDataDirError ||
-    err instanceof DamagedIdentityFileError;
+  const known = isDataDirError(err);
   process.stderr.write(`shoal: ${err instanceof Error ? err.message : String(err)}\n`);
   if (!known && err instanceof Error && /EADDRINUSE|address already in use/i.test(err.message)) {
     process.stderr.write(`shoal: ${listenAddr} is taken; set SHOAL_LISTEN_ADDR to another host:port\n`);
