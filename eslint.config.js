@@ -119,6 +119,12 @@ const boundariesRule = {
   },
 };
 
+/** More than six positional values are hard to read at the call: such a constructor takes an options object. */
+const CONSTRUCTOR_PARAMS = {
+  selector: "MethodDefinition[kind='constructor'] > FunctionExpression[params.length>6]",
+  message: 'a constructor takes at most 6 positional parameters: pass an options object instead',
+};
+
 const withNodePrefix = names => names.flatMap(name => [name, `node:${name}`]);
 
 const RESTRICTED_MODULES = [
@@ -250,6 +256,12 @@ export default defineConfig(
     ...tseslint.configs.disableTypeChecked,
   },
 
+  // Constructors with a readable call (the purity rule below repeats it: its no-restricted-syntax replaces this one).
+  {
+    files: ['server/**/*.ts', 'node/**/*.ts', 'agent/**/*.ts'],
+    rules: { 'no-restricted-syntax': ['error', CONSTRUCTOR_PARAMS] },
+  },
+
   // The boundaries between folders.
   {
     files: ['**/*.ts'],
@@ -296,6 +308,7 @@ export default defineConfig(
       ],
       'no-restricted-syntax': [
         'error',
+        CONSTRUCTOR_PARAMS,
         {
           selector: "NewExpression[callee.name='Date']",
           message: `${PURE_MESSAGE}; no \`new Date(...)\` here — take the time as an input (a number)`,
