@@ -3,7 +3,7 @@
  * when the node's manager failed (its storage), it stops and exits 1, for a supervisor to restart it. A
  * second signal (a second Ctrl-C, or one forwarded by a wrapper) never cuts the clean-up short.
  */
-import type { Daemon } from '../server/daemon.ts';
+import type { Daemon } from '../node/daemon.ts';
 
 export interface Lifecycle {
   /** The daemon to stop once it exists (a failure can come while it is still starting). */

@@ -6,11 +6,9 @@ import { Command } from 'commander';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { pino } from 'pino';
-import { Daemon } from '../server/daemon.ts';
+import { Daemon } from '../node/daemon.ts';
 import { lifecycle } from './lifecycle.ts';
-import { DamagedIdentityFileError } from '../server/ca/identity-file-error.ts';
-import { UnsafeDataDirError } from '../server/private-data-dir.ts';
-import { CorruptDataError, DataDirFullError, DataDirLockedError } from '../server/raftnode/level-storage.ts';
+import { isDataDirError } from '../node/data-dir-errors.ts';
 
 const program = new Command('shoald')
   .description('Shoal node daemon')
@@ -101,13 +99,7 @@ try {
   log.info({ socket: resolve(opts.socket), active: daemon.isActive }, 'shoald ready');
 } catch (err) {
   // Bad data folders are the operator's to fix: one clear line, no stack trace, nothing touched.
-  if (
-    err instanceof DataDirLockedError ||
-    err instanceof CorruptDataError ||
-    err instanceof DataDirFullError ||
-    err instanceof UnsafeDataDirError ||
-    err instanceof DamagedIdentityFileError
-  ) {
+  if (isDataDirError(err)) {
     process.stderr.write(`shoald: ${err.message}\n`);
   } else {
     process.stderr.write(`shoald: ${err instanceof Error ? err.message : String(err)}\n`);

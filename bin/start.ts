@@ -7,14 +7,12 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { pino } from 'pino';
 import { clientOf, loadShoalPackage, TRUSTED_PEER_CHANNEL, unaryCall } from '../proto/load.ts';
-import { Daemon } from '../server/daemon.ts';
+import { Daemon } from '../node/daemon.ts';
 import { lifecycle } from './lifecycle.ts';
 import { LoopbackProxy, type PublishedPort } from './loopback-proxy.ts';
 import { cannotRunTasks } from '../agent/node-runtime.ts';
 import type { WireService } from '../proto/control-types.ts';
-import { DamagedIdentityFileError } from '../server/ca/identity-file-error.ts';
-import { UnsafeDataDirError } from '../server/private-data-dir.ts';
-import { CorruptDataError, DataDirFullError, DataDirLockedError } from '../server/raftnode/level-storage.ts';
+import { isDataDirError } from '../node/data-dir-errors.ts';
 
 const dataDir = resolve(process.env.SHOAL_DATA_DIR ?? '.shoal');
 const socketPath = resolve(dataDir, 'shoald.sock');
@@ -127,12 +125,7 @@ Stop with Ctrl-C; \`npm start\` again resumes the same cluster.`);
     forwardPublishedPorts(new LoopbackProxy(netns, line => console.log(line)));
   }
 } catch (err) {
-  const known =
-    err instanceof DataDirLockedError ||
-    err instanceof CorruptDataError ||
-    err instanceof DataDirFullError ||
-    err instanceof UnsafeDataDirError ||
-    err instanceof DamagedIdentityFileError;
+  const known = isDataDirError(err);
   process.stderr.write(`shoal: ${err instanceof Error ? err.message : String(err)}\n`);
   if (!known && err instanceof Error && /EADDRINUSE|address already in use/i.test(err.message)) {
     process.stderr.write(`shoal: ${listenAddr} is taken; set SHOAL_LISTEN_ADDR to another host:port\n`);

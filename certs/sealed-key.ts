@@ -5,7 +5,7 @@ import type { RootCa } from './root-ca.ts';
 
 /**
  * The root CA key as the replicated store keeps it: sealed with AES-256-GCM under a key-encryption key
- * (KEK) that the managers keep beside their own keys, never in the Raft log (server/daemon.ts says why).
+ * (KEK) that the managers keep beside their own keys, never in the Raft log (node/swarm-membership.ts says why).
  * The CA certificate's digest is the additional data, so a sealed key opens only beside its certificate.
  */
 

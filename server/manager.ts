@@ -175,30 +175,30 @@ export class Manager {
       await storage.close();
       throw err;
     }
-    const ref: { raft?: RaftNode; fatal?: (err: Error) => void } = {};
-    const store = new MemoryStore({
-      propose: async (actions, options) => {
-        const raft = ref.raft;
-        if (raft === undefined) throw new Error('manager: raft is not running');
-        return (await raft.propose(encodeStoreActions(actions), options)) as ProposalResult;
-      },
+    // The store and Raft need each other: the store proposes through Raft, Raft applies to the store
+    // (and restores its snapshot into it while it is made, so the store comes first). The closures below
+    // name `raft` and `m`, declared further down: nothing calls them before then (the store proposes,
+    // and the transport delivers, once Raft runs; storage fails only on an asynchronous write).
+    const store: MemoryStore = new MemoryStore({
+      propose: async (actions, options): Promise<ProposalResult> =>
+        (await raft.propose(encodeStoreActions(actions), options)) as ProposalResult,
     });
-    const transport = new RaftTransport(
+    const transport: RaftTransport = new RaftTransport(
       {
         id: id.raftId,
         credentials: { client: clientCredentials, serverName: 'swarm-manager' },
-        senderAllowed: storeSenderCheck(store, raftId => ref.raft?.members.has(raftId) ?? false),
+        senderAllowed: storeSenderCheck(store, raftId => raft.members.has(raftId)),
       },
       {
-        onMessage: m => ref.raft?.step(m),
-        onUnreachable: p => ref.raft?.reportUnreachable(p),
-        onSnapshotStatus: (p, ok) => ref.raft?.reportSnapshot(p, ok),
-        onDropped: ms => ref.raft?.dropped(ms),
-        onPeerLost: p => ref.raft?.peerLost(p),
+        onMessage: msg => raft.step(msg),
+        onUnreachable: p => raft.reportUnreachable(p),
+        onSnapshotStatus: (p, ok) => raft.reportSnapshot(p, ok),
+        onDropped: ms => raft.dropped(ms),
+        onPeerLost: p => raft.peerLost(p),
       },
       log,
     );
-    const raft = new RaftNode({
+    const raft: RaftNode = new RaftNode({
       id: id.raftId,
       addr: id.addr,
       storage,
@@ -214,9 +214,8 @@ export class Manager {
       ...(o.tickMs === undefined ? {} : { tickMs: o.tickMs }),
       ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: o.snapshotEvery }),
       onLeaderChange: (leader, term) => log.info({ leader, term }, 'raft leader changed'),
-      onFatal: err => ref.fatal?.(err),
+      onFatal: err => m.storageFailed(err),
     });
-    ref.raft = raft;
 
     const forwarder = new LeaderForwarder({
       raft,
@@ -293,7 +292,7 @@ export class Manager {
     pipeline.start();
     const localControl = forwarder.wrap(controlService, control, 'local');
     const localLogs = forwarder.wrap(logsService, logBroker.logsHandlers(), 'local');
-    const m = new Manager({
+    const m: Manager = new Manager({
       identity: id,
       store,
       raft,
@@ -313,8 +312,6 @@ export class Manager {
       log,
       onFatal: o.onFatal,
     });
-    // Storage writes are asynchronous: no failure can be reported before this line runs.
-    ref.fatal = err => m.storageFailed(err);
     if (o.bootstrap !== undefined) await m.createCluster(o.bootstrap, certs.certPem);
     log.info({ nodeId: id.nodeId, addr: id.addr, raftId: id.raftId }, 'manager started');
     return m;

@@ -32,6 +32,24 @@ const forbidden: { arrow: string; file: string; code: string; says: RegExp }[] =
     says: /may not import agent\/exec\/test-executor\.ts: server\/ is the manager only/,
   },
   {
+    arrow: 'server → node',
+    file: 'server/controlapi/__probe__.ts',
+    code: "import { Daemon } from '../../node/daemon.ts';\nexport const d = Daemon;\n",
+    says: /may not import node\/daemon\.ts: server\/ is the manager only/,
+  },
+  {
+    arrow: 'server/*.ts → node (a type only)',
+    file: 'server/__probe__.ts',
+    code: "import type { DaemonOptions } from '../node/daemon-options.ts';\nexport type O = DaemonOptions;\n",
+    says: /server\/__probe__\.ts may not import node\/daemon-options\.ts/,
+  },
+  {
+    arrow: 'node → bin',
+    file: 'node/__probe__.ts',
+    code: "import { lifecycle } from '../bin/lifecycle.ts';\nexport const l = lifecycle;\n",
+    says: /node\/__probe__\.ts may not import bin\/lifecycle\.ts: node\/ composes/,
+  },
+  {
     arrow: 'server → bin',
     file: 'server/controlapi/__probe__.ts',
     code: "export * from '../../bin/lifecycle.ts';\n",
@@ -61,7 +79,14 @@ for (const { arrow, file, code, says } of forbidden) {
   });
 }
 
-test('boundary rule: allowed arrows pass (agent → lib, pure → pure, pure → impure for a type only)', async () => {
+test('boundary rule: allowed arrows pass (agent → lib, node → server and agent, pure → pure, pure → impure for a type only)', async () => {
+  assert.deepEqual(
+    await boundaryErrors(
+      'node/__probe__.ts',
+      "import { Manager } from '../server/manager.ts';\nimport { Agent } from '../agent/session/agent.ts';\nexport const m = [Manager, Agent];\n",
+    ),
+    [],
+  );
   assert.deepEqual(
     await boundaryErrors(
       'agent/exec/__probe__.ts',

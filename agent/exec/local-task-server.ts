@@ -61,14 +61,8 @@ export function localTaskHandlers(o: LocalTaskServerOptions): grpc.UntypedServic
     call.emit('error', toStatus(err, o.log));
   };
 
-  const taskId = (ref: string): string => {
-    try {
-      return o.executor.resolve(ref);
-    } catch (err) {
-      if (err instanceof TaskRefError) throw new RpcError(grpc.status.NOT_FOUND, err.message);
-      throw err;
-    }
-  };
+  /** Throws TaskRefError (NOT_FOUND) for a ref that names no task, or several. */
+  const taskId = (ref: string): string => o.executor.resolve(ref);
 
   /** Streams the task's output until it has ended, then its exit code. */
   const follow = async (
@@ -172,7 +166,6 @@ function toStatus(err: unknown, log: Logger): { code: grpc.status; details: stri
   if (err instanceof Error && typeof e?.code === 'number' && typeof e.details === 'string') {
     return { code: e.code, details: e.details };
   }
-  if (err instanceof TaskRefError) return { code: grpc.status.NOT_FOUND, details: err.message };
   return toGrpcStatus(err, log);
 }
 

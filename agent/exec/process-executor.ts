@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Logger } from 'pino';
+import { DomainError } from '../../lib/domain-error.ts';
 import type { NetworkView } from '../../proto/dispatcher-types.ts';
 import type { TaskNetworking, SandboxUpdate } from '../network/sandbox.ts';
 import {
@@ -61,9 +62,10 @@ export interface ExecResult {
   exitCode: number;
 }
 
-/** A ref that names no task, or more than one. */
-export class TaskRefError extends Error {
+/** A ref that names no task, or more than one (NOT_FOUND on the local socket, as docker's). */
+export class TaskRefError extends DomainError {
   override readonly name = 'TaskRefError';
+  readonly kind = 'not-found';
 }
 
 const rank = execRank;

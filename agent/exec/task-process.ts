@@ -22,7 +22,7 @@ const HOST_NAME_MAX = 64;
 const WRAPPER = [
   'printf %s "$0" > /proc/sys/kernel/hostname || exit 126',
   'ef=$1; shift',
-  // shoald's umask keeps its data folder private (server/daemon.ts); the task gets docker's.
+  // shoald's umask keeps its data folder private (node/daemon.ts); the task gets docker's.
   '(umask 022 && exec "$@") &',
   'c=$!',
   'exec 2>/dev/null',

@@ -1,6 +1,6 @@
 /**
  * The cluster's root CA key as the CA services use it: the store holds it sealed under the managers'
- * key-encryption key (KEK), which each manager keeps in its own data folder (server/daemon.ts says why);
+ * key-encryption key (KEK), which each manager keeps in its own data folder (node/swarm-membership.ts says why);
  * it is opened in memory for each signature. A cluster object from before keys were sealed still holds
  * it in clear: it is used as is until the leader seals it (Manager.sealRootCaKey).
  */

@@ -102,7 +102,7 @@ export interface RootCa {
   certPem: string;
   /**
    * The CA's private key sealed under the managers' key-encryption key, which is never in the store
-   * (certs/sealed-key.ts; server/daemon.ts says why).
+   * (certs/sealed-key.ts; node/swarm-membership.ts says why).
    */
   keyEnc?: string;
   /**

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { pino } from 'pino';
 import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
-import { Daemon } from '../../server/daemon.ts';
+import { Daemon } from '../../node/daemon.ts';
 
 const pkg = loadShoalPackage('control.proto');
 const root = mkdtempSync(join(tmpdir(), 'shoal-configs-'));

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import type { Daemon } from '../../server/daemon.ts';
+import type { Daemon } from '../../node/daemon.ts';
 import type { Manager } from '../../server/manager.ts';
 import { freePort, harness, until } from './helpers.ts';
 

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { pino } from 'pino';
 import { clientOf, loadShoalPackage } from '../../proto/load.ts';
-import { Daemon } from '../../server/daemon.ts';
+import { Daemon } from '../../node/daemon.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'shoal-discovery-'));
 const require = createRequire(import.meta.url);

@@ -15,7 +15,7 @@ import { TestExecutor } from '../../agent/exec/test-executor.ts';
 import type { Agent } from '../../agent/session/agent.ts';
 import type { WireNode } from '../../proto/control-types.ts';
 import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
-import type { Daemon } from '../../server/daemon.ts';
+import type { Daemon } from '../../node/daemon.ts';
 import type { Manager } from '../../server/manager.ts';
 import {
   createTask,

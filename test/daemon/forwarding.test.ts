@@ -29,7 +29,7 @@ import {
   type Caller,
 } from '../../server/ca/authorize.ts';
 import { controlService } from '../../server/controlapi/control-server.ts';
-import type { Daemon } from '../../server/daemon.ts';
+import type { Daemon } from '../../node/daemon.ts';
 import type { Manager } from '../../server/manager.ts';
 import { NO_LEADER, NOT_THE_LEADER } from '../../server/rpc/forward.ts';
 import { findClusters } from '../../server/store/index.ts';

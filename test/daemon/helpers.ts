@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { decodeKek, openRootCaKey, type RootCa } from '../../certs/index.ts';
 import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
-import { Daemon, type DaemonOptions } from '../../server/daemon.ts';
+import { Daemon } from '../../node/daemon.ts';
+import type { DaemonOptions } from '../../node/daemon-options.ts';
 import type { Cluster } from '../../server/store/index.ts';
 
 export const pkg = loadShoalPackage('control.proto');

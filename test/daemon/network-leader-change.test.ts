@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { WireNetwork } from '../../proto/control-types.ts';
-import type { Daemon } from '../../server/daemon.ts';
+import type { Daemon } from '../../node/daemon.ts';
 import type { Manager } from '../../server/manager.ts';
 import { freePort, harness, until, type Call } from './helpers.ts';
 

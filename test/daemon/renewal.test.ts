@@ -13,7 +13,7 @@ import { after, test } from 'node:test';
 import { pino } from 'pino';
 import { readIdentity } from '../../certs/index.ts';
 import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
-import type { Daemon } from '../../server/daemon.ts';
+import type { Daemon } from '../../node/daemon.ts';
 import { freePort, harness, until } from './helpers.ts';
 
 const h = harness('shoal-renewal-');

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { pino } from 'pino';
 import { readIdentity } from '../../certs/index.ts';
-import { WORKER_NOT_A_MANAGER, type Daemon } from '../../server/daemon.ts';
+import type { Daemon } from '../../node/daemon.ts';
+import { WORKER_NOT_A_MANAGER } from '../../node/errors.ts';
 import type { Manager } from '../../server/manager.ts';
 import { freePort, harness, until } from './helpers.ts';
 

@@ -20,7 +20,7 @@ import type { WireNode } from '../../proto/control-types.ts';
 import type { NetworkView, WireAssignmentsMessage } from '../../proto/dispatcher-types.ts';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
 import { DEFAULT_GATEWAY_SUBNET } from '../../server/allocator/index.ts';
-import type { Daemon } from '../../server/daemon.ts';
+import type { Daemon } from '../../node/daemon.ts';
 import { isAssignedTo } from '../../server/dispatcher/assignment-set.ts';
 import { networkViewFor, type ViewInputs } from '../../server/dispatcher/network-view.ts';
 import type { Manager } from '../../server/manager.ts';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { WireNetwork } from '../../proto/control-types.ts';
-import { WORKER_NOT_A_MANAGER } from '../../server/daemon.ts';
+import { WORKER_NOT_A_MANAGER } from '../../node/errors.ts';
 import { runCli } from '../cli/run-cli.ts';
 import { freePort, harness, until } from './helpers.ts';
 

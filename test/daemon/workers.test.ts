@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createCsr, createNodeKey, readIdentity } from '../../certs/index.ts';
 import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
-import { WORKER_NOT_A_MANAGER, type Daemon } from '../../server/daemon.ts';
+import type { Daemon } from '../../node/daemon.ts';
+import { WORKER_NOT_A_MANAGER } from '../../node/errors.ts';
 import { freePort, harness, until } from './helpers.ts';
 
 const h = harness('shoal-workers-');

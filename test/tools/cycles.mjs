@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const candidates = ['server', 'agent', 'lib', 'certs', 'bin', 'proto', 'test', 'bench'];
+const candidates = ['server', 'node', 'agent', 'lib', 'certs', 'bin', 'proto', 'test', 'bench'];
 const dirs = candidates.filter(d => existsSync(join(root, d)) && statSync(join(root, d)).isDirectory());
 
 if (dirs.length === 0) {

@@ -18,7 +18,7 @@ import { overlayView } from './view-fixtures.ts';
 
 const root = process.getuid?.() === 0;
 const log = pino({ level: 'silent' });
-// As in shoald, which keeps its data folder private with this umask (server/daemon.ts).
+// As in shoald, which keeps its data folder private with this umask (node/daemon.ts).
 process.umask(0o077);
 
 const A = 'taska00000000000000000001';
