@@ -121,6 +121,8 @@ export class SimAgent {
   sessionsLost = 0;
   /** Why the last session (established or not) ended. */
   lastEnd: string | undefined;
+  /** Why sessions ended other than by kill()/stop(), numbers left out ("lost: heartbeat: …"), counted. */
+  readonly endings = new Map<string, number>();
   /** When the current session was established (ms since the epoch); undefined while there is none. */
   sessionSince: number | undefined;
   /** The manager the current session is with. */
@@ -233,6 +235,10 @@ export class SimAgent {
       // Reports not yet written go again in the next session (the real agent keeps them queued).
       for (const t of this.tasks.values()) if (t.reported !== t.written) t.reported = t.written;
       if (established && why !== 'killed') this.sessionsLost++;
+      if (why !== 'killed') {
+        const key = `${established ? 'lost' : 'not established'}: ${why.replace(/[\d.:]+\d/g, 'N')}`;
+        this.endings.set(key, (this.endings.get(key) ?? 0) + 1);
+      }
       this.lastEnd = why;
       this.sessionSince = undefined;
       this.sessionManager = undefined;
