@@ -26,6 +26,7 @@ const PURE_FILES = [
   'server/dispatcher/network-view.ts',
   'server/dispatcher/view-index.ts',
   'server/dispatcher/view-changes.ts',
+  'server/dispatcher/view-parts.ts',
   'server/dispatcher/node-tasks.ts',
   'agent/session/assignments.ts',
   'agent/session/view-delta.ts',

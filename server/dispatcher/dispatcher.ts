@@ -30,9 +30,7 @@ import type { Logger } from 'pino';
 import type { WireNode, WireTaskStatus } from '../../proto/control-types.ts';
 import {
   LEADER_ADDR_METADATA,
-  type NetworkView,
   type WireAssignmentsMessage,
-  type WireNetworkViewDelta,
   type WireAssignmentsRequest,
   type WireHeartbeatRequest,
   type WireHeartbeatResponse,
@@ -77,6 +75,7 @@ import { agentState, type StatusReport } from './task-status.ts';
 import { StatusWriter } from './status-writer.ts';
 import { messageOf } from '../../lib/message-of.ts';
 import { NetworkViewIndex } from './view-index.ts';
+import { viewParts, type ViewPart } from './view-parts.ts';
 
 const pkg = loadShoalPackage('dispatcher.proto');
 export const dispatcherService = serviceOf(pkg, 'Dispatcher');
@@ -96,6 +95,11 @@ export interface DispatcherOptions {
   assignmentBatchMs?: number;
   /** Reports within this long of the last write are gathered into one store write. @default 10 */
   statusBatchMs?: number;
+  /**
+   * A view (full or delta) with more entities (networks, nodes, services, endpoints, removals) goes over
+   * several messages (`more`), each encoded only when the stream takes it (view-parts.ts). @default 500
+   */
+  viewPartEntities?: number;
 }
 
 interface CompiledDispatcherOptions {
@@ -106,6 +110,7 @@ interface CompiledDispatcherOptions {
   readonly sessionWindowMs: number;
   readonly assignmentBatchMs: number;
   readonly statusBatchMs: number;
+  readonly viewPartEntities: number;
   /** How often leadership and expiries are looked at. */
   readonly tickMs: number;
 }
@@ -115,6 +120,10 @@ const MAX_ASSIGNMENT_BATCH = 100;
 
 function compile(o: DispatcherOptions): CompiledDispatcherOptions {
   const heartbeatPeriodMs = o.heartbeatPeriodMs ?? 5000;
+  const viewPartEntities = o.viewPartEntities ?? 500;
+  if (!Number.isInteger(viewPartEntities) || viewPartEntities < 1) {
+    throw new RangeError(`dispatcher: viewPartEntities must be a positive integer, not ${viewPartEntities}`);
+  }
   return Object.freeze({
     heartbeatPeriodMs,
     heartbeatJitterMs: o.heartbeatJitterMs ?? heartbeatPeriodMs / 10,
@@ -123,6 +132,7 @@ function compile(o: DispatcherOptions): CompiledDispatcherOptions {
     sessionWindowMs: o.sessionWindowMs ?? 8000,
     assignmentBatchMs: o.assignmentBatchMs ?? 25,
     statusBatchMs: o.statusBatchMs ?? 10,
+    viewPartEntities,
     tickMs: Math.min(500, Math.max(5, heartbeatPeriodMs / 10)),
   });
 }
@@ -535,7 +545,7 @@ export class Dispatcher {
     this.streams.set(nodeId, stream);
     session.enders.add(end);
     call.on('cancelled', close);
-    writeAssignments(call, set, complete, { full });
+    writeAssignments(call, set, complete, viewParts({ full }, this.o.viewPartEntities));
   }
 
   /**
@@ -564,7 +574,7 @@ export class Dispatcher {
     const delta = stream.index.take(stream.nodeId);
     const batch = stream.set.flush(delta !== undefined);
     if (batch === undefined) return;
-    writeAssignments(stream.call, stream.set, batch, { delta });
+    writeAssignments(stream.call, stream.set, batch, viewParts({ delta }, this.o.viewPartEntities));
     stream.lastSent = Date.now();
   }
 
@@ -676,29 +686,35 @@ function reportOf(taskId: string, s: WireTaskStatus | null): StatusReport {
 const MAX_ASSIGNMENT_MESSAGE_BYTES = 1024 * 1024;
 
 /**
- * Sends `batch` (the last one `set` made), in parts if it is large; the full view (with a complete set)
- * or the view's delta goes with the first part.
+ * Sends `batch` (the last one `set` made), in parts if it is large, with the view's `parts` (a full view
+ * or a delta, cut by viewParts): message k carries the batch's part k and the view's part k, and view
+ * parts beyond the batch's go with increments that change no task (from the last result to itself).
  */
 function writeAssignments(
   call: grpc.ServerWritableStream<unknown, WireAssignmentsMessage>,
   set: AssignmentSet,
   batch: AssignmentBatch,
-  view: { full?: { view: NetworkView; seq: number }; delta?: WireNetworkViewDelta | undefined },
+  parts: readonly ViewPart[],
 ): void {
-  const parts = set.split(batch, MAX_ASSIGNMENT_MESSAGE_BYTES, c => jsonBytes(c.task));
-  parts.forEach((part, i) => {
-    const first = i === 0;
+  const taskParts = set.split(batch, MAX_ASSIGNMENT_MESSAGE_BYTES, c => jsonBytes(c.task));
+  const count = Math.max(taskParts.length, parts.length);
+  let last = batch.appliesTo;
+  for (let i = 0; i < count; i++) {
+    const part = taskParts[i] ?? { type: 'incremental', appliesTo: last, resultsIn: last, changes: [] };
+    last = part.resultsIn;
+    const view = parts[i];
+    // Written now, encoded when the stream takes it: one message at a time, as the peer reads them.
     call.write({
       type: part.type,
       appliesTo: part.appliesTo,
       resultsIn: part.resultsIn,
       changes: part.changes.map(c => ({ action: c.action, task: wireTask(c.task) })),
-      networkView: first ? (view.full?.view ?? null) : null,
-      viewSeq: first ? (view.full?.seq ?? 0) : 0,
-      viewDelta: first ? (view.delta ?? null) : null,
-      more: i < parts.length - 1,
+      networkView: view?.full?.view ?? null,
+      viewSeq: view?.full?.seq ?? 0,
+      viewDelta: view?.delta ?? null,
+      more: i < count - 1,
     });
-  });
+  }
 }
 
 /** The cluster's gateway bridge range (set once at `swarm init`). */

@@ -54,7 +54,12 @@ async function start(name: string): Promise<void> {
   recorders.set(name, executor);
   daemons.set(
     name,
-    await h.daemon(name, { pollMs: 50, executor, dispatcher: { heartbeatPeriodMs: PERIOD } }),
+    await h.daemon(name, {
+      pollMs: 50,
+      executor,
+      // Views of more than a few entities go in parts: every view below is cut (view-parts.ts).
+      dispatcher: { heartbeatPeriodMs: PERIOD, viewPartEntities: 3 },
+    }),
   );
   running.add(name);
 }
