@@ -107,6 +107,7 @@ async function progress(since = Infinity): Promise<FleetProgress> {
     sum.assignmentBytes += p.assignmentBytes;
     sum.assignmentMessages += p.assignmentMessages;
     for (const [s, n] of Object.entries(p.running)) sum.running[s] = (sum.running[s] ?? 0) + n;
+    for (const [w, n] of Object.entries(p.endings)) sum.endings[w] = (sum.endings[w] ?? 0) + n;
   }
   return sum;
 }
@@ -125,12 +126,20 @@ async function waitFleets(
     if (done(last)) return Date.now();
     if (Date.now() > deadline) throw new Error(`bench: ${what}: not within ${TIMEOUT_MS} ms (${show(last)})`);
     if (Date.now() - lastShown > 10_000) {
-      console.error(`bench: waiting for ${what}: ${show(last)}`);
+      console.error(`bench: waiting for ${what}: ${show(last)}${endingsOf(last)}`);
       lastShown = Date.now();
     }
     await new Promise(r => setTimeout(r, POLL_MS));
   }
 }
+/** The commonest reasons sessions ended so far, for a waiting line. */
+function endingsOf(p: FleetProgress): string {
+  const top = Object.entries(p.endings)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3);
+  return top.length === 0 ? '' : `; sessions ended: ${top.map(([w, n]) => `${n}× ${w}`).join('; ')}`;
+}
+
 /** The `since` of the progress waitFleets polls (sessions established after it). */
 const sinceOf = { value: Infinity };
 

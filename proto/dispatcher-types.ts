@@ -46,10 +46,39 @@ export interface WireAssignmentsMessage {
   appliesTo: number;
   resultsIn: number;
   changes: WireAssignmentChange[];
-  /** Whole, when it changed; null otherwise. Always present in a complete message. */
+  /** Whole, in the first part of a complete message only; null otherwise. */
   networkView: NetworkView | null;
   /** More messages follow that belong with this one: act once the one without `more` arrives. */
   more: boolean;
+  /** In an incremental message: the view's changes since the stream's last view; null when none. */
+  viewDelta: WireNetworkViewDelta | null;
+  /** With `networkView`: its sequence number, which the first delta applies to; 0 otherwise. */
+  viewSeq: number;
+}
+
+/** What names one endpoint of a view. */
+export interface ViewEndpointKey {
+  networkId: string;
+  taskId: string;
+}
+
+/**
+ * The changes that make a node's view `appliesTo` its view `resultsIn`: entities upserted whole by key
+ * (endpoints by network and task), or removed by key. A network leaving the view has its endpoints
+ * removed one by one. `gatewaySubnet` is always the current one.
+ */
+export interface WireNetworkViewDelta {
+  appliesTo: number;
+  resultsIn: number;
+  networks: ViewNetwork[];
+  removedNetworks: string[];
+  nodes: ViewNode[];
+  removedNodes: string[];
+  services: ViewService[];
+  removedServices: string[];
+  endpoints: ViewEndpoint[];
+  removedEndpoints: ViewEndpointKey[];
+  gatewaySubnet: string;
 }
 
 /** A network the node takes part in. */

@@ -7,7 +7,7 @@
  * decode (proto-loader's, to plain objects with defaults) was most of the harness's CPU. Field numbers
  * are the contract's; test/daemon/scale.test.ts checks agents decoding this way against the store.
  */
-import { runningKey, type ViewSummary } from './view-summary.ts';
+import { endpointKey, type LightEndpoint, type LightViewPart } from './view-summary.ts';
 
 export interface LightChange {
   action: string;
@@ -22,9 +22,18 @@ export interface LightAssignments {
   appliesTo: number;
   resultsIn: number;
   changes: LightChange[];
-  /** The summary of the network view the message carries; null when it carries none. */
-  view: ViewSummary | null;
+  /** The full network view the message carries (a complete set's first part); null when none. */
+  view: LightViewPart | null;
+  /** The full view's sequence number. */
+  viewSeq: number;
+  /** The view delta the message carries; null when none. */
+  viewDelta: LightViewDelta | null;
   more: boolean;
+}
+
+export interface LightViewDelta extends LightViewPart {
+  appliesTo: number;
+  resultsIn: number;
 }
 
 const VARINT = 0;
@@ -92,7 +101,16 @@ class Reader {
 /** Decodes one AssignmentsMessage. Throws on bytes that are not one. */
 export function decodeAssignments(buf: Buffer): LightAssignments {
   const r = new Reader(buf, 0, buf.length);
-  const m: LightAssignments = { type: '', appliesTo: 0, resultsIn: 0, changes: [], view: null, more: false };
+  const m: LightAssignments = {
+    type: '',
+    appliesTo: 0,
+    resultsIn: 0,
+    changes: [],
+    view: null,
+    viewSeq: 0,
+    viewDelta: null,
+    more: false,
+  };
   while (r.more) {
     const [field, wire] = r.tag();
     if (field === 1 && wire === LEN) m.type = r.string();
@@ -101,6 +119,8 @@ export function decodeAssignments(buf: Buffer): LightAssignments {
     else if (field === 4 && wire === LEN) m.changes.push(change(r.sub()));
     else if (field === 5 && wire === LEN) m.view = view(r.sub());
     else if (field === 6 && wire === VARINT) m.more = r.varint() !== 0;
+    else if (field === 7 && wire === LEN) m.viewDelta = viewDelta(r.sub());
+    else if (field === 8 && wire === VARINT) m.viewSeq = r.varint();
     else r.skip(wire);
   }
   return m;
@@ -136,38 +156,75 @@ function task(r: Reader, c: LightChange): void {
   }
 }
 
-/** NetworkView: networks = 1 (ViewNetwork: id = 1), endpoints = 4 (ViewEndpoint: service_id = 2, network_id = 6, running = 8). */
-function view(r: Reader): ViewSummary {
-  const networks = new Set<string>();
-  const running = new Map<string, number>();
-  let endpoints = 0;
+/** NetworkView: networks = 1 (ViewNetwork: id = 1), endpoints = 4. */
+function view(r: Reader): LightViewPart {
+  const part: LightViewPart = { networks: [], removedNetworks: [], endpoints: [], removedEndpoints: [] };
   while (r.more) {
     const [field, wire] = r.tag();
-    if (field === 1 && wire === LEN) {
-      const n = r.sub();
-      while (n.more) {
-        const [f, w] = n.tag();
-        if (f === 1 && w === LEN) networks.add(n.string());
-        else n.skip(w);
+    if (field === 1 && wire === LEN) part.networks.push(networkId(r.sub()));
+    else if (field === 4 && wire === LEN) part.endpoints.push(endpoint(r.sub()));
+    else r.skip(wire);
+  }
+  return part;
+}
+
+/**
+ * NetworkViewDelta: applies_to = 1, results_in = 2, networks = 3, removed_networks = 4, endpoints = 9,
+ * removed_endpoints = 10 (ViewEndpointKey: network_id = 1, task_id = 2).
+ */
+function viewDelta(r: Reader): LightViewDelta {
+  const d: LightViewDelta = {
+    appliesTo: 0,
+    resultsIn: 0,
+    networks: [],
+    removedNetworks: [],
+    endpoints: [],
+    removedEndpoints: [],
+  };
+  while (r.more) {
+    const [field, wire] = r.tag();
+    if (field === 1 && wire === VARINT) d.appliesTo = r.varint();
+    else if (field === 2 && wire === VARINT) d.resultsIn = r.varint();
+    else if (field === 3 && wire === LEN) d.networks.push(networkId(r.sub()));
+    else if (field === 4 && wire === LEN) d.removedNetworks.push(r.string());
+    else if (field === 9 && wire === LEN) d.endpoints.push(endpoint(r.sub()));
+    else if (field === 10 && wire === LEN) {
+      const k = r.sub();
+      let net = '';
+      let taskId = '';
+      while (k.more) {
+        const [f, w] = k.tag();
+        if (f === 1 && w === LEN) net = k.string();
+        else if (f === 2 && w === LEN) taskId = k.string();
+        else k.skip(w);
       }
-    } else if (field === 4 && wire === LEN) {
-      endpoints++;
-      const e = r.sub();
-      let serviceId = '';
-      let networkId = '';
-      let isRunning = false;
-      while (e.more) {
-        const [f, w] = e.tag();
-        if (f === 2 && w === LEN) serviceId = e.string();
-        else if (f === 6 && w === LEN) networkId = e.string();
-        else if (f === 8 && w === VARINT) isRunning = e.varint() !== 0;
-        else e.skip(w);
-      }
-      if (isRunning) {
-        const key = runningKey(networkId, serviceId);
-        running.set(key, (running.get(key) ?? 0) + 1);
-      }
+      d.removedEndpoints.push(endpointKey(net, taskId));
     } else r.skip(wire);
   }
-  return { networks, running, endpoints };
+  return d;
+}
+
+/** ViewNetwork: id = 1. */
+function networkId(n: Reader): string {
+  let id = '';
+  while (n.more) {
+    const [f, w] = n.tag();
+    if (f === 1 && w === LEN) id = n.string();
+    else n.skip(w);
+  }
+  return id;
+}
+
+/** ViewEndpoint: task_id = 1, service_id = 2, network_id = 6, running = 8. */
+function endpoint(e: Reader): LightEndpoint {
+  const out: LightEndpoint = { networkId: '', taskId: '', serviceId: '', running: false };
+  while (e.more) {
+    const [f, w] = e.tag();
+    if (f === 1 && w === LEN) out.taskId = e.string();
+    else if (f === 2 && w === LEN) out.serviceId = e.string();
+    else if (f === 6 && w === LEN) out.networkId = e.string();
+    else if (f === 8 && w === VARINT) out.running = e.varint() !== 0;
+    else e.skip(w);
+  }
+  return out;
 }

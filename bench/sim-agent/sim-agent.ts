@@ -27,6 +27,7 @@ import {
   LEADER_ADDR_METADATA,
   type NetworkView,
   type WireAssignmentsMessage,
+  type WireNetworkViewDelta,
   type WireHeartbeatResponse,
   type WireSessionMessage,
   type WireTaskStatusUpdate,
@@ -35,7 +36,8 @@ import { loadShoalPackage, serviceOf, TRUSTED_PEER_CHANNEL } from '../../proto/l
 import { callManager, nodeCredentials } from '../../server/ca/manager-client.ts';
 import { decodeAssignments, type LightAssignments, type LightChange } from './assignments-decoder.ts';
 import type { SimAgentKey } from './node-keys.ts';
-import { EMPTY_SUMMARY, summarize, type ViewSummary } from './view-summary.ts';
+import { EMPTY_SUMMARY, LightView, lightPartOf, type ViewSummary } from './view-summary.ts';
+import { applyViewDelta } from '../../agent/session/view-delta.ts';
 
 const dispatcher = serviceOf(loadShoalPackage('dispatcher.proto'), 'Dispatcher');
 
@@ -107,6 +109,9 @@ export class SimAgent {
   /** Task id → what the agent knows of it: the tasks assigned to it now. */
   readonly tasks = new Map<string, SimTask>();
   summary: ViewSummary = EMPTY_SUMMARY;
+  private readonly lightView = new LightView();
+  /** The sequence number of the view held; undefined before a full view on this stream. */
+  private viewSeq: number | undefined;
   /** The whole network view last received (with `keepView` only). */
   view: NetworkView | undefined;
   /** Bytes of assignment messages received, as framed on the wire (protobuf). */
@@ -116,6 +121,8 @@ export class SimAgent {
   sessionsLost = 0;
   /** Why the last session (established or not) ended. */
   lastEnd: string | undefined;
+  /** Why sessions ended other than by kill()/stop(), numbers left out ("lost: heartbeat: …"), counted. */
+  readonly endings = new Map<string, number>();
   /** When the current session was established (ms since the epoch); undefined while there is none. */
   sessionSince: number | undefined;
   /** The manager the current session is with. */
@@ -228,6 +235,10 @@ export class SimAgent {
       // Reports not yet written go again in the next session (the real agent keeps them queued).
       for (const t of this.tasks.values()) if (t.reported !== t.written) t.reported = t.written;
       if (established && why !== 'killed') this.sessionsLost++;
+      if (why !== 'killed') {
+        const key = `${established ? 'lost' : 'not established'}: ${why.replace(/[\d.:]+\d/g, 'N')}`;
+        this.endings.set(key, (this.endings.get(key) ?? 0) + 1);
+      }
       this.lastEnd = why;
       this.sessionSince = undefined;
       this.sessionManager = undefined;
@@ -303,6 +314,7 @@ export class SimAgent {
 
     const assignments = (): void => {
       this.seq = undefined;
+      this.viewSeq = undefined;
       let reopened = false;
       const stream = client.makeServerStreamRequest(
         ASSIGNMENTS.path,
@@ -383,29 +395,56 @@ export class SimAgent {
       changes.push({ action: c.action, id, serviceId, desiredState, state: status.state });
     }
     const view = m.networkView ?? undefined;
+    const delta = m.viewDelta ?? undefined;
     return {
-      light: { ...m, changes, view: view === undefined ? null : summarize(view) },
+      light: {
+        ...m,
+        changes,
+        view: view === undefined ? null : lightPartOf(view),
+        viewSeq: Number(m.viewSeq),
+        viewDelta:
+          delta === undefined
+            ? null
+            : {
+                ...lightPartOf(delta),
+                appliesTo: Number(delta.appliesTo),
+                resultsIn: Number(delta.resultsIn),
+              },
+      },
       ...(view === undefined ? {} : { view }),
+      ...(delta === undefined ? {} : { delta }),
     };
   }
 
   /** Applies one assignments message; false on a gap (nothing changed). */
   private apply(m: Received): boolean {
     const { light } = m;
+    const delta = light.viewDelta;
+    if (light.type !== 'complete' && (this.seq === undefined || light.appliesTo !== this.seq)) return false;
+    if (delta !== null && (light.view === null ? this.viewSeq : light.viewSeq) !== delta.appliesTo)
+      return false;
     if (light.type === 'complete') {
       const before = new Map(this.tasks);
       this.tasks.clear();
       for (const c of light.changes) if (c.id !== '') this.tasks.set(c.id, known(c, before));
     } else {
-      if (this.seq === undefined || light.appliesTo !== this.seq) return false;
       for (const c of light.changes) {
         if (c.id === '') continue;
         if (c.action === 'remove') this.tasks.delete(c.id);
         else this.tasks.set(c.id, known(c, this.tasks));
       }
     }
-    if (light.view !== null) this.summary = light.view;
-    if (m.view !== undefined) this.view = m.view;
+    if (light.view !== null) {
+      this.lightView.apply(light.view, true);
+      this.viewSeq = light.viewSeq;
+      if (m.view !== undefined) this.view = m.view;
+    }
+    if (delta !== null) {
+      this.lightView.apply(delta, false);
+      this.viewSeq = delta.resultsIn;
+      if (m.delta !== undefined && this.view !== undefined) this.view = applyViewDelta(this.view, m.delta);
+    }
+    if (light.view !== null || delta !== null) this.summary = this.lightView.summary();
     this.seq = light.resultsIn;
     return true;
   }
@@ -417,6 +456,7 @@ let decodeFailed = false;
 interface Received {
   light: LightAssignments;
   view?: NetworkView;
+  delta?: WireNetworkViewDelta;
 }
 
 /** The task as the agent keeps it: what it knew of it before, with the managers' latest word. */

@@ -4,7 +4,7 @@
  * network and service how many of its endpoints are running. Enough to tell when a task's peers hold its
  * address as a backend.
  */
-import type { NetworkView } from '../../proto/dispatcher-types.ts';
+import type { NetworkView, WireNetworkViewDelta } from '../../proto/dispatcher-types.ts';
 
 export interface ViewSummary {
   /** IDs of the networks in the view. */
@@ -29,4 +29,69 @@ export function summarize(view: NetworkView): ViewSummary {
 
 export function runningKey(networkId: string, serviceId: string): string {
   return `${networkId} ${serviceId}`;
+}
+
+/** One endpoint as a light agent keeps it. */
+export interface LightEndpoint {
+  networkId: string;
+  taskId: string;
+  serviceId: string;
+  running: boolean;
+}
+
+/** What a light agent reads of a full view or of a view delta (a full view has no removals). */
+export interface LightViewPart {
+  networks: string[];
+  removedNetworks: string[];
+  endpoints: LightEndpoint[];
+  /** `<network id> <task id>` */
+  removedEndpoints: string[];
+}
+
+export function endpointKey(networkId: string, taskId: string): string {
+  return `${networkId} ${taskId}`;
+}
+
+/** The part of its view a light agent keeps: its networks, and each endpoint's service and running flag. */
+export class LightView {
+  private readonly networks = new Set<string>();
+  private readonly endpoints = new Map<string, LightEndpoint>();
+
+  /** A full view replaces what is held; a delta removes, then upserts (the dispatcher's order). */
+  apply(part: LightViewPart, full: boolean): void {
+    if (full) {
+      this.networks.clear();
+      this.endpoints.clear();
+    }
+    for (const id of part.removedNetworks) this.networks.delete(id);
+    for (const key of part.removedEndpoints) this.endpoints.delete(key);
+    for (const id of part.networks) this.networks.add(id);
+    for (const e of part.endpoints) this.endpoints.set(endpointKey(e.networkId, e.taskId), e);
+  }
+
+  summary(): ViewSummary {
+    const running = new Map<string, number>();
+    for (const e of this.endpoints.values()) {
+      if (!e.running) continue;
+      const key = runningKey(e.networkId, e.serviceId);
+      running.set(key, (running.get(key) ?? 0) + 1);
+    }
+    return { networks: new Set(this.networks), running, endpoints: this.endpoints.size };
+  }
+}
+
+/** The light part of a whole view or delta (agents that decode messages whole). */
+export function lightPartOf(v: NetworkView | WireNetworkViewDelta): LightViewPart {
+  const delta = 'removedNetworks' in v ? v : undefined;
+  return {
+    networks: v.networks.map(n => n.id),
+    removedNetworks: delta?.removedNetworks ?? [],
+    endpoints: v.endpoints.map(e => ({
+      networkId: e.networkId,
+      taskId: e.taskId,
+      serviceId: e.serviceId,
+      running: e.running,
+    })),
+    removedEndpoints: (delta?.removedEndpoints ?? []).map(k => endpointKey(k.networkId, k.taskId)),
+  };
 }

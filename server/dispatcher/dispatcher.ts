@@ -14,9 +14,10 @@
  * - Heartbeat: a jittered period each time; a node silent for `missedHeartbeats` periods is written DOWN
  *   ("heartbeat failure") and its session ends (heartbeat-book.ts). After an election, the nodes the new
  *   leader finds get one full window to reach it first. Their tasks are the orchestrator's business.
- * - Assignments: the tasks assigned to the node, a complete set then chained increments, from a store
- *   watch (assignment-set.ts); a change after a quiet spell goes out at once, then changes are batched
- *   over `assignmentBatchMs`.
+ * - Assignments: the tasks assigned to the node, a complete set then chained increments (assignment-set.ts),
+ *   with the node's network view: whole in the complete set, then as deltas (view-index.ts). One store
+ *   watch of the leader feeds both, through indexes, to the streams a change touches only; a change after
+ *   a quiet spell goes out at once, then changes are batched over `assignmentBatchMs`.
  * - UpdateTaskStatus: a node's reports of its own tasks (another node's task refuses the whole request
  *   with PermissionDenied), batched into one store write (status-writer.ts), forward-only.
  *
@@ -25,12 +26,10 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { WireNode, WireTaskStatus } from '../../proto/control-types.ts';
 import {
   LEADER_ADDR_METADATA,
-  type NetworkView,
   type WireAssignmentsMessage,
   type WireAssignmentsRequest,
   type WireHeartbeatRequest,
@@ -45,6 +44,7 @@ import { callerOf } from '../ca/authorize.ts';
 import { wireTask } from '../controlapi/task-server.ts';
 import { RpcError, toGrpcStatus } from '../rpc/status.ts';
 import {
+  clusterTable,
   findClusters,
   findNetworks,
   findNodes,
@@ -52,25 +52,30 @@ import {
   findTasks,
   getNode,
   getTask,
+  isClusterEvent,
+  isNetworkEvent,
   isNodeEvent,
+  isServiceEvent,
+  isTaskEvent,
   networkTable,
   nodeTable,
   serviceTable,
   taskTable,
   updateNode,
+  type Cluster,
   type MemoryStore,
   type Node,
-  type ReadTx,
-  type Task,
   type Watcher,
 } from '../store/index.ts';
 import { AssignmentSet, type AssignmentBatch } from './assignment-set.ts';
-import { networkViewFor } from './network-view.ts';
 import { HeartbeatBook } from './heartbeat-book.ts';
+import { NodeTasks } from './node-tasks.ts';
 import { SessionRateLimiter } from './rate-limiter.ts';
 import { agentState, type StatusReport } from './task-status.ts';
 import { StatusWriter } from './status-writer.ts';
 import { messageOf } from '../../lib/message-of.ts';
+import { NetworkViewIndex } from './view-index.ts';
+import { viewParts, type ViewPart } from './view-parts.ts';
 
 const pkg = loadShoalPackage('dispatcher.proto');
 export const dispatcherService = serviceOf(pkg, 'Dispatcher');
@@ -90,6 +95,11 @@ export interface DispatcherOptions {
   assignmentBatchMs?: number;
   /** Reports within this long of the last write are gathered into one store write. @default 10 */
   statusBatchMs?: number;
+  /**
+   * A view (full or delta) with more entities (networks, nodes, services, endpoints, removals) goes over
+   * several messages (`more`), each encoded only when the stream takes it (view-parts.ts). @default 500
+   */
+  viewPartEntities?: number;
 }
 
 interface CompiledDispatcherOptions {
@@ -100,6 +110,7 @@ interface CompiledDispatcherOptions {
   readonly sessionWindowMs: number;
   readonly assignmentBatchMs: number;
   readonly statusBatchMs: number;
+  readonly viewPartEntities: number;
   /** How often leadership and expiries are looked at. */
   readonly tickMs: number;
 }
@@ -109,6 +120,10 @@ const MAX_ASSIGNMENT_BATCH = 100;
 
 function compile(o: DispatcherOptions): CompiledDispatcherOptions {
   const heartbeatPeriodMs = o.heartbeatPeriodMs ?? 5000;
+  const viewPartEntities = o.viewPartEntities ?? 500;
+  if (!Number.isInteger(viewPartEntities) || viewPartEntities < 1) {
+    throw new RangeError(`dispatcher: viewPartEntities must be a positive integer, not ${viewPartEntities}`);
+  }
   return Object.freeze({
     heartbeatPeriodMs,
     heartbeatJitterMs: o.heartbeatJitterMs ?? heartbeatPeriodMs / 10,
@@ -117,6 +132,7 @@ function compile(o: DispatcherOptions): CompiledDispatcherOptions {
     sessionWindowMs: o.sessionWindowMs ?? 8000,
     assignmentBatchMs: o.assignmentBatchMs ?? 25,
     statusBatchMs: o.statusBatchMs ?? 10,
+    viewPartEntities,
     tickMs: Math.min(500, Math.max(5, heartbeatPeriodMs / 10)),
   });
 }
@@ -143,10 +159,30 @@ interface Session {
   refresh?: () => void;
 }
 
+/** One node's open Assignments stream (at most one per node: a newer one replaces it). */
+interface AssignmentStream {
+  readonly nodeId: string;
+  readonly set: AssignmentSet;
+  readonly index: NetworkViewIndex;
+  readonly call: grpc.ServerWritableStream<WireAssignmentsRequest, WireAssignmentsMessage>;
+  /** The next message, if one is due. */
+  timer: NodeJS.Timeout | undefined;
+  lastSent: number;
+  /** Ends the stream with the status given. */
+  end: (s: grpc.StatusObject) => void;
+}
+
 type Phase =
   | { kind: 'follower' }
   | { kind: 'starting'; term: number }
-  | { kind: 'leading'; term: number; nodes: Watcher };
+  | {
+      kind: 'leading';
+      term: number;
+      /** Every change of tasks, services, networks, nodes and clusters, after `index` and `tasks` were read. */
+      watcher: Watcher;
+      index: NetworkViewIndex;
+      tasks: NodeTasks;
+    };
 
 export const SESSION_INVALID = 'session invalid';
 export const NODE_NOT_REGISTERED = 'node not registered';
@@ -158,6 +194,7 @@ export class Dispatcher {
   private readonly limiter: SessionRateLimiter;
   private readonly statuses: StatusWriter;
   private readonly sessions = new Map<string, Session>();
+  private readonly streams = new Map<string, AssignmentStream>();
   private phase: Phase = { kind: 'follower' };
   private timer: NodeJS.Timeout | undefined;
   /** A DOWN write under way: expiries wait for it. */
@@ -282,18 +319,35 @@ export class Dispatcher {
     this.raft.readBarrier().then(
       () => {
         if (this.phase.kind !== 'starting' || this.phase.term !== term || this.stopped) return;
-        const { result: nodes, watcher } = this.store.viewAndWatch(tx => findNodes(tx), {
-          tables: [nodeTable.name],
-        });
+        const { result, watcher } = this.store.viewAndWatch(
+          tx => ({
+            nodes: findNodes(tx),
+            networks: findNetworks(tx),
+            services: findServices(tx),
+            tasks: findTasks(tx),
+            gatewaySubnet: gatewaySubnetOf(findClusters(tx)[0]),
+          }),
+          {
+            tables: [taskTable.name, serviceTable.name, networkTable.name, nodeTable.name, clusterTable.name],
+          },
+          // One consumer that does no I/O per event, but a large write (thousands of tasks in one entry)
+          // comes at once; falling behind restarts the dispatcher and every session with it.
+          { maxQueued: 1_000_000 },
+        );
         // Grace: every node this leader has not heard from gets one full window to reach it.
         this.book.grace(
-          nodes.filter(n => n.status.state !== 'down').map(n => n.id),
+          result.nodes.filter(n => n.status.state !== 'down').map(n => n.id),
           Date.now(),
         );
-        this.phase = { kind: 'leading', term, nodes: watcher };
+        // A view change waits for the batch: the task change that made it may add to the same message.
+        const index = new NetworkViewIndex(result, nodeId => {
+          const stream = this.streams.get(nodeId);
+          if (stream !== undefined) this.soon(stream, false);
+        });
+        this.phase = { kind: 'leading', term, watcher, index, tasks: new NodeTasks(result.tasks) };
         this.membersKey = this.managers().join(',');
-        void this.followNodes(watcher);
-        this.log.info({ term, nodes: nodes.length }, 'dispatcher started');
+        void this.follow(this.phase);
+        this.log.info({ term, nodes: result.nodes.length }, 'dispatcher started');
       },
       (err: unknown) => {
         // Tried again at the next tick, if this manager still leads.
@@ -303,37 +357,60 @@ export class Dispatcher {
     );
   }
 
-  /** Node changes while leading: new nodes get grace, removed ones lose their session, sessions hear of changes. */
-  private async followNodes(watcher: Watcher): Promise<void> {
+  /**
+   * Changes while leading. Nodes: new ones get grace, removed ones lose their session, sessions hear of
+   * changes. Tasks go to the streams of the nodes they are (and were) assigned to; every change goes to
+   * the view index, which tells the streams whose view it changed.
+   */
+  private async follow(phase: Extract<Phase, { kind: 'leading' }>): Promise<void> {
+    const { watcher, index, tasks } = phase;
     try {
       for await (const ev of watcher) {
-        if (!isNodeEvent(ev)) continue;
-        const node = ev.object;
-        if (ev.kind === 'remove') {
-          this.book.forget(node.id);
-          this.endSession(node.id, status(grpc.status.NOT_FOUND, `node ${node.id} not found`));
-        } else if (ev.kind === 'create' && node.status.state !== 'down') {
-          this.book.grace([node.id], Date.now());
-        } else {
-          this.sessions.get(node.id)?.refresh?.();
+        const removed = ev.kind === 'remove';
+        if (isTaskEvent(ev)) {
+          const task = ev.object;
+          const was = tasks.observe(task, removed);
+          index.task(task, removed);
+          for (const nodeId of new Set([was, task.nodeId])) {
+            const stream = nodeId === undefined ? undefined : this.streams.get(nodeId);
+            if (stream?.set.observe(task, removed) === true) this.soon(stream);
+          }
+        } else if (isNodeEvent(ev)) {
+          const node = ev.object;
+          if (removed) {
+            this.book.forget(node.id);
+            this.endSession(node.id, status(grpc.status.NOT_FOUND, `node ${node.id} not found`));
+          } else if (ev.kind === 'create' && node.status.state !== 'down') {
+            this.book.grace([node.id], Date.now());
+          } else {
+            this.sessions.get(node.id)?.refresh?.();
+          }
+          index.node(node, removed);
+        } else if (isServiceEvent(ev)) {
+          index.service(ev.object, removed);
+        } else if (isNetworkEvent(ev)) {
+          index.network(ev.object, removed);
+        } else if (isClusterEvent(ev)) {
+          index.gatewaySubnet(gatewaySubnetOf(removed ? undefined : ev.object));
         }
       }
     } catch (err) {
       // The store was restored from a snapshot (or the watch overflowed): start leading afresh.
-      if (this.phase.kind === 'leading' && this.phase.nodes === watcher) {
-        this.log.warn({ err: messageOf(err) }, 'dispatcher: node watch ended; restarting');
+      if (this.phase === phase) {
+        this.log.warn({ err: messageOf(err) }, 'dispatcher: store watch ended; restarting');
         this.stepDown('the dispatcher is restarting');
       }
     }
   }
 
   private stepDown(why: string): void {
-    if (this.phase.kind === 'leading') this.phase.nodes.close();
+    if (this.phase.kind === 'leading') this.phase.watcher.close();
     const wasServing = this.phase.kind !== 'follower';
     this.phase = { kind: 'follower' };
     this.book.clear();
     const s = this.notLeader();
     for (const nodeId of [...this.sessions.keys()]) this.endSession(nodeId, s);
+    for (const stream of [...this.streams.values()]) stream.end(s);
     this.statuses.abort(new RpcError(grpc.status.UNAVAILABLE, s.details));
     if (wasServing) this.log.info({ why }, 'dispatcher stopped');
   }
@@ -438,80 +515,67 @@ export class Dispatcher {
     call: grpc.ServerWritableStream<WireAssignmentsRequest, WireAssignmentsMessage>,
   ): Promise<void> {
     const session = this.requireSession(call, call.request.sessionId);
+    const phase = this.phase;
+    if (phase.kind !== 'leading') throw new StatusError(this.notLeader());
     const nodeId = session.nodeId;
+    this.streams.get(nodeId)?.end(status(grpc.status.ABORTED, 'assignments stream replaced by a newer one'));
     const set = new AssignmentSet(nodeId);
-    const read = (tx: ReadTx): { tasks: Task[]; view: NetworkView } => {
-      const tasks = findTasks(tx);
-      const inputs = {
-        nodes: findNodes(tx),
-        networks: findNetworks(tx),
-        services: findServices(tx),
-        tasks,
-        // Set once at `swarm init`: no watch on the clusters table is needed.
-        gatewaySubnet: findClusters(tx)[0]?.gatewaySubnet ?? DEFAULT_GATEWAY_SUBNET,
-      };
-      return { tasks, view: networkViewFor(nodeId, inputs) };
+    const complete = set.complete(phase.tasks.of(nodeId));
+    const full = phase.index.open(nodeId);
+    const close = (): void => {
+      clearTimeout(stream.timer);
+      session.enders.delete(end);
+      if (this.streams.get(nodeId) !== stream) return;
+      this.streams.delete(nodeId);
+      phase.index.close(nodeId);
     };
-    // Every task, service, network and node change may change the node's view, not only its own tasks.
-    const { result, watcher } = this.store.viewAndWatch(read, {
-      tables: [taskTable.name, serviceTable.name, networkTable.name, nodeTable.name],
-    });
-    let view = result.view;
-    let viewDirty = false;
-    let timer: NodeJS.Timeout | undefined;
-    let lastSent = 0;
     const end = (s: grpc.StatusObject): void => {
-      clearTimeout(timer);
-      watcher.close();
+      close();
       call.emit('error', s);
     };
-    session.enders.add(end);
-    call.on('cancelled', () => {
-      clearTimeout(timer);
-      session.enders.delete(end);
-      watcher.close();
-    });
-    const flush = (): void => {
-      let changed: NetworkView | null = null;
-      if (viewDirty) {
-        viewDirty = false;
-        const now = this.store.view(tx => read(tx).view);
-        if (!isDeepStrictEqual(now, view)) changed = view = now;
-      }
-      const batch = set.flush(changed !== null);
-      if (batch !== undefined && !call.cancelled) {
-        writeAssignments(call, set, batch, changed);
-        lastSent = Date.now();
-      }
+    const stream: AssignmentStream = {
+      nodeId,
+      set,
+      index: phase.index,
+      call,
+      timer: undefined,
+      lastSent: Date.now(),
+      end,
     };
-    const complete = set.complete(result.tasks.filter(t => t.nodeId === nodeId));
-    writeAssignments(call, set, complete, view);
-    try {
-      for await (const ev of watcher) {
-        if (ev.table === taskTable.name) set.observe(ev.object as Task, ev.kind === 'remove');
-        viewDirty = true;
-        if (set.pendingCount >= MAX_ASSIGNMENT_BATCH) {
-          clearTimeout(timer);
-          timer = undefined;
-          flush();
-        } else {
-          // Leading edge: the first change after a quiet spell goes out at once (after the events of its
-          // store write); later ones wait out the batch period from the last message.
-          timer ??= setTimeout(
-            () => {
-              timer = undefined;
-              flush();
-            },
-            Math.max(0, lastSent + this.o.assignmentBatchMs - Date.now()),
-          );
-        }
-      }
-    } catch (err) {
-      // The watch overflowed or the store was restored: the agent opens the stream again and gets a complete set.
-      session.enders.delete(end);
-      clearTimeout(timer);
-      throw new RpcError(grpc.status.UNAVAILABLE, `assignments interrupted: ${messageOf(err)}`);
+    this.streams.set(nodeId, stream);
+    session.enders.add(end);
+    call.on('cancelled', close);
+    writeAssignments(call, set, complete, viewParts({ full }, this.o.viewPartEntities));
+  }
+
+  /**
+   * `stream` has changes to send: at once if many tasks changed (and `now` allows), or after a quiet
+   * spell (once the events of its store write are in); otherwise once the batch period since its last
+   * message is over.
+   */
+  private soon(stream: AssignmentStream, now = true): void {
+    if (now && stream.set.pendingCount >= MAX_ASSIGNMENT_BATCH) {
+      clearTimeout(stream.timer);
+      stream.timer = undefined;
+      this.flush(stream);
+      return;
     }
+    stream.timer ??= setTimeout(
+      () => {
+        stream.timer = undefined;
+        this.flush(stream);
+      },
+      Math.max(0, stream.lastSent + this.o.assignmentBatchMs - Date.now()),
+    );
+  }
+
+  private flush(stream: AssignmentStream): void {
+    if (this.streams.get(stream.nodeId) !== stream || stream.call.cancelled) return;
+    const delta = stream.index.take(stream.nodeId);
+    const batch = stream.set.flush(delta !== undefined);
+    if (batch === undefined) return;
+    writeAssignments(stream.call, stream.set, batch, viewParts({ delta }, this.o.viewPartEntities));
+    stream.lastSent = Date.now();
   }
 
   private async updateTaskStatus(
@@ -621,24 +685,41 @@ function reportOf(taskId: string, s: WireTaskStatus | null): StatusReport {
  */
 const MAX_ASSIGNMENT_MESSAGE_BYTES = 1024 * 1024;
 
-/** Sends `batch` (the last one `set` made), in parts if it is large; the view goes with the first part. */
+/**
+ * Sends `batch` (the last one `set` made), in parts if it is large, with the view's `parts` (a full view
+ * or a delta, cut by viewParts): message k carries the batch's part k and the view's part k, and view
+ * parts beyond the batch's go with increments that change no task (from the last result to itself).
+ */
 function writeAssignments(
   call: grpc.ServerWritableStream<unknown, WireAssignmentsMessage>,
   set: AssignmentSet,
   batch: AssignmentBatch,
-  view: NetworkView | null,
+  parts: readonly ViewPart[],
 ): void {
-  const parts = set.split(batch, MAX_ASSIGNMENT_MESSAGE_BYTES, c => jsonBytes(c.task));
-  parts.forEach((part, i) => {
+  const taskParts = set.split(batch, MAX_ASSIGNMENT_MESSAGE_BYTES, c => jsonBytes(c.task));
+  const count = Math.max(taskParts.length, parts.length);
+  let last = batch.appliesTo;
+  for (let i = 0; i < count; i++) {
+    const part = taskParts[i] ?? { type: 'incremental', appliesTo: last, resultsIn: last, changes: [] };
+    last = part.resultsIn;
+    const view = parts[i];
+    // Written now, encoded when the stream takes it: one message at a time, as the peer reads them.
     call.write({
       type: part.type,
       appliesTo: part.appliesTo,
       resultsIn: part.resultsIn,
       changes: part.changes.map(c => ({ action: c.action, task: wireTask(c.task) })),
-      networkView: i === 0 ? view : null,
-      more: i < parts.length - 1,
+      networkView: view?.full?.view ?? null,
+      viewSeq: view?.full?.seq ?? 0,
+      viewDelta: view?.delta ?? null,
+      more: i < count - 1,
     });
-  });
+  }
+}
+
+/** The cluster's gateway bridge range (set once at `swarm init`). */
+function gatewaySubnetOf(cluster: Cluster | undefined): string {
+  return cluster?.gatewaySubnet ?? DEFAULT_GATEWAY_SUBNET;
 }
 
 /** The node as its agent is told of it (no manager status: that is the Control API's view). */

@@ -26,7 +26,7 @@ export interface ViewInputs {
 }
 
 /** A task that has (or is about to have) its interfaces on a node: placed, not yet ended. */
-function isPlaced(t: Task): boolean {
+export function isPlaced(t: Task): boolean {
   return (
     t.nodeId !== '' &&
     compareTaskStates(t.status.state, 'assigned') >= 0 &&
@@ -34,7 +34,74 @@ function isPlaced(t: Task): boolean {
   );
 }
 
-const byId = <T extends { id: string }>(a: T, b: T): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+export const byId = <T extends { id: string }>(a: T, b: T): number =>
+  a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+
+/** Endpoints by network, then task. */
+export const byEndpointKey = (a: ViewEndpoint, b: ViewEndpoint): number =>
+  a.networkId !== b.networkId
+    ? a.networkId < b.networkId
+      ? -1
+      : 1
+    : a.taskId < b.taskId
+      ? -1
+      : a.taskId > b.taskId
+        ? 1
+        : 0;
+
+/** An allocated network as views carry it; undefined until allocated (no view holds it then). */
+export function viewNetworkOf(n: Network): ViewNetwork | undefined {
+  if (n.allocation === undefined) return undefined;
+  return {
+    id: n.id,
+    name: n.spec.name,
+    vni: n.allocation.vni,
+    subnet: n.allocation.subnet,
+    gateway: n.allocation.gateway,
+    attachable: n.spec.attachable,
+    ingress: n.spec.ingress,
+    internal: n.spec.internal,
+    mtu: overlayMtu(n.spec.driverOptions),
+  };
+}
+
+/** A service as every view carries it: all its VIPs, its ports with the published ones filled in. */
+export function viewServiceOf(s: Service): ViewService {
+  return {
+    id: s.id,
+    name: s.spec.name,
+    endpointMode: s.spec.endpoint.mode,
+    virtualIps: (s.endpoint?.virtualIPs ?? []).map(v => ({ networkId: v.networkId, addr: v.addr })),
+    ports: (s.endpoint?.ports ?? s.spec.endpoint.ports).map(wirePort),
+  };
+}
+
+/** A placed task's endpoints: one per network it has an address on (whether or not a view holds the network). */
+export function endpointsOf(t: Task): ViewEndpoint[] {
+  const running = t.status.state === 'running' && t.desiredState === 'running';
+  const out: ViewEndpoint[] = [];
+  for (const a of t.networks) {
+    const addr = a.addresses[0];
+    if (addr === undefined) continue;
+    out.push({
+      taskId: t.id,
+      serviceId: t.serviceId,
+      slot: t.slot,
+      name: t.standalone?.name ?? '',
+      nodeId: t.nodeId,
+      networkId: a.networkId,
+      addr,
+      running,
+    });
+  }
+  return out;
+}
+
+/** A node's leg on the ingress network `ingressId` (its first address); '' if none. */
+export function ingressAddrOf(n: Node, ingressId: string | undefined): string {
+  if (ingressId === undefined || n.attachment?.networkId !== ingressId) return '';
+  return n.attachment.addresses[0] ?? '';
+}
 
 /** The view for node `nodeId`, sorted so that equal views are deeply equal. */
 export function networkViewFor(nodeId: string, inputs: ViewInputs): NetworkView {
@@ -43,63 +110,26 @@ export function networkViewFor(nodeId: string, inputs: ViewInputs): NetworkView 
   const wanted = new Set(own.flatMap(t => t.networks.map(n => n.networkId)));
   const networks: ViewNetwork[] = [];
   for (const n of inputs.networks) {
-    if (n.allocation === undefined || !(wanted.has(n.id) || n.spec.ingress)) continue;
-    networks.push({
-      id: n.id,
-      name: n.spec.name,
-      vni: n.allocation.vni,
-      subnet: n.allocation.subnet,
-      gateway: n.allocation.gateway,
-      attachable: n.spec.attachable,
-      ingress: n.spec.ingress,
-      internal: n.spec.internal,
-      mtu: overlayMtu(n.spec.driverOptions),
-    });
+    const v = viewNetworkOf(n);
+    if (v === undefined || !(wanted.has(n.id) || n.spec.ingress)) continue;
+    networks.push(v);
   }
   networks.sort(byId);
   const inView = new Set(networks.map(n => n.id));
   const ingress = networks.find(n => n.ingress);
 
-  const endpoints: ViewEndpoint[] = [];
-  for (const t of placed) {
-    const running = t.status.state === 'running' && t.desiredState === 'running';
-    for (const a of t.networks) {
-      const addr = a.addresses[0];
-      if (!inView.has(a.networkId) || addr === undefined) continue;
-      endpoints.push({
-        taskId: t.id,
-        serviceId: t.serviceId,
-        slot: t.slot,
-        name: t.standalone?.name ?? '',
-        nodeId: t.nodeId,
-        networkId: a.networkId,
-        addr,
-        running,
-      });
-    }
-  }
-  endpoints.sort((a, b) =>
-    a.networkId !== b.networkId ? (a.networkId < b.networkId ? -1 : 1) : a.taskId < b.taskId ? -1 : 1,
-  );
+  const endpoints = placed.flatMap(endpointsOf).filter(e => inView.has(e.networkId));
+  endpoints.sort(byEndpointKey);
 
   // Every service, with all its VIPs: the DNS must know a name that exists on networks the asking task
   // is not on (NXDOMAIN, never forwarded upstream). Only the view's networks get interfaces and rules.
-  const services: ViewService[] = inputs.services.map(s => ({
-    id: s.id,
-    name: s.spec.name,
-    endpointMode: s.spec.endpoint.mode,
-    virtualIps: (s.endpoint?.virtualIPs ?? []).map(v => ({ networkId: v.networkId, addr: v.addr })),
-    ports: (s.endpoint?.ports ?? s.spec.endpoint.ports).map(wirePort),
-  }));
+  const services: ViewService[] = inputs.services.map(viewServiceOf);
   services.sort(byId);
 
   const nodeIds = new Set([nodeId, ...endpoints.map(e => e.nodeId)]);
   const nodes: ViewNode[] = [];
   for (const n of inputs.nodes) {
-    const ingressAddr =
-      ingress === undefined
-        ? ''
-        : ((n.attachment?.networkId === ingress.id ? n.attachment.addresses[0] : '') ?? '');
+    const ingressAddr = ingressAddrOf(n, ingress?.id);
     if (!nodeIds.has(n.id) && ingressAddr === '') continue;
     nodes.push({ id: n.id, addr: n.status.addr, ingressAddr });
   }

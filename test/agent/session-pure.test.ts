@@ -29,6 +29,8 @@ const msg = (
   resultsIn,
   changes: changes.map(([action, task]) => ({ action: action as 'update' | 'remove', task })),
   networkView: null,
+  viewSeq: 0,
+  viewDelta: null,
   more: false,
 });
 

@@ -74,7 +74,8 @@ function manager(): Manager {
 }
 
 before(async () => {
-  m1 = await h.daemon('m1', { dispatcher: { heartbeatPeriodMs: PERIOD_MS } });
+  // Views in parts of 50 entities: the agents (both decoders) put them together (view-parts.ts).
+  m1 = await h.daemon('m1', { dispatcher: { heartbeatPeriodMs: PERIOD_MS, viewPartEntities: 50 } });
   const port = await freePort();
   const init = await h.client('m1', 'Swarm')('Init', {
     listenAddr: `127.0.0.1:${port}`,

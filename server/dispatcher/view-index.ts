@@ -1,0 +1,473 @@
+/**
+ * Every watching node's network view, kept from the store's changes as they come (the incremental form
+ * of network-view.ts's networkViewFor, which stays the reference), pure.
+ *
+ * It indexes the cluster as the views need it: per network its endpoints and the nodes holding them, per
+ * node the networks its tasks want, the allocated networks (ingress apart), the services, the nodes'
+ * addresses. For each change it finds the sessions whose view the change may touch and the entities it
+ * may touch there, reads them before and after, and records what differs in that session's pending
+ * ViewChanges: the cost follows the change (sessions touched × entities touched), never the cluster.
+ * A network entering or leaving a node's view touches all of that network's endpoints and nodes there;
+ * a service, the ingress network or the gateway range touch every session (every view holds them).
+ *
+ * Invariant: for each watching node, the view it was last sent with its pending changes applied is
+ * `viewOf(node)`, which equals networkViewFor over the same objects.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type {
+  NetworkView,
+  ViewEndpoint,
+  ViewNetwork,
+  ViewNode,
+  ViewService,
+  WireNetworkViewDelta,
+} from '../../proto/dispatcher-types.ts';
+import type { Network, Node, Service, Task } from '../store/index.ts';
+import {
+  byEndpointKey,
+  byId,
+  endpointsOf,
+  isPlaced,
+  viewNetworkOf,
+  viewServiceOf,
+  type ViewInputs,
+} from './network-view.ts';
+import { ViewChanges } from './view-changes.ts';
+
+/** What a placed task adds to views. */
+interface Placed {
+  readonly nodeId: string;
+  /** Every network it is attached to (its node's view wants them), addressed or not. */
+  readonly wants: readonly string[];
+  readonly endpoints: readonly ViewEndpoint[];
+}
+
+/** What views need of a node. */
+interface NodeInfo {
+  readonly addr: string;
+  /** The network its own attachment is on (ingress), if any, and its first address there ('' if none). */
+  readonly attachedTo: string | undefined;
+  readonly attachAddr: string;
+}
+
+/** One entity of a view. */
+type Key =
+  | { readonly kind: 'network'; readonly id: string }
+  | { readonly kind: 'endpoint'; readonly networkId: string; readonly taskId: string }
+  | { readonly kind: 'node'; readonly id: string }
+  | { readonly kind: 'service'; readonly id: string }
+  | { readonly kind: 'gateway' };
+
+/** Entities a change may touch, in the views of some sessions. */
+interface Touch {
+  readonly sessions: 'all' | Iterable<string>;
+  readonly keys: readonly Key[];
+}
+
+type Counts = Map<string, Map<string, number>>;
+
+function bump(counts: Counts, a: string, b: string, by: number): void {
+  let inner = counts.get(a);
+  if (inner === undefined) counts.set(a, (inner = new Map()));
+  const n = (inner.get(b) ?? 0) + by;
+  if (n > 0) inner.set(b, n);
+  else inner.delete(b);
+  if (inner.size === 0) counts.delete(a);
+}
+
+function placedOf(t: Task): Placed | undefined {
+  if (!isPlaced(t)) return undefined;
+  return { nodeId: t.nodeId, wants: t.networks.map(a => a.networkId), endpoints: endpointsOf(t) };
+}
+
+function nodeInfoOf(n: Node): NodeInfo {
+  return {
+    addr: n.status.addr,
+    attachedTo: n.attachment?.networkId,
+    attachAddr: n.attachment?.addresses[0] ?? '',
+  };
+}
+
+/** How many of `p`'s attachments are on network `k`, if `p` is on node `m`. */
+function wantsOn(p: Placed | undefined, m: string, k: string): number {
+  if (p === undefined || p.nodeId !== m) return 0;
+  let n = 0;
+  for (const w of p.wants) if (w === k) n++;
+  return n;
+}
+
+export class NetworkViewIndex {
+  /** Placed tasks only. */
+  private readonly tasks = new Map<string, Placed>();
+  /** Allocated networks only. */
+  private readonly networks = new Map<string, ViewNetwork>();
+  /** The allocated ingress networks (one, in practice): in every view. */
+  private readonly ingressIds = new Set<string>();
+  /** Network → task → its endpoint there (whether or not the network exists or is allocated). */
+  private readonly endpoints = new Map<string, Map<string, ViewEndpoint>>();
+  /** Network → node → how many endpoints the node holds there. */
+  private readonly holders: Counts = new Map();
+  /** Node → network → how many endpoints the node holds there (holders, the other way round). */
+  private readonly heldBy: Counts = new Map();
+  /** Node → network → how many attachments of its placed tasks are on it. */
+  private readonly wants: Counts = new Map();
+  /** Network → the nodes whose tasks want it. */
+  private readonly wanters = new Map<string, Set<string>>();
+  private readonly nodes = new Map<string, NodeInfo>();
+  /** Network → the nodes whose own attachment is on it. */
+  private readonly attached = new Map<string, Set<string>>();
+  private readonly services = new Map<string, ViewService>();
+  private gateway: string;
+  /** The watching nodes and what their streams have yet to send. */
+  private readonly watching = new Map<string, ViewChanges>();
+
+  /**
+   * Indexes `inputs` (one consistent read); `onChange` hears of each watching node whose view a later
+   * change changed (its changes are then pending).
+   */
+  constructor(
+    inputs: ViewInputs,
+    private readonly onChange: (nodeId: string) => void = () => undefined,
+  ) {
+    this.gateway = inputs.gatewaySubnet;
+    for (const n of inputs.nodes) this.setNode(n.id, nodeInfoOf(n));
+    for (const n of inputs.networks) {
+      const v = viewNetworkOf(n);
+      if (v !== undefined) this.setNetwork(n.id, v);
+    }
+    for (const s of inputs.services) this.services.set(s.id, viewServiceOf(s));
+    for (const t of inputs.tasks) {
+      const p = placedOf(t);
+      if (p !== undefined) this.place(t.id, p);
+    }
+  }
+
+  /** Starts following `nodeId`'s view (again): its full view now, and the sequence number it has. */
+  open(nodeId: string): { view: NetworkView; seq: number } {
+    const seq = 1;
+    this.watching.set(nodeId, new ViewChanges(seq));
+    return { view: this.viewOf(nodeId), seq };
+  }
+
+  close(nodeId: string): void {
+    this.watching.delete(nodeId);
+  }
+
+  /** How many entities of `nodeId`'s view changed since its last delta. */
+  pending(nodeId: string): number {
+    return this.watching.get(nodeId)?.size ?? 0;
+  }
+
+  /** The changes of `nodeId`'s view since the last delta (or the full view), if any. */
+  take(nodeId: string): WireNetworkViewDelta | undefined {
+    return this.watching.get(nodeId)?.take(this.gateway);
+  }
+
+  /** `nodeId`'s whole view now, as networkViewFor makes it. Costs the view's size. */
+  viewOf(nodeId: string): NetworkView {
+    const nets = new Set(this.ingressIds);
+    for (const k of this.wants.get(nodeId)?.keys() ?? []) if (this.networks.has(k)) nets.add(k);
+    const networks: ViewNetwork[] = [];
+    const endpoints: ViewEndpoint[] = [];
+    const nodeIds = new Set([nodeId, ...(this.attached.get(this.ingressId() ?? '') ?? [])]);
+    for (const k of nets) {
+      networks.push(this.networks.get(k) as ViewNetwork);
+      for (const e of this.endpoints.get(k)?.values() ?? []) endpoints.push(e);
+      for (const m of this.holders.get(k)?.keys() ?? []) nodeIds.add(m);
+    }
+    const nodes: ViewNode[] = [];
+    for (const m of nodeIds) {
+      const v = this.nodeIn(nodeId, m);
+      if (v !== undefined) nodes.push(v);
+    }
+    return {
+      networks: networks.sort(byId),
+      nodes: nodes.sort(byId),
+      services: [...this.services.values()].sort(byId),
+      endpoints: endpoints.sort(byEndpointKey),
+      gatewaySubnet: this.gateway,
+    };
+  }
+
+  /** A task was created, changed or removed. */
+  task(t: Task, removed: boolean): void {
+    const was = this.tasks.get(t.id);
+    const now = removed ? undefined : placedOf(t);
+    if (was === undefined && now === undefined) return;
+    if (was !== undefined && now !== undefined && isDeepStrictEqual(was, now)) return;
+    const nets = new Set([...(was?.wants ?? []), ...(now?.wants ?? [])]);
+    const owners = new Set<string>();
+    if (was !== undefined) owners.add(was.nodeId);
+    if (now !== undefined) owners.add(now.nodeId);
+    const common: Key[] = [];
+    for (const k of nets) common.push({ kind: 'endpoint', networkId: k, taskId: t.id });
+    for (const m of owners) common.push({ kind: 'node', id: m });
+    // Whoever views one of its networks: its endpoints there, and its node(s).
+    const touches: Touch[] = [{ sessions: this.viewers(nets), keys: common }];
+    // Its node(s): a network may enter or leave their view, with all it holds.
+    for (const m of owners) {
+      if (!this.watching.has(m)) continue;
+      const keys = [...common];
+      for (const k of nets) {
+        const before = this.wants.get(m)?.get(k) ?? 0;
+        const after = before - wantsOn(was, m, k) + wantsOn(now, m, k);
+        if (before > 0 !== after > 0) this.wholeNetwork(k, keys);
+      }
+      if (keys.length > common.length) touches.push({ sessions: [m], keys });
+    }
+    this.change(touches, () => {
+      if (was !== undefined) this.unplace(t.id, was);
+      if (now !== undefined) this.place(t.id, now);
+    });
+  }
+
+  /** A network was created, changed (allocated) or removed. */
+  network(n: Network, removed: boolean): void {
+    const was = this.networks.get(n.id);
+    const now = removed ? undefined : viewNetworkOf(n);
+    if (isDeepStrictEqual(was, now)) return;
+    const wasIngress = was?.ingress === true;
+    const nowIngress = now?.ingress === true;
+    const keys: Key[] = [];
+    // Entering or leaving views (allocated, or ingress, or neither any more): all it holds goes with it.
+    if ((was === undefined) !== (now === undefined) || wasIngress !== nowIngress) {
+      this.wholeNetwork(n.id, keys);
+    } else {
+      keys.push({ kind: 'network', id: n.id });
+    }
+    const touches: Touch[] = [
+      { sessions: wasIngress || nowIngress ? 'all' : (this.wanters.get(n.id) ?? []), keys },
+    ];
+    const ingressBefore = this.ingressId();
+    const after = new Set(this.ingressIds);
+    if (nowIngress) after.add(n.id);
+    else after.delete(n.id);
+    const ingressAfter = minOf(after);
+    if (ingressBefore !== ingressAfter) {
+      // Every node's routing-mesh leg is on the ingress network: another one, other legs.
+      const legs: Key[] = [];
+      for (const k of [ingressBefore, ingressAfter]) {
+        for (const m of this.attached.get(k ?? '') ?? []) legs.push({ kind: 'node', id: m });
+      }
+      touches.push({ sessions: 'all', keys: legs });
+    }
+    this.change(touches, () => {
+      this.networks.delete(n.id);
+      this.ingressIds.delete(n.id);
+      if (now !== undefined) this.setNetwork(n.id, now);
+    });
+  }
+
+  /** A node was created, changed or removed. */
+  node(n: Node, removed: boolean): void {
+    const was = this.nodes.get(n.id);
+    const now = removed ? undefined : nodeInfoOf(n);
+    if (isDeepStrictEqual(was, now)) return;
+    const ingress = this.ingressId();
+    const leg = (i: NodeInfo | undefined): boolean => i !== undefined && ingressAddr(i, ingress) !== '';
+    let sessions: 'all' | Set<string> = 'all';
+    if (!leg(was) && !leg(now)) {
+      // In its own view, and in those of the nodes viewing a network it holds endpoints on.
+      const nets = new Set(this.heldBy.get(n.id)?.keys() ?? []);
+      const viewers = this.viewers(nets);
+      sessions = viewers === 'all' ? 'all' : viewers.add(n.id);
+    }
+    this.change([{ sessions, keys: [{ kind: 'node', id: n.id }] }], () => {
+      const legs = this.attached.get(was?.attachedTo ?? '');
+      legs?.delete(n.id);
+      if (legs?.size === 0) this.attached.delete(was?.attachedTo ?? '');
+      this.nodes.delete(n.id);
+      if (now !== undefined) this.setNode(n.id, now);
+    });
+  }
+
+  /** A service was created, changed or removed: every view holds every service. */
+  service(s: Service, removed: boolean): void {
+    const was = this.services.get(s.id);
+    const now = removed ? undefined : viewServiceOf(s);
+    if (isDeepStrictEqual(was, now)) return;
+    this.change([{ sessions: 'all', keys: [{ kind: 'service', id: s.id }] }], () => {
+      if (now === undefined) this.services.delete(s.id);
+      else this.services.set(s.id, now);
+    });
+  }
+
+  /** The cluster's gateway range is now `subnet`. */
+  gatewaySubnet(subnet: string): void {
+    if (subnet === this.gateway) return;
+    this.change([{ sessions: 'all', keys: [{ kind: 'gateway' }] }], () => {
+      this.gateway = subnet;
+    });
+  }
+
+  /**
+   * Reads `touches`' entities in their sessions' views, runs `mutate`, reads them again, and records in
+   * each session's pending changes those that differ.
+   */
+  private change(touches: readonly Touch[], mutate: () => void): void {
+    const reads: { nodeId: string; keys: readonly Key[]; before: unknown[] }[] = [];
+    for (const { sessions, keys } of touches) {
+      if (keys.length === 0) continue;
+      for (const nodeId of sessions === 'all' ? this.watching.keys() : sessions) {
+        if (!this.watching.has(nodeId)) continue;
+        reads.push({ nodeId, keys, before: keys.map(k => this.valueOf(nodeId, k)) });
+      }
+    }
+    mutate();
+    const changed = new Set<string>();
+    for (const { nodeId, keys, before } of reads) {
+      const pending = this.watching.get(nodeId) as ViewChanges;
+      keys.forEach((k, i) => {
+        const was = before[i];
+        const now = this.valueOf(nodeId, k);
+        if (was === now || (was !== undefined && now !== undefined && isDeepStrictEqual(was, now))) return;
+        record(pending, k, now);
+        changed.add(nodeId);
+      });
+    }
+    for (const nodeId of changed) this.onChange(nodeId);
+  }
+
+  /** Entity `k` as `nodeId`'s view holds it; undefined if it does not. */
+  private valueOf(nodeId: string, k: Key): unknown {
+    switch (k.kind) {
+      case 'network':
+        return this.inView(nodeId, k.id) ? this.networks.get(k.id) : undefined;
+      case 'endpoint':
+        return this.inView(nodeId, k.networkId) ? this.endpoints.get(k.networkId)?.get(k.taskId) : undefined;
+      case 'node':
+        return this.nodeIn(nodeId, k.id);
+      case 'service':
+        return this.services.get(k.id);
+      case 'gateway':
+        return this.gateway;
+    }
+  }
+
+  private inView(nodeId: string, networkId: string): boolean {
+    return (
+      this.networks.has(networkId) &&
+      (this.ingressIds.has(networkId) || this.wants.get(nodeId)?.has(networkId) === true)
+    );
+  }
+
+  /** Node `m` as `nodeId`'s view holds it: itself, a node with a routing-mesh leg, or one holding endpoints there. */
+  private nodeIn(nodeId: string, m: string): ViewNode | undefined {
+    const info = this.nodes.get(m);
+    if (info === undefined) return undefined;
+    const ingressAddr_ = ingressAddr(info, this.ingressId());
+    let member = m === nodeId || ingressAddr_ !== '';
+    if (!member) {
+      for (const k of this.heldBy.get(m)?.keys() ?? []) {
+        if (this.inView(nodeId, k)) {
+          member = true;
+          break;
+        }
+      }
+    }
+    return member ? { id: m, addr: info.addr, ingressAddr: ingressAddr_ } : undefined;
+  }
+
+  /** The sessions that may view one of `nets`. */
+  private viewers(nets: Iterable<string>): 'all' | Set<string> {
+    const out = new Set<string>();
+    for (const k of nets) {
+      if (!this.networks.has(k)) continue;
+      if (this.ingressIds.has(k)) return 'all';
+      for (const m of this.wanters.get(k) ?? []) if (this.watching.has(m)) out.add(m);
+    }
+    return out;
+  }
+
+  /** Adds network `k`, its endpoints and the nodes holding them to `keys`. */
+  private wholeNetwork(k: string, keys: Key[]): void {
+    keys.push({ kind: 'network', id: k });
+    for (const taskId of this.endpoints.get(k)?.keys() ?? []) {
+      keys.push({ kind: 'endpoint', networkId: k, taskId });
+    }
+    for (const m of this.holders.get(k)?.keys() ?? []) keys.push({ kind: 'node', id: m });
+  }
+
+  private ingressId(): string | undefined {
+    return minOf(this.ingressIds);
+  }
+
+  private setNetwork(id: string, v: ViewNetwork): void {
+    this.networks.set(id, v);
+    if (v.ingress) this.ingressIds.add(id);
+  }
+
+  private setNode(id: string, info: NodeInfo): void {
+    this.nodes.set(id, info);
+    if (info.attachedTo === undefined) return;
+    let set = this.attached.get(info.attachedTo);
+    if (set === undefined) this.attached.set(info.attachedTo, (set = new Set()));
+    set.add(id);
+  }
+
+  private place(taskId: string, p: Placed): void {
+    this.tasks.set(taskId, p);
+    this.count(taskId, p, 1);
+  }
+
+  private unplace(taskId: string, p: Placed): void {
+    this.tasks.delete(taskId);
+    this.count(taskId, p, -1);
+  }
+
+  private count(taskId: string, p: Placed, by: 1 | -1): void {
+    for (const k of p.wants) {
+      bump(this.wants, p.nodeId, k, by);
+      let set = this.wanters.get(k);
+      if (this.wants.get(p.nodeId)?.has(k) === true) {
+        if (set === undefined) this.wanters.set(k, (set = new Set()));
+        set.add(p.nodeId);
+      } else if (set !== undefined) {
+        set.delete(p.nodeId);
+        if (set.size === 0) this.wanters.delete(k);
+      }
+    }
+    for (const e of p.endpoints) {
+      let onNet = this.endpoints.get(e.networkId);
+      if (by > 0) {
+        if (onNet === undefined) this.endpoints.set(e.networkId, (onNet = new Map()));
+        onNet.set(taskId, e);
+      } else if (onNet !== undefined) {
+        onNet.delete(taskId);
+        if (onNet.size === 0) this.endpoints.delete(e.networkId);
+      }
+      bump(this.holders, e.networkId, p.nodeId, by);
+      bump(this.heldBy, p.nodeId, e.networkId, by);
+    }
+  }
+}
+
+function ingressAddr(info: NodeInfo, ingressId: string | undefined): string {
+  return ingressId !== undefined && info.attachedTo === ingressId ? info.attachAddr : '';
+}
+
+function minOf(ids: Iterable<string>): string | undefined {
+  let min: string | undefined;
+  for (const id of ids) if (min === undefined || id < min) min = id;
+  return min;
+}
+
+function record(pending: ViewChanges, k: Key, v: unknown): void {
+  switch (k.kind) {
+    case 'network':
+      pending.network(k.id, v as ViewNetwork | undefined);
+      break;
+    case 'endpoint':
+      pending.endpoint(k.networkId, k.taskId, v as ViewEndpoint | undefined);
+      break;
+    case 'node':
+      pending.node(k.id, v as ViewNode | undefined);
+      break;
+    case 'service':
+      pending.service(k.id, v as ViewService | undefined);
+      break;
+    case 'gateway':
+      pending.gatewaySubnet();
+      break;
+  }
+}
