@@ -11,6 +11,7 @@ import { lifecycle } from './lifecycle.ts';
 import { DamagedIdentityFileError } from '../server/ca/identity-file-error.ts';
 import { UnsafeDataDirError } from '../server/private-data-dir.ts';
 import { CorruptDataError, DataDirFullError, DataDirLockedError } from '../server/raftnode/level-storage.ts';
+import { messageOf } from '../lib/message-of.ts';
 
 const program = new Command('shoald')
   .description('Shoal node daemon')
@@ -110,7 +111,7 @@ try {
   ) {
     process.stderr.write(`shoald: ${err.message}\n`);
   } else {
-    process.stderr.write(`shoald: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`shoald: ${messageOf(err)}\n`);
     log.debug({ err }, 'start-up failed');
   }
   process.exit(1);

@@ -12,6 +12,7 @@ import { lifecycle } from './lifecycle.ts';
 import { DamagedIdentityFileError } from '../server/ca/identity-file-error.ts';
 import { UnsafeDataDirError } from '../server/private-data-dir.ts';
 import { CorruptDataError, DataDirFullError, DataDirLockedError } from '../server/raftnode/level-storage.ts';
+import { messageOf } from '../lib/message-of.ts';
 
 const dataDir = resolve(process.env.SHOAL_DATA_DIR ?? '.shoal');
 const socketPath = resolve(dataDir, 'shoald.sock');
@@ -93,7 +94,7 @@ Stop with Ctrl-C; \`npm start\` again resumes the same cluster.`);
     err instanceof DataDirFullError ||
     err instanceof UnsafeDataDirError ||
     err instanceof DamagedIdentityFileError;
-  process.stderr.write(`shoal: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`shoal: ${messageOf(err)}\n`);
   if (!known && err instanceof Error && /EADDRINUSE|address already in use/i.test(err.message)) {
     process.stderr.write(`shoal: ${listenAddr} is taken; set SHOAL_LISTEN_ADDR to another host:port\n`);
   }
