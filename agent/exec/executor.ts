@@ -7,7 +7,7 @@
  */
 import type { WireTask } from '../../proto/control-types.ts';
 import type { NetworkView } from '../../proto/dispatcher-types.ts';
-import { EXEC_STATES, type ExecState } from '../../lib/task-states.ts';
+import { EXEC_STATES, TASK_STATES, type ExecState } from '../../lib/task-states.ts';
 
 export type { ExecState };
 
@@ -17,14 +17,9 @@ export function execRank(state: string): number {
 }
 
 /** Desired states past RUNNING: the task is to stop. */
-export const STOPPING_DESIRED: ReadonlySet<string> = new Set([
-  'complete',
-  'shutdown',
-  'failed',
-  'rejected',
-  'remove',
-  'orphaned',
-]);
+export const STOPPING_DESIRED: ReadonlySet<string> = new Set(
+  TASK_STATES.slice(TASK_STATES.indexOf('running') + 1),
+);
 
 /** One state a task reached. */
 export interface ExecStatus {
