@@ -1,3 +1,5 @@
+import { messageOf } from '../lib/message-of.ts';
+
 /**
  * Runs a benchmark's body and then its cleanup, always: after success, after a failure, and on
  * SIGINT/SIGTERM (a benchmark left running would keep daemons and temp folders behind).
@@ -6,7 +8,7 @@ export function runBench(body: () => Promise<void>, cleanup: () => Promise<void>
   let cleaned: Promise<void> | undefined;
   const cleanupOnce = (): Promise<void> =>
     (cleaned ??= cleanup().catch((err: unknown) => {
-      console.error(`bench: cleanup failed: ${err instanceof Error ? err.message : String(err)}`);
+      console.error(`bench: cleanup failed: ${messageOf(err)}`);
     }));
   const onSignal = (signal: NodeJS.Signals): void => {
     console.error(`bench: ${signal}, cleaning up`);

@@ -40,6 +40,7 @@ import { drain, ShoalCluster, until, type Rpc } from './shoal-cluster.ts';
 import { FleetClient } from './sim-agent/fleet-client.ts';
 import { noProgress, type FleetProgress } from './sim-agent/sim-fleet.ts';
 import { percentile, round2 } from './stats.ts';
+import { messageOf } from '../lib/message-of.ts';
 
 function int(name: string, fallback: number): number {
   const v = process.env[name];
@@ -555,7 +556,7 @@ runBench(
       if (wants('kill') && KILL > 0) await killAgents(services);
       if (wants('failover')) await failover();
     } catch (err) {
-      rows.push({ what: 'FAILED', value: err instanceof Error ? err.message : String(err) });
+      rows.push({ what: 'FAILED', value: messageOf(err) });
       console.error(cluster.logTails(10));
       throw err;
     } finally {

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { Daemon } from '../node/daemon.ts';
 import { lifecycle } from './lifecycle.ts';
 import { isDataDirError } from '../node/data-dir-errors.ts';
+import { messageOf } from '../lib/message-of.ts';
 
 const program = new Command('shoald')
   .description('Shoal node daemon')
@@ -102,7 +103,7 @@ try {
   if (isDataDirError(err)) {
     process.stderr.write(`shoald: ${err.message}\n`);
   } else {
-    process.stderr.write(`shoald: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`shoald: ${messageOf(err)}\n`);
     log.debug({ err }, 'start-up failed');
   }
   process.exit(1);

@@ -13,6 +13,7 @@ import { LoopbackProxy, type PublishedPort } from './loopback-proxy.ts';
 import { cannotRunTasks } from '../agent/node-runtime.ts';
 import type { WireService } from '../proto/control-types.ts';
 import { isDataDirError } from '../node/data-dir-errors.ts';
+import { messageOf } from '../lib/message-of.ts';
 
 const dataDir = resolve(process.env.SHOAL_DATA_DIR ?? '.shoal');
 const socketPath = resolve(dataDir, 'shoald.sock');
@@ -126,7 +127,7 @@ Stop with Ctrl-C; \`npm start\` again resumes the same cluster.`);
   }
 } catch (err) {
   const known = isDataDirError(err);
-  process.stderr.write(`shoal: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`shoal: ${messageOf(err)}\n`);
   if (!known && err instanceof Error && /EADDRINUSE|address already in use/i.test(err.message)) {
     process.stderr.write(`shoal: ${listenAddr} is taken; set SHOAL_LISTEN_ADDR to another host:port\n`);
   }

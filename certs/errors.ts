@@ -1,28 +1,25 @@
 /** Errors the certs module raises. Each names one condition; callers test with instanceof. */
-import { DomainError } from '../lib/domain-error.ts';
+import { InvalidArgumentError } from '../lib/errors.ts';
 
 /**
  * A certificate could not be used: the PEM does not parse, its subject is not a Shoal node identity,
  * it does not chain to the trusted root, or it is outside its validity period. The message says which.
  */
-export class InvalidCertificateError extends DomainError {
+export class InvalidCertificateError extends InvalidArgumentError {
   override readonly name = 'InvalidCertificateError';
-  readonly kind = 'invalid-argument';
 }
 
 /** A certificate signing request was refused: it does not parse, or its self-signature does not verify. */
-export class InvalidCsrError extends DomainError {
+export class InvalidCsrError extends InvalidArgumentError {
   override readonly name = 'InvalidCsrError';
-  readonly kind = 'invalid-argument';
 }
 
 /**
  * A join token does not have the exact `SWMTKN-1-<50 base-36 chars>-<25 base-36 chars>` shape. The message
  * is always swarmkit's `invalid join token`, so nothing about the token leaks into logs or error replies.
  */
-export class InvalidJoinTokenError extends DomainError {
+export class InvalidJoinTokenError extends InvalidArgumentError {
   override readonly name = 'InvalidJoinTokenError';
-  readonly kind = 'invalid-argument';
   constructor() {
     super('invalid join token');
   }
@@ -32,9 +29,8 @@ export class InvalidJoinTokenError extends DomainError {
  * The root CA a remote manager served does not hash to the digest pinned in the join token: either the
  * token belongs to another cluster or someone is in the middle. The message is swarmkit's.
  */
-export class CaMismatchError extends DomainError {
+export class CaMismatchError extends InvalidArgumentError {
   override readonly name = 'CaMismatchError';
-  readonly kind = 'invalid-argument';
   /** The digest the join token pinned. */
   readonly expected: string;
   /** The digest of the root CA that was actually served. */

@@ -12,9 +12,13 @@ export type ErrorKind =
   | 'resource-exhausted'
   | 'unavailable'
   | 'unauthenticated'
+  | 'unimplemented'
   | 'internal';
 
-/** Base of every error that says what went wrong in the caller's terms; each class names its kind. */
+/**
+ * Base of every error that says what went wrong in the caller's terms; each class names its kind
+ * (`lib/errors.ts` has one class per kind).
+ */
 export abstract class DomainError extends Error {
   abstract readonly kind: ErrorKind;
 }

@@ -32,6 +32,7 @@ import type { ManagerLink } from './manager-link.ts';
 import type { IssueResponse } from './manager-replies.ts';
 import type { NodeState } from './node-state.ts';
 import { addressesOf, addressingOf, withPort } from './swarm-addresses.ts';
+import { randomRaftId } from '../server/raftnode/raft-id.ts';
 
 export interface InitRequest {
   advertiseAddr: string;
@@ -100,7 +101,7 @@ export class SwarmMembership {
     const kek = createKek();
     const identity: ManagerIdentity = {
       nodeId: randomNodeId(),
-      raftId: 1 + Math.floor(Math.random() * 2 ** 48),
+      raftId: randomRaftId(),
       clusterId: randomClusterId(),
       hostname: this.o.hostname,
       addr,

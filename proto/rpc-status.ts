@@ -1,13 +1,19 @@
 /**
  * The one place where errors become gRPC statuses (grpc-js' serverErrorToStatus, not swarmkit's
- * scattered status.Errorf): handlers, streams and the local socket throw domain errors; this maps them.
- * Unknown errors become INTERNAL, with the cause logged and not sent to the caller.
+ * scattered status.Errorf): handlers, streams and the local socket throw domain errors (`lib/errors.ts`
+ * has one class per kind); this maps them. Unknown errors become INTERNAL, with the cause logged and not
+ * sent to the caller.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { DomainError, type ErrorKind } from '../lib/domain-error.ts';
+import { NotLeaderError } from '../lib/not-leader-error.ts';
+import { LEADER_ADDR_METADATA } from './dispatcher-types.ts';
 
-/** An error that already knows its status: thrown by handlers for conditions of their own. */
+/**
+ * A status relayed as another process answered it (a manager's reply to a node's call), kept with its
+ * code. Code that refuses for itself throws a domain error instead.
+ */
 export class RpcError extends Error {
   override readonly name = 'RpcError';
   constructor(
@@ -18,10 +24,8 @@ export class RpcError extends Error {
   }
 }
 
-export interface GrpcStatus {
-  code: grpc.status;
-  details: string;
-}
+/** What a handler answers: a unary callback's error, or what a stream emits as 'error'. */
+export type GrpcStatus = grpc.StatusObject;
 
 const STATUS_OF_KIND: Readonly<Record<Exclude<ErrorKind, 'internal'>, grpc.status>> = {
   'invalid-argument': grpc.status.INVALID_ARGUMENT,
@@ -32,16 +36,22 @@ const STATUS_OF_KIND: Readonly<Record<Exclude<ErrorKind, 'internal'>, grpc.statu
   'resource-exhausted': grpc.status.RESOURCE_EXHAUSTED,
   unavailable: grpc.status.UNAVAILABLE,
   unauthenticated: grpc.status.UNAUTHENTICATED,
+  unimplemented: grpc.status.UNIMPLEMENTED,
 };
 
 export function toGrpcStatus(err: unknown, log: Logger): GrpcStatus {
-  if (err instanceof RpcError) return { code: err.code, details: err.message };
+  const metadata = new grpc.Metadata();
+  if (err instanceof RpcError) return { code: err.code, details: err.message, metadata };
   if (err instanceof DomainError && err.kind !== 'internal') {
-    return { code: STATUS_OF_KIND[err.kind], details: err.message };
+    // The leader's address goes in metadata too, where an agent looks for it to go there.
+    if (err instanceof NotLeaderError && err.leaderAddr !== undefined) {
+      metadata.set(LEADER_ADDR_METADATA, err.leaderAddr);
+    }
+    return { code: STATUS_OF_KIND[err.kind], details: err.message, metadata };
   }
   log.error(
     { err: err instanceof Error ? (err.stack ?? err.message) : String(err) },
     'unexpected error in an RPC',
   );
-  return { code: grpc.status.INTERNAL, details: 'internal error (see the log)' };
+  return { code: grpc.status.INTERNAL, details: 'internal error (see the log)', metadata };
 }

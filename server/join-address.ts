@@ -4,12 +4,12 @@
  * manager it joins, which is the address the manager sees it by (docker's daemon leaves it to the remote
  * side for the same reason). Nothing is sent: connecting a UDP socket only picks the route.
  */
-import * as grpc from '@grpc/grpc-js';
 import { createSocket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIPv6 } from 'node:net';
 import { quoted } from './limits.ts';
-import { RpcError } from './rpc/status.ts';
+import { InvalidArgumentError } from '../lib/errors.ts';
+import { messageOf } from '../lib/message-of.ts';
 
 /** Whether `listenAddr` (`host:port`, `[v6]:port`, or '' for the default 0.0.0.0) names no one address. */
 export function listensEverywhere(listenAddr: string): boolean {
@@ -33,9 +33,8 @@ function hostOf(addr: string): string {
 export async function advertiseToward(remoteAddr: string, listenAddr: string): Promise<string> {
   const port = /:(\d+)$/.exec(listenAddr)?.[1] ?? '2377';
   const local = await addressToward(remoteAddr).catch((err: unknown) => {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new RpcError(
-      grpc.status.INVALID_ARGUMENT,
+    const why = messageOf(err);
+    throw new InvalidArgumentError(
       `could not choose an IP address to advertise: no route to ${quoted(remoteAddr)} (${why}); use --advertise-addr`,
     );
   });

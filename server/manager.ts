@@ -3,7 +3,7 @@
  * (mTLS; the CA bootstrap calls need no client certificate, everything else is checked against the
  * method → roles table). This module composes the parts; each part holds its own logic.
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { caDigest, createJoinToken, randomNodeId, sealRootCaKey } from '../certs/index.ts';
@@ -23,7 +23,7 @@ import { LeaderAllocator } from './controlapi/leader-allocator.ts';
 import { ManagerPort, type ManagerPortOptions } from './manager-port.ts';
 import { LeaderForwarder, LeaderForwardingServer } from './rpc/forward.ts';
 import { resourceHandlers, resourceService } from './resourceapi/attachment-server.ts';
-import { RpcError } from './rpc/status.ts';
+import { PreconditionError } from '../lib/errors.ts';
 import { checkMemberOfLog, forceNewCluster } from './raft/index.ts';
 import { LevelStorage } from './raftnode/level-storage.ts';
 import { RaftNode } from './raftnode/raft-node.ts';
@@ -48,6 +48,7 @@ import {
   type ProposalResult,
   type Tx,
 } from './store/index.ts';
+import { messageOf } from '../lib/message-of.ts';
 
 /** What a manager must know about itself to (re)start. Persisted by shoald next to the data. */
 export interface ManagerIdentity {
@@ -225,6 +226,7 @@ export class Manager {
       // Two election timeouts (electionTick 10) end one election; a busy machine may need a few more.
       electionWaitMs: Math.max(2000, 20 * (o.tickMs ?? 100)),
       pollMs: o.tickMs ?? 100,
+      log,
     });
     // Leader-only methods of every service added to it forward to the leader from a follower.
     const server = new LeaderForwardingServer(forwarder, {
@@ -232,20 +234,23 @@ export class Manager {
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       interceptors: [
         requestSizeInterceptor(),
-        authorizationInterceptor({
-          clusterId: () => id.clusterId,
-          refused: nodeId => {
-            const c = store.view(tx => findClusters(tx))[0];
-            return c?.blacklistedCertificates[nodeId] === undefined
-              ? undefined
-              : `node ${nodeId} was removed from swarm`;
+        authorizationInterceptor(
+          {
+            clusterId: () => id.clusterId,
+            refused: nodeId => {
+              const c = store.view(tx => findClusters(tx))[0];
+              return c?.blacklistedCertificates[nodeId] === undefined
+                ? undefined
+                : `node ${nodeId} was removed from swarm`;
+            },
+            demoted: nodeId =>
+              demotion(
+                store.view(tx => getNode(tx, nodeId)),
+                raft.members,
+              ),
           },
-          demoted: nodeId =>
-            demotion(
-              store.view(tx => getNode(tx, nodeId)),
-              raft.members,
-            ),
-        }),
+          log,
+        ),
       ],
     });
     transport.register(server);
@@ -283,8 +288,8 @@ export class Manager {
       transport.close();
       server.forceShutdown();
       await storage.close();
-      const why = err instanceof Error ? err.message : String(err);
-      throw new RpcError(grpc.status.FAILED_PRECONDITION, `cannot listen on ${id.listenAddr}: ${why}`);
+      const why = messageOf(err);
+      throw new PreconditionError(`cannot listen on ${id.listenAddr}: ${why}`);
     }
     raft.start();
     dispatcher.start();
@@ -421,7 +426,7 @@ export class Manager {
     const id = this.identity;
     if (this.raft.voters().length <= 1) return;
     const problem = this.raft.removalProblem(id.raftId);
-    if (problem !== undefined) throw new RpcError(grpc.status.FAILED_PRECONDITION, problem);
+    if (problem !== undefined) throw new PreconditionError(problem);
     await this.store.update(tx => {
       if (getNode(tx, id.nodeId) !== undefined) deleteNode(tx, id.nodeId);
     }, Date.now());

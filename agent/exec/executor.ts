@@ -7,46 +7,19 @@
  */
 import type { WireTask } from '../../proto/control-types.ts';
 import type { NetworkView } from '../../proto/dispatcher-types.ts';
+import { EXEC_STATES, TASK_STATES, type ExecState } from '../../lib/task-states.ts';
 
-/** A task's lifecycle as an executor reports it (swarmkit's TaskState, the agent's part of it). */
-export type ExecState =
-  | 'accepted'
-  | 'preparing'
-  | 'ready'
-  | 'starting'
-  | 'running'
-  | 'complete'
-  | 'shutdown'
-  | 'failed'
-  | 'rejected';
-
-/** Lifecycle order of the states executors report: a state later in the list is further along. */
-const ORDER: readonly ExecState[] = [
-  'accepted',
-  'preparing',
-  'ready',
-  'starting',
-  'running',
-  'complete',
-  'shutdown',
-  'failed',
-  'rejected',
-];
+export type { ExecState };
 
 /** Where `state` stands in the lifecycle (-1 for a state no executor reports). */
 export function execRank(state: string): number {
-  return ORDER.indexOf(state as ExecState);
+  return EXEC_STATES.indexOf(state as ExecState);
 }
 
 /** Desired states past RUNNING: the task is to stop. */
-export const STOPPING_DESIRED: ReadonlySet<string> = new Set([
-  'complete',
-  'shutdown',
-  'failed',
-  'rejected',
-  'remove',
-  'orphaned',
-]);
+export const STOPPING_DESIRED: ReadonlySet<string> = new Set(
+  TASK_STATES.slice(TASK_STATES.indexOf('running') + 1),
+);
 
 /** One state a task reached. */
 export interface ExecStatus {

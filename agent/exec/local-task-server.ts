@@ -3,13 +3,16 @@
  * (a command inside a running task's namespaces) and `shoal run` (a standalone task: the daemon's `run` asks the managers for it, this node's executor runs
  * it; without detach its output is streamed until it exits, and the exit code ends the stream).
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { constants } from 'node:os';
 import type { Logger } from 'pino';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
-import { RpcError, toGrpcStatus } from '../../proto/rpc-status.ts';
+import { DomainError } from '../../lib/domain-error.ts';
+import { InvalidArgumentError, PreconditionError } from '../../lib/errors.ts';
+import { messageOf } from '../../lib/message-of.ts';
+import { toGrpcStatus } from '../../proto/rpc-status.ts';
 import { LogTail } from './log-tail.ts';
-import { TaskRefError, type ProcessExecutor } from './process-executor.ts';
+import type { ProcessExecutor } from './process-executor.ts';
 
 export const localTasksService = serviceOf(loadShoalPackage('local.proto'), 'LocalTasks');
 
@@ -58,11 +61,8 @@ export function localTaskHandlers(o: LocalTaskServerOptions): grpc.UntypedServic
   const pollMs = o.pollMs ?? 50;
 
   const fail = (call: grpc.ServerWritableStream<unknown, unknown>, err: unknown): void => {
-    call.emit('error', toStatus(err, o.log));
+    call.emit('error', toGrpcStatus(err, o.log));
   };
-
-  /** Throws TaskRefError (NOT_FOUND) for a ref that names no task, or several. */
-  const taskId = (ref: string): string => o.executor.resolve(ref);
 
   /** Streams the task's output until it has ended, then its exit code. */
   const follow = async (
@@ -108,11 +108,10 @@ export function localTaskHandlers(o: LocalTaskServerOptions): grpc.UntypedServic
     Exec: (call: grpc.ServerWritableStream<{ task: string; argv: string[] }, ExecOutput>) => {
       void (async () => {
         const child = await o.executor
-          .execProcess(taskId(call.request.task), call.request.argv)
+          .execProcess(o.executor.resolve(call.request.task), call.request.argv)
+          // A task that is not running (or cannot be entered) is the state of things, not a bug.
           .catch((e: unknown) => {
-            throw e instanceof TaskRefError || e instanceof RpcError
-              ? e
-              : new RpcError(grpc.status.FAILED_PRECONDITION, e instanceof Error ? e.message : String(e));
+            throw e instanceof DomainError ? e : new PreconditionError(messageOf(e));
           });
         call.on('cancelled', () => child.kill('SIGKILL'));
         child.stdout?.on('data', (b: Buffer) => call.write(output({ stdout: b })));
@@ -141,8 +140,7 @@ export function localTaskHandlers(o: LocalTaskServerOptions): grpc.UntypedServic
     Run: (call: grpc.ServerWritableStream<RunRequest, ExecOutput>) => {
       void (async () => {
         const req = call.request;
-        if (req.argv.length === 0)
-          throw new RpcError(grpc.status.INVALID_ARGUMENT, 'run: a command is required');
+        if (req.argv.length === 0) throw new InvalidArgumentError('run: a command is required');
         const id = await o.run(req);
         // Followed before it can start (it starts once it has its command): it detaches as it ends.
         const release = req.detach ? undefined : o.executor.follow(id);
@@ -158,15 +156,6 @@ export function localTaskHandlers(o: LocalTaskServerOptions): grpc.UntypedServic
       })().catch((err: unknown) => fail(call, err));
     },
   };
-}
-
-/** A grpc status that came from elsewhere (the managers) passes through; anything else is mapped once. */
-function toStatus(err: unknown, log: Logger): { code: grpc.status; details: string } {
-  const e = err as Partial<grpc.ServiceError> | undefined;
-  if (err instanceof Error && typeof e?.code === 'number' && typeof e.details === 'string') {
-    return { code: e.code, details: e.details };
-  }
-  return toGrpcStatus(err, log);
 }
 
 function signalNumber(sig: NodeJS.Signals): number | undefined {

@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Logger } from 'pino';
-import { DomainError } from '../../lib/domain-error.ts';
+import { NotFoundError } from '../../lib/errors.ts';
 import type { NetworkView } from '../../proto/dispatcher-types.ts';
 import type { TaskNetworking, SandboxUpdate } from '../network/sandbox.ts';
 import {
@@ -34,6 +34,7 @@ import {
   taskEnv,
 } from './task-process.ts';
 import { listTaskDirs, TaskStateDir, type LocalCommand, type ProcessRecord } from './task-state-dir.ts';
+import { messageOf } from '../../lib/message-of.ts';
 
 export interface ProcessExecutorOptions {
   networking: TaskNetworking;
@@ -62,10 +63,9 @@ export interface ExecResult {
   exitCode: number;
 }
 
-/** A ref that names no task, or more than one (NOT_FOUND on the local socket, as docker's). */
-export class TaskRefError extends DomainError {
+/** A ref that names no task, or more than one. */
+export class TaskRefError extends NotFoundError {
   override readonly name = 'TaskRefError';
-  readonly kind = 'not-found';
 }
 
 const rank = execRank;
@@ -638,8 +638,7 @@ export class ProcessExecutor implements Executor, TaskLogSource {
       .map(r => r.task);
     this.o.networking.update(this.view, need).then(
       res => this.afterUpdate(res),
-      (e: unknown) =>
-        this.o.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'network update failed'),
+      (e: unknown) => this.o.log.warn({ err: messageOf(e) }, 'network update failed'),
     );
   }
 

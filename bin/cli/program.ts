@@ -28,6 +28,7 @@ import { addNetworkCommands } from './network-commands.ts';
 import { addServiceCommands } from './service-commands.ts';
 import { addTaskCommands, CommandExitError } from './task-commands.ts';
 import { invalidArgument, keyValues, parseUint } from './service-spec.ts';
+import { messageOf } from '../../lib/message-of.ts';
 
 export type { CliIo };
 
@@ -69,7 +70,7 @@ function reportError(err: unknown, io: CliIo): number {
     io.err(`${err.message}\n`);
     return 1;
   }
-  io.err(`shoal: ${err instanceof Error ? err.message : String(err)}\n`);
+  io.err(`shoal: ${messageOf(err)}\n`);
   return 1;
 }
 
@@ -108,7 +109,7 @@ function flagValue<T>(value: string, flag: string, parse: (v: string) => T): T {
   try {
     return parse(value);
   } catch (err) {
-    throw invalidArgument(value, flag, err instanceof Error ? err.message : String(err));
+    throw invalidArgument(value, flag, messageOf(err));
   }
 }
 

@@ -12,6 +12,7 @@ import type { WireService, WireTask } from '../../proto/control-types.ts';
 import type { WireNode } from './daemon-client.ts';
 import { shortId } from './format.ts';
 import { fullSpec } from './service-spec.ts';
+import { jsonEqual } from '../../lib/json-equal.ts';
 
 /** docker's `numberedStates`: the progress a state stands for; the last four only order terminal states. */
 const NUMBERED_STATES: Readonly<Record<string, number>> = {
@@ -75,22 +76,6 @@ export function taskLineText(task: Pick<WireTask, 'desiredState' | 'status'>): s
   );
   const bar = `[${'='.repeat(filled)}>${' '.repeat(BAR_WIDTH - filled)}]`;
   return `${task.status.state.padEnd(LONGEST_STATE)} ${bar}`;
-}
-
-/** Deep equality of plain JSON data; undefined and null members count as absent. */
-function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((item, i) => jsonEqual(item, b[i]));
-  }
-  const left = a as Record<string, unknown>;
-  const right = b as Record<string, unknown>;
-  const present = (r: Record<string, unknown>): string[] =>
-    Object.keys(r).filter(k => r[k] !== undefined && r[k] !== null);
-  const keys = present(left);
-  return keys.length === present(right).length && keys.every(k => jsonEqual(left[k], right[k]));
 }
 
 /**

@@ -11,6 +11,7 @@ import type {
   WireUpdateConfig,
 } from '../../proto/control-types.ts';
 import { CommandFailedError } from './command-context.ts';
+import { messageOf } from '../../lib/message-of.ts';
 
 /** Swarm's defaults (`api/defaults/service.go`), which docker's flags send explicitly. */
 export const DEFAULT_RESTART: Readonly<WireRestartPolicy> = {
@@ -39,7 +40,7 @@ function flagValue<T>(value: string, flag: string, parse: (v: string) => T): T {
     return parse(value);
   } catch (err) {
     if (err instanceof CommandFailedError) throw err;
-    throw invalidArgument(value, flag, err instanceof Error ? err.message : String(err));
+    throw invalidArgument(value, flag, messageOf(err));
   }
 }
 

@@ -8,6 +8,10 @@
  * send, and `callerOf` is who made a call.
  */
 import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { DomainError } from '../../lib/domain-error.ts';
+import { PermissionError, UnauthenticatedError } from '../../lib/errors.ts';
+import { toGrpcStatus } from '../../proto/rpc-status.ts';
 import {
   formatBytes,
   MAX_ANONYMOUS_REQUEST_BYTES,
@@ -205,36 +209,26 @@ export interface AuthorizerOptions {
   demoted(nodeId: string): string | undefined;
 }
 
-function deny(code: grpc.status, details: string): grpc.StatusObject {
-  return { code, details, metadata: new grpc.Metadata() };
-}
-
 /** Whether `caller` is of this cluster, not removed, and in `roles`; undefined = yes. */
 function admit(
   caller: Caller,
   roles: readonly Role[],
   as: 'peer' | 'forwarder' | 'forwarded',
   o: AuthorizerOptions,
-): grpc.StatusObject | undefined {
+): PermissionError | undefined {
   const cluster = o.clusterId();
   if (cluster !== undefined && caller.clusterId !== cluster) {
-    return deny(
-      grpc.status.PERMISSION_DENIED,
-      `certificate is for cluster ${caller.clusterId}, not this one`,
-    );
+    return new PermissionError(`certificate is for cluster ${caller.clusterId}, not this one`);
   }
   const why = o.refused(caller.nodeId);
-  if (why !== undefined) return deny(grpc.status.PERMISSION_DENIED, why);
+  if (why !== undefined) return new PermissionError(why);
   if (!roles.includes(caller.role)) {
-    return deny(
-      grpc.status.PERMISSION_DENIED,
-      `Permission denied: unauthorized ${as} role: rpc error: ${caller.role}`,
-    );
+    return new PermissionError(`Permission denied: unauthorized ${as} role: rpc error: ${caller.role}`);
   }
   // A certificate outlives the role it names: a demoted manager's stays valid until it expires.
   if (caller.role === 'swarm-manager' && !roles.includes('swarm-worker')) {
     const demoted = o.demoted(caller.nodeId);
-    if (demoted !== undefined) return deny(grpc.status.PERMISSION_DENIED, `Permission denied: ${demoted}`);
+    if (demoted !== undefined) return new PermissionError(`Permission denied: ${demoted}`);
   }
   return undefined;
 }
@@ -245,12 +239,12 @@ export function authorize(
   caller: Caller | undefined,
   o: AuthorizerOptions,
   as: 'peer' | 'forwarded' = 'peer',
-): grpc.StatusObject | undefined {
+): DomainError | undefined {
   const allowed = METHOD_ROLES[path];
-  if (allowed === undefined) return deny(grpc.status.PERMISSION_DENIED, `method ${path} is not allowed`);
+  if (allowed === undefined) return new PermissionError(`method ${path} is not allowed`);
   if (allowed === 'any') return undefined;
   if (caller === undefined)
-    return deny(grpc.status.UNAUTHENTICATED, 'a client certificate of this cluster is required');
+    return new UnauthenticatedError('a client certificate of this cluster is required');
   return admit(caller, allowed, as, o);
 }
 
@@ -264,18 +258,18 @@ export function authorizeCall(
   peer: Caller | undefined,
   fwd: Forwarded,
   o: AuthorizerOptions,
-): grpc.StatusObject | undefined {
+): DomainError | undefined {
   if (fwd.kind === 'direct') return authorize(path, peer, o);
   if (peer === undefined) {
-    return deny(grpc.status.PERMISSION_DENIED, 'Permission denied: only a manager may forward a call');
+    return new PermissionError('Permission denied: only a manager may forward a call');
   }
   const forwarder = admit(peer, M, 'forwarder', o);
   if (forwarder !== undefined) return forwarder;
   if (!LEADER_ONLY.has(path)) {
-    return deny(grpc.status.PERMISSION_DENIED, `Permission denied: ${path} is not a forwarded method`);
+    return new PermissionError(`Permission denied: ${path} is not a forwarded method`);
   }
   if (fwd.kind === 'malformed') {
-    return deny(grpc.status.PERMISSION_DENIED, `Permission denied: malformed ${FORWARDED_FOR} metadata`);
+    return new PermissionError(`Permission denied: malformed ${FORWARDED_FOR} metadata`);
   }
   return authorize(path, fwd.kind === 'caller' ? fwd.caller : undefined, o, 'forwarded');
 }
@@ -322,10 +316,13 @@ export function requestSizeInterceptor(
     const limit = MAX_REQUEST_BYTES_BY_METHOD[method.path] ?? fallback;
     const reader = readerOf(call);
     if (reader === undefined) {
-      const broken = deny(
-        grpc.status.INTERNAL,
-        'request size limits cannot be applied: @grpc/grpc-js does not read requests as server/ca/authorize.ts expects',
-      );
+      // Said as it is (not as an internal error's generic text): the build is broken, not a call.
+      const broken: grpc.StatusObject = {
+        code: grpc.status.INTERNAL,
+        details:
+          'request size limits cannot be applied: @grpc/grpc-js does not read requests as server/ca/authorize.ts expects',
+        metadata: new grpc.Metadata(),
+      };
       return new grpc.ServerInterceptingCall(call, {
         start: next => next({ onReceiveMetadata: () => call.sendStatus(broken) }),
       });
@@ -356,7 +353,7 @@ export function requestSizeInterceptor(
 }
 
 /** The interceptor that applies `authorizeCall` to every call on the server. */
-export function authorizationInterceptor(o: AuthorizerOptions): grpc.ServerInterceptor {
+export function authorizationInterceptor(o: AuthorizerOptions, log: Logger): grpc.ServerInterceptor {
   return (method, call) =>
     new grpc.ServerInterceptingCall(call, {
       start: next =>
@@ -364,7 +361,7 @@ export function authorizationInterceptor(o: AuthorizerOptions): grpc.ServerInter
           onReceiveMetadata: (md, mdNext) => {
             const denied = authorizeCall(method.path, peerOf(call), forwardedOf(md), o);
             if (denied === undefined) mdNext(md);
-            else call.sendStatus(denied);
+            else call.sendStatus(toGrpcStatus(denied, log));
           },
         }),
     });

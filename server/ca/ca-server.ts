@@ -6,7 +6,7 @@
  * certificate is returned, so it can start as a member at once, and receives the key-encryption key of
  * the root CA key, which it needs to sign certificates in its turn (workers never get it).
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import {
   NODE_CERT_VALIDITY_MS,
@@ -18,7 +18,14 @@ import {
 import { serviceOf, loadShoalPackage } from '../../proto/load.ts';
 import { quoted } from '../limits.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
-import { RpcError, unary } from '../rpc/status.ts';
+import { unary } from '../rpc/status.ts';
+import {
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionError,
+  PreconditionError,
+  UnauthenticatedError,
+} from '../../lib/errors.ts';
 import { createNode, getNode, updateNode, type MemoryStore } from '../store/index.ts';
 import { callerOf, type Caller } from './authorize.ts';
 import { clusterOf, freshRaftId, HOST_PORT, memberList, nodeOf } from './node-records.ts';
@@ -63,13 +70,10 @@ export function registerCa(
     const cluster = clusterOf(store);
     // 'any' methods skip the interceptor's checks: they are made here, for the renewal path.
     if (caller.clusterId !== cluster.id) {
-      throw new RpcError(
-        grpc.status.PERMISSION_DENIED,
-        `certificate is for cluster ${caller.clusterId}, not this one`,
-      );
+      throw new PermissionError(`certificate is for cluster ${caller.clusterId}, not this one`);
     }
     if (cluster.blacklistedCertificates[caller.nodeId] !== undefined) {
-      throw new RpcError(grpc.status.PERMISSION_DENIED, `node ${caller.nodeId} was removed from swarm`);
+      throw new PermissionError(`node ${caller.nodeId} was removed from swarm`);
     }
     // The observed role, not the desired one: a demoted manager gets its worker certificate only
     // once it is out of Raft (the role manager changes the role after the removal, as swarmkit's does).
@@ -111,20 +115,18 @@ export function registerCa(
         : tokensEqual(req.token, cluster.joinTokens.worker)
           ? 'worker'
           : undefined;
-      if (role === undefined) throw new RpcError(grpc.status.INVALID_ARGUMENT, INVALID_TOKEN);
+      if (role === undefined) throw new InvalidArgumentError(INVALID_TOKEN);
       if (typeof req.hostname !== 'string' || req.hostname === '') {
-        throw new RpcError(grpc.status.INVALID_ARGUMENT, 'hostname is required');
+        throw new InvalidArgumentError('hostname is required');
       }
       // It is kept, logged and listed: a name, not a payload.
       if (req.hostname.length > MAX_HOSTNAME_CHARS) {
-        throw new RpcError(
-          grpc.status.INVALID_ARGUMENT,
+        throw new InvalidArgumentError(
           `hostname ${quoted(req.hostname)} is longer than ${MAX_HOSTNAME_CHARS} characters`,
         );
       }
       if (role === 'manager' && !HOST_PORT.test(req.addr)) {
-        throw new RpcError(
-          grpc.status.INVALID_ARGUMENT,
+        throw new InvalidArgumentError(
           `a joining manager needs its address as host:port, got ${quoted(req.addr)}`,
         );
       }
@@ -169,12 +171,11 @@ export function registerCa(
     // signing loop); nodes poll this for their role until the dispatcher's session tells them.
     NodeCertificateStatus: unary(log, async (req: { nodeId: string }) => {
       if (typeof req.nodeId !== 'string' || req.nodeId === '') {
-        throw new RpcError(grpc.status.INVALID_ARGUMENT, 'node ID is required');
+        throw new InvalidArgumentError('node ID is required');
       }
       // Anyone may ask, with anything: the answer repeats a bounded part of it.
       const node = store.view(tx => getNode(tx, req.nodeId));
-      if (node === undefined)
-        throw new RpcError(grpc.status.NOT_FOUND, `node ${quoted(req.nodeId)} not found`);
+      if (node === undefined) throw new NotFoundError(`node ${quoted(req.nodeId)} not found`);
       return {
         status: node.certificate.status,
         certificate: node.certificate.certPem ?? '',
@@ -186,8 +187,7 @@ export function registerCa(
     LeaveSwarm: unary(log, async (_req: object, call) => {
       const node = nodeOf(store, requireCaller(call).nodeId);
       if (node.role === 'manager') {
-        throw new RpcError(
-          grpc.status.FAILED_PRECONDITION,
+        throw new PreconditionError(
           `node ${node.id} is a manager: it leaves through Raft (swarm leave --force on that node)`,
         );
       }
@@ -210,7 +210,7 @@ export function registerCa(
 function requireCaller(call: Parameters<typeof callerOf>[0]): Caller {
   const caller = callerOf(call);
   if (caller === undefined) {
-    throw new RpcError(grpc.status.UNAUTHENTICATED, 'a client certificate of this cluster is required');
+    throw new UnauthenticatedError('a client certificate of this cluster is required');
   }
   return caller;
 }

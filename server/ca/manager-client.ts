@@ -5,6 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { clientOf, loadShoalPackage, TRUSTED_PEER_CHANNEL, unaryCall } from '../../proto/load.ts';
+import { UnavailableError } from '../../lib/errors.ts';
 import { RpcError } from '../rpc/status.ts';
 
 const caPkg = loadShoalPackage('ca.proto');
@@ -52,7 +53,7 @@ export async function callManager<T>(
     const e = err as grpc.ServiceError;
     const why = notReached(e, timeoutMs);
     if (why === undefined) throw new RpcError(e.code, e.details);
-    throw new RpcError(grpc.status.UNAVAILABLE, `could not reach the manager at ${shown(addr)}: ${why}`);
+    throw new UnavailableError(`could not reach the manager at ${shown(addr)}: ${why}`);
   } finally {
     client.close();
   }
@@ -115,7 +116,8 @@ export class ManagerClients {
   /**
    * The call on the first manager of `addrs` that answers: one that is down (or has no leader) is
    * skipped; an error answer from a live one ends the search, since another would say the same.
-   * Throws the last RpcError, or UNAVAILABLE when there is no address at all.
+   * Throws the last RpcError (the manager's status, relayed as it came), or UnavailableError when there
+   * is no address at all.
    */
   async callAny<T>(
     addrs: readonly string[],
@@ -123,7 +125,7 @@ export class ManagerClients {
     method: string,
     req: object,
   ): Promise<T> {
-    let last = new RpcError(grpc.status.UNAVAILABLE, 'no manager address is known');
+    let last: Error = new UnavailableError('no manager address is known');
     for (const addr of new Set(addrs)) {
       try {
         return await unaryCall<T>(this.client(addr, service), method, req, {
@@ -146,7 +148,7 @@ export class ManagerClients {
   }
 
   private client(addr: string, service: ManagerService): grpc.Client {
-    if (this.closed) throw new RpcError(grpc.status.UNAVAILABLE, 'the clients to the managers are closed');
+    if (this.closed) throw new UnavailableError('the clients to the managers are closed');
     const key = `${service} ${addr}`;
     let c = this.clients.get(key);
     if (c === undefined) {

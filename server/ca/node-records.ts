@@ -2,9 +2,9 @@
  * Lookups the CA and Raft membership services share: the cluster object, a node by ID, the members, a
  * fresh Raft ID.
  */
-import * as grpc from '@grpc/grpc-js';
+import { randomRaftId } from '../raftnode/raft-id.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
-import { RpcError } from '../rpc/status.ts';
+import { NotFoundError, UnavailableError } from '../../lib/errors.ts';
 import { findClusters, getNode, type Cluster, type MemoryStore, type Node } from '../store/index.ts';
 
 /** A manager's address as peers dial it. */
@@ -13,14 +13,14 @@ export const HOST_PORT = /^[^\s:]+:\d{1,5}$/;
 /** The cluster object, or UNAVAILABLE while the new cluster's first write is not applied yet. */
 export function clusterOf(store: MemoryStore): Cluster {
   const c = store.view(tx => findClusters(tx))[0];
-  if (c === undefined) throw new RpcError(grpc.status.UNAVAILABLE, 'the cluster is still starting');
+  if (c === undefined) throw new UnavailableError('the cluster is still starting');
   return c;
 }
 
 /** The node `id`, or NOT_FOUND. */
 export function nodeOf(store: MemoryStore, id: string): Node {
   const n = store.view(tx => getNode(tx, id));
-  if (n === undefined) throw new RpcError(grpc.status.NOT_FOUND, `node ${id} not found`);
+  if (n === undefined) throw new NotFoundError(`node ${id} not found`);
   return n;
 }
 
@@ -29,10 +29,10 @@ export function memberList(raft: RaftNode): { raftId: number; addr: string }[] {
   return [...raft.members].map(([raftId, addr]) => ({ raftId, addr }));
 }
 
-/** A Raft ID no member has. Random, so that IDs of removed members are (almost surely) never reused. */
+/** A Raft ID no member has (random: see randomRaftId). */
 export function freshRaftId(raft: RaftNode): number {
   for (;;) {
-    const id = 1 + Math.floor(Math.random() * 2 ** 48);
+    const id = randomRaftId();
     if (!raft.members.has(id)) return id;
   }
 }

@@ -7,12 +7,18 @@
  * already is a member gets its ID (and the KEK) back, so a node that failed to start can retry, and a
  * manager from before keys were sealed gets the KEK the leader sealed the key with.
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
 import { quoted } from '../limits.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
-import { RpcError, unary } from '../rpc/status.ts';
+import { unary } from '../rpc/status.ts';
+import {
+  InvalidArgumentError,
+  NotFoundError,
+  PreconditionError,
+  UnauthenticatedError,
+} from '../../lib/errors.ts';
 import { getNode, updateNode, type MemoryStore } from '../store/index.ts';
 import { callerOf } from './authorize.ts';
 import { clusterOf, freshRaftId, HOST_PORT, memberList, nodeOf } from './node-records.ts';
@@ -30,21 +36,17 @@ export function raftMembershipHandlers(
   return {
     Join: unary(log, async (req: { addr: string; kekOnly?: boolean }, call) => {
       if (typeof req.addr !== 'string' || !HOST_PORT.test(req.addr)) {
-        throw new RpcError(
-          grpc.status.INVALID_ARGUMENT,
+        throw new InvalidArgumentError(
           `a joining manager needs its address as host:port, got ${quoted(String(req.addr))}`,
         );
       }
       const caller = callerOf(call);
       if (caller === undefined) {
-        throw new RpcError(grpc.status.UNAUTHENTICATED, 'a client certificate of this cluster is required');
+        throw new UnauthenticatedError('a client certificate of this cluster is required');
       }
       const node = nodeOf(store, caller.nodeId);
       if (node.role !== 'manager') {
-        throw new RpcError(
-          grpc.status.FAILED_PRECONDITION,
-          `node ${node.id} is not a manager: promote it before it joins Raft`,
-        );
+        throw new PreconditionError(`node ${node.id} is not a manager: promote it before it joins Raft`);
       }
       const managerKek = kekForNewManager(clusterOf(store), kek);
       const known = node.managerStatus?.raftId;
@@ -56,7 +58,7 @@ export function raftMembershipHandlers(
       const raftId = known ?? freshRaftId(raft);
       await store.update(tx => {
         const n = getNode(tx, node.id);
-        if (n === undefined) throw new RpcError(grpc.status.NOT_FOUND, `node ${node.id} not found`);
+        if (n === undefined) throw new NotFoundError(`node ${node.id} not found`);
         updateNode(tx, {
           ...n,
           status: { ...n.status, addr: req.addr.split(':')[0] ?? '' },

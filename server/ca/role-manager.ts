@@ -15,6 +15,7 @@ import {
   type NodeRole,
 } from '../store/index.ts';
 import { planRoleChanges, type RoleStep } from './role-plan.ts';
+import { messageOf } from '../../lib/message-of.ts';
 
 export class RoleManager {
   private timer: NodeJS.Timeout | undefined;
@@ -45,9 +46,7 @@ export class RoleManager {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.round_ = this.round()
-        .catch((err: unknown) =>
-          this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'role change failed'),
-        )
+        .catch((err: unknown) => this.log.warn({ err: messageOf(err) }, 'role change failed'))
         .finally(() => this.schedule());
     }, this.intervalMs);
   }

@@ -2,12 +2,13 @@
  * The Control API's config calls (`docker config create/ls/rm`): validate at the boundary, one store
  * transaction, shape the reply. Merged into the Control handler map by control-server.ts.
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { randomNodeId } from '../../certs/index.ts';
 import { labelsProblem } from '../allocator/index.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
-import { RpcError, unary } from '../rpc/status.ts';
+import { unary } from '../rpc/status.ts';
+import { ConflictError, InvalidArgumentError, NotFoundError } from '../../lib/errors.ts';
 import {
   createConfig,
   deleteConfig,
@@ -55,26 +56,21 @@ interface CreateConfigRequest {
 /** Throws INVALID_ARGUMENT unless `req` is a config docker would accept. */
 function validateCreate(req: CreateConfigRequest): void {
   if (typeof req.name !== 'string' || req.name.length > MAX_NAME_LENGTH || !NAME_RE.test(req.name)) {
-    throw new RpcError(
-      grpc.status.INVALID_ARGUMENT,
-      'invalid name, only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed',
-    );
+    throw new InvalidArgumentError('invalid name, only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed');
   }
   // swarmkit refuses empty configs too: a file with nothing in it is almost always a mistake.
-  if (req.data.length === 0)
-    throw new RpcError(grpc.status.INVALID_ARGUMENT, 'config data must not be empty');
+  if (req.data.length === 0) throw new InvalidArgumentError('config data must not be empty');
   if (req.data.length > MAX_CONFIG_SIZE) {
-    throw new RpcError(grpc.status.INVALID_ARGUMENT, 'config data too long');
+    throw new InvalidArgumentError('config data too long');
   }
-  if ('' in req.labels) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'a label key cannot be empty');
+  if ('' in req.labels) throw new InvalidArgumentError('a label key cannot be empty');
   const problem = labelsProblem('config', req.labels);
-  if (problem !== undefined) throw new RpcError(grpc.status.INVALID_ARGUMENT, problem);
+  if (problem !== undefined) throw new InvalidArgumentError(problem);
 }
 
 /** Finds one config by ID, unique ID prefix or name, as `docker config rm` accepts. */
 export function resolveConfig(store: MemoryStore, ref: string): Config {
-  if (typeof ref !== 'string' || ref === '')
-    throw new RpcError(grpc.status.INVALID_ARGUMENT, 'config ID is required');
+  if (typeof ref !== 'string' || ref === '') throw new InvalidArgumentError('config ID is required');
   const exact = store.view(tx => getConfig(tx, ref));
   if (exact !== undefined) return exact;
   const byName = store.view(tx => findConfigs(tx, { name: ref }));
@@ -82,11 +78,8 @@ export function resolveConfig(store: MemoryStore, ref: string): Config {
   const byPrefix = store.view(tx => findConfigs(tx, { idPrefix: ref }));
   if (byPrefix.length === 1 && byPrefix[0] !== undefined) return byPrefix[0];
   if (byPrefix.length > 1)
-    throw new RpcError(
-      grpc.status.INVALID_ARGUMENT,
-      `config ${ref} is ambiguous (${byPrefix.length} matches)`,
-    );
-  throw new RpcError(grpc.status.NOT_FOUND, `config ${ref} not found`);
+    throw new InvalidArgumentError(`config ${ref} is ambiguous (${byPrefix.length} matches)`);
+  throw new NotFoundError(`config ${ref} not found`);
 }
 
 /** The config methods of the Control service, keyed by method name. */
@@ -112,12 +105,12 @@ export function configHandlers(
       } catch (err) {
         // Checked again when the entry is applied, so two racing creates of one name cannot both win.
         if (err instanceof NameConflictError) {
-          throw new RpcError(grpc.status.ALREADY_EXISTS, `config ${req.name} already exists`);
+          throw new ConflictError(`config ${req.name} already exists`);
         }
         throw err;
       }
       const created = store.view(tx => getConfig(tx, id));
-      if (created === undefined) throw new RpcError(grpc.status.NOT_FOUND, `config ${req.name} not found`);
+      if (created === undefined) throw new NotFoundError(`config ${req.name} not found`);
       return { config: wireConfig(created) };
     }),
     ListConfigs: unary(log, async () => {

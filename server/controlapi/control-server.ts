@@ -2,7 +2,7 @@
  * The Control API: thin handlers that validate, run a store transaction or read, and shape the reply.
  * Errors are thrown as domain errors and mapped to statuses in server/rpc/status.ts.
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { createJoinToken, NODE_CERT_VALIDITY_MS, readIdentity } from '../../certs/index.ts';
 import type { WireNode } from '../../proto/control-types.ts';
@@ -14,8 +14,10 @@ import type { LeaderAllocator } from './leader-allocator.ts';
 import { networkHandlers } from './network-server.ts';
 import { serviceHandlers } from './service-server.ts';
 import { taskHandlers } from './task-server.ts';
+import { wireNode } from './wire-node.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
-import { RpcError, unary } from '../rpc/status.ts';
+import { unary } from '../rpc/status.ts';
+import { InvalidArgumentError, NotFoundError, PreconditionError } from '../../lib/errors.ts';
 import {
   findNodes,
   updateCluster,
@@ -29,39 +31,24 @@ import {
 const pkg = loadShoalPackage('control.proto');
 export const controlService = serviceOf(pkg, 'Control');
 
-function wireNode(n: Node, raft: RaftNode): WireNode {
-  let managerStatus = '';
-  if (n.managerStatus !== undefined) {
-    const id = n.managerStatus.raftId;
-    managerStatus = raft.leader === id ? 'leader' : raft.reachable(id) ? 'reachable' : 'unreachable';
-  }
-  return {
-    id: n.id,
-    version: n.meta.version.index,
-    hostname: n.description.hostname,
-    role: n.role,
-    availability: n.spec.availability,
-    status: n.status.state,
-    addr: n.status.addr,
-    managerStatus,
-    labels: n.spec.labels,
-    createdAt: n.meta.createdAt,
-    updatedAt: n.meta.updatedAt,
-  };
+/** The node with its manager status as this manager sees it: leader, reachable or unreachable. */
+function nodeView(n: Node, raft: RaftNode): WireNode {
+  const id = n.managerStatus?.raftId;
+  if (id === undefined) return wireNode(n);
+  return wireNode(n, raft.leader === id ? 'leader' : raft.reachable(id) ? 'reachable' : 'unreachable');
 }
 
 /** Finds one node by ID, unique ID prefix or hostname, as docker does. */
 export function resolveNode(store: MemoryStore, ref: string): Node {
-  if (typeof ref !== 'string' || ref === '')
-    throw new RpcError(grpc.status.INVALID_ARGUMENT, 'node ID is required');
+  if (typeof ref !== 'string' || ref === '') throw new InvalidArgumentError('node ID is required');
   const nodes = store.view(tx => findNodes(tx));
   const exact = nodes.find(n => n.id === ref);
   if (exact !== undefined) return exact;
   const matches = nodes.filter(n => n.id.startsWith(ref) || n.description.hostname === ref);
   if (matches.length === 1 && matches[0] !== undefined) return matches[0];
   if (matches.length > 1)
-    throw new RpcError(grpc.status.INVALID_ARGUMENT, `node ${ref} is ambiguous (${matches.length} matches)`);
-  throw new RpcError(grpc.status.NOT_FOUND, `node ${ref} not found`);
+    throw new InvalidArgumentError(`node ${ref} is ambiguous (${matches.length} matches)`);
+  throw new NotFoundError(`node ${ref} not found`);
 }
 
 function wireCluster(store: MemoryStore): object {
@@ -94,7 +81,7 @@ const AVAILABILITIES = new Set(['active', 'pause', 'drain']);
 function roleOf(role: string): NodeRole | undefined {
   if (role === '') return undefined;
   if (role === 'manager' || role === 'worker') return role;
-  throw new RpcError(grpc.status.INVALID_ARGUMENT, `invalid role "${role}": use manager or worker`);
+  throw new InvalidArgumentError(`invalid role "${role}": use manager or worker`);
 }
 
 /** Refuses to demote `node` (a manager) as swarmkit's UpdateNode does: the last one, or losing quorum. */
@@ -104,14 +91,11 @@ function demotionProblem(store: MemoryStore, raft: RaftNode, node: Node): void {
     findNodes(tx, { role: 'manager', where: n => n.id !== node.id && n.spec.desiredRole === 'manager' }),
   );
   if (staying.length === 0) {
-    throw new RpcError(grpc.status.FAILED_PRECONDITION, 'attempting to demote the last manager of the swarm');
+    throw new PreconditionError('attempting to demote the last manager of the swarm');
   }
   const raftId = node.managerStatus?.raftId;
   if (raftId !== undefined && raft.voters().includes(raftId) && raft.removalProblem(raftId) !== undefined) {
-    throw new RpcError(
-      grpc.status.FAILED_PRECONDITION,
-      "can't remove member from the raft: this would result in a loss of quorum",
-    );
+    throw new PreconditionError("can't remove member from the raft: this would result in a loss of quorum");
   }
 }
 
@@ -131,13 +115,13 @@ function nextLabels(cur: Record<string, string>, req: UpdateNodeRequest): Record
   for (const k of req.labelRm) {
     if (!(k in labels)) {
       const key = k.length > 64 ? `${k.slice(0, 64)}…` : k;
-      throw new RpcError(grpc.status.INVALID_ARGUMENT, `key ${key} doesn't exist in node's labels`);
+      throw new InvalidArgumentError(`key ${key} doesn't exist in node's labels`);
     }
     delete labels[k];
   }
-  if ('' in labels) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'a label key cannot be empty');
+  if ('' in labels) throw new InvalidArgumentError('a label key cannot be empty');
   const problem = labelsProblem('node', labels);
-  if (problem !== undefined) throw new RpcError(grpc.status.INVALID_ARGUMENT, problem);
+  if (problem !== undefined) throw new InvalidArgumentError(problem);
   return labels;
 }
 
@@ -151,19 +135,18 @@ export function controlHandlers(
     ListNodes: unary(log, async () => {
       // A linearizable read: what this manager answers includes every acknowledged write.
       await raft.readBarrier();
-      return { nodes: store.view(tx => findNodes(tx)).map(n => wireNode(n, raft)) };
+      return { nodes: store.view(tx => findNodes(tx)).map(n => nodeView(n, raft)) };
     }),
     GetNode: unary(log, async (req: { nodeId: string }) => {
       await raft.readBarrier();
-      return { node: wireNode(resolveNode(store, req.nodeId), raft) };
+      return { node: nodeView(resolveNode(store, req.nodeId), raft) };
     }),
     UpdateNode: unary(log, async (req: UpdateNodeRequest) => {
       const node = resolveNode(store, req.nodeId);
       const desiredRole = roleOf(req.desiredRole);
       if (desiredRole === 'worker' && node.role === 'manager') demotionProblem(store, raft, node);
       if (req.availability !== '' && !AVAILABILITIES.has(req.availability)) {
-        throw new RpcError(
-          grpc.status.INVALID_ARGUMENT,
+        throw new InvalidArgumentError(
           `invalid availability "${req.availability}": use active, pause or drain`,
         );
       }
@@ -183,21 +166,17 @@ export function controlHandlers(
           },
         });
       }, Date.now());
-      return { node: wireNode(resolveNode(store, node.id), raft) };
+      return { node: nodeView(resolveNode(store, node.id), raft) };
     }),
     RemoveNode: unary(log, async (req: { nodeId: string; force: boolean }) => {
       const node = resolveNode(store, req.nodeId);
       if (node.role === 'manager') {
-        throw new RpcError(
-          grpc.status.FAILED_PRECONDITION,
+        throw new PreconditionError(
           `rpc error: node ${node.id} is a cluster manager and is a member of the raft cluster. It must be demoted to worker before removal`,
         );
       }
       if (node.status.state === 'ready' && !req.force) {
-        throw new RpcError(
-          grpc.status.FAILED_PRECONDITION,
-          `node ${node.id} is not down and can't be removed`,
-        );
+        throw new PreconditionError(`node ${node.id} is not down and can't be removed`);
       }
       const cluster = clusterOf(store);
       await store.update(tx => {
@@ -217,7 +196,7 @@ export function controlHandlers(
     }),
     RotateJoinToken: unary(log, async (req: { role: string }) => {
       if (req.role !== 'worker' && req.role !== 'manager') {
-        throw new RpcError(grpc.status.INVALID_ARGUMENT, `unknown role ${req.role}: use worker or manager`);
+        throw new InvalidArgumentError(`unknown role ${req.role}: use worker or manager`);
       }
       const c = clusterOf(store);
       const token = createJoinToken(c.rootCa.certPem);

@@ -5,12 +5,10 @@
  * at the first such call of each term, after a read barrier (everything earlier leaders committed is
  * applied by then), so a new leader continues exactly where the old one stopped.
  */
-import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { NetworkAllocator, type AllocatorOptions, type NetworkAllocationUpdate } from '../allocator/index.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
-import { NOT_THE_LEADER } from '../rpc/forward.ts';
-import { RpcError } from '../rpc/status.ts';
+import { NotLeaderError } from '../../lib/not-leader-error.ts';
 import {
   findNetworks,
   findServices,
@@ -74,12 +72,12 @@ export class LeaderAllocator {
   }
 
   private async ready(): Promise<NetworkAllocator> {
-    if (!this.raft.isLeader) throw new RpcError(grpc.status.UNAVAILABLE, NOT_THE_LEADER);
+    if (!this.raft.isLeader) throw NotLeaderError.of(this.raft);
     const term = this.raft.term;
     if (this.allocator !== undefined && this.builtTerm === term) return this.allocator;
     await this.raft.readBarrier();
     if (!this.raft.isLeader || this.raft.term !== term) {
-      throw new RpcError(grpc.status.UNAVAILABLE, NOT_THE_LEADER);
+      throw NotLeaderError.of(this.raft);
     }
     const objects = this.store.view(tx => ({
       networks: findNetworks(tx),
@@ -100,7 +98,7 @@ export class LeaderAllocator {
   /** A manager that stopped leading since the pools were built must not write from them. */
   private checkLeading(): void {
     if (!this.raft.isLeader || this.raft.term !== this.builtTerm) {
-      throw new RpcError(grpc.status.UNAVAILABLE, NOT_THE_LEADER);
+      throw NotLeaderError.of(this.raft);
     }
   }
 }

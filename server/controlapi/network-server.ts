@@ -4,13 +4,20 @@
  * into the store in one transaction, so a refused allocation writes nothing. Merged into the Control
  * handler map by control-server.ts.
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { randomNodeId } from '../../certs/index.ts';
 import type { WireNetwork, WireNetworkSpec } from '../../proto/control-types.ts';
 import { networkRemovalProblem, networkSpecProblem, predefinedNetworkProblem } from '../allocator/index.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
-import { RpcError, unary } from '../rpc/status.ts';
+import { unary } from '../rpc/status.ts';
+import {
+  ConflictError,
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionError,
+  PreconditionError,
+} from '../../lib/errors.ts';
 import {
   createNetwork,
   deleteNetwork,
@@ -25,6 +32,7 @@ import {
   type NetworkSpec,
 } from '../store/index.ts';
 import type { LeaderAllocator } from './leader-allocator.ts';
+import { nameFilterPredicate, type NameFilters } from './name-filters.ts';
 
 export function wireNetwork(n: Network): WireNetwork {
   const { spec, allocation } = n;
@@ -57,10 +65,10 @@ export function wireNetwork(n: Network): WireNetwork {
  */
 export function networkSpecOf(wire: WireNetworkSpec | null | undefined): NetworkSpec {
   if (wire === null || wire === undefined) {
-    throw new RpcError(grpc.status.INVALID_ARGUMENT, 'a network spec is required');
+    throw new InvalidArgumentError('a network spec is required');
   }
   const predefined = predefinedNetworkProblem(wire.name);
-  if (predefined !== undefined) throw new RpcError(grpc.status.PERMISSION_DENIED, predefined);
+  if (predefined !== undefined) throw new PermissionError(predefined);
   const spec: NetworkSpec = {
     name: wire.name,
     labels: { ...wire.labels },
@@ -78,14 +86,14 @@ export function networkSpecOf(wire: WireNetworkSpec | null | undefined): Network
     };
   }
   const problem = networkSpecProblem(spec);
-  if (problem !== undefined) throw new RpcError(grpc.status.INVALID_ARGUMENT, problem);
+  if (problem !== undefined) throw new InvalidArgumentError(problem);
   return spec;
 }
 
 /** Finds one network by ID, name or unique ID prefix, in docker's order. */
 export function resolveNetwork(store: MemoryStore, ref: string): Network {
   if (typeof ref !== 'string' || ref === '') {
-    throw new RpcError(grpc.status.INVALID_ARGUMENT, 'network ID is required');
+    throw new InvalidArgumentError('network ID is required');
   }
   return store.view(tx => {
     const exact = getNetwork(tx, ref);
@@ -95,17 +103,14 @@ export function resolveNetwork(store: MemoryStore, ref: string): Network {
     const byPrefix = findNetworks(tx, { idPrefix: ref });
     if (byPrefix.length === 1 && byPrefix[0] !== undefined) return byPrefix[0];
     if (byPrefix.length > 1) {
-      throw new RpcError(
-        grpc.status.INVALID_ARGUMENT,
-        `network ${ref} is ambiguous (${byPrefix.length} matches)`,
-      );
+      throw new InvalidArgumentError(`network ${ref} is ambiguous (${byPrefix.length} matches)`);
     }
-    throw new RpcError(grpc.status.NOT_FOUND, `network ${ref} not found`);
+    throw new NotFoundError(`network ${ref} not found`);
   });
 }
 
 interface ListNetworksRequest {
-  filters: { names: string[]; idPrefixes: string[] } | null;
+  filters: NameFilters | null;
 }
 
 /** The network methods of the Control service, keyed by method name. */
@@ -129,8 +134,7 @@ export function networkHandlers(
           );
         } catch (err) {
           if (err instanceof NameConflictError) {
-            throw new RpcError(
-              grpc.status.ALREADY_EXISTS,
+            throw new ConflictError(
               `name conflicts with an existing object: network ${spec.name} already exists`,
             );
           }
@@ -138,7 +142,7 @@ export function networkHandlers(
         }
       });
       const created = store.view(tx => getNetwork(tx, id));
-      if (created === undefined) throw new RpcError(grpc.status.NOT_FOUND, `network ${spec.name} not found`);
+      if (created === undefined) throw new NotFoundError(`network ${spec.name} not found`);
       return { network: wireNetwork(created) };
     }),
     GetNetwork: unary(log, async (req: { networkId: string }) => {
@@ -148,15 +152,7 @@ export function networkHandlers(
     ListNetworks: unary(log, async (req: ListNetworksRequest) => {
       // A linearizable read, as ListNodes: every acknowledged create is listed, whichever manager answers.
       await raft.readBarrier();
-      const names = req.filters?.names ?? [];
-      const prefixes = req.filters?.idPrefixes ?? [];
-      const networks = store.view(tx =>
-        findNetworks(tx, {
-          where: n =>
-            (names.length === 0 || names.includes(n.spec.name)) &&
-            (prefixes.length === 0 || prefixes.some(p => n.id.startsWith(p))),
-        }),
-      );
+      const networks = store.view(tx => findNetworks(tx, { where: nameFilterPredicate(req.filters) }));
       return { networks: networks.map(wireNetwork) };
     }),
     RemoveNetwork: unary(log, async (req: { networkId: string }) => {
@@ -168,7 +164,7 @@ export function networkHandlers(
           tasks: findTasks(tx, { networkId: network.id }),
         }));
         const problem = networkRemovalProblem(network, services, tasks);
-        if (problem !== undefined) throw new RpcError(grpc.status.FAILED_PRECONDITION, problem);
+        if (problem !== undefined) throw new PreconditionError(problem);
         await allocator.write(
           tx => deleteNetwork(tx, network.id),
           () => undefined,

@@ -7,7 +7,7 @@
  * A service created without a name gets one, as docker's daemon gives it (generated-name.ts).
  * Merged into the Control handler map by control-server.ts.
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { randomNodeId } from '../../certs/index.ts';
 import type {
@@ -21,7 +21,8 @@ import type {
 import { jsonBytes, serviceSpecProblem } from '../allocator/index.ts';
 import { oversizeAllowance, takeBatch } from '../leader/bounded-batch.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
-import { RpcError, unary } from '../rpc/status.ts';
+import { unary } from '../rpc/status.ts';
+import { ConflictError, InvalidArgumentError, NotFoundError, UnimplementedError } from '../../lib/errors.ts';
 import {
   compareTaskStates,
   createService,
@@ -55,6 +56,7 @@ import {
 } from '../store/index.ts';
 import { generatedName } from './generated-name.ts';
 import { writeNetworkUpdates, type LeaderAllocator } from './leader-allocator.ts';
+import { nameFilterPredicate, type NameFilters } from './name-filters.ts';
 import { resolveNetwork } from './network-server.ts';
 import { wirePort } from './wire-port.ts';
 
@@ -107,8 +109,8 @@ export function wireService(s: Service): WireService {
 
 // Wire → store
 
-function invalid(message: string): RpcError {
-  return new RpcError(grpc.status.INVALID_ARGUMENT, message);
+function invalid(message: string): InvalidArgumentError {
+  return new InvalidArgumentError(message);
 }
 
 function modeOf(wire: WireServiceSpec): ServiceMode {
@@ -182,7 +184,7 @@ function networkIdOf(store: MemoryStore, ref: string): string {
   try {
     return resolveNetwork(store, ref).id;
   } catch (err) {
-    if (err instanceof RpcError && err.code === grpc.status.NOT_FOUND) return ref;
+    if (err instanceof NotFoundError) return ref;
     throw err;
   }
 }
@@ -220,16 +222,13 @@ export function resolveService(store: MemoryStore, ref: string): Service {
     const byPrefix = findServices(tx, { idPrefix: ref });
     if (byPrefix.length === 1 && byPrefix[0] !== undefined) return byPrefix[0];
     if (byPrefix.length > 1) throw invalid(`service ${ref} is ambiguous (${byPrefix.length} matches)`);
-    throw new RpcError(grpc.status.NOT_FOUND, `service ${ref} not found`);
+    throw new NotFoundError(`service ${ref} not found`);
   });
 }
 
 /** The ALREADY_EXISTS docker gives for a taken service name (swarmkit's text). */
-function nameConflict(name: string): RpcError {
-  return new RpcError(
-    grpc.status.ALREADY_EXISTS,
-    `name conflicts with an existing object: service ${name} already exists`,
-  );
+function nameConflict(name: string): ConflictError {
+  return new ConflictError(`name conflicts with an existing object: service ${name} already exists`);
 }
 
 function modeKind(spec: ServiceSpec): string {
@@ -237,7 +236,7 @@ function modeKind(spec: ServiceSpec): string {
 }
 
 interface ListServicesRequest {
-  filters: { names: string[]; idPrefixes: string[] } | null;
+  filters: NameFilters | null;
 }
 
 interface UpdateServiceRequest {
@@ -255,7 +254,7 @@ export function serviceHandlers(
 ): grpc.UntypedServiceImplementation {
   const read = (id: string): Service => {
     const s = store.view(tx => getService(tx, id));
-    if (s === undefined) throw new RpcError(grpc.status.NOT_FOUND, `service ${id} not found`);
+    if (s === undefined) throw new NotFoundError(`service ${id} not found`);
     return s;
   };
   return {
@@ -295,15 +294,7 @@ export function serviceHandlers(
     ListServices: unary(log, async (req: ListServicesRequest) => {
       // A linearizable read, as ListNetworks.
       await raft.readBarrier();
-      const names = req.filters?.names ?? [];
-      const prefixes = req.filters?.idPrefixes ?? [];
-      const services = store.view(tx =>
-        findServices(tx, {
-          where: s =>
-            (names.length === 0 || names.includes(s.spec.name)) &&
-            (prefixes.length === 0 || prefixes.some(p => s.id.startsWith(p))),
-        }),
-      );
+      const services = store.view(tx => findServices(tx, { where: nameFilterPredicate(req.filters) }));
       return { services: services.map(wireService) };
     }),
     UpdateService: unary(log, async (req: UpdateServiceRequest) => {
@@ -316,10 +307,10 @@ export function serviceHandlers(
           throw new SequenceConflictError(serviceTable.name, current.id, req.version, stored);
         }
         if (spec.name !== current.spec.name) {
-          throw new RpcError(grpc.status.UNIMPLEMENTED, 'renaming services is not supported');
+          throw new UnimplementedError('renaming services is not supported');
         }
         if (modeKind(spec) !== modeKind(current.spec)) {
-          throw new RpcError(grpc.status.UNIMPLEMENTED, 'service mode change is not allowed');
+          throw new UnimplementedError('service mode change is not allowed');
         }
         // Networks, endpoint mode or ports changed: the allocator keeps what still fits, frees what no
         // longer does and takes what is new, or refuses and changes nothing (the old allocation stays).

@@ -4,11 +4,12 @@
  * API (a service's removal marks its tasks for removal: service-server.ts). Merged into the Control handler
  * map by control-server.ts.
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { WireTask } from '../../proto/control-types.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
-import { RpcError, unary } from '../rpc/status.ts';
+import { unary } from '../rpc/status.ts';
+import { InvalidArgumentError, NotFoundError } from '../../lib/errors.ts';
 import {
   findServices,
   findTasks,
@@ -47,7 +48,7 @@ export function wireTask(t: Task): WireTask {
 /** Finds one task by ID or unique ID prefix. */
 export function resolveTask(store: MemoryStore, ref: string): Task {
   if (typeof ref !== 'string' || ref === '') {
-    throw new RpcError(grpc.status.INVALID_ARGUMENT, 'task ID is required');
+    throw new InvalidArgumentError('task ID is required');
   }
   return store.view(tx => {
     const exact = getTask(tx, ref);
@@ -55,12 +56,9 @@ export function resolveTask(store: MemoryStore, ref: string): Task {
     const byPrefix = findTasks(tx, { idPrefix: ref });
     if (byPrefix.length === 1 && byPrefix[0] !== undefined) return byPrefix[0];
     if (byPrefix.length > 1) {
-      throw new RpcError(
-        grpc.status.INVALID_ARGUMENT,
-        `task ${ref} is ambiguous (${byPrefix.length} matches)`,
-      );
+      throw new InvalidArgumentError(`task ${ref} is ambiguous (${byPrefix.length} matches)`);
     }
-    throw new RpcError(grpc.status.NOT_FOUND, `task ${ref} not found`);
+    throw new NotFoundError(`task ${ref} not found`);
   });
 }
 
@@ -82,10 +80,7 @@ export function serviceIdsOf(tx: ReadTx, ref: string): string[] {
   if (byName !== undefined) return [ref, byName.id];
   const byPrefix = findServices(tx, { idPrefix: ref });
   if (byPrefix.length > 1) {
-    throw new RpcError(
-      grpc.status.INVALID_ARGUMENT,
-      `service ${ref} is ambiguous (${byPrefix.length} matches)`,
-    );
+    throw new InvalidArgumentError(`service ${ref} is ambiguous (${byPrefix.length} matches)`);
   }
   return [ref, ...byPrefix.map(s => s.id)];
 }
@@ -101,8 +96,7 @@ export function taskPredicate(tx: ReadTx, filters: TaskFilters | null): (t: Task
   for (const state of filters?.desiredStates ?? []) {
     const known = TASK_STATES.find(s => s === state.toLowerCase());
     if (known === undefined) {
-      throw new RpcError(
-        grpc.status.INVALID_ARGUMENT,
+      throw new InvalidArgumentError(
         `invalid desired state ${JSON.stringify(state)}: expected one of ${TASK_STATES.join(', ')}`,
       );
     }

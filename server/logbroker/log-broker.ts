@@ -10,7 +10,7 @@
  * - LogBroker.PublishLogs (agents): the output of the node's own tasks, for subscriptions sent to it;
  *   the broker names tasks and nodes from the store, never from what the agent says.
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
@@ -24,8 +24,16 @@ import type {
   WireSubscribeLogsRequest,
   WireSubscriptionMessage,
 } from '../../proto/logs-types.ts';
+import {
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionError,
+  UnauthenticatedError,
+  UnavailableError,
+} from '../../lib/errors.ts';
+import { NotLeaderError, type LeaderKnowledge } from '../../lib/not-leader-error.ts';
 import { callerOf } from '../ca/authorize.ts';
-import { RpcError, toGrpcStatus } from '../rpc/status.ts';
+import { toGrpcStatus } from '../rpc/status.ts';
 import { findTasks, getNode, getService, getTask, type MemoryStore, type Task } from '../store/index.ts';
 
 const pkg = loadShoalPackage('logs.proto');
@@ -48,7 +56,7 @@ export interface SessionGate {
 export interface LogBrokerOptions {
   store: MemoryStore;
   gate: SessionGate;
-  raft: { readonly isLeader: boolean };
+  raft: LeaderKnowledge & { readonly isLeader: boolean };
   log: Logger;
   /** Without follow: nodes silent this long are given up on (named unavailable). @default 10000 */
   idleMs?: number;
@@ -77,8 +85,6 @@ interface Subscription {
   heard(): void;
 }
 
-const NOT_LEADER = 'this manager is not the leader; try again';
-
 export class LogBroker {
   private readonly listeners = new Map<string, Listener>();
   private readonly subs = new Map<string, Subscription>();
@@ -94,7 +100,7 @@ export class LogBroker {
         try {
           this.subscribe(call);
         } catch (err) {
-          call.emit('error', this.statusOf(err));
+          call.emit('error', toGrpcStatus(err, this.o.log));
         }
       }) as grpc.UntypedHandleCall,
     };
@@ -109,7 +115,7 @@ export class LogBroker {
         try {
           this.listen(call);
         } catch (err) {
-          call.emit('error', this.statusOf(err));
+          call.emit('error', toGrpcStatus(err, this.o.log));
         }
       }) as grpc.UntypedHandleCall,
       PublishLogs: ((
@@ -121,27 +127,27 @@ export class LogBroker {
 
   /** Ends every subscription (the manager stops; the dispatcher ends the agents' streams). */
   stop(): void {
-    for (const sub of [...this.subs.values()]) sub.end(unavailable('the manager is stopping'));
+    for (const sub of [...this.subs.values()]) {
+      sub.end(toGrpcStatus(new UnavailableError('the manager is stopping'), this.o.log));
+    }
   }
 
   private subscribe(
     call: grpc.ServerWritableStream<WireSubscribeLogsRequest, WireSubscribeLogsMessage>,
   ): void {
-    if (!this.o.raft.isLeader) throw new RpcError(grpc.status.UNAVAILABLE, NOT_LEADER);
+    if (!this.o.raft.isLeader) throw NotLeaderError.of(this.o.raft);
     const selector = selectorOf(call.request.selector);
     const options: WireLogOptions = {
       follow: call.request.options?.follow === true,
       tail: call.request.options?.tail ?? -1,
     };
-    if (!Number.isSafeInteger(options.tail))
-      throw new RpcError(grpc.status.INVALID_ARGUMENT, 'tail must be an integer');
+    if (!Number.isSafeInteger(options.tail)) throw new InvalidArgumentError('tail must be an integer');
     const tasks = this.o.store.view(tx => {
       for (const id of selector.serviceIds) {
-        if (getService(tx, id) === undefined)
-          throw new RpcError(grpc.status.NOT_FOUND, `service ${id} not found`);
+        if (getService(tx, id) === undefined) throw new NotFoundError(`service ${id} not found`);
       }
       for (const id of selector.taskIds) {
-        if (getTask(tx, id) === undefined) throw new RpcError(grpc.status.NOT_FOUND, `task ${id} not found`);
+        if (getTask(tx, id) === undefined) throw new NotFoundError(`task ${id} not found`);
       }
       return findTasks(tx, { where: t => t.nodeId !== '' && selects(selector, t) });
     });
@@ -226,7 +232,8 @@ export class LogBroker {
       this.listeners.delete(nodeId);
       // Sessions end together when leadership moves: the clients ask the new leader.
       if (!this.o.raft.isLeader) {
-        for (const sub of [...this.subs.values()]) sub.end(unavailable('leadership moved; try again'));
+        for (const sub of [...this.subs.values()])
+          sub.end(toGrpcStatus(NotLeaderError.of(this.o.raft), this.o.log));
         return;
       }
       for (const sub of this.subs.values()) {
@@ -266,15 +273,13 @@ export class LogBroker {
     const fail = (err: unknown): void => {
       if (failed) return;
       failed = true;
-      cb(this.statusOf(err));
+      cb(toGrpcStatus(err, this.o.log));
       call.destroy();
     };
     const nodeId = callerOf(call)?.nodeId;
-    if (!this.o.raft.isLeader) return fail(new RpcError(grpc.status.UNAVAILABLE, NOT_LEADER));
+    if (!this.o.raft.isLeader) return fail(NotLeaderError.of(this.o.raft));
     if (nodeId === undefined) {
-      return fail(
-        new RpcError(grpc.status.UNAUTHENTICATED, 'a client certificate of this cluster is required'),
-      );
+      return fail(new UnauthenticatedError('a client certificate of this cluster is required'));
     }
     call.on('data', (m: WirePublishLogsMessage) => {
       if (failed) return;
@@ -300,7 +305,7 @@ export class LogBroker {
     // Ended meanwhile (the client went): what was on its way is dropped.
     if (sub === undefined) return;
     if (!sub.sent.has(nodeId)) {
-      throw new RpcError(grpc.status.PERMISSION_DENIED, 'subscription not sent to this node');
+      throw new PermissionError('subscription not sent to this node');
     }
     const messages: WireLogMessage[] = [];
     for (const msg of m.messages) {
@@ -308,10 +313,7 @@ export class LogBroker {
       // Keyed by node too: a name checked for one node's task says nothing of another node's claim.
       const named = sub.names.get(`${nodeId}/${taskId}`) ?? this.name(nodeId, sub, taskId);
       if (msg.stream !== 'stdout' && msg.stream !== 'stderr') {
-        throw new RpcError(
-          grpc.status.INVALID_ARGUMENT,
-          `stream must be stdout or stderr, not "${msg.stream}"`,
-        );
+        throw new InvalidArgumentError(`stream must be stdout or stderr, not "${msg.stream}"`);
       }
       messages.push({ context: { ...named, taskId, nodeId }, stream: msg.stream, data: msg.data });
     }
@@ -341,7 +343,7 @@ export class LogBroker {
       };
     });
     if (named === undefined) {
-      throw new RpcError(grpc.status.PERMISSION_DENIED, `task ${taskId} is not a selected task of this node`);
+      throw new PermissionError(`task ${taskId} is not a selected task of this node`);
     }
     sub.names.set(`${nodeId}/${taskId}`, named);
     return named;
@@ -350,18 +352,13 @@ export class LogBroker {
   private maybeDone(sub: Subscription): void {
     if (!sub.options.follow && sub.waiting.size === 0) sub.end();
   }
-
-  private statusOf(err: unknown): grpc.StatusObject {
-    const s = toGrpcStatus(err, this.o.log);
-    return { code: s.code, details: s.details, metadata: new grpc.Metadata() };
-  }
 }
 
 function selectorOf(s: WireLogSelector | null): WireLogSelector {
   const serviceIds = s?.serviceIds ?? [];
   const taskIds = s?.taskIds ?? [];
   if (serviceIds.length + taskIds.length === 0) {
-    throw new RpcError(grpc.status.INVALID_ARGUMENT, 'the selector names no service and no task');
+    throw new InvalidArgumentError('the selector names no service and no task');
   }
   return { serviceIds: [...serviceIds], taskIds: [...taskIds] };
 }
@@ -372,10 +369,6 @@ function selects(s: WireLogSelector, t: Task): boolean {
 
 function subscriptionOf(sub: Subscription): WireSubscriptionMessage {
   return { id: sub.id, selector: sub.selector, options: sub.options, close: false };
-}
-
-function unavailable(details: string): grpc.StatusObject {
-  return { code: grpc.status.UNAVAILABLE, details, metadata: new grpc.Metadata() };
 }
 
 function closeOf(id: string): WireSubscriptionMessage {

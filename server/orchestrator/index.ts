@@ -21,7 +21,7 @@ export { reconcileRemovedService, reconcileService } from './reconcile.ts';
 export { compileOrchestratorOptions } from './pass.ts';
 export { constraintMatcher } from './global.ts';
 export { slotsToRemove, type SlotTask } from './replicated.ts';
-export { isLive, isUpToDate, jsonEqual, type TaskTarget } from './task-facts.ts';
+export { isLive, isUpToDate, type TaskTarget } from './task-facts.ts';
 export {
   DEFAULT_STOP_WAIT_MS,
   DEFAULT_TASK_HISTORY_LIMIT,

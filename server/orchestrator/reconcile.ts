@@ -4,7 +4,8 @@ import { reconcileGlobal } from './global.ts';
 import { compileOrchestratorOptions, Pass } from './pass.ts';
 import { reapSlot } from './reap.ts';
 import { reconcileReplicated, type TendedSlots } from './replicated.ts';
-import { isLive, isStopped, jsonEqual, type NodeIndex } from './task-facts.ts';
+import { jsonEqual } from '../../lib/json-equal.ts';
+import { isLive, isStopped, type NodeIndex } from './task-facts.ts';
 import type {
   OrchestratorInput,
   OrchestratorNode,

@@ -5,7 +5,8 @@
  */
 import type { RestartPolicy } from '../store/index.ts';
 import { byAge, type WorkTask } from './pass.ts';
-import { isLive, jsonEqual } from './task-facts.ts';
+import { jsonEqual } from '../../lib/json-equal.ts';
+import { isLive } from './task-facts.ts';
 
 /**
  * How many replacements the slot of `ended` has had with its spec: the earlier tasks of the slot, no longer

@@ -2,6 +2,7 @@
  * What the orchestrator reads off a task: whether it is live, has ended, has stopped; whether it is out
  * of date against its service; whether its node can keep it.
  */
+import { jsonEqual } from '../../lib/json-equal.ts';
 import { isNodeAvailable } from '../scheduler/index.ts';
 import {
   compareTaskStates,
@@ -65,21 +66,6 @@ export function replicatedNodeLost(nodeId: string, nodes: NodeIndex): boolean {
 /** True if a node may be given new tasks (swarmkit's ReadyFilter: READY and ACTIVE). */
 export function acceptsNewTasks(node: OrchestratorNode): boolean {
   return isNodeAvailable(node);
-}
-
-/** Deep equality of plain JSON data (objects compared by their own keys, in any order). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((item, i) => jsonEqual(item, b[i]));
-  }
-  const left = a as Record<string, unknown>;
-  const right = b as Record<string, unknown>;
-  const keys = Object.keys(left).filter(key => left[key] !== undefined);
-  if (keys.length !== Object.keys(right).filter(key => right[key] !== undefined).length) return false;
-  return keys.every(key => Object.hasOwn(right, key) && jsonEqual(left[key], right[key]));
 }
 
 /** What a task must carry to be up to date: the template, the network ids, the endpoint copy. */

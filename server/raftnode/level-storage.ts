@@ -45,6 +45,7 @@ import {
   type CompactionPoint,
 } from './codec.ts';
 import { findDamagedLog, type DamagedLog } from './leveldb-log-check.ts';
+import { messageOf } from '../../lib/message-of.ts';
 
 /** Another process (or another LevelStorage in this one) holds the data folder's lock. */
 export class DataDirLockedError extends Error {
@@ -508,7 +509,7 @@ function causeOf(err: unknown): unknown {
 function describe(err: unknown): string {
   const one = (e: unknown): string => {
     const code = levelCode(e);
-    const msg = e instanceof Error ? e.message : String(e);
+    const msg = messageOf(e);
     return code === undefined ? msg : `${code}: ${msg}`;
   };
   const cause = causeOf(err);

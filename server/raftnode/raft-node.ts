@@ -4,7 +4,7 @@
  * proposals into promises that settle when the entry is applied here, serves linearizable reads
  * through ReadIndex, and carries member addresses in ConfChange contexts and snapshots.
  */
-import { DomainError } from '../../lib/domain-error.ts';
+import { InvalidArgumentError, UnavailableError } from '../../lib/errors.ts';
 import type { Logger } from 'pino';
 import {
   ConfChangeType,
@@ -86,9 +86,8 @@ export interface RaftNodeOptions {
 export const MAX_PROPOSAL_BYTES = MAX_REQUEST_BYTES;
 
 /** A proposal larger than one write may carry: refused before it reaches the log. */
-export class ProposalTooLargeError extends DomainError {
+export class ProposalTooLargeError extends InvalidArgumentError {
   override readonly name = 'ProposalTooLargeError';
-  readonly kind = 'invalid-argument';
   constructor(
     readonly bytes: number,
     readonly limit: number,
@@ -109,9 +108,8 @@ export const NO_LEADER =
 const LEADERLESS_ELECTIONS = 4;
 
 /** A proposal or read that did not settle: leadership moved, the node is cut off, or it timed out. */
-export class RaftUnavailableError extends DomainError {
+export class RaftUnavailableError extends UnavailableError {
   override readonly name = 'RaftUnavailableError';
-  readonly kind = 'unavailable';
 }
 
 interface Waiter {

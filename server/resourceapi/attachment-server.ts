@@ -8,7 +8,7 @@
  * still runs on the same node (docker's names are per host). Both calls are leader-only (they allocate),
  * so followers forward them.
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { randomNodeId } from '../../certs/index.ts';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
@@ -17,7 +17,14 @@ import { callerOf } from '../ca/authorize.ts';
 import { writeNetworkUpdates, type LeaderAllocator } from '../controlapi/leader-allocator.ts';
 import { generatedName } from '../controlapi/generated-name.ts';
 import { resolveNetwork } from '../controlapi/network-server.ts';
-import { RpcError, unary } from '../rpc/status.ts';
+import { unary } from '../rpc/status.ts';
+import {
+  ConflictError,
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionError,
+  UnauthenticatedError,
+} from '../../lib/errors.ts';
 import {
   compareTaskStates,
   createTask,
@@ -63,7 +70,7 @@ function holdsName(t: Task, name: string): boolean {
 function callerNode(call: Call): string {
   const caller = callerOf(call);
   // The method table admits only certificate holders; this is the handler's own guard.
-  if (caller === undefined) throw new RpcError(grpc.status.UNAUTHENTICATED, 'a node certificate is required');
+  if (caller === undefined) throw new UnauthenticatedError('a node certificate is required');
   return caller.nodeId;
 }
 
@@ -77,11 +84,11 @@ export function resourceHandlers(
     AttachNetwork: unary(log, async (req: AttachNetworkRequest, call) => {
       const nodeId = callerNode(call);
       const problem = req.name === '' ? undefined : containerNameProblem(req.name);
-      if (problem !== undefined) throw new RpcError(grpc.status.INVALID_ARGUMENT, problem);
+      if (problem !== undefined) throw new InvalidArgumentError(problem);
       return allocator.run(async pools => {
         const network = resolveNetwork(store, req.networkId);
         const refused = attachmentProblem(network, req.networkId);
-        if (refused !== undefined) throw new RpcError(grpc.status.PERMISSION_DENIED, refused);
+        if (refused !== undefined) throw new PermissionError(refused);
         const id = randomNodeId();
         // In the allocator's turn, so two calls cannot both take a name.
         const holders = (name: string, node?: string): Task[] =>
@@ -95,7 +102,7 @@ export function resourceHandlers(
         const name = req.name === '' ? generatedName(n => holders(n).length > 0, id) : req.name;
         const [holder] = holders(name, nodeId);
         if (holder !== undefined) {
-          throw new RpcError(grpc.status.ALREADY_EXISTS, containerNameConflict(name, holder.id));
+          throw new ConflictError(containerNameConflict(name, holder.id));
         }
         const { networks, networkUpdates } = pools.allocateTask({
           id,
@@ -132,11 +139,10 @@ export function resourceHandlers(
       await allocator.run(async pools => {
         const task = store.view(tx => getTask(tx, req.attachmentId));
         if (task?.standalone === undefined) {
-          throw new RpcError(grpc.status.NOT_FOUND, `attachment ${req.attachmentId} not found`);
+          throw new NotFoundError(`attachment ${req.attachmentId} not found`);
         }
         if (task.nodeId !== nodeId) {
-          throw new RpcError(
-            grpc.status.PERMISSION_DENIED,
+          throw new PermissionError(
             `attachment ${task.id} belongs to node ${task.nodeId}, not to node ${nodeId}`,
           );
         }

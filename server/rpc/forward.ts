@@ -3,10 +3,14 @@
  * leader, as swarmkit's RaftProxy does: one unary gRPC call to the leader's manager port over mTLS as
  * this manager, the original caller in metadata, the caller's deadline, and the leader's reply or status
  * handed back as it came. A forwarded call that reaches a manager that is not the leader is answered
- * UNAVAILABLE, never forwarded again: leadership moved, and the caller tries again.
+ * UNAVAILABLE (NotLeaderError), never forwarded again: leadership moved, and the caller tries again.
  */
 import * as grpc from '@grpc/grpc-js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { DomainError } from '../../lib/domain-error.ts';
+import { UnavailableError } from '../../lib/errors.ts';
+import { NotLeaderError } from '../../lib/not-leader-error.ts';
 import { TRUSTED_PEER_CHANNEL } from '../../proto/load.ts';
 import {
   actAs,
@@ -19,11 +23,9 @@ import {
 } from '../ca/authorize.ts';
 
 import { NO_LEADER } from '../raftnode/raft-node.ts';
+import { toGrpcStatus } from './status.ts';
 
 export { NO_LEADER };
-
-export const NOT_THE_LEADER =
-  'the call was forwarded to a manager that is no longer the leader; leadership moved, try again';
 
 /** What forwarding reads of the Raft node. */
 export interface LeaderView {
@@ -46,6 +48,7 @@ export interface ForwarderOptions {
   electionWaitMs: number;
   /** How often that wait looks for a leader. */
   pollMs: number;
+  log: Logger;
 }
 
 /** Where a call came in: the manager port (mTLS), or the daemon's local socket (this manager's own). */
@@ -60,7 +63,7 @@ type StreamCall = grpc.ServerWritableStream<unknown, unknown>;
 type StreamHandler = grpc.handleServerStreamingCall<unknown, unknown>;
 type Route = { to: 'here' } | { to: 'leader'; addr: string } | { to: 'nobody' };
 type Destination =
-  { to: 'here' } | { to: 'leader'; addr: string } | { to: 'refused'; details: string } | { to: 'gone' };
+  { to: 'here' } | { to: 'leader'; addr: string } | { to: 'refused'; why: DomainError } | { to: 'gone' };
 
 export class LeaderForwarder {
   /** One channel per leader address, reused across calls. */
@@ -129,7 +132,7 @@ export class LeaderForwarder {
       return;
     }
     if (to.to === 'refused') {
-      cb({ code: grpc.status.UNAVAILABLE, details: to.details });
+      cb(toGrpcStatus(to.why, this.o.log));
       return;
     }
     const out = this.channel(to.addr).makeUnaryRequest(
@@ -162,7 +165,7 @@ export class LeaderForwarder {
       return;
     }
     if (to.to === 'refused') {
-      call.emit('error', { code: grpc.status.UNAVAILABLE, details: to.details });
+      call.emit('error', toGrpcStatus(to.why, this.o.log));
       return;
     }
     const d = call.getDeadline();
@@ -192,12 +195,12 @@ export class LeaderForwarder {
   private async destination(call: UnaryCall | StreamCall, entry: Entry): Promise<Destination> {
     // Forwarding it again could bounce between managers with stale views: one hop, then the caller retries.
     if (entry === 'port' && forwardedOf(call.metadata).kind !== 'direct') {
-      return { to: 'refused', details: NOT_THE_LEADER };
+      return { to: 'refused', why: NotLeaderError.of(this.o.raft) };
     }
     const route = await this.leader(deadlineOf(call), call);
     // Closed: the manager stopped, and its server cancelled the call.
     if (call.cancelled || this.closed) return { to: 'gone' };
-    return route.to === 'nobody' ? { to: 'refused', details: NO_LEADER } : route;
+    return route.to === 'nobody' ? { to: 'refused', why: new UnavailableError(NO_LEADER) } : route;
   }
 
   /**

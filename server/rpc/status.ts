@@ -19,10 +19,7 @@ export function unary<Req, Res>(
       .then(req => fn(req, call))
       .then(
         res => callback(null, res),
-        (err: unknown) => {
-          const s = toGrpcStatus(err, log);
-          callback({ code: s.code, details: s.details });
-        },
+        (err: unknown) => callback(toGrpcStatus(err, log)),
       );
   };
 }

@@ -6,6 +6,7 @@
  *
  * Objects read from the store are deeply frozen: copy (`structuredClone`) before changing one.
  */
+import type { TaskState } from '../../lib/task-states.ts';
 
 /** Optimistic-concurrency version of an object: the Raft index of the entry that last wrote it. */
 export interface Version {
@@ -361,25 +362,8 @@ export interface Service extends StoreObject {
   updateStatus?: UpdateStatus;
 }
 
-/**
- * A task's lifecycle (swarmkit `TaskState`), in order: a state later in the list is further along. Desired
- * states use the same values.
- */
-export type TaskState =
-  | 'new'
-  | 'pending'
-  | 'assigned'
-  | 'accepted'
-  | 'preparing'
-  | 'ready'
-  | 'starting'
-  | 'running'
-  | 'complete'
-  | 'shutdown'
-  | 'failed'
-  | 'rejected'
-  | 'remove'
-  | 'orphaned';
+/** A task's lifecycle (swarmkit `TaskState`): the list is lib/task-states.ts, shared with the agent. */
+export type { TaskState };
 
 /** A task's observed state, written by the manager's reconcilers and the agent running it. */
 export interface TaskStatus {

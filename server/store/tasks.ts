@@ -1,3 +1,4 @@
+import { TASK_STATES } from '../../lib/task-states.ts';
 import type { NewObject, Task, TaskState, TaskStatus } from './objects.ts';
 import { defineTable, type FindFilter } from './table.ts';
 import type { ReadTx, Tx } from './transaction.ts';
@@ -9,23 +10,7 @@ export const taskTable = defineTable<Task>({
   uniqueNames: false,
 });
 
-/** Every task state in lifecycle order (swarmkit's numeric order: NEW 0 … RUNNING 512 … ORPHANED 832). */
-export const TASK_STATES: readonly TaskState[] = Object.freeze([
-  'new',
-  'pending',
-  'assigned',
-  'accepted',
-  'preparing',
-  'ready',
-  'starting',
-  'running',
-  'complete',
-  'shutdown',
-  'failed',
-  'rejected',
-  'remove',
-  'orphaned',
-]);
+export { TASK_STATES };
 
 const RANK = new Map(TASK_STATES.map((state, i) => [state, i]));
 

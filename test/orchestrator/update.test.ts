@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { UpdateState } from '../../server/orchestrator/index.ts';
 import type { ServiceSpec, Task, UpdateConfig } from '../../server/store/index.ts';
-import { jsonEqual } from '../../server/orchestrator/index.ts';
+import { jsonEqual } from '../../lib/json-equal.ts';
 import { live, World } from './world.ts';
 
 const NEW_ENV = ['VERSION=2'];

@@ -11,6 +11,7 @@
  * of them; a task stays unplaced only when no node fits, with the reason counting each node once.
  */
 import type { NodeAvailability, NodeState, PortConfig, TaskState } from '../../server/store/index.ts';
+import { TASK_STATES } from '../../lib/task-states.ts';
 import {
   schedule,
   type ScheduleInput,
@@ -57,16 +58,7 @@ export interface RunResult {
 const NODE_IDS = ['n0', 'n1', 'n2', 'n3', 'n4', 'n5', 'n6', 'n7', 'n8', 'n9'];
 const HOSTNAMES = ['alpha', 'beta', 'gamma'];
 const PORTS = ['tcp/80', 'udp/80', 'tcp/443', 'tcp/8080'];
-const OCCUPYING: readonly TaskState[] = [
-  'new',
-  'pending',
-  'assigned',
-  'accepted',
-  'preparing',
-  'ready',
-  'starting',
-  'running',
-];
+const OCCUPYING: readonly TaskState[] = TASK_STATES.slice(0, TASK_STATES.indexOf('running') + 1);
 
 function shuffled<T>(rng: SeededRng, items: readonly T[]): T[] {
   const out = [...items];
