@@ -53,6 +53,40 @@ function answeredAt(t: WireTask): number | undefined {
   }
 }
 
+/** Where the time went, from t0: the node's data-plane changes (its log), the launches, RUNNING, the answers. */
+function breakdown(t0: number, tasks: readonly WireTask[]): string {
+  const span = (xs: number[]): string => {
+    const v = xs.filter(Number.isFinite);
+    return v.length === 0 ? '-' : `${Math.min(...v) - t0}…${Math.max(...v) - t0} ms (${v.length})`;
+  };
+  const lines: string[] = [];
+  for (const raw of (cluster.procs.get(1)?.output() ?? '').split('\n')) {
+    let rec: { time?: number; msg?: string; ms?: number; added?: number; tools?: unknown };
+    try {
+      rec = JSON.parse(raw) as typeof rec;
+    } catch {
+      continue;
+    }
+    if ((rec.time ?? 0) < t0) continue;
+    if (rec.msg === 'data plane: change applied' && rec.added !== 0) {
+      const from = (rec.time ?? 0) - (rec.ms ?? 0) - t0;
+      lines.push(`  data plane change: +${rec.added} tasks, ${from}…${(rec.time ?? 0) - t0} ms`);
+      lines.push(`    processes and wall ms per tool: ${JSON.stringify(rec.tools)}`);
+    }
+  }
+  const launched = tasks.map(t => {
+    try {
+      return statSync(join(taskDir(t), 'stderr.log')).mtimeMs;
+    } catch {
+      return Number.NaN;
+    }
+  });
+  lines.push(`  launched ${span(launched)}`);
+  lines.push(`  RUNNING ${span(tasks.map(t => t.status.timestamp))}`);
+  lines.push(`  answered ${span(tasks.map(t => answeredAt(t) ?? Number.NaN))}`);
+  return lines.join('\n');
+}
+
 async function trial(k: number): Promise<{ runningMs: number; answeredMs: number }> {
   const spec = {
     name: SERVICE,
@@ -81,6 +115,7 @@ async function trial(k: number): Promise<{ runningMs: number; answeredMs: number
   const lastAnswer = Math.max(...tasks.map(t => answeredAt(t) ?? Number.NaN));
   const result = { runningMs: runningAt - t0, answeredMs: Math.max(runningAt, lastAnswer) - t0 };
   console.log(JSON.stringify({ system: 'shoal', trial: k, measure: `density-${TASKS}`, ...result }));
+  console.log(breakdown(t0, await tasksOf(s.id)));
   await control('RemoveService', { serviceId: s.id });
   await until(
     'the tasks and their namespaces to go',

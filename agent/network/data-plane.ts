@@ -57,6 +57,8 @@ export class DataPlane implements TaskNetworking {
   private retries = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Per tool, the processes the current change ran and the wall time their groups took. */
+  private spent: Record<string, { runs: number; ms: number }> = {};
 
   constructor(private readonly o: DataPlaneOptions) {
     this.runner = o.runner ?? new IpRunner();
@@ -197,7 +199,20 @@ export class DataPlane implements TaskNetworking {
       });
       for (const [id, why] of desired.invalid) failed.set(id, why);
       const plan = planChange(this.applied, desired.model, names);
+      const started = Date.now();
       const fault = await this.execute(plan);
+      // What a change cost (bench/node-density.ts prints it): its processes and wall time per tool.
+      this.o.log.info(
+        {
+          added: plan.addedTasks.length,
+          removed: plan.removedTasks.length,
+          ms: Date.now() - started,
+          tools: this.spent,
+          failed: fault !== undefined,
+        },
+        'data plane: change applied',
+      );
+      this.spent = {};
       if (!fault) {
         this.applied = desired.model;
         done = true;
@@ -287,7 +302,11 @@ export class DataPlane implements TaskNetworking {
       }
     }
     for (const group of this.concurrentGroups(plan.batches)) {
+      const t = Date.now();
       const results = await Promise.all(group.map(b => this.runner.run(b)));
+      const spent = (this.spent[group[0]?.tool ?? 'ip'] ??= { runs: 0, ms: 0 });
+      spent.runs += group.length;
+      spent.ms += Date.now() - t;
       for (const [i, r] of results.entries()) {
         const batch = group[i];
         if (r.ok || batch === undefined) continue;

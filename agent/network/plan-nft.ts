@@ -75,18 +75,13 @@ export function taskRuleset(view: NetworkView, networkIds: readonly string[], dn
       out.push(`\tchain ${v.chain} {`, `\t\tdnat to ${spread(v.backends)}`, '\t}');
     }
   }
-  const redirect =
-    dns === undefined || !isIpv4(dns.resolver) || !isIpv4(dns.asker) ? undefined : taskDnsRules(dns);
+  const redirect = dns === undefined || !isIpv4(dns.resolver) ? undefined : taskDnsRules(dns);
   out.push('\tchain nat_output {', '\t\ttype nat hook output priority -100; policy accept;', KEEP_CT);
   if (redirect !== undefined) out.push(...redirect.natOutput);
   if (live.length > 0) out.push('\t\tip daddr vmap @vips');
   out.push('\t}');
   if (redirect !== undefined) {
     out.push(
-      '\tchain nat_postrouting {',
-      '\t\ttype nat hook postrouting priority srcnat; policy accept;',
-      ...redirect.natPostrouting,
-      '\t}',
       '\tchain filter_input {',
       '\t\ttype filter hook input priority filter; policy accept;',
       ...redirect.filterInput,
