@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { WireService, WireTask } from '../proto/control-types.ts';
 import { Lab } from '../test/lab/lab.ts';
 import { LabCluster, until, type Rpc } from '../test/lab/lab-cluster.ts';
+import { processUsage } from './process-usage.ts';
 import { runBench } from './run-bench.ts';
 import { median } from './stats.ts';
 
@@ -53,6 +54,12 @@ function answeredAt(t: WireTask): number | undefined {
   }
 }
 
+/** CPU seconds the node's shoald has used so far (nsenter execs it: the child is shoald). */
+function shoaldCpu(): number {
+  const pid = cluster.procs.get(1)?.child.pid;
+  return (pid === undefined ? undefined : processUsage(pid)?.cpuSeconds) ?? Number.NaN;
+}
+
 /** Where the time went, from t0: the node's data-plane changes (its log), the launches, RUNNING, the answers. */
 function breakdown(t0: number, tasks: readonly WireTask[]): string {
   const span = (xs: number[]): string => {
@@ -68,7 +75,7 @@ function breakdown(t0: number, tasks: readonly WireTask[]): string {
       continue;
     }
     if ((rec.time ?? 0) < t0) continue;
-    if (rec.msg === 'data plane: change applied' && rec.added !== 0) {
+    if (rec.msg === 'data plane: change applied') {
       const from = (rec.time ?? 0) - (rec.ms ?? 0) - t0;
       lines.push(`  data plane change: +${rec.added} tasks, ${from}…${(rec.time ?? 0) - t0} ms`);
       lines.push(`    processes and wall ms per tool: ${JSON.stringify(rec.tools)}`);
@@ -82,6 +89,12 @@ function breakdown(t0: number, tasks: readonly WireTask[]): string {
     }
   });
   lines.push(`  launched ${span(launched)}`);
+  const waits = tasks
+    .map((t, i) => (answeredAt(t) ?? Number.NaN) - (launched[i] ?? Number.NaN))
+    .sort((a, b) => a - b);
+  lines.push(
+    `  launch → answered: median ${median(waits.filter(Number.isFinite))} ms, max ${waits.at(-1)} ms`,
+  );
   lines.push(`  RUNNING ${span(tasks.map(t => t.status.timestamp))}`);
   lines.push(`  answered ${span(tasks.map(t => answeredAt(t) ?? Number.NaN))}`);
   return lines.join('\n');
@@ -96,6 +109,7 @@ async function trial(k: number): Promise<{ runningMs: number; answeredMs: number
     endpoint: { ports: [] },
     task: { command: COMMAND, env: ['RES_OPTIONS=timeout:1 attempts:1'] },
   };
+  const cpu0 = shoaldCpu();
   const s = (await control('CreateService', { spec })).service as WireService;
   const t0 = Date.now();
   let runningAt = 0;
@@ -116,6 +130,7 @@ async function trial(k: number): Promise<{ runningMs: number; answeredMs: number
   const result = { runningMs: runningAt - t0, answeredMs: Math.max(runningAt, lastAnswer) - t0 };
   console.log(JSON.stringify({ system: 'shoal', trial: k, measure: `density-${TASKS}`, ...result }));
   console.log(breakdown(t0, await tasksOf(s.id)));
+  console.log(`  shoald (manager and agent) used ${(shoaldCpu() - cpu0).toFixed(1)} CPU seconds meanwhile`);
   await control('RemoveService', { serviceId: s.id });
   await until(
     'the tasks and their namespaces to go',

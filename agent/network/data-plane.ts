@@ -383,6 +383,7 @@ export class DataPlane implements TaskNetworking {
 
   /** The plan's batches outside the task namespaces (in order), and the lanes: by task namespace, in order. */
   private stages(batches: readonly Batch[]): { before: Batch[]; lanes: Batch[][] } {
+    const builds = (lane: Batch[]): boolean => lane.some(b => b.tool === 'ip');
     const before: Batch[] = [];
     const byNetns = new Map<string, Batch[]>();
     for (const b of batches) {
@@ -394,7 +395,10 @@ export class DataPlane implements TaskNetworking {
       if (lane) lane.push(b);
       else byNetns.set(b.netns, [b]);
     }
-    return { before, lanes: [...byNetns.values()] };
+    // Namespaces being built (an `ip` batch) before rulesets replaced in existing ones: a view change
+    // (a VIP's backends) replaces every task's, and new tasks must not wait behind them.
+    const lanes = [...byNetns.values()];
+    return { before, lanes: [...lanes.filter(builds), ...lanes.filter(l => !builds(l))] };
   }
 
   /**

@@ -18,7 +18,17 @@ type Protocol = 'tcp' | 'udp';
 const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp'];
 
 /** Recreates the table in the same transaction as it is deleted (`table` first makes the delete valid on a first load). */
-const HEADER = 'table ip shoal\ndelete table ip shoal\ntable ip shoal {';
+const REPLACE = 'table ip shoal\ndelete table ip shoal\n';
+const HEADER = `${REPLACE}table ip shoal {`;
+
+/**
+ * A ruleset for a namespace made in the same change, which has no table yet: without the replace's
+ * `delete`, whose nat hooks registered and unregistered in one transaction cost a fresh namespace twice
+ * the time (measured: ~100 ms against ~55 ms per `nft -f` under load).
+ */
+export function freshRuleset(text: string): string {
+  return text.startsWith(REPLACE) ? text.slice(REPLACE.length) : text;
+}
 
 /**
  * Keeps a ct expression in a nat chain at all times: without one, established NATed flows lose their

@@ -19,6 +19,7 @@ import {
   taskNetns,
 } from '../names.ts';
 import { taskDnsRoute } from '../plan-dns-redirect.ts';
+import { freshRuleset } from '../plan-nft.ts';
 import type { Batch, BatchTool, NetModel, OverlayState, Owner, TaskState } from './model.ts';
 
 export interface PlanNames {
@@ -308,7 +309,7 @@ export function planChange(applied: NetModel, desired: NetModel, names: PlanName
     batches.push({
       tool: 'nft',
       netns: taskNetns(prefix, id),
-      lines: [text],
+      lines: [fresh ? freshRuleset(text) : text],
       owners: [taskOwner(id)],
       bestEffort: false,
     });

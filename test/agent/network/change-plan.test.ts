@@ -328,3 +328,29 @@ test('a full gateway range: the tasks beyond it are invalid, not given an addres
   assert.equal(addrs.at(-1), '10.99.0.254/24');
   assert.ok(!addrs.includes('10.99.0.255/24'));
 });
+
+test("a new task's namespace gets its ruleset without the replace's delete; an adopted one the whole replace", () => {
+  const replace = 'table ip shoal\ndelete table ip shoal\ntable ip shoal {\n}';
+  const real: Rulesets = { task: () => replace, node: () => 'node' };
+  const t = [task('taskaaaaaaaaaaaa', '10.0.1.3/24')];
+  const d = desiredModel({
+    view: view(),
+    tasks: t,
+    nodeId: 'n1',
+    applied: emptyModel(),
+    rulesets: real,
+  }).model;
+  const nftOf = (plan: ReturnType<typeof planChange>): string[] =>
+    plan.batches.filter(b => b.tool === 'nft' && b.netns === 'p-ttaskaaaaaaaa').flatMap(b => b.lines);
+  assert.deepEqual(
+    nftOf(planChange(emptyModel(), d, names)),
+    ['table ip shoal {\n}'],
+    'a namespace made now',
+  );
+  const observed: NetModel = structuredClone(d);
+  const obs = observed.tasks.get('taskaaaaaaaa');
+  assert.ok(obs);
+  obs.nft = undefined;
+  assert.deepEqual(nftOf(planChange(observed, d, names)), [replace], 'adopted: its table may exist');
+  assert.equal(d.tasks.get('taskaaaaaaaa')?.nft, replace, 'the model keeps the whole text');
+});

@@ -2,7 +2,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { NetworkView, ViewEndpoint } from '../../../proto/dispatcher-types.ts';
-import { nodeRuleset, taskRuleset, type NodeRulesetInput } from '../../../agent/network/plan-nft.ts';
+import {
+  freshRuleset,
+  nodeRuleset,
+  taskRuleset,
+  type NodeRulesetInput,
+} from '../../../agent/network/plan-nft.ts';
 import { viewEndpoint, viewNetwork, viewService } from './view-fixtures.ts';
 
 const net = viewNetwork;
@@ -391,4 +396,11 @@ test('node ruleset: the resolver on the bridge is never taken by a published por
     nodeRuleset(node({ view: { ...VIEW, services: [] } })),
     'nothing published: nothing to keep out',
   );
+});
+
+test('freshRuleset: the replace without its delete, for a namespace with no table yet; anything else as it is', () => {
+  const full = taskRuleset(VIEW, ['front']);
+  assert.ok(full.startsWith('table ip shoal\ndelete table ip shoal\ntable ip shoal {'));
+  assert.equal(freshRuleset(full), full.slice('table ip shoal\ndelete table ip shoal\n'.length));
+  assert.equal(freshRuleset('table ip other {\n}'), 'table ip other {\n}');
 });
