@@ -100,6 +100,15 @@ test('data plane on two lab nodes', { skip: root ? false : 'needs root' }, async
   const nsB = `${p2}-t${B.slice(0, 12)}`;
   const ov1 = `${p1}-ov4097`;
   let gatewayA = '';
+  /** A (re)started data plane of node 1 running its batches through `runner`, and what it announces. */
+  const n1Plane = async (runner: BatchRunner): Promise<{ dp: DataPlane; events: SandboxEvent[] }> => {
+    const dp = new DataPlane({ nodeId: 'n1', prefix: p1, nodeNetns: lab.node(1), log, runner });
+    planes.push(dp);
+    await dp.start();
+    const events: SandboxEvent[] = [];
+    dp.onSandbox(e => events.push(e));
+    return { dp, events };
+  };
 
   await t.test('a task on each node: they ping across VXLAN', async () => {
     const [r1, r2] = await Promise.all([dp1.update(both, [tA]), dp2.update(both, [tB])]);
@@ -228,11 +237,7 @@ test('data plane on two lab nodes', { skip: root ? false : 'needs root' }, async
           return real.run(batch);
         },
       };
-      const dp = new DataPlane({ nodeId: 'n1', prefix: p1, nodeNetns: lab.node(1), log, runner });
-      planes.push(dp);
-      await dp.start();
-      const events: SandboxEvent[] = [];
-      dp.onSandbox(e => events.push(e));
+      const { dp, events } = await n1Plane(runner);
       const withC = view([
         [A, 'n1', '10.0.1.3/24'],
         [B, 'n2', '10.0.1.4/24'],
@@ -320,11 +325,7 @@ test('data plane on two lab nodes', { skip: root ? false : 'needs root' }, async
         return real.run(batch);
       },
     };
-    const dp = new DataPlane({ nodeId: 'n1', prefix: p1, nodeNetns: lab.node(1), log, runner });
-    planes.push(dp);
-    await dp.start();
-    const events: SandboxEvent[] = [];
-    dp.onSandbox(e => events.push(e));
+    const { dp, events } = await n1Plane(runner);
     const five = view([
       [A, 'n1', '10.0.1.3/24'],
       [B, 'n2', '10.0.1.4/24'],
