@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { WireService, WireTask } from '../proto/control-types.ts';
 import { Lab } from '../test/lab/lab.ts';
 import { LabCluster, until, type Rpc } from '../test/lab/lab-cluster.ts';
+import { processUsage } from './process-usage.ts';
 import { runBench } from './run-bench.ts';
 import { median } from './stats.ts';
 
@@ -53,6 +54,52 @@ function answeredAt(t: WireTask): number | undefined {
   }
 }
 
+/** CPU seconds the node's shoald has used so far (nsenter execs it: the child is shoald). */
+function shoaldCpu(): number {
+  const pid = cluster.procs.get(1)?.child.pid;
+  return (pid === undefined ? undefined : processUsage(pid)?.cpuSeconds) ?? Number.NaN;
+}
+
+/** Where the time went, from t0: the node's data-plane changes (its log), the launches, RUNNING, the answers. */
+function breakdown(t0: number, tasks: readonly WireTask[]): string {
+  const span = (xs: number[]): string => {
+    const v = xs.filter(Number.isFinite);
+    return v.length === 0 ? '-' : `${Math.min(...v) - t0}…${Math.max(...v) - t0} ms (${v.length})`;
+  };
+  const lines: string[] = [];
+  for (const raw of (cluster.procs.get(1)?.output() ?? '').split('\n')) {
+    let rec: { time?: number; msg?: string; ms?: number; added?: number; tools?: unknown };
+    try {
+      rec = JSON.parse(raw) as typeof rec;
+    } catch {
+      continue;
+    }
+    if ((rec.time ?? 0) < t0) continue;
+    if (rec.msg === 'data plane: change applied') {
+      const from = (rec.time ?? 0) - (rec.ms ?? 0) - t0;
+      lines.push(`  data plane change: +${rec.added} tasks, ${from}…${(rec.time ?? 0) - t0} ms`);
+      lines.push(`    processes and wall ms per tool: ${JSON.stringify(rec.tools)}`);
+    }
+  }
+  const launched = tasks.map(t => {
+    try {
+      return statSync(join(taskDir(t), 'stderr.log')).mtimeMs;
+    } catch {
+      return Number.NaN;
+    }
+  });
+  lines.push(`  launched ${span(launched)}`);
+  const waits = tasks
+    .map((t, i) => (answeredAt(t) ?? Number.NaN) - (launched[i] ?? Number.NaN))
+    .sort((a, b) => a - b);
+  lines.push(
+    `  launch → answered: median ${median(waits.filter(Number.isFinite))} ms, max ${waits.at(-1)} ms`,
+  );
+  lines.push(`  RUNNING ${span(tasks.map(t => t.status.timestamp))}`);
+  lines.push(`  answered ${span(tasks.map(t => answeredAt(t) ?? Number.NaN))}`);
+  return lines.join('\n');
+}
+
 async function trial(k: number): Promise<{ runningMs: number; answeredMs: number }> {
   const spec = {
     name: SERVICE,
@@ -62,6 +109,7 @@ async function trial(k: number): Promise<{ runningMs: number; answeredMs: number
     endpoint: { ports: [] },
     task: { command: COMMAND, env: ['RES_OPTIONS=timeout:1 attempts:1'] },
   };
+  const cpu0 = shoaldCpu();
   const s = (await control('CreateService', { spec })).service as WireService;
   const t0 = Date.now();
   let runningAt = 0;
@@ -81,6 +129,8 @@ async function trial(k: number): Promise<{ runningMs: number; answeredMs: number
   const lastAnswer = Math.max(...tasks.map(t => answeredAt(t) ?? Number.NaN));
   const result = { runningMs: runningAt - t0, answeredMs: Math.max(runningAt, lastAnswer) - t0 };
   console.log(JSON.stringify({ system: 'shoal', trial: k, measure: `density-${TASKS}`, ...result }));
+  console.log(breakdown(t0, await tasksOf(s.id)));
+  console.log(`  shoald (manager and agent) used ${(shoaldCpu() - cpu0).toFixed(1)} CPU seconds meanwhile`);
   await control('RemoveService', { serviceId: s.id });
   await until(
     'the tasks and their namespaces to go',

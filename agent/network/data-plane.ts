@@ -5,6 +5,7 @@
  * own with backoff (200 ms doubling to 5 s). The model is observed at start and again after any failure.
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import type { WireTask } from '../../proto/control-types.ts';
 import type { NetworkView } from '../../proto/dispatcher-types.ts';
@@ -14,7 +15,7 @@ import { observe } from './observe.ts';
 import { nodeRuleset, taskRuleset } from './plan-nft.ts';
 import { planChange, type ChangePlan } from './planner/change-plan.ts';
 import { desiredModel, type Rulesets } from './planner/desired.ts';
-import { emptyModel, type Batch, type NetModel, type Owner } from './planner/model.ts';
+import { emptyModel, type Batch, type NetModel, type Owner, type TaskState } from './planner/model.ts';
 import type { SandboxEvent, SandboxUpdate, TaskNetworking, TaskSandbox } from './sandbox.ts';
 
 export interface DataPlaneOptions {
@@ -35,8 +36,11 @@ const RETRY_MAX_MS = 5000;
 /** Each failing round leaves out at least one task or overlay; this bounds a pathological change. */
 const MAX_ROUNDS = 8;
 const NETNS_ETC = '/etc/netns';
-/** Batches in distinct task namespaces run side by side, this many at most (the machine has 2 cores). */
-const CONCURRENT_BATCHES = 4;
+/**
+ * Task namespaces built side by side, this many at most: twice the cores, since a lane's processes also
+ * wait (on the kernel's rtnl lock, on exec) while another's run.
+ */
+const CONCURRENT_LANES = 2 * availableParallelism();
 
 interface Pending {
   view: NetworkView;
@@ -45,6 +49,13 @@ interface Pending {
 }
 
 type Fault = { owner: Owner; stderr: string };
+
+interface ExecuteHooks {
+  /** Everything the task namespaces' own batches need is in place (the gateway bridge among it). */
+  lanesStart(): void;
+  /** A task namespace's own batches all succeeded. */
+  laneDone(netns: string): void;
+}
 
 export class DataPlane implements TaskNetworking {
   private readonly runner: BatchRunner;
@@ -57,6 +68,10 @@ export class DataPlane implements TaskNetworking {
   private retries = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** The model a change is building task namespaces for: its node-level part is in place. */
+  private building: NetModel | undefined;
+  /** Per tool, the processes the current change ran and the time they took (summed over lanes). */
+  private spent: Record<string, { runs: number; ms: number }> = {};
 
   constructor(private readonly o: DataPlaneOptions) {
     this.runner = o.runner ?? new IpRunner();
@@ -114,7 +129,7 @@ export class DataPlane implements TaskNetworking {
 
   /** The gateway bridge's address (no prefix), where tasks' DNS goes; undefined while there is none. */
   resolverAddress(): string | undefined {
-    const addr = this.applied.node.gatewayBridge?.split('/')[0] ?? '';
+    const addr = (this.building ?? this.applied).node.gatewayBridge?.split('/')[0] ?? '';
     return addr === '' ? undefined : addr;
   }
 
@@ -197,7 +212,29 @@ export class DataPlane implements TaskNetworking {
       });
       for (const [id, why] of desired.invalid) failed.set(id, why);
       const plan = planChange(this.applied, desired.model, names);
-      const fault = await this.execute(plan);
+      const started = Date.now();
+      const fault = await this.execute(plan, {
+        lanesStart: () => (this.building = desired.model),
+        laneDone: netns => {
+          const own = parseNetns(this.o.prefix, netns);
+          const st = own?.kind === 'task' ? desired.model.tasks.get(own.shortId) : undefined;
+          const t = own?.kind === 'task' ? byShort.get(own.shortId) : undefined;
+          if (st && t && !this.announced.has(t.id)) this.announce(sandboxOf(this.o.prefix, t, st));
+        },
+      });
+      this.building = undefined;
+      // What a change cost (bench/node-density.ts prints it): its processes and wall time per tool.
+      this.o.log.info(
+        {
+          added: plan.addedTasks.length,
+          removed: plan.removedTasks.length,
+          ms: Date.now() - started,
+          tools: this.spent,
+          failed: fault !== undefined,
+        },
+        'data plane: change applied',
+      );
+      this.spent = {};
       if (!fault) {
         this.applied = desired.model;
         done = true;
@@ -229,23 +266,16 @@ export class DataPlane implements TaskNetworking {
     for (const t of tasks) {
       const st = this.applied.tasks.get(shortTaskId(t.id));
       if (!st || failed.has(t.id)) continue;
-      const sb: TaskSandbox = {
-        taskId: t.id,
-        netns: taskNetns(this.o.prefix, t.id),
-        legs: st.legs.map((l, i) => ({
-          networkId: l.networkId !== '' ? l.networkId : (t.networks[i]?.networkId ?? ''),
-          ifname: l.ifname,
-          addr: l.addr,
-        })),
-        gatewayAddr: st.gatewayAddr,
-      };
+      const sb = sandboxOf(this.o.prefix, t, st);
       ready.push(sb);
-      if (!this.announced.has(t.id)) {
-        this.announced.set(t.id, sb);
-        this.emit({ kind: 'added', sandbox: sb });
-      }
+      if (!this.announced.has(t.id)) this.announce(sb);
     }
     return { ready, failed };
+  }
+
+  private announce(sb: TaskSandbox): void {
+    this.announced.set(sb.taskId, sb);
+    this.emit({ kind: 'added', sandbox: sb });
   }
 
   /** Retries a failed change with backoff while tasks keep failing; a clean change resets it. */
@@ -265,8 +295,15 @@ export class DataPlane implements TaskNetworking {
     this.retryTimer.unref();
   }
 
-  /** Runs a plan's batches in order; stops at the first failure that is not best effort. */
-  private async execute(plan: ChangePlan): Promise<Fault | undefined> {
+  /**
+   * Runs a plan's batches; stops at the first failure that is not best effort. Every batch outside the
+   * task namespaces runs first, in plan order (removals, namespaces, the node's and the overlays' links,
+   * FDB, sysctls, the node's nft: nothing there needs a task's own batches). Then the batches that build
+   * task namespaces (each task's `ip` batch, then its `nft`) run as one lane per task, up to
+   * CONCURRENT_LANES lanes at once; `hooks.lanesStart` is called before them and `hooks.laneDone` as
+   * each lane succeeds, so that its task may start while the others are built.
+   */
+  private async execute(plan: ChangePlan, hooks?: ExecuteHooks): Promise<Fault | undefined> {
     for (const r of plan.removedTasks) {
       const had = [...this.announced.values()].find(s => shortTaskId(s.taskId) === r.shortId);
       if (had) {
@@ -286,38 +323,89 @@ export class DataPlane implements TaskNetworking {
         chmodSync(`${dir}/resolv.conf`, 0o644);
       }
     }
-    for (const group of this.concurrentGroups(plan.batches)) {
-      const results = await Promise.all(group.map(b => this.runner.run(b)));
-      for (const [i, r] of results.entries()) {
-        const batch = group[i];
-        if (r.ok || batch === undefined) continue;
-        if (batch.bestEffort) {
-          this.o.log.debug(
-            { netns: batch.netns, tool: batch.tool, stderr: r.stderr },
-            'data plane: cleanup step failed',
-          );
-          continue;
+    const { before, lanes } = this.stages(plan.batches);
+    for (const group of this.concurrentGroups(before)) {
+      const fault = await this.runGroup(group);
+      if (fault) return fault;
+    }
+    if (lanes.length > 0) {
+      hooks?.lanesStart();
+      const faults: Fault[] = [];
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        for (let lane = lanes[next++]; lane !== undefined; lane = lanes[next++]) {
+          let fault: Fault | undefined;
+          for (const b of lane) {
+            fault = await this.runGroup([b]);
+            if (fault) break;
+          }
+          if (fault) faults.push(fault);
+          else if (lane[0]?.netns !== undefined) hooks?.laneDone(lane[0].netns);
         }
-        const owner =
-          (r.failedLine !== undefined ? batch.owners[r.failedLine - 1] : undefined) ?? batch.owners[0];
-        this.o.log.warn(
-          { netns: batch.netns, tool: batch.tool, stderr: r.stderr, line: r.failedLine, owner },
-          'data plane: batch failed',
-        );
-        return { owner: owner ?? { kind: 'node' }, stderr: r.stderr };
-      }
+      };
+      await Promise.all(Array.from({ length: Math.min(CONCURRENT_LANES, lanes.length) }, worker));
+      return faults[0];
     }
     return undefined;
   }
 
+  /** Runs batches side by side; the first failure that is not best effort, pinned on its owner. */
+  private async runGroup(group: readonly Batch[]): Promise<Fault | undefined> {
+    const t = Date.now();
+    const results = await Promise.all(group.map(b => this.runner.run(b)));
+    const spent = (this.spent[group[0]?.tool ?? 'ip'] ??= { runs: 0, ms: 0 });
+    spent.runs += group.length;
+    spent.ms += Date.now() - t;
+    for (const [i, r] of results.entries()) {
+      const batch = group[i];
+      if (r.ok || batch === undefined) continue;
+      if (batch.bestEffort) {
+        this.o.log.debug(
+          { netns: batch.netns, tool: batch.tool, stderr: r.stderr },
+          'data plane: cleanup step failed',
+        );
+        continue;
+      }
+      const owner =
+        (r.failedLine !== undefined ? batch.owners[r.failedLine - 1] : undefined) ?? batch.owners[0];
+      this.o.log.warn(
+        { netns: batch.netns, tool: batch.tool, stderr: r.stderr, line: r.failedLine, owner },
+        'data plane: batch failed',
+      );
+      return { owner: owner ?? { kind: 'node' }, stderr: r.stderr };
+    }
+    return undefined;
+  }
+
+  private inTask(b: Batch): boolean {
+    return b.netns !== undefined && parseNetns(this.o.prefix, b.netns)?.kind === 'task';
+  }
+
+  /** The plan's batches outside the task namespaces (in order), and the lanes: by task namespace, in order. */
+  private stages(batches: readonly Batch[]): { before: Batch[]; lanes: Batch[][] } {
+    const builds = (lane: Batch[]): boolean => lane.some(b => b.tool === 'ip');
+    const before: Batch[] = [];
+    const byNetns = new Map<string, Batch[]>();
+    for (const b of batches) {
+      if (b.bestEffort || b.netns === undefined || !this.inTask(b)) {
+        before.push(b);
+        continue;
+      }
+      const lane = byNetns.get(b.netns);
+      if (lane) lane.push(b);
+      else byNetns.set(b.netns, [b]);
+    }
+    // Namespaces being built (an `ip` batch) before rulesets replaced in existing ones: a view change
+    // (a VIP's backends) replaces every task's, and new tasks must not wait behind them.
+    const lanes = [...byNetns.values()];
+    return { before, lanes: [...lanes.filter(builds), ...lanes.filter(l => !builds(l))] };
+  }
+
   /**
-   * The plan's batches in order, neighbours that each run inside a different task's namespace taken
-   * together (up to CONCURRENT_BATCHES): nothing they do touches another namespace, and a scale-up's
-   * dozens of task namespaces, each with its own `ip` and `nft` run, then cost a fraction of the time.
+   * Neighbours that each run inside a different task's namespace taken together (up to
+   * CONCURRENT_LANES): a removal's `link del` in each task namespace.
    */
   private concurrentGroups(batches: readonly Batch[]): Batch[][] {
-    const inTask = (b: Batch): boolean =>
-      b.netns !== undefined && parseNetns(this.o.prefix, b.netns)?.kind === 'task';
     const groups: Batch[][] = [];
     for (const b of batches) {
       const last = groups.at(-1);
@@ -325,10 +413,10 @@ export class DataPlane implements TaskNetworking {
       if (
         last !== undefined &&
         first !== undefined &&
-        inTask(b) &&
-        inTask(first) &&
+        this.inTask(b) &&
+        this.inTask(first) &&
         b.tool === first.tool &&
-        last.length < CONCURRENT_BATCHES &&
+        last.length < CONCURRENT_LANES &&
         !last.some(x => x.netns === b.netns)
       ) {
         last.push(b);
@@ -347,4 +435,18 @@ export class DataPlane implements TaskNetworking {
       // another user of /etc/netns created something meanwhile
     }
   }
+}
+
+/** A task's sandbox as the model has it (an observed leg knows no network: the task's own list does). */
+function sandboxOf(prefix: string, t: WireTask, st: TaskState): TaskSandbox {
+  return {
+    taskId: t.id,
+    netns: taskNetns(prefix, t.id),
+    legs: st.legs.map((l, i) => ({
+      networkId: l.networkId !== '' ? l.networkId : (t.networks[i]?.networkId ?? ''),
+      ifname: l.ifname,
+      addr: l.addr,
+    })),
+    gatewayAddr: st.gatewayAddr,
+  };
 }

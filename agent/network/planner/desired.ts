@@ -180,7 +180,8 @@ export function desiredModel(input: DesiredInput): Desired {
     }
   }
 
-  // The embedded DNS listens on the bridge's address; each task asks it from its own eth1 address.
+  // The embedded DNS listens on the bridge's address; each task asks it from its own eth1 address (the
+  // route the change plan adds, plan-dns-redirect.ts).
   const resolver = typeof range === 'string' ? '' : ip(gatewayBridgeAddr(range));
   const tasks = new Map<string, TaskState>();
   for (const { task, legs } of wanted) {
@@ -192,7 +193,7 @@ export function desiredModel(input: DesiredInput): Desired {
       nft: input.rulesets.task(
         view,
         legs.map(l => l.networkId),
-        { resolver, asker: ip(eth1) },
+        { resolver },
       ),
     });
   }

@@ -13,7 +13,7 @@ import { mkdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { EmbeddedDns } from '../../../agent/dns/embedded-dns.ts';
 import { encodeARecords, encodeResponse, parseQuery } from '../../../agent/dns/wire.ts';
-import { TASK_DNS_SYSCTL } from '../../../agent/network/plan-dns-redirect.ts';
+import { taskDnsRoute } from '../../../agent/network/plan-dns-redirect.ts';
 import { taskRuleset } from '../../../agent/network/plan-nft.ts';
 import { NET_A, NET_B, answers, quietLog, status, testView } from './fixtures.ts';
 
@@ -64,8 +64,12 @@ class RedirectLab {
     ip('-n', ns, 'link', 'set', 'lo', 'up');
   }
 
-  /** A task on `networks` whose eth1 is 172.18.0.<n>, with its DNS redirect (the data plane's rules) and resolv.conf. */
-  task(name: string, n: number, networks: string[]): string {
+  /**
+   * A task on `networks` whose eth1 is 172.18.0.<n>, with its DNS redirect (the data plane's route and
+   * rules) and resolv.conf. `older`: as an agent before the route made it (route_localnet on eth1 and an
+   * SNAT rule, no route), to be adopted.
+   */
+  task(name: string, n: number, networks: string[], older = false): string {
     const ns = `${this.prefix}-t${name}`;
     this.add(ns);
     ip(
@@ -88,12 +92,22 @@ class RedirectLab {
     ip('-n', ns, 'addr', 'add', `172.18.0.${n}/16`, 'dev', 'eth1');
     ip('-n', ns, 'link', 'set', 'eth1', 'up');
     ip('-n', ns, 'route', 'add', 'default', 'via', '172.18.0.1', 'dev', 'eth1');
-    execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-qw', TASK_DNS_SYSCTL]);
-    const rules = taskRuleset(testView(), networks, { resolver: '172.18.0.1', asker: `172.18.0.${n}` });
-    execFileSync('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: rules });
+    if (older) {
+      execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.conf.eth1.route_localnet=1']);
+      execFileSync('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: olderRules(n) });
+    } else {
+      this.adopt(ns, n, networks);
+    }
     mkdirSync(`/etc/netns/${ns}`, { recursive: true });
     writeFileSync(`/etc/netns/${ns}/resolv.conf`, 'nameserver 127.0.0.11\nsearch .\noptions ndots:0\n');
     return ns;
+  }
+
+  /** What the data plane does to a task it made (and to an adopted one): the route, then its ruleset. */
+  adopt(ns: string, n: number, networks: string[]): void {
+    ip('-n', ns, ...taskDnsRoute(`172.18.0.${n}`).split(' '));
+    const rules = taskRuleset(testView(), networks, { resolver: '172.18.0.1' });
+    execFileSync('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: rules });
   }
 
   destroy(): void {
@@ -111,6 +125,24 @@ class RedirectLab {
       // not empty (someone else's), or not there
     }
   }
+}
+
+/** An older agent's DNS redirect (before the route): DNAT, SNAT to eth1, and route_localnet on eth1. */
+function olderRules(n: number): string {
+  return [
+    'table ip shoal {',
+    '\tchain nat_output {',
+    '\t\ttype nat hook output priority -100; policy accept;',
+    '\t\tip daddr 127.0.0.11 udp dport 53 dnat to 172.18.0.1:53',
+    '\t\tip daddr 127.0.0.11 tcp dport 53 dnat to 172.18.0.1:53',
+    '\t}',
+    '\tchain nat_postrouting {',
+    '\t\ttype nat hook postrouting priority srcnat; policy accept;',
+    `\t\tip daddr 172.18.0.1 meta l4proto { tcp, udp } th dport 53 snat to 172.18.0.${n}`,
+    '\t}',
+    '}',
+    '',
+  ].join('\n');
 }
 
 test(
@@ -134,6 +166,7 @@ test(
     });
     const a = lab.task('a', 2, [NET_A]);
     const b = lab.task('b', 3, [NET_B]);
+    const c = lab.task('c', 4, [NET_A], true);
     const dns = await EmbeddedDns.start({
       upstreams: [`127.0.0.1:${upstream.address().port}`],
       log: quietLog,
@@ -144,6 +177,7 @@ test(
       new Map([
         ['172.18.0.2', [NET_A]],
         ['172.18.0.3', [NET_B]],
+        ['172.18.0.4', [NET_A]],
       ]),
     );
     assert.equal(await dns.listen('172.18.0.1', 53, lab.node), 53);
@@ -165,7 +199,7 @@ test(
     assert.deepEqual(answers(await digA('web.1.webtask1')), ['10.0.1.10']);
     assert.equal(status(await digA('other')), 'NXDOMAIN');
     assert.deepEqual(answers(await digA('outside.example')), ['203.0.113.7']);
-    assert.deepEqual(answers(await digA('-b', '127.0.0.1', 'web')), ['10.0.1.2'], 'a client bound to lo');
+    // (A client that binds 127.0.0.1 itself cannot leave by eth1 without route_localnet: see plan-dns-redirect.ts.)
     assert.match(await inNs(a, ['busybox', 'nslookup', 'web']), /10\.0\.1\.2/);
     assert.match(await inNs(a, ['getent', 'hosts', 'web']), /^10\.0\.1\.2\s+web/);
 
@@ -174,6 +208,16 @@ test(
       inNs(b, ['dig', '+time=2', '+tries=1', '@127.0.0.11', ...args]);
     assert.deepEqual(answers(await digB('other')), ['10.0.2.2']);
     assert.equal(status(await digB('web')), 'NXDOMAIN');
+
+    // A task an older agent made (SNAT and route_localnet, no route) answers, and still does once
+    // adopted: its ruleset replaced by today's (no SNAT) and the route added.
+    const digC = (...args: string[]): Promise<string> =>
+      inNs(c, ['dig', '+time=2', '+tries=1', '@127.0.0.11', ...args]);
+    assert.deepEqual(answers(await digC('web')), ['10.0.1.2'], 'the older redirect');
+    lab.adopt(c, 4, [NET_A]);
+    assert.doesNotMatch(await inNs(c, ['nft', 'list', 'ruleset']), /snat/, 'adopted: no SNAT any more');
+    assert.deepEqual(answers(await digC('web')), ['10.0.1.2'], 'adopted');
+    assert.deepEqual(answers(await digC('+tcp', 'web')), ['10.0.1.2'], 'adopted, over TCP');
 
     // Let go: the socket in the node namespace is closed.
     dns.unlisten('172.18.0.1');
@@ -184,15 +228,16 @@ test(
     }
     assert.match(await digA('web'), /connection refused|timed out|no servers/, 'nobody answers any more');
 
-    // route_localnet (which the redirect needs) must open no way into a task's loopback from a neighbour
-    // on the bridge: b routes 127/8 to a (as a task, root in its namespace, can) and sends there, then
-    // a marker to a's eth1 address along the same path, which arrives after whatever went before it.
+    // route_localnet (which an older agent's redirect set, and an adopted task keeps) must open no way
+    // into a task's loopback from a neighbour on the bridge: b routes 127/8 to c (as a task, root in its
+    // namespace, can) and sends there, then a marker to c's eth1 address along the same path, which
+    // arrives after whatever went before it. (A task made today has no route_localnet at all.)
     const victim = spawn(
       'ip',
       [
         'netns',
         'exec',
-        a,
+        c,
         process.execPath,
         '-e',
         "const d = require('dgram').createSocket('udp4'); d.on('message', m => console.log(String(m))); d.bind(7777, () => console.log('up'))",
@@ -205,14 +250,14 @@ test(
     await waitFor(() => heard.includes('up'), 'the victim listening');
     ip('-n', b, 'route', 'del', 'local', '127.0.0.1', 'table', 'local');
     ip('-n', b, 'route', 'del', 'local', '127.0.0.0/8', 'table', 'local');
-    ip('-n', b, 'route', 'add', '127.0.0.0/8', 'via', '172.18.0.2', 'dev', 'eth1');
+    ip('-n', b, 'route', 'add', '127.0.0.0/8', 'via', '172.18.0.4', 'dev', 'eth1');
     await inNs(b, [
       process.execPath,
       '-e',
-      "const d = require('dgram').createSocket('udp4'); d.send('to-loopback', 7777, '127.0.0.1', () => d.send('marker', 7777, '172.18.0.2', () => d.close()))",
+      "const d = require('dgram').createSocket('udp4'); d.send('to-loopback', 7777, '127.0.0.1', () => d.send('marker', 7777, '172.18.0.4', () => d.close()))",
     ]);
     await waitFor(() => heard.includes('marker'), 'the marker');
-    assert.doesNotMatch(heard, /to-loopback/, "b cannot reach a's loopback over the bridge");
+    assert.doesNotMatch(heard, /to-loopback/, "b cannot reach c's loopback over the bridge");
   },
 );
 

@@ -69,16 +69,16 @@ test('a new task: namespaces, vxlan, veths, addresses, remote entries, nft, in o
   assert.match(all[2] ?? '', /peer name eth0 netns p-ttaskaaaaaaaa address 02:42:0a:00:01:03 mtu 1450/);
   assert.match(
     all[3] ?? '',
-    /^ip@p-ttaskaaaaaaaa: .*addr add 10\.0\.1\.3\/24 dev eth0.*addr add 172\.18\.0\.2\/16 dev eth1.*route add default via 172\.18\.0\.1/,
+    /^ip@p-ttaskaaaaaaaa: .*addr add 10\.0\.1\.3\/24 dev eth0.*addr add 172\.18\.0\.2\/16 dev eth1.*route add default via 172\.18\.0\.1 dev eth1 \| route replace local 127\.0\.0\.11 dev lo src 172\.18\.0\.2 table local$/,
   );
   assert.equal(
     all[4],
     'bridge@p-ov4097: fdb replace 02:42:0a:00:01:04 dev vxlan0 dst 198.51.100.2 self permanent',
   );
   assert.equal(all[5], 'sysctl@nodens: net.ipv4.ip_forward=1 | net.ipv4.conf.shoalgw0.route_localnet=1');
-  assert.equal(all[6], 'sysctl@p-ttaskaaaaaaaa: net.ipv4.conf.eth1.route_localnet=1');
-  assert.equal(all[7], 'nft@p-ttaskaaaaaaaa: task net1');
-  assert.equal(all[8], 'nft@nodens: node');
+  assert.equal(all[6], 'nft@p-ttaskaaaaaaaa: task net1');
+  assert.equal(all[7], 'nft@nodens: node');
+  assert.equal(all.length, 8, 'no process of its own for the DNS redirect (no sysctl in the task)');
   // Planning against what was applied: nothing to do.
   assert.deepEqual(
     planChange(d, desired(v, [task('taskaaaaaaaaaaaa', '10.0.1.3/24')], d), names).batches,
@@ -142,9 +142,12 @@ test('an adopted task with a wrong address is rebuilt; an observed one that matc
   for (const l of obs.legs) l.networkId = '';
   const again = desired(v, t, observed);
   assert.deepEqual(
-    lines(observed, again),
-    ['net.ipv4.conf.eth1.route_localnet=1', 'task net1'],
-    'only the unknown nft text (and the DNS redirect’s setting that goes with it) is reapplied',
+    planChange(observed, again, names).batches.map(b => `${b.tool}@${b.netns ?? ''}: ${b.lines.join(' | ')}`),
+    [
+      'ip@p-ttaskaaaaaaaa: route replace local 127.0.0.11 dev lo src 172.18.0.2 table local',
+      'nft@p-ttaskaaaaaaaa: task net1',
+    ],
+    'only the unknown nft text is reapplied, with the DNS route that goes with it (an older agent’s task had SNAT instead)',
   );
   const wrong: NetModel = structuredClone(observed);
   const w = wrong.tasks.get('taskaaaaaaaa');
@@ -241,16 +244,18 @@ test('the gateway bridge is built on the range the view names: its address, eth1
   assert.equal(inputs[0]?.resolver, '10.99.8.1', 'the resolver is kept out of the published ports');
   assert.deepEqual(
     redirects,
-    [
-      { resolver: '10.99.8.1', asker: '10.99.8.2' },
-      { resolver: '10.99.8.1', asker: '10.99.8.3' },
-    ],
-    "each task's DNS goes to the bridge's address, asked from its own eth1 address",
+    [{ resolver: '10.99.8.1' }, { resolver: '10.99.8.1' }],
+    "each task's DNS goes to the bridge's address",
   );
   const all = lines(emptyModel(), d);
   assert.ok(all.includes('addr add 10.99.8.1/22 dev shoalgw0'));
   assert.ok(all.includes('addr add 10.99.8.2/22 dev eth1'));
   assert.equal(all.filter(l => l === 'route add default via 10.99.8.1 dev eth1').length, 2);
+  assert.ok(
+    all.includes('route replace local 127.0.0.11 dev lo src 10.99.8.2 table local') &&
+      all.includes('route replace local 127.0.0.11 dev lo src 10.99.8.3 table local'),
+    'each asks from its own eth1 address',
+  );
   assert.ok(!all.some(l => l.includes('172.18.')), 'nothing on the default range');
 });
 
@@ -322,4 +327,30 @@ test('a full gateway range: the tasks beyond it are invalid, not given an addres
   const addrs = [...r.model.tasks.values()].map(s => s.gatewayAddr);
   assert.equal(addrs.at(-1), '10.99.0.254/24');
   assert.ok(!addrs.includes('10.99.0.255/24'));
+});
+
+test("a new task's namespace gets its ruleset without the replace's delete; an adopted one the whole replace", () => {
+  const replace = 'table ip shoal\ndelete table ip shoal\ntable ip shoal {\n}';
+  const real: Rulesets = { task: () => replace, node: () => 'node' };
+  const t = [task('taskaaaaaaaaaaaa', '10.0.1.3/24')];
+  const d = desiredModel({
+    view: view(),
+    tasks: t,
+    nodeId: 'n1',
+    applied: emptyModel(),
+    rulesets: real,
+  }).model;
+  const nftOf = (plan: ReturnType<typeof planChange>): string[] =>
+    plan.batches.filter(b => b.tool === 'nft' && b.netns === 'p-ttaskaaaaaaaa').flatMap(b => b.lines);
+  assert.deepEqual(
+    nftOf(planChange(emptyModel(), d, names)),
+    ['table ip shoal {\n}'],
+    'a namespace made now',
+  );
+  const observed: NetModel = structuredClone(d);
+  const obs = observed.tasks.get('taskaaaaaaaa');
+  assert.ok(obs);
+  obs.nft = undefined;
+  assert.deepEqual(nftOf(planChange(observed, d, names)), [replace], 'adopted: its table may exist');
+  assert.equal(d.tasks.get('taskaaaaaaaa')?.nft, replace, 'the model keeps the whole text');
 });

@@ -24,6 +24,8 @@ process.umask(0o077);
 const A = 'taska00000000000000000001';
 const B = 'taskb00000000000000000002';
 const C = 'taskc00000000000000000003';
+const D = 'taskd00000000000000000004';
+const E = 'taske00000000000000000005';
 
 function view(eps: [string, string, string][]): NetworkView {
   // Standalone endpoints, named after their tasks.
@@ -98,6 +100,15 @@ test('data plane on two lab nodes', { skip: root ? false : 'needs root' }, async
   const nsB = `${p2}-t${B.slice(0, 12)}`;
   const ov1 = `${p1}-ov4097`;
   let gatewayA = '';
+  /** A (re)started data plane of node 1 running its batches through `runner`, and what it announces. */
+  const n1Plane = async (runner: BatchRunner): Promise<{ dp: DataPlane; events: SandboxEvent[] }> => {
+    const dp = new DataPlane({ nodeId: 'n1', prefix: p1, nodeNetns: lab.node(1), log, runner });
+    planes.push(dp);
+    await dp.start();
+    const events: SandboxEvent[] = [];
+    dp.onSandbox(e => events.push(e));
+    return { dp, events };
+  };
 
   await t.test('a task on each node: they ping across VXLAN', async () => {
     const [r1, r2] = await Promise.all([dp1.update(both, [tA]), dp2.update(both, [tB])]);
@@ -226,11 +237,7 @@ test('data plane on two lab nodes', { skip: root ? false : 'needs root' }, async
           return real.run(batch);
         },
       };
-      const dp = new DataPlane({ nodeId: 'n1', prefix: p1, nodeNetns: lab.node(1), log, runner });
-      planes.push(dp);
-      await dp.start();
-      const events: SandboxEvent[] = [];
-      dp.onSandbox(e => events.push(e));
+      const { dp, events } = await n1Plane(runner);
       const withC = view([
         [A, 'n1', '10.0.1.3/24'],
         [B, 'n2', '10.0.1.4/24'],
@@ -296,8 +303,52 @@ test('data plane on two lab nodes', { skip: root ? false : 'needs root' }, async
       );
       assert.match(run(['ip', '-n', nsA, 'addr', 'show', 'lo']), /127\.0\.0\.99/, 'adopted, not rebuilt');
       assert.ok(ping(nsA, '10.99.0.1'));
+      assert.match(
+        run(['ip', '-n', nsA, 'route', 'show', 'table', 'local', '127.0.0.11']),
+        /local 127\.0\.0\.11 dev lo .*src 10\.99\.0\.2/,
+        "the adopted task asks its DNS from eth1's address",
+      );
     },
   );
+
+  await t.test("a task whose namespace is built starts while another's is still being built", async () => {
+    const dp0 = planes[4];
+    assert.ok(dp0);
+    await dp0.close();
+    const nsD = `${p1}-t${D.slice(0, 12)}`;
+    const real = new IpRunner();
+    let release: () => void = () => undefined;
+    const held = new Promise<void>(r => (release = r));
+    const runner: BatchRunner = {
+      run: async batch => {
+        if (batch.netns === nsD && batch.tool === 'nft') await held;
+        return real.run(batch);
+      },
+    };
+    const { dp, events } = await n1Plane(runner);
+    const five = view([
+      [A, 'n1', '10.0.1.3/24'],
+      [B, 'n2', '10.0.1.4/24'],
+      [C, 'n1', '10.0.1.5/24'],
+      [D, 'n1', '10.0.1.6/24'],
+      [E, 'n1', '10.0.1.7/24'],
+    ]);
+    const tasks = [A, C, D, E].map((id, i) => task(id, 'n1', `10.0.1.${[3, 5, 6, 7][i]}/24`));
+    let settled = false;
+    const update = dp.update(five, tasks).finally(() => (settled = true));
+    await until('E announced', () => events.some(e => e.kind === 'added' && e.sandbox.taskId === E));
+    assert.ok(!settled, 'the change is still under way');
+    assert.ok(!events.some(e => e.kind === 'added' && e.sandbox.taskId === D), 'D is not built yet');
+    assert.ok(dp.sandbox(E), 'E has its sandbox');
+    assert.ok(dp.askers().has(dp.sandbox(E)?.gatewayAddr.split('/')[0] ?? ''), 'E asks the resolver');
+    assert.notEqual(dp.resolverAddress(), undefined, 'the resolver address is known');
+    release();
+    const r = await update;
+    assert.deepEqual([...r.failed], []);
+    assert.deepEqual(r.ready.map(sb => sb.taskId).sort(), [A, C, D, E]);
+    assert.equal(events.filter(e => e.kind === 'added' && e.sandbox.taskId === E).length, 1, 'once');
+    assert.ok(ping(`${p1}-t${E.slice(0, 12)}`, '10.0.1.6'), 'E pings D');
+  });
 
   await t.test('destroy leaves nothing under the prefixes', async () => {
     for (const dp of planes) await dp.destroy();

@@ -2,7 +2,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { NetworkView, ViewEndpoint } from '../../../proto/dispatcher-types.ts';
-import { nodeRuleset, taskRuleset, type NodeRulesetInput } from '../../../agent/network/plan-nft.ts';
+import {
+  freshRuleset,
+  nodeRuleset,
+  taskRuleset,
+  type NodeRulesetInput,
+} from '../../../agent/network/plan-nft.ts';
 import { viewEndpoint, viewNetwork, viewService } from './view-fixtures.ts';
 
 const net = viewNetwork;
@@ -340,10 +345,10 @@ test('node ruleset: a malformed bridge, leg or subnet is a configuration error',
   assert.throws(() => nodeRuleset(node({ gatewaySubnet: '172.18.0.0' })), /bad gateway subnet/);
 });
 
-test('task ruleset with the DNS redirect: 127.0.0.11:53 to the resolver, from eth1; loopback closed to the bridge', () => {
+test('task ruleset with the DNS redirect: 127.0.0.11:53 to the resolver, no SNAT (the route picks eth1); loopback closed to the bridge', () => {
   const view: NetworkView = { ...VIEW, endpoints: [] };
   assert.equal(
-    taskRuleset(view, ['back'], { resolver: '172.18.0.1', asker: '172.18.0.7' }),
+    taskRuleset(view, ['back'], { resolver: '172.18.0.1' }),
     text([
       ...HEADER,
       '  chain nat_output {',
@@ -351,10 +356,6 @@ test('task ruleset with the DNS redirect: 127.0.0.11:53 to the resolver, from et
       '    ct state established counter',
       '    ip daddr 127.0.0.11 udp dport 53 dnat to 172.18.0.1:53',
       '    ip daddr 127.0.0.11 tcp dport 53 dnat to 172.18.0.1:53',
-      '  }',
-      '  chain nat_postrouting {',
-      '    type nat hook postrouting priority srcnat; policy accept;',
-      '    ip daddr 172.18.0.1 meta l4proto { tcp, udp } th dport 53 snat to 172.18.0.7',
       '  }',
       '  chain filter_input {',
       '    type filter hook input priority filter; policy accept;',
@@ -369,7 +370,7 @@ test('task ruleset with the DNS redirect: 127.0.0.11:53 to the resolver, from et
     ]),
   );
   assert.equal(
-    taskRuleset(view, ['back'], { resolver: '', asker: '172.18.0.7' }),
+    taskRuleset(view, ['back'], { resolver: '' }),
     taskRuleset(view, ['back']),
     'no resolver address (no gateway range yet): no redirect rather than a broken one',
   );
@@ -395,4 +396,11 @@ test('node ruleset: the resolver on the bridge is never taken by a published por
     nodeRuleset(node({ view: { ...VIEW, services: [] } })),
     'nothing published: nothing to keep out',
   );
+});
+
+test('freshRuleset: the replace without its delete, for a namespace with no table yet; anything else as it is', () => {
+  const full = taskRuleset(VIEW, ['front']);
+  assert.ok(full.startsWith('table ip shoal\ndelete table ip shoal\ntable ip shoal {'));
+  assert.equal(freshRuleset(full), full.slice('table ip shoal\ndelete table ip shoal\n'.length));
+  assert.equal(freshRuleset('table ip other {\n}'), 'table ip other {\n}');
 });
