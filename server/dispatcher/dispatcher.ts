@@ -27,7 +27,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { WireNode, WireTaskStatus } from '../../proto/control-types.ts';
+import type { WireTaskStatus } from '../../proto/control-types.ts';
 import {
   LEADER_ADDR_METADATA,
   type WireAssignmentsMessage,
@@ -42,6 +42,7 @@ import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
 import { DEFAULT_GATEWAY_SUBNET, jsonBytes } from '../allocator/index.ts';
 import { callerOf } from '../ca/authorize.ts';
 import { wireTask } from '../controlapi/task-server.ts';
+import { wireNode } from '../controlapi/wire-node.ts';
 import { RpcError, toGrpcStatus } from '../rpc/status.ts';
 import {
   clusterTable,
@@ -64,7 +65,6 @@ import {
   updateNode,
   type Cluster,
   type MemoryStore,
-  type Node,
   type Watcher,
 } from '../store/index.ts';
 import { AssignmentSet, type AssignmentBatch } from './assignment-set.ts';
@@ -720,23 +720,6 @@ function writeAssignments(
 /** The cluster's gateway bridge range (set once at `swarm init`). */
 function gatewaySubnetOf(cluster: Cluster | undefined): string {
   return cluster?.gatewaySubnet ?? DEFAULT_GATEWAY_SUBNET;
-}
-
-/** The node as its agent is told of it (no manager status: that is the Control API's view). */
-function wireNode(n: Node): WireNode {
-  return {
-    id: n.id,
-    version: n.meta.version.index,
-    hostname: n.description.hostname,
-    role: n.role,
-    availability: n.spec.availability,
-    status: n.status.state,
-    addr: n.status.addr,
-    managerStatus: '',
-    labels: n.spec.labels,
-    createdAt: n.meta.createdAt,
-    updatedAt: n.meta.updatedAt,
-  };
 }
 
 /** The host of a gRPC peer (`1.2.3.4:5678`, `[::1]:5678`, `ipv4:…`), as an address without the port. */
