@@ -15,26 +15,10 @@ import type { WireService, WireTask } from '../../proto/control-types.ts';
 import { cidrContains, cidrOf, formatIpv4, parseAddressWithPrefix } from '../../lib/ipv4.ts';
 import { retryOutOfSequence } from '../daemon/out-of-sequence.ts';
 import { canRunLab, Lab } from './lab.ts';
+import { ask, ECHO_NAME, run, SLEEP } from './in-netns.ts';
 import { LabCluster, until, type Rpc } from './lab-cluster.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
-
-/** Answers each connection with the task's hostname (its task name). */
-const ECHO_NAME = ['busybox', 'nc', '-ll', '-p', '8080', '-e', 'cat', '/proc/sys/kernel/hostname'];
-const SLEEP = ['sleep', '100000'];
-
-function run(ns: string, argv: string[], timeout = 5000): string {
-  return execFileSync('ip', ['netns', 'exec', ns, ...argv], { encoding: 'utf8', timeout, stdio: 'pipe' });
-}
-
-/** What a TCP connection to host:port answers ('' if refused or silent). */
-function ask(ns: string, host: string, port: number): string {
-  try {
-    return run(ns, ['busybox', 'nc', '-w', '2', host, String(port)]).trim();
-  } catch {
-    return '';
-  }
-}
 
 /** The pids of the processes whose command line names the task (its launch, its wrapper). */
 function processesOf(t: WireTask): string[] {

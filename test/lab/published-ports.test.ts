@@ -14,27 +14,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { WireService, WireTask } from '../../proto/control-types.ts';
 import { canRunLab, Lab } from './lab.ts';
+import { ask, ECHO_NAME, run, SLEEP } from './in-netns.ts';
 import { LabCluster, until, type Rpc } from './lab-cluster.ts';
 
-/** Answers each connection with the task's hostname (its task name). */
-const ECHO_NAME = ['busybox', 'nc', '-ll', '-p', '8080', '-e', 'cat', '/proc/sys/kernel/hostname'];
-const SLEEP = ['sleep', '100000'];
 const OUTSIDE = '198.51.100.100';
 /** A server outside the cluster, on the underlay: answers "outside" to every connection. */
 const OUTSIDE_SERVER = `require('net').createServer(c => c.end('outside\\n')).listen(7777, '${OUTSIDE}');`;
-
-function run(ns: string, argv: string[], timeout = 8000): string {
-  return execFileSync('ip', ['netns', 'exec', ns, ...argv], { encoding: 'utf8', timeout, stdio: 'pipe' });
-}
-
-/** What a TCP connection to host:port from namespace `ns` answers ('' if refused or silent). */
-function ask(ns: string, host: string, port: number): string {
-  try {
-    return run(ns, ['busybox', 'nc', '-w', '2', host, String(port)]).trim();
-  } catch {
-    return '';
-  }
-}
 
 /** Every IPv4 address of a namespace, loopback included. */
 function addresses(ns: string): string[] {
