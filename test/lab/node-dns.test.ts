@@ -135,7 +135,7 @@ function dnsSockets(): Map<string, string[]> {
 }
 
 /** A child of shoald that is no task: a batch of the data plane, or tsx's esbuild service (from source). */
-const TRANSIENT = /^(ip|nft|sysctl|bridge) |\/esbuild --service/;
+const TRANSIENT = /^(ip|nft|sysctl|bridge|nsenter) |\/esbuild --service/;
 /** What a task is made of: its launcher, the wrapper shell, and its command. */
 const TASK_PROCESS = /(^|\/)(unshare|sh|sleep)$/;
 
