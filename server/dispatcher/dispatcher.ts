@@ -29,7 +29,6 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { WireTaskStatus } from '../../proto/control-types.ts';
 import {
-  LEADER_ADDR_METADATA,
   type WireAssignmentsMessage,
   type WireAssignmentsRequest,
   type WireHeartbeatRequest,
@@ -39,6 +38,16 @@ import {
   type WireUpdateTaskStatusRequest,
 } from '../../proto/dispatcher-types.ts';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
+import {
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionError,
+  ResourceExhaustedError,
+  UnauthenticatedError,
+  UnavailableError,
+} from '../../lib/errors.ts';
+import { messageOf } from '../../lib/message-of.ts';
+import { NotLeaderError } from '../../lib/not-leader-error.ts';
 import { DEFAULT_GATEWAY_SUBNET, jsonBytes } from '../allocator/index.ts';
 import { callerOf } from '../ca/authorize.ts';
 import { wireTask } from '../controlapi/task-server.ts';
@@ -73,7 +82,6 @@ import { NodeTasks } from './node-tasks.ts';
 import { SessionRateLimiter } from './rate-limiter.ts';
 import { agentState, type StatusReport } from './task-status.ts';
 import { StatusWriter } from './status-writer.ts';
-import { messageOf } from '../../lib/message-of.ts';
 import { NetworkViewIndex } from './view-index.ts';
 import { viewParts, type ViewPart } from './view-parts.ts';
 
@@ -379,7 +387,7 @@ export class Dispatcher {
           const node = ev.object;
           if (removed) {
             this.book.forget(node.id);
-            this.endSession(node.id, status(grpc.status.NOT_FOUND, `node ${node.id} not found`));
+            this.endSession(node.id, this.statusOf(new NotFoundError(`node ${node.id} not found`)));
           } else if (ev.kind === 'create' && node.status.state !== 'down') {
             this.book.grace([node.id], Date.now());
           } else {
@@ -408,10 +416,11 @@ export class Dispatcher {
     const wasServing = this.phase.kind !== 'follower';
     this.phase = { kind: 'follower' };
     this.book.clear();
-    const s = this.notLeader();
+    const refusal = this.refusal();
+    const s = this.statusOf(refusal);
     for (const nodeId of [...this.sessions.keys()]) this.endSession(nodeId, s);
     for (const stream of [...this.streams.values()]) stream.end(s);
-    this.statuses.abort(new RpcError(grpc.status.UNAVAILABLE, s.details));
+    this.statuses.abort(refusal);
     if (wasServing) this.log.info({ why }, 'dispatcher stopped');
   }
 
@@ -421,7 +430,8 @@ export class Dispatcher {
     const now = Date.now();
     const due = this.book.expire(now);
     if (due.length === 0) return;
-    for (const id of due) this.endSession(id, status(grpc.status.NOT_FOUND, NODE_NOT_REGISTERED));
+    const gone = this.statusOf(new NotFoundError(NODE_NOT_REGISTERED));
+    for (const id of due) this.endSession(id, gone);
     this.expiring = true;
     this.store
       .update(tx => {
@@ -454,15 +464,12 @@ export class Dispatcher {
   ): Promise<void> {
     const nodeId = this.requireLeading(call);
     if (!this.limiter.tryAdmit(nodeId, Date.now())) {
-      throw new RpcError(
-        grpc.status.RESOURCE_EXHAUSTED,
-        `node ${nodeId} exceeded rate limit count of registrations`,
-      );
+      throw new ResourceExhaustedError(`node ${nodeId} exceeded rate limit count of registrations`);
     }
     if (this.store.view(tx => getNode(tx, nodeId)) === undefined) {
-      throw new RpcError(grpc.status.NOT_FOUND, `node ${nodeId} not found`);
+      throw new NotFoundError(`node ${nodeId} not found`);
     }
-    this.endSession(nodeId, status(grpc.status.ABORTED, 'session replaced by a newer one'));
+    this.endSession(nodeId, this.statusOf(replaced('session replaced by a newer one')));
     const session: Session = { id: randomBytes(16).toString('hex'), nodeId, enders: new Set() };
     this.sessions.set(nodeId, session);
     const period = this.book.period(Math.random());
@@ -516,9 +523,9 @@ export class Dispatcher {
   ): Promise<void> {
     const session = this.requireSession(call, call.request.sessionId);
     const phase = this.phase;
-    if (phase.kind !== 'leading') throw new StatusError(this.notLeader());
+    if (phase.kind !== 'leading') throw this.refusal();
     const nodeId = session.nodeId;
-    this.streams.get(nodeId)?.end(status(grpc.status.ABORTED, 'assignments stream replaced by a newer one'));
+    this.streams.get(nodeId)?.end(this.statusOf(replaced('assignments stream replaced by a newer one')));
     const set = new AssignmentSet(nodeId);
     const complete = set.complete(phase.tasks.of(nodeId));
     const full = phase.index.open(nodeId);
@@ -586,8 +593,7 @@ export class Dispatcher {
     this.store.view(tx => {
       for (const r of reports) {
         const t = getTask(tx, r.taskId);
-        if (t !== undefined && t.nodeId !== session.nodeId)
-          throw new RpcError(grpc.status.PERMISSION_DENIED, NOT_OWN_TASK);
+        if (t !== undefined && t.nodeId !== session.nodeId) throw new PermissionError(NOT_OWN_TASK);
       }
     });
     await this.statuses.add(session.nodeId, reports);
@@ -595,11 +601,10 @@ export class Dispatcher {
 
   /** The calling node, if this dispatcher serves; otherwise throws the refusal that names the leader. */
   private requireLeading(call: Parameters<typeof callerOf>[0]): string {
-    if (this.phase.kind !== 'leading') throw new StatusError(this.notLeader());
+    if (this.phase.kind !== 'leading') throw this.refusal();
     const caller = callerOf(call);
-    if (caller === undefined) {
-      throw new RpcError(grpc.status.UNAUTHENTICATED, 'a client certificate of this cluster is required');
-    }
+    if (caller === undefined)
+      throw new UnauthenticatedError('a client certificate of this cluster is required');
     return caller.nodeId;
   }
 
@@ -607,8 +612,8 @@ export class Dispatcher {
   private requireSession(call: Parameters<typeof callerOf>[0], sessionId: string): Session {
     const nodeId = this.requireLeading(call);
     const session = this.sessions.get(nodeId);
-    if (session === undefined) throw new RpcError(grpc.status.NOT_FOUND, NODE_NOT_REGISTERED);
-    if (session.id !== sessionId) throw new RpcError(grpc.status.NOT_FOUND, SESSION_INVALID);
+    if (session === undefined) throw new NotFoundError(NODE_NOT_REGISTERED);
+    if (session.id !== sessionId) throw new NotFoundError(SESSION_INVALID);
     return session;
   }
 
@@ -620,53 +625,40 @@ export class Dispatcher {
     session.enders.clear();
   }
 
-  /** UNAVAILABLE, naming the leader if one is known (in the text and in metadata). */
-  private notLeader(): grpc.StatusObject {
-    const raft = this.raft;
-    const addr = raft.leader === 0 ? undefined : raft.members.get(raft.leader);
-    const md = new grpc.Metadata();
-    if (addr !== undefined && !raft.isLeader) md.set(LEADER_ADDR_METADATA, addr);
-    const details = raft.isLeader
-      ? 'the dispatcher is starting; try again'
-      : addr === undefined
-        ? 'this manager is not the leader, and no leader is known; try another manager'
-        : `this manager is not the leader; the leader is at ${addr}`;
-    return { code: grpc.status.UNAVAILABLE, details, metadata: md };
+  /**
+   * Why this dispatcher does not serve: another manager leads (named, in the text and in metadata, if
+   * known), or this one leads but its dispatcher is not serving yet.
+   */
+  private refusal(): UnavailableError {
+    return this.raft.isLeader
+      ? new UnavailableError('the dispatcher is starting; try again')
+      : NotLeaderError.of(this.raft);
   }
 
   private managers(): string[] {
     return [...this.raft.members.values()].sort();
   }
 
+  /** What a call or stream ends with: the one mapping, with the cause of an unexpected error logged. */
   private statusOf(err: unknown): grpc.StatusObject {
-    if (err instanceof StatusError) return err.status;
-    const s = toGrpcStatus(err, this.log);
-    return status(s.code, s.details);
+    return toGrpcStatus(err, this.log);
   }
 }
 
-/** A refusal that carries its own status (with metadata). */
-class StatusError extends Error {
-  override readonly name = 'StatusError';
-  constructor(readonly status: grpc.StatusObject) {
-    super(status.details);
-  }
-}
-
-function status(code: grpc.status, details: string): grpc.StatusObject {
-  return { code, details, metadata: new grpc.Metadata() };
+/**
+ * The end of a session or stream that a newer one of the same node replaces: ABORTED, as swarmkit's.
+ * No refusal kind says that (ErrorKind has no 'aborted'), so it goes as a status with its code.
+ */
+function replaced(details: string): RpcError {
+  return new RpcError(grpc.status.ABORTED, details);
 }
 
 /** A report from the wire, checked: a task ID, and a state an agent may report. */
 function reportOf(taskId: string, s: WireTaskStatus | null): StatusReport {
-  if (typeof taskId !== 'string' || taskId === '')
-    throw new RpcError(grpc.status.INVALID_ARGUMENT, 'task ID is required');
+  if (typeof taskId !== 'string' || taskId === '') throw new InvalidArgumentError('task ID is required');
   const state = s === null ? undefined : agentState(s.state);
   if (s === null || state === undefined) {
-    throw new RpcError(
-      grpc.status.INVALID_ARGUMENT,
-      `task ${taskId}: "${s?.state ?? ''}" is not a state an agent reports`,
-    );
+    throw new InvalidArgumentError(`task ${taskId}: "${s?.state ?? ''}" is not a state an agent reports`);
   }
   return {
     taskId,

@@ -3,14 +3,8 @@
  * does to the stored task. A node reports only its own tasks, and a task's state only moves forward in
  * the lifecycle (compareTaskStates): a late or repeated report changes nothing.
  */
-import {
-  compareTaskStates,
-  recordedStatus,
-  TASK_STATES,
-  type Task,
-  type TaskState,
-  type TaskStatus,
-} from '../store/index.ts';
+import { EXEC_STATES, type ExecState } from '../../lib/task-states.ts';
+import { compareTaskStates, recordedStatus, type Task, type TaskStatus } from '../store/index.ts';
 
 /** One report: the state an agent saw a task reach. */
 export interface StatusReport {
@@ -18,15 +12,12 @@ export interface StatusReport {
   status: TaskStatus;
 }
 
-/** States an agent may report: those its executor reaches (swarmkit's agent never reports NEW…ASSIGNED). */
-const AGENT_STATES: ReadonlySet<TaskState> = new Set(
-  TASK_STATES.slice(TASK_STATES.indexOf('accepted'), TASK_STATES.indexOf('rejected') + 1),
-);
-
-/** The task state named `s` if an agent may report it, else undefined. */
-export function agentState(s: string): TaskState | undefined {
-  const state = TASK_STATES.find(t => t === s);
-  return state !== undefined && AGENT_STATES.has(state) ? state : undefined;
+/**
+ * The task state named `s` if an agent may report it, else undefined: those its executor reaches
+ * (swarmkit's agent never reports NEW…ASSIGNED).
+ */
+export function agentState(s: string): ExecState | undefined {
+  return EXEC_STATES.find(t => t === s);
 }
 
 /** A report as the dispatcher holds it until written: the status, and the node that reported it. */
