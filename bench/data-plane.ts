@@ -35,7 +35,8 @@ const IPERF_SECONDS = 5;
 const RATE_MS = 3000;
 /** Docker Swarm 20.10, `service create --replicas 2` to both running, recorded on this machine kind. */
 const SWARM_CREATE_MS = { low: 900, high: 1500 };
-const GOAL_CREATE_MS = 300;
+/** Create 2 → running and answering, median (issue 15; was 300 ms before one resolver per node). */
+const GOAL_CREATE_MS = 150;
 const GOAL_VIP_RATIO = 0.9;
 const HOSTNAME_SERVER = [
   '/bin/busybox',
@@ -425,7 +426,7 @@ runBench(
     console.log(
       `  create web --replicas 2 → running + answering via VIP: median ${round2(cMed)} ms, worst ${cWorst} ms; ` +
         `Swarm 900–1500 ms → ratio ${round2(cMed / SWARM_CREATE_MS.high)}–${round2(cMed / SWARM_CREATE_MS.low)}x ` +
-        `(goal ≤ ${GOAL_CREATE_MS} ms: ${cWorst <= GOAL_CREATE_MS ? 'met' : cMed <= GOAL_CREATE_MS ? 'met by the median, not the worst' : 'NOT met'})`,
+        `(goal: median ≤ ${GOAL_CREATE_MS} ms: ${cMed <= GOAL_CREATE_MS ? 'met' : 'NOT met'})`,
     );
     console.log(`  scale web 2 → 50 on 3 nodes: ${scaleMs} ms until 50 running`);
     if (tp)
