@@ -6,6 +6,8 @@
  * that are not the cluster's. Everything it knows comes by message and is sent again whole if the
  * thread has to be restarted.
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { bindSockets } from './bind-sockets.ts';
 import { Forwarder, type ForwarderLog } from './forwarder.ts';
@@ -17,6 +19,24 @@ import { parseUpstream } from './upstreams.ts';
 
 /** How long a bind in another namespace may take (a node process starting there). */
 const BIND_TIMEOUT_MS = 5000;
+
+/** The thread's scheduling priority (nice): ahead of the agent's and manager's threads of this process. */
+const THREAD_NICE = -10;
+
+/**
+ * Raises this thread's priority where allowed (root): on Linux setpriority takes a thread ID, which
+ * /proc/thread-self names. Without it, the manager's and agent's threads of the same process share the
+ * cores with the answer path on equal terms, and an answer waits for their time slices.
+ */
+function raisePriority(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, THREAD_NICE);
+  } catch {
+    // Not root, or not Linux: the thread runs at the process's priority.
+  }
+}
+raisePriority();
 
 const port = parentPort;
 if (port === null) throw new Error('resolver-thread.ts runs as a worker thread (see embedded-dns.ts)');

@@ -1,6 +1,7 @@
 /** The server on loopback sockets, asked by a real client (dig): answers, TC + TCP, EDNS, forwarding. */
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { encodeARecords, encodeResponse, parseQuery } from '../../../agent/dns/wire.ts';
@@ -172,6 +173,31 @@ test('askers: answers follow the networks of the source address; a source no tas
   assert.ok(await server.dns.synced());
   assert.deepEqual(answers(await dig([...at, 'web'])), ['10.0.1.2']);
 });
+
+/** The nice value of each thread of this process (field 19 of /proc/self/task/TID/stat). */
+function threadNices(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      out.set(Number(tid), nice);
+    } catch {
+      // A thread that ended meanwhile.
+    }
+  }
+  return out;
+}
+
+test(
+  'the resolver thread runs ahead of the process’s other threads (nice -10), so they do not delay answers',
+  { skip: process.getuid?.() !== 0 && 'needs root to raise a priority' },
+  () => {
+    const nices = threadNices();
+    assert.equal(nices.get(process.pid), 0, 'the main thread as it was');
+    assert.ok([...nices.values()].includes(-10), JSON.stringify([...nices]));
+  },
+);
 
 test('the resolver thread dies: it is started again, with the view, askers and sockets it had', async () => {
   const before = server.dns.restarts;
