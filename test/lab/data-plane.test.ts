@@ -91,16 +91,7 @@ class Scenario {
       });
     }
     this.control = c.rpc(1, 'Control');
-    await until('three ready nodes', async () => {
-      const nodes = (await this.control('ListNodes')).nodes as {
-        id: string;
-        hostname: string;
-        status: string;
-      }[];
-      if (nodes.length !== 3 || nodes.some(n => n.status !== 'ready')) return undefined;
-      for (const n of nodes) this.index.set(n.id, Number(n.hostname.replace('node', '')));
-      return true;
-    });
+    for (const [id, i] of await c.readyNodes(3)) this.index.set(id, i);
     // The underlay counts VXLAN datagrams; an outside client sits on it at .100.
     execFileSync('ip', ['netns', 'exec', lab.underlay, 'nft', '-f', '-'], {
       input:

@@ -74,6 +74,16 @@ export class LabCluster {
       .join('\n');
   }
 
+  /** Once node i's manager lists exactly `n` nodes, all READY: node ID → lab index (hostname `node<i>`). */
+  readyNodes(n: number, i = 1): Promise<Map<string, number>> {
+    const control = this.rpc(i, 'Control');
+    return until(`${n} ready nodes`, async () => {
+      const nodes = (await control('ListNodes')).nodes as { id: string; hostname: string; status: string }[];
+      if (nodes.length !== n || nodes.some(x => x.status !== 'ready')) return undefined;
+      return new Map(nodes.map(x => [x.id, Number(x.hostname.replace('node', ''))]));
+    });
+  }
+
   rpc(i: number, service: 'Swarm' | 'Control'): Rpc {
     return async (method, req = {}, timeoutMs = 15_000) => {
       const Client = clientOf(pkg, service);

@@ -65,16 +65,7 @@ class TwoNodes {
       advertiseAddr: '',
     });
     this.control = c.rpc(1, 'Control');
-    await until('two ready nodes', async () => {
-      const nodes = (await this.control('ListNodes')).nodes as {
-        id: string;
-        hostname: string;
-        status: string;
-      }[];
-      if (nodes.length !== 2 || nodes.some(n => n.status !== 'ready')) return undefined;
-      for (const n of nodes) this.index.set(n.id, Number(n.hostname.replace('node', '')));
-      return true;
-    });
+    for (const [id, i] of await c.readyNodes(2)) this.index.set(id, i);
     execFileSync('ip', ['-n', lab.underlay, 'addr', 'add', `${OUTSIDE}/24`, 'dev', 'br0']);
     lab.spawnIn(lab.underlay, [process.execPath, '-e', OUTSIDE_SERVER], this.dir);
     await until('the outside server', () =>
