@@ -78,7 +78,7 @@ export class LocalRouter {
   /** Control calls go to this node's manager, whichever one is running now; a worker lists its networks. */
   private controlRoutes(): grpc.UntypedServiceImplementation {
     const route: grpc.UntypedServiceImplementation = {};
-    const onWorker = workerNetworkHandlers(() => this.d.agent.session?.networkView()) as Record<
+    const onWorker = workerNetworkHandlers(() => this.d.agent.session?.networkView(), this.d.log) as Record<
       string,
       grpc.handleUnaryCall<unknown, unknown> | undefined
     >;

@@ -2,6 +2,7 @@
  * The Control API's config calls (`docker config create/ls/rm`): validate at the boundary, one store
  * transaction, shape the reply. Merged into the Control handler map by control-server.ts.
  */
+import { resolveRef } from '../../lib/resolve-ref.ts';
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { randomNodeId } from '../../certs/index.ts';
@@ -70,16 +71,13 @@ function validateCreate(req: CreateConfigRequest): void {
 
 /** Finds one config by ID, unique ID prefix or name, as `docker config rm` accepts. */
 export function resolveConfig(store: MemoryStore, ref: string): Config {
-  if (typeof ref !== 'string' || ref === '') throw new InvalidArgumentError('config ID is required');
-  const exact = store.view(tx => getConfig(tx, ref));
-  if (exact !== undefined) return exact;
-  const byName = store.view(tx => findConfigs(tx, { name: ref }));
-  if (byName.length === 1 && byName[0] !== undefined) return byName[0];
-  const byPrefix = store.view(tx => findConfigs(tx, { idPrefix: ref }));
-  if (byPrefix.length === 1 && byPrefix[0] !== undefined) return byPrefix[0];
-  if (byPrefix.length > 1)
-    throw new InvalidArgumentError(`config ${ref} is ambiguous (${byPrefix.length} matches)`);
-  throw new NotFoundError(`config ${ref} not found`);
+  return store.view(tx =>
+    resolveRef('config', ref, {
+      byId: id => getConfig(tx, id),
+      byName: name => findConfigs(tx, { name })[0],
+      byPrefix: idPrefix => findConfigs(tx, { idPrefix }),
+    }),
+  );
 }
 
 /** The config methods of the Control service, keyed by method name. */

@@ -2,6 +2,7 @@
  * The Control API: thin handlers that validate, run a store transaction or read, and shape the reply.
  * Errors are thrown as domain errors and mapped to statuses in server/rpc/status.ts.
  */
+import { resolveRef } from '../../lib/resolve-ref.ts';
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { createJoinToken, NODE_CERT_VALIDITY_MS, readIdentity } from '../../certs/index.ts';
@@ -17,7 +18,7 @@ import { taskHandlers } from './task-server.ts';
 import { wireNode } from './wire-node.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
 import { unary } from '../rpc/status.ts';
-import { InvalidArgumentError, NotFoundError, PreconditionError } from '../../lib/errors.ts';
+import { InvalidArgumentError, PreconditionError } from '../../lib/errors.ts';
 import {
   findNodes,
   updateCluster,
@@ -40,15 +41,11 @@ function nodeView(n: Node, raft: RaftNode): WireNode {
 
 /** Finds one node by ID, unique ID prefix or hostname, as docker does. */
 export function resolveNode(store: MemoryStore, ref: string): Node {
-  if (typeof ref !== 'string' || ref === '') throw new InvalidArgumentError('node ID is required');
   const nodes = store.view(tx => findNodes(tx));
-  const exact = nodes.find(n => n.id === ref);
-  if (exact !== undefined) return exact;
-  const matches = nodes.filter(n => n.id.startsWith(ref) || n.description.hostname === ref);
-  if (matches.length === 1 && matches[0] !== undefined) return matches[0];
-  if (matches.length > 1)
-    throw new InvalidArgumentError(`node ${ref} is ambiguous (${matches.length} matches)`);
-  throw new NotFoundError(`node ${ref} not found`);
+  return resolveRef('node', ref, {
+    byId: id => nodes.find(n => n.id === id),
+    byPrefix: prefix => nodes.filter(n => n.id.startsWith(prefix) || n.description.hostname === prefix),
+  });
 }
 
 function wireCluster(store: MemoryStore): object {

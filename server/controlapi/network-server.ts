@@ -4,6 +4,7 @@
  * into the store in one transaction, so a refused allocation writes nothing. Merged into the Control
  * handler map by control-server.ts.
  */
+import { resolveRef } from '../../lib/resolve-ref.ts';
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { randomNodeId } from '../../certs/index.ts';
@@ -92,21 +93,13 @@ export function networkSpecOf(wire: WireNetworkSpec | null | undefined): Network
 
 /** Finds one network by ID, name or unique ID prefix, in docker's order. */
 export function resolveNetwork(store: MemoryStore, ref: string): Network {
-  if (typeof ref !== 'string' || ref === '') {
-    throw new InvalidArgumentError('network ID is required');
-  }
-  return store.view(tx => {
-    const exact = getNetwork(tx, ref);
-    if (exact !== undefined) return exact;
-    const [byName] = findNetworks(tx, { name: ref });
-    if (byName !== undefined) return byName;
-    const byPrefix = findNetworks(tx, { idPrefix: ref });
-    if (byPrefix.length === 1 && byPrefix[0] !== undefined) return byPrefix[0];
-    if (byPrefix.length > 1) {
-      throw new InvalidArgumentError(`network ${ref} is ambiguous (${byPrefix.length} matches)`);
-    }
-    throw new NotFoundError(`network ${ref} not found`);
-  });
+  return store.view(tx =>
+    resolveRef('network', ref, {
+      byId: id => getNetwork(tx, id),
+      byName: name => findNetworks(tx, { name })[0],
+      byPrefix: idPrefix => findNetworks(tx, { idPrefix }),
+    }),
+  );
 }
 
 interface ListNetworksRequest {

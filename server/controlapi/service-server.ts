@@ -7,6 +7,7 @@
  * A service created without a name gets one, as docker's daemon gives it (generated-name.ts).
  * Merged into the Control handler map by control-server.ts.
  */
+import { resolveRef } from '../../lib/resolve-ref.ts';
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { randomNodeId } from '../../certs/index.ts';
@@ -213,17 +214,13 @@ export function serviceSpecOf(store: MemoryStore, wire: WireServiceSpec | null |
 
 /** Finds one service by ID, name or unique ID prefix, in docker's order. */
 export function resolveService(store: MemoryStore, ref: string): Service {
-  if (typeof ref !== 'string' || ref === '') throw invalid('service ID is required');
-  return store.view(tx => {
-    const exact = getService(tx, ref);
-    if (exact !== undefined) return exact;
-    const [byName] = findServices(tx, { name: ref });
-    if (byName !== undefined) return byName;
-    const byPrefix = findServices(tx, { idPrefix: ref });
-    if (byPrefix.length === 1 && byPrefix[0] !== undefined) return byPrefix[0];
-    if (byPrefix.length > 1) throw invalid(`service ${ref} is ambiguous (${byPrefix.length} matches)`);
-    throw new NotFoundError(`service ${ref} not found`);
-  });
+  return store.view(tx =>
+    resolveRef('service', ref, {
+      byId: id => getService(tx, id),
+      byName: name => findServices(tx, { name })[0],
+      byPrefix: idPrefix => findServices(tx, { idPrefix }),
+    }),
+  );
 }
 
 /** The ALREADY_EXISTS docker gives for a taken service name (swarmkit's text). */

@@ -4,12 +4,13 @@
  * API (a service's removal marks its tasks for removal: service-server.ts). Merged into the Control handler
  * map by control-server.ts.
  */
+import { resolveRef } from '../../lib/resolve-ref.ts';
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { WireTask } from '../../proto/control-types.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
 import { unary } from '../rpc/status.ts';
-import { InvalidArgumentError, NotFoundError } from '../../lib/errors.ts';
+import { InvalidArgumentError } from '../../lib/errors.ts';
 import {
   findServices,
   findTasks,
@@ -47,19 +48,12 @@ export function wireTask(t: Task): WireTask {
 
 /** Finds one task by ID or unique ID prefix. */
 export function resolveTask(store: MemoryStore, ref: string): Task {
-  if (typeof ref !== 'string' || ref === '') {
-    throw new InvalidArgumentError('task ID is required');
-  }
-  return store.view(tx => {
-    const exact = getTask(tx, ref);
-    if (exact !== undefined) return exact;
-    const byPrefix = findTasks(tx, { idPrefix: ref });
-    if (byPrefix.length === 1 && byPrefix[0] !== undefined) return byPrefix[0];
-    if (byPrefix.length > 1) {
-      throw new InvalidArgumentError(`task ${ref} is ambiguous (${byPrefix.length} matches)`);
-    }
-    throw new NotFoundError(`task ${ref} not found`);
-  });
+  return store.view(tx =>
+    resolveRef('task', ref, {
+      byId: id => getTask(tx, id),
+      byPrefix: idPrefix => findTasks(tx, { idPrefix }),
+    }),
+  );
 }
 
 /** What ListTasks selects by (`shoal.v1.ListTasksRequest.Filters`). */

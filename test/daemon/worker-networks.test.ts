@@ -1,7 +1,7 @@
 /**
- * `shoal network ls` on a worker lists the networks its tasks use, and ingress, as docker's does (from the
- * network view its agent gets with its assignments); the rest of the cluster's state stays refused
- * with docker's text.
+ * `shoal network ls` and `network inspect` on a worker show the networks its tasks use, and ingress, as
+ * docker's do (from the network view its agent gets with its assignments); the rest of the cluster's
+ * state stays refused with docker's text.
  */
 import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
@@ -66,9 +66,29 @@ test('a worker lists the networks its tasks use and ingress; not the others', as
   );
   assert.deepEqual(r, { code: 0, out: 'ingress overlay swarm\ntest overlay swarm\n', err: '' });
 
+  // Inspect by name, ID or unique ID prefix; a network the worker does not have is not found there.
+  for (const ref of ['test', created.id, created.id.slice(0, 6)]) {
+    const got = (await h.client('w1', 'Control')('GetNetwork', { networkId: ref })).network as WireNetwork;
+    assert.deepEqual([got.id, got.spec.name], [created.id, 'test'], ref);
+  }
+  await assert.rejects(h.client('w1', 'Control')('GetNetwork', { networkId: 'other' }), {
+    code: grpc.status.NOT_FOUND,
+    details: 'network other not found',
+  });
+  await assert.rejects(h.client('w1', 'Control')('GetNetwork', { networkId: '' }), {
+    code: grpc.status.INVALID_ARGUMENT,
+  });
+  const inspect = await runCli(
+    ['network', 'inspect', '--format', '{{.Name}} {{.Driver}}', 'test', 'other'],
+    join(h.root, 'w1.sock'),
+  );
+  assert.equal(inspect.out, 'test overlay\n');
+  assert.match(inspect.err, /network other not found/);
+  assert.notEqual(inspect.code, 0);
+
   // The rest stays a manager's.
-  for (const method of ['ListNodes', 'GetNetwork', 'ListServices'])
-    await assert.rejects(h.client('w1', 'Control')(method, { networkId: 'test' }), {
+  for (const method of ['ListNodes', 'ListServices'])
+    await assert.rejects(h.client('w1', 'Control')(method, {}), {
       code: grpc.status.FAILED_PRECONDITION,
       details: WORKER_NOT_A_MANAGER,
     });
