@@ -3,6 +3,11 @@
  * and pipelining, commitment, snapshots, single-server membership changes, leadership transfer and
  * ReadIndex. It is pure: time arrives as tick(), input as step(), randomness from an injected Rng, and
  * all output accumulates in `msgs` and `readStates` for the RawNode to hand out in a Ready.
+ *
+ * One file past 500 lines on purpose: it is one state machine whose every handler reads and writes the
+ * same term, vote, role and progress, and whose safety is argued across handlers (etcd's raft.go is one
+ * file for the same reason). The parts that stand alone already live beside it: the log, progress
+ * tracking, ReadIndex bookkeeping, configuration changes.
  */
 import { decodeConfChange, encodeConfChange } from './conf-change.ts';
 import {
