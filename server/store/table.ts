@@ -16,6 +16,16 @@ export interface Table<T extends StoreObject = StoreObject> {
    * duplicate one fail with NameConflictError. Objects without a name (undefined or '') never conflict.
    */
   readonly uniqueNames: boolean;
+  /**
+   * Secondary indexes: index name → the keys an object is listed under. `find({ index })` reads only the
+   * objects under one key, so a lookup costs what it finds, not the size of the table.
+   */
+  readonly indexes?: Readonly<Record<string, IndexKeys<T>>>;
+}
+
+/** How one secondary index lists an object (a method, so that a Table<Task> is a Table). */
+export interface IndexKeys<T extends StoreObject> {
+  keysOf(object: T): readonly string[];
 }
 
 /** Defines a table; see `Table`. Throws InvalidArgumentError if unique names are asked for without `nameOf`. */
@@ -37,6 +47,8 @@ export interface FindFilter<T extends StoreObject> {
   name?: string;
   /** Objects whose name starts with this. */
   namePrefix?: string;
+  /** Objects listed under `key` in the table's index `name` (see `Table.indexes`). */
+  index?: { name: string; key: string };
   /** Any further condition. Must not throw or touch the store. */
   where?: (object: T) => boolean;
 }
@@ -58,14 +70,16 @@ export function compileFilter<T extends StoreObject>(
   table: Table<T>,
   filter: FindFilter<T>,
 ): (object: T) => boolean {
-  const { idPrefix, name, namePrefix, where } = filter;
+  const { idPrefix, name, namePrefix, index, where } = filter;
   if ((name !== undefined || namePrefix !== undefined) && table.nameOf === undefined) {
     throw new InvalidArgumentError(`store: table ${table.name} cannot be searched by name`, table.name);
   }
+  const keys = index === undefined ? undefined : indexOf(table, index.name);
   const wanted = name?.toLowerCase();
   const prefix = namePrefix?.toLowerCase();
   return object => {
     if (idPrefix !== undefined && !object.id.startsWith(idPrefix)) return false;
+    if (keys !== undefined && index !== undefined && !keys.keysOf(object).includes(index.key)) return false;
     if (wanted !== undefined || prefix !== undefined) {
       const key = nameKey(table, object);
       if (key === undefined) return false;
@@ -74,6 +88,15 @@ export function compileFilter<T extends StoreObject>(
     }
     return where === undefined || where(object);
   };
+}
+
+/** The key function of `table`'s index `name`; throws InvalidArgumentError if the table has no such index. */
+export function indexOf<T extends StoreObject>(table: Table<T>, name: string): IndexKeys<T> {
+  const keys = table.indexes?.[name];
+  if (keys === undefined) {
+    throw new InvalidArgumentError(`store: table ${table.name} has no index ${name}`, table.name);
+  }
+  return keys;
 }
 
 /** Orders objects by id, the order `find` returns them in on every replica. */

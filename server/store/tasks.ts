@@ -8,6 +8,11 @@ import type { StoreEvent } from './watch-queue.ts';
 export const taskTable = defineTable<Task>({
   name: 'tasks',
   uniqueNames: false,
+  indexes: {
+    service: { keysOf: t => [t.serviceId] },
+    node: { keysOf: t => [t.nodeId] },
+    network: { keysOf: t => [...new Set(t.networks.map(n => n.networkId))] },
+  },
 });
 
 export { TASK_STATES };
@@ -63,8 +68,18 @@ export function getTask(tx: ReadTx, id: string): Task | undefined {
 /** The tasks matching `filter`, sorted by id. */
 export function findTasks(tx: ReadTx, filter: TaskFilter = {}): Task[] {
   const { serviceId, nodeId, desiredState, networkId, where, idPrefix } = filter;
+  // The narrowest index given reads only its tasks; the other criteria are checked on those.
+  const index =
+    serviceId !== undefined
+      ? { name: 'service', key: serviceId }
+      : nodeId !== undefined
+        ? { name: 'node', key: nodeId }
+        : networkId !== undefined
+          ? { name: 'network', key: networkId }
+          : undefined;
   return tx.find(taskTable, {
     ...(idPrefix === undefined ? {} : { idPrefix }),
+    ...(index === undefined ? {} : { index }),
     where: task =>
       (serviceId === undefined || task.serviceId === serviceId) &&
       (nodeId === undefined || task.nodeId === nodeId) &&

@@ -69,7 +69,9 @@ export class ReadTransaction implements ReadTx {
     const ts = this.tableState(table);
     const matches = compileFilter(table, filter);
     const out: T[] = [];
-    for (const object of this.scan(ts)) if (matches(object as T)) out.push(object as T);
+    const { index } = filter;
+    const candidates = index === undefined ? this.scan(ts) : this.scanIndex(ts, index.name, index.key);
+    for (const object of candidates) if (matches(object as T)) out.push(object as T);
     return out.sort(byId);
   }
 
@@ -89,6 +91,17 @@ export class ReadTransaction implements ReadTx {
   /** Every object of the table as this transaction sees it, in no particular order. */
   protected *scan(ts: TableState): Iterable<StoreObject> {
     yield* ts.objects.values();
+  }
+
+  /**
+   * At least every object listed under `key` in index `name` as this transaction sees it (the caller
+   * checks the key again: a transaction's own writes are yielded whatever their keys).
+   */
+  protected *scanIndex(ts: TableState, name: string, key: string): Iterable<StoreObject> {
+    for (const id of ts.idsUnder(name, key)) {
+      const object = ts.objects.get(id);
+      if (object !== undefined) yield object;
+    }
   }
 }
 
@@ -188,6 +201,15 @@ export class WriteTransaction extends ReadTransaction implements Tx {
   protected override *scan(ts: TableState): Iterable<StoreObject> {
     const mine = this.overlay.get(ts.table.name);
     for (const [id, object] of ts.objects) if (!mine?.has(id)) yield object;
+    if (mine) for (const object of mine.values()) if (object !== null) yield object;
+  }
+
+  protected override *scanIndex(ts: TableState, name: string, key: string): Iterable<StoreObject> {
+    const mine = this.overlay.get(ts.table.name);
+    for (const id of ts.idsUnder(name, key)) {
+      const object = ts.objects.get(id);
+      if (object !== undefined && !mine?.has(id)) yield object;
+    }
     if (mine) for (const object of mine.values()) if (object !== null) yield object;
   }
 
