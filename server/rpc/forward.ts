@@ -12,15 +12,8 @@ import type { DomainError } from '../../lib/domain-error.ts';
 import { UnavailableError } from '../../lib/errors.ts';
 import { NotLeaderError } from '../../lib/not-leader-error.ts';
 import { TRUSTED_PEER_CHANNEL } from '../../proto/load.ts';
-import {
-  actAs,
-  callerOf,
-  FORWARDED_FOR,
-  forwardedFor,
-  forwardedOf,
-  LEADER_ONLY,
-  type Caller,
-} from '../ca/authorize.ts';
+import { actAs, callerOf, FORWARDED_FOR, forwardedFor, forwardedOf, type Caller } from '../caller/caller.ts';
+import { LEADER_ONLY } from './leader-only.ts';
 
 import { NO_LEADER } from '../raftnode/raft-node.ts';
 import { toGrpcStatus } from './status.ts';
