@@ -1,5 +1,5 @@
 /**
- * Leader-only calls (LEADER_ONLY in server/ca/authorize.ts) made on a follower are forwarded to the
+ * Leader-only calls (LEADER_ONLY, leader-only.ts) made on a follower are forwarded to the
  * leader, as swarmkit's RaftProxy does: one unary gRPC call to the leader's manager port over mTLS as
  * this manager, the original caller in metadata, the caller's deadline, and the leader's reply or status
  * handed back as it came. A forwarded call that reaches a manager that is not the leader is answered
