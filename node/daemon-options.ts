@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Executor, TaskLogSource } from '../agent/exec/executor.ts';
 import type { DispatcherOptions } from '../server/dispatcher/dispatcher.ts';
-import type { ManagerPortOptions } from '../server/manager-port.ts';
+import type { ManagerPortOptions } from '../server/manager/manager-port.ts';
 
 export interface DaemonOptions {
   dataDir: string;

@@ -3,7 +3,12 @@
  * it leads): started at start-up, init, join and promotion; stopped at demotion, leave and stop.
  */
 import { RoleManager } from '../server/ca/role-manager.ts';
-import { Manager, type ManagerIdentity, type ManagerOptions, type NodeCerts } from '../server/manager.ts';
+import {
+  Manager,
+  type ManagerIdentity,
+  type ManagerOptions,
+  type NodeCerts,
+} from '../server/manager/manager.ts';
 import { pollMsOf, type DaemonOptions } from './daemon-options.ts';
 
 export type ManagerStart = Pick<ManagerOptions, 'peers' | 'bootstrap' | 'forceNewCluster'>;

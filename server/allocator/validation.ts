@@ -27,7 +27,7 @@ import {
   parseIpv4,
   type Cidr,
 } from '../../lib/ipv4.ts';
-import { quoted } from '../limits.ts';
+import { quoted } from '../limits/limits.ts';
 import { objectNameProblem } from './object-names.ts';
 import { serviceSizeProblem } from './spec-limits.ts';
 import { driverOptionsProblem } from './network-options.ts';

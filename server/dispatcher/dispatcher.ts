@@ -49,7 +49,7 @@ import {
 import { messageOf } from '../../lib/message-of.ts';
 import { NotLeaderError } from '../../lib/not-leader-error.ts';
 import { DEFAULT_GATEWAY_SUBNET, jsonBytes } from '../allocator/index.ts';
-import { callerOf } from '../ca/authorize.ts';
+import { callerOf } from '../caller/caller.ts';
 import { wireTask } from '../controlapi/task-server.ts';
 import { wireNode } from '../controlapi/wire-node.ts';
 import { RpcError, toGrpcStatus } from '../rpc/status.ts';

@@ -32,7 +32,7 @@ import {
   UnavailableError,
 } from '../../lib/errors.ts';
 import { NotLeaderError, type LeaderKnowledge } from '../../lib/not-leader-error.ts';
-import { callerOf } from '../ca/authorize.ts';
+import { callerOf } from '../caller/caller.ts';
 import { toGrpcStatus } from '../rpc/status.ts';
 import { findTasks, getNode, getService, getTask, type MemoryStore, type Task } from '../store/index.ts';
 

@@ -29,7 +29,7 @@ import { randomInt } from 'node:crypto';
 import { ConfChangeQueue, type ConfChangeRequest } from './conf-change-queue.ts';
 import { decodeProposal, encodeProposal, isOwnProposal, readContext } from './proposal-envelope.ts';
 import { ProposalSessions, type SessionsSnapshot } from './proposal-sessions.ts';
-import { formatBytes, MAX_REQUEST_BYTES } from '../limits.ts';
+import { formatBytes, MAX_REQUEST_BYTES } from '../limits/limits.ts';
 import type { RaftTransport } from './transport.ts';
 
 /** Storage the driver can write to: the core reads it, the driver persists each Ready into it. */

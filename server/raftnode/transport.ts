@@ -11,8 +11,8 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { clientOf, loadShoalPackage, serviceOf } from '../../proto/load.ts';
-import { callerOf } from '../ca/authorize.ts';
-import { RAFT_MAX_MESSAGE_BYTES } from '../limits.ts';
+import { callerOf } from '../caller/caller.ts';
+import { RAFT_MAX_MESSAGE_BYTES } from '../limits/limits.ts';
 import { MessageType, type Message, type NodeId } from '../raft/index.ts';
 import { SnapshotAssembler, snapshotChunks, type MessageCodec } from './snapshot-stream.ts';
 import { fromWire, InvalidMessageError, toWire, type WireBatch, type WireSnapshotChunk } from './wire.ts';

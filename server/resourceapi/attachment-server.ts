@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { randomNodeId } from '../../certs/index.ts';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
 import { attachmentProblem, containerNameConflict, containerNameProblem } from '../allocator/index.ts';
-import { callerOf } from '../ca/authorize.ts';
+import { callerOf } from '../caller/caller.ts';
 import { writeNetworkUpdates, type LeaderAllocator } from '../controlapi/leader-allocator.ts';
 import { generatedName } from '../controlapi/generated-name.ts';
 import { resolveNetwork } from '../controlapi/network-server.ts';

@@ -23,7 +23,7 @@ import { DEFAULT_GATEWAY_SUBNET } from '../../server/allocator/index.ts';
 import type { Daemon } from '../../node/daemon.ts';
 import { isAssignedTo } from '../../server/dispatcher/assignment-set.ts';
 import { networkViewFor, type ViewInputs } from '../../server/dispatcher/network-view.ts';
-import type { Manager } from '../../server/manager.ts';
+import type { Manager } from '../../server/manager/manager.ts';
 import {
   findClusters,
   findNetworks,

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { WireNetwork, WireService, WireTask } from '../../proto/control-types.ts';
 import type { Daemon } from '../../node/daemon.ts';
-import type { Manager } from '../../server/manager.ts';
+import type { Manager } from '../../server/manager/manager.ts';
 import { createTask, type Task, type TaskState } from '../../server/store/index.ts';
 import { freePort, harness, stopTaskPipeline, until, type Call } from './helpers.ts';
 

@@ -6,29 +6,29 @@
 import type * as grpc from '@grpc/grpc-js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { caDigest, createJoinToken, randomNodeId, sealRootCaKey } from '../certs/index.ts';
+import { caDigest, createJoinToken, randomNodeId, sealRootCaKey } from '../../certs/index.ts';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import { loadAllDefinitions } from '../proto/load.ts';
-import { authorizationInterceptor, MAX_MESSAGE_BYTES, requestSizeInterceptor } from './ca/authorize.ts';
-import { registerCa } from './ca/ca-server.ts';
-import type { KekSource } from './ca/root-ca-key.ts';
-import { NodeCertificateProvider } from './ca/certificate-provider.ts';
-import { ingressNetworkSpec } from './allocator/index.ts';
-import { controlHandlers, controlService } from './controlapi/control-server.ts';
-import { Dispatcher, dispatcherService, type DispatcherOptions } from './dispatcher/dispatcher.ts';
-import { LogBroker, logBrokerService, logsService } from './logbroker/log-broker.ts';
-import { TaskPipeline } from './leader/task-pipeline.ts';
-import { LeaderAllocator } from './controlapi/leader-allocator.ts';
+import { loadAllDefinitions } from '../../proto/load.ts';
+import { authorizationInterceptor, MAX_MESSAGE_BYTES, requestSizeInterceptor } from '../ca/authorize.ts';
+import { registerCa } from '../ca/ca-server.ts';
+import type { KekSource } from '../ca/root-ca-key.ts';
+import { NodeCertificateProvider } from '../ca/certificate-provider.ts';
+import { ingressNetworkSpec } from '../allocator/index.ts';
+import { controlHandlers, controlService } from '../controlapi/control-server.ts';
+import { Dispatcher, dispatcherService, type DispatcherOptions } from '../dispatcher/dispatcher.ts';
+import { LogBroker, logBrokerService, logsService } from '../logbroker/log-broker.ts';
+import { TaskPipeline } from '../leader/task-pipeline.ts';
+import { LeaderAllocator } from '../controlapi/leader-allocator.ts';
 import { ManagerPort, type ManagerPortOptions } from './manager-port.ts';
-import { LeaderForwarder, LeaderForwardingServer } from './rpc/forward.ts';
-import { resourceHandlers, resourceService } from './resourceapi/attachment-server.ts';
-import { PreconditionError } from '../lib/errors.ts';
-import { checkMemberOfLog, forceNewCluster } from './raft/index.ts';
-import { LevelStorage } from './raftnode/level-storage.ts';
-import { RaftNode } from './raftnode/raft-node.ts';
-import { storeSenderCheck } from './raftnode/sender-check.ts';
-import { RaftTransport } from './raftnode/transport.ts';
+import { LeaderForwarder, LeaderForwardingServer } from '../rpc/forward.ts';
+import { resourceHandlers, resourceService } from '../resourceapi/attachment-server.ts';
+import { PreconditionError } from '../../lib/errors.ts';
+import { checkMemberOfLog, forceNewCluster } from '../raft/index.ts';
+import { LevelStorage } from '../raftnode/level-storage.ts';
+import { RaftNode } from '../raftnode/raft-node.ts';
+import { storeSenderCheck } from '../raftnode/sender-check.ts';
+import { RaftTransport } from '../raftnode/transport.ts';
 import {
   createCluster,
   createNetwork,
@@ -47,8 +47,8 @@ import {
   type Node,
   type ProposalResult,
   type Tx,
-} from './store/index.ts';
-import { messageOf } from '../lib/message-of.ts';
+} from '../store/index.ts';
+import { messageOf } from '../../lib/message-of.ts';
 
 /** What a manager must know about itself to (re)start. Persisted by shoald next to the data. */
 export interface ManagerIdentity {
