@@ -442,7 +442,14 @@ test('a follower forwards CreateService, UpdateService and RemoveService to the 
   });
   const follower = h.client('m2', 'Control');
   await until('m2 follows m1', async () => {
-    const nodes = (await follower('ListNodes', {})).nodes as { managerStatus: string }[];
+    // Until m2 has heard from the leader, its linearizable read is refused (UNAVAILABLE): not yet.
+    const nodes = await follower('ListNodes', {}).then(
+      r => r.nodes as { managerStatus: string }[],
+      (err: { code?: number }) => {
+        if (err.code === grpc.status.UNAVAILABLE) return [];
+        throw err;
+      },
+    );
     return nodes.length === 2 && managerOf(m1).raft.isLeader;
   });
   const byLeader = await create('by-leader', { networks: ['test'] });
