@@ -14,16 +14,14 @@
 export { AllocatorError, type AllocatorErrorKind } from './errors.ts';
 export {
   NetworkAllocator,
-  publishesIngress,
-  taskHoldsAddresses,
   type AllocatorOptions,
   type AllocatorState,
   type LiveObjects,
-  type NetworkAllocationUpdate,
   type RebuildProblem,
-  type ServiceAllocation,
-  type TaskAllocation,
 } from './network-allocator.ts';
+export type { NetworkAllocationUpdate, ServiceAllocation, TaskAllocation } from './allocation-results.ts';
+export { publishesIngress } from './service-allocation.ts';
+export { taskHoldsAddresses } from './task-allocation.ts';
 export { INGRESS_NETWORK_NAME, ingressNetworkSpec } from './ingress.ts';
 export {
   addressPoolProblem,
