@@ -5,7 +5,7 @@ import { formatCidr, formatIpv4, type Cidr } from '../../lib/ipv4.ts';
 import { PortPool } from './port-pool.ts';
 import { SubnetPool } from './subnet-pool.ts';
 import { VniPool } from './vni-pool.ts';
-import { UNUSABLE_RANGES } from './validation.ts';
+import { UNUSABLE_RANGES } from './address-space.ts';
 import type { NetworkAllocationUpdate } from './allocation-results.ts';
 
 export interface NetworkRecord {

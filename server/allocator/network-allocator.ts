@@ -20,7 +20,7 @@ import {
   gatewayOverlapProblem,
   parseGatewaySubnet,
   parseIpam,
-} from './validation.ts';
+} from './address-space.ts';
 import { parseVxlanIdList, VXLANID_LIST_OPTION } from './vni-pool.ts';
 import type { ServiceAllocation, TaskAllocation } from './allocation-results.ts';
 import { AllocatorTables, type NetworkRecord, copyEndpoint, describe } from './allocator-tables.ts';
