@@ -1,3 +1,4 @@
+/** Taking back the allocations stored in the objects (`NetworkAllocator.rebuild`), checked as if made anew. */
 import type { Endpoint, Network, NetworkAllocation, Service } from '../store/index.ts';
 import { AddressPool } from './address-pool.ts';
 import { AllocatorError } from './errors.ts';

@@ -1,3 +1,4 @@
+/** A service's endpoint as the allocator gives it: its VIPs, one per network, and its published ports. */
 import type { Endpoint, PortConfig, Service, ServiceSpec, VirtualIp } from '../store/index.ts';
 import { AllocatorError } from './errors.ts';
 import { FIRST_DYNAMIC_PORT, LAST_DYNAMIC_PORT, portKey } from './port-pool.ts';

@@ -1,3 +1,4 @@
+/** A task's addresses as the allocator gives them: one on each network it is attached to. */
 import { compareTaskStates, type Task } from '../store/index.ts';
 import { AllocatorError } from './errors.ts';
 import { parseAddressWithPrefix } from '../../lib/ipv4.ts';
