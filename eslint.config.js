@@ -28,6 +28,7 @@ const PURE_FILES = [
   'server/dispatcher/view-changes.ts',
   'server/dispatcher/view-parts.ts',
   'server/dispatcher/node-tasks.ts',
+  'server/dispatcher/peer-host.ts',
   'agent/session/assignments.ts',
   'agent/session/view-delta.ts',
   'agent/session/backoff.ts',
@@ -38,7 +39,7 @@ const PURE_FILES = [
   'agent/dns/wire.ts',
   'server/ca/role-plan.ts',
   'server/limits/**/*.ts',
-  'server/controlapi/wire-port.ts',
+  'server/wire/*.ts',
   'lib/**/*.ts',
 ];
 

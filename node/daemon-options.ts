@@ -1,7 +1,7 @@
 /** What shoald (bin/shoald.ts), `npm start` and the tests start a node with. */
 import type { Logger } from 'pino';
 import type { Executor, TaskLogSource } from '../agent/exec/executor.ts';
-import type { DispatcherOptions } from '../server/dispatcher/dispatcher.ts';
+import type { DispatcherOptions } from '../server/dispatcher/dispatcher-options.ts';
 import type { ManagerPortOptions } from '../server/manager/manager-port.ts';
 
 export interface DaemonOptions {

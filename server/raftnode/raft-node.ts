@@ -87,7 +87,7 @@ export interface RaftNodeOptions {
   snapshotEvery?: number;
   /** How long a proposal or read may wait for its outcome. @default 10000 */
   proposalTimeoutMs?: number;
-  /** Called when this node learns a new leader (or loses it: 0). */
+  /** Called when this node learns a new leader (or loses it: 0), or leads again in a later term. */
   onLeaderChange?: (leader: NodeId, term: number) => void;
   /** A disk write failed: the node stopped; the process should exit. */
   onFatal?: (err: Error) => void;
@@ -132,6 +132,8 @@ export class RaftNode {
   /** Member addresses, replicated through ConfChange contexts and snapshots. */
   readonly members = new Map<NodeId, string>();
   private lead = 0;
+  /** The term of the last onLeaderChange. */
+  private leadTerm = 0;
   /** Size of the last snapshot, and of the entries applied since (see handle). */
   private lastSnapshotBytes = 0;
   private bytesSinceSnapshot = 0;
@@ -569,8 +571,15 @@ export class RaftNode {
     this.releaseReads();
     // 4. Advance.
     this.raw.advance(rd);
+    // This node deposed and elected again between two Readys leads in another term: its leader-only
+    // work must hear of it as of a new leader.
+    if (rd.softState?.lead === this.id && rd.softState.term !== this.leadTerm && this.lead === this.id) {
+      this.leadTerm = rd.softState.term;
+      this.o.onLeaderChange?.(this.lead, this.leadTerm);
+    }
     if (rd.softState !== undefined && rd.softState.lead !== this.lead) {
       this.lead = rd.softState.lead;
+      this.leadTerm = rd.softState.term;
       this.o.onLeaderChange?.(this.lead, rd.softState.term);
       if (this.lead !== 0) {
         // What was sent to the old leader may be lost with it: asking again is harmless for a read,

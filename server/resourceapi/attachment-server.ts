@@ -14,7 +14,7 @@ import { randomNodeId } from '../../certs/index.ts';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
 import { attachmentProblem, containerNameConflict, containerNameProblem } from '../allocator/index.ts';
 import { callerOf } from '../caller/caller.ts';
-import { writeNetworkUpdates, type LeaderAllocator } from '../controlapi/leader-allocator.ts';
+import { writeNetworkUpdates, type LeaderAllocator } from '../leader/leader-allocator.ts';
 import { generatedName } from '../controlapi/generated-name.ts';
 import { resolveNetwork } from '../controlapi/network-server.ts';
 import { unary } from '../rpc/status.ts';

@@ -15,7 +15,7 @@ export const LEADER_ONLY: ReadonlySet<string> = new Set([
   // Their quorum checks need the leader's view of reachability.
   '/shoal.v1.Control/UpdateNode',
   '/shoal.v1.Control/RemoveNode',
-  // Allocation: only the leader's pools hand out subnets, VNIs and addresses (server/controlapi/leader-allocator.ts).
+  // Allocation: only the leader's pools hand out subnets, VNIs and addresses (server/leader/leader-allocator.ts).
   '/shoal.v1.Control/CreateNetwork',
   '/shoal.v1.Control/RemoveNetwork',
   '/shoal.v1.Control/CreateService',

@@ -21,15 +21,6 @@ const candidates = ['server', 'node', 'agent', 'lib', 'certs', 'bin', 'proto', '
 /** Folders whose files are checked for cycles but which are not layers of the program. */
 const NOT_LAYERS = ['test', 'bench'];
 
-/**
- * Imports left out of the folder graph until the move that ends them lands, each with that move. An
- * import listed here that no longer exists fails the check: the entry goes with it.
- */
-const PENDING = {
-  'server/leader/task-pipeline.ts -> server/controlapi/leader-allocator.ts':
-    'leader-allocator.ts moves to server/leader/ with the leadership lifecycle',
-};
-
 const dirs = candidates.filter(d => existsSync(join(root, d)) && statSync(join(root, d)).isDirectory());
 if (dirs.length === 0) {
   console.error(`cycles: none of ${candidates.join(', ')} exists in ${root}; nothing to check`);
@@ -68,18 +59,12 @@ const isLayer = file => !NOT_LAYERS.some(d => file.startsWith(`${d}/`));
 
 /** folder → folder it imports → the file imports that make the arrow. */
 const folders = new Map();
-const pendingSeen = new Set();
 for (const [file, deps] of Object.entries(files)) {
   if (!isLayer(file)) continue;
   for (const dep of deps) {
     const from = folderOf(file);
     const to = folderOf(dep);
     if (from === to || !isLayer(dep)) continue;
-    const edge = `${file} -> ${dep}`;
-    if (edge in PENDING) {
-      pendingSeen.add(edge);
-      continue;
-    }
     if (!folders.has(from)) folders.set(from, new Map());
     const arrows = folders.get(from);
     if (!arrows.has(to)) arrows.set(to, []);
@@ -126,10 +111,4 @@ for (const folder of [...folders.keys()].sort()) {
 }
 console.log(`cycles: ${folders.size} folders, ${reported.size} folder loops`);
 
-for (const [edge, move] of Object.entries(PENDING)) {
-  if (!pendingSeen.has(edge)) {
-    console.error(`cycles: ${edge} is gone (${move}): drop it from PENDING in test/tools/cycles.mjs`);
-    failed = true;
-  }
-}
 process.exit(failed ? 1 : 0);
