@@ -3,6 +3,7 @@
  * (a command inside a running task's namespaces) and `shoal run` (a standalone task: the daemon's `run` asks the managers for it, this node's executor runs
  * it; without detach its output is streamed until it exits, and the exit code ends the stream).
  */
+import type { LocalTasksHandlers } from '../../proto/gen/shoal/v1/LocalTasks.ts';
 import type * as grpc from '@grpc/grpc-js';
 import { constants } from 'node:os';
 import type { Logger } from 'pino';
@@ -57,7 +58,7 @@ function output(o: Partial<ExecOutput>): ExecOutput {
 }
 
 /** The LocalTasks methods, keyed by method name. */
-export function localTaskHandlers(o: LocalTaskServerOptions): grpc.UntypedServiceImplementation {
+export function localTaskHandlers(o: LocalTaskServerOptions): LocalTasksHandlers {
   const pollMs = o.pollMs ?? 50;
 
   const fail = (call: grpc.ServerWritableStream<unknown, unknown>, err: unknown): void => {

@@ -4,7 +4,8 @@
  * into the store in one transaction, so a refused allocation writes nothing. Merged into the Control
  * handler map by control-server.ts.
  */
-import type * as grpc from '@grpc/grpc-js';
+import type { ListNetworksRequest__Output as ListNetworksRequest } from '../../proto/gen/shoal/v1/ListNetworksRequest.ts';
+import type { ControlHandlers } from '../../proto/gen/shoal/v1/Control.ts';
 import type { Logger } from 'pino';
 import { randomNodeId } from '../../certs/index.ts';
 import type { WireNetwork, WireNetworkSpec } from '../../proto/control-types.ts';
@@ -32,7 +33,7 @@ import {
   type NetworkSpec,
 } from '../store/index.ts';
 import type { LeaderAllocator } from './leader-allocator.ts';
-import { nameFilterPredicate, type NameFilters } from './name-filters.ts';
+import { nameFilterPredicate } from './name-filters.ts';
 
 export function wireNetwork(n: Network): WireNetwork {
   const { spec, allocation } = n;
@@ -109,17 +110,13 @@ export function resolveNetwork(store: MemoryStore, ref: string): Network {
   });
 }
 
-interface ListNetworksRequest {
-  filters: NameFilters | null;
-}
-
 /** The network methods of the Control service, keyed by method name. */
 export function networkHandlers(
   store: MemoryStore,
   raft: RaftNode,
   allocator: LeaderAllocator,
   log: Logger,
-): grpc.UntypedServiceImplementation {
+): Pick<ControlHandlers, 'CreateNetwork' | 'GetNetwork' | 'ListNetworks' | 'RemoveNetwork'> {
   return {
     CreateNetwork: unary(log, async (req: { spec: WireNetworkSpec | null }) => {
       const spec = networkSpecOf(req.spec);

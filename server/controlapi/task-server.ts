@@ -4,7 +4,7 @@
  * API (a service's removal marks its tasks for removal: service-server.ts). Merged into the Control handler
  * map by control-server.ts.
  */
-import type * as grpc from '@grpc/grpc-js';
+import type { ControlHandlers } from '../../proto/gen/shoal/v1/Control.ts';
 import type { Logger } from 'pino';
 import type { WireTask } from '../../proto/control-types.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
@@ -113,7 +113,7 @@ export function taskHandlers(
   store: MemoryStore,
   raft: RaftNode,
   log: Logger,
-): grpc.UntypedServiceImplementation {
+): Pick<ControlHandlers, 'GetTask' | 'ListTasks'> {
   return {
     GetTask: unary(log, async (req: { taskId: string }) => {
       await raft.readBarrier();

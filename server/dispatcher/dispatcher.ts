@@ -24,6 +24,7 @@
  * The pure parts (expiry, rate limit, assignment diffing, status rules) live in their own files; this one
  * is the I/O: gRPC calls, timers, the store.
  */
+import type { DispatcherHandlers } from '../../proto/gen/shoal/v1/Dispatcher.ts';
 import * as grpc from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -230,12 +231,12 @@ export class Dispatcher {
   }
 
   /** The handlers for the manager port. */
-  handlers(): grpc.UntypedServiceImplementation {
+  handlers(): DispatcherHandlers {
     return {
-      Session: ((call: grpc.ServerWritableStream<WireSessionRequest, WireSessionMessage>) => {
+      Session: (call: grpc.ServerWritableStream<WireSessionRequest, WireSessionMessage>) => {
         this.openSession(call).catch((err: unknown) => call.emit('error', this.statusOf(err)));
-      }) as grpc.UntypedHandleCall,
-      Heartbeat: ((
+      },
+      Heartbeat: (
         call: grpc.ServerUnaryCall<WireHeartbeatRequest, WireHeartbeatResponse>,
         cb: grpc.sendUnaryData<WireHeartbeatResponse>,
       ) => {
@@ -244,11 +245,11 @@ export class Dispatcher {
         } catch (err) {
           cb(this.statusOf(err));
         }
-      }) as grpc.UntypedHandleCall,
-      Assignments: ((call: grpc.ServerWritableStream<WireAssignmentsRequest, WireAssignmentsMessage>) => {
+      },
+      Assignments: (call: grpc.ServerWritableStream<WireAssignmentsRequest, WireAssignmentsMessage>) => {
         this.assignments(call).catch((err: unknown) => call.emit('error', this.statusOf(err)));
-      }) as grpc.UntypedHandleCall,
-      UpdateTaskStatus: ((
+      },
+      UpdateTaskStatus: (
         call: grpc.ServerUnaryCall<WireUpdateTaskStatusRequest, object>,
         cb: grpc.sendUnaryData<object>,
       ) => {
@@ -256,7 +257,7 @@ export class Dispatcher {
           () => cb(null, {}),
           (err: unknown) => cb(this.statusOf(err)),
         );
-      }) as grpc.UntypedHandleCall,
+      },
     };
   }
 

@@ -4,6 +4,9 @@ import type { Long } from '@grpc/proto-loader';
 
 export interface UpdateNodeRequest {
   'nodeId'?: (string);
+  /**
+   * The version the caller read; 0 = the current one (last writer wins).
+   */
   'version'?: (number | string | Long);
   /**
    * Empty leaves it as it is.
@@ -19,6 +22,9 @@ export interface UpdateNodeRequest {
 
 export interface UpdateNodeRequest__Output {
   'nodeId': (string);
+  /**
+   * The version the caller read; 0 = the current one (last writer wins).
+   */
   'version': (number);
   /**
    * Empty leaves it as it is.
