@@ -8,6 +8,7 @@
  * Incoming messages are checked against the caller: a message must be addressed to this member and
  * sent as a Raft member the caller's certificate may speak for (`TransportOptions.senderAllowed`).
  */
+import type { RaftHandlers } from '../../proto/gen/shoal/v1/Raft.ts';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { clientOf, loadShoalPackage, serviceOf } from '../../proto/load.ts';
@@ -362,7 +363,7 @@ export class RaftTransport {
         call: grpc.ServerReadableStream<WireSnapshotChunk, unknown>,
         callback: grpc.sendUnaryData<object>,
       ) => this.serveSnapshot(call, callback),
-    });
+    } satisfies RaftHandlers);
   }
 
   /** Why `m` from the caller `nodeId` must not be stepped, or undefined. */
