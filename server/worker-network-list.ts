@@ -4,7 +4,7 @@
  * agent got with its assignments. The view carries no labels, options or flags beyond attachable and
  * ingress, so they show empty; everything else about the cluster stays a manager's to answer.
  */
-import type * as grpc from '@grpc/grpc-js';
+import type { ControlHandlers } from '../proto/gen/shoal/v1/Control.ts';
 import type { WireNetwork } from '../proto/control-types.ts';
 import type { NetworkView, ViewNetwork } from '../proto/dispatcher-types.ts';
 
@@ -29,14 +29,10 @@ function wireNetworkOf(n: ViewNetwork): WireNetwork {
   };
 }
 
-interface ListNetworksRequest {
-  filters: { names: string[]; idPrefixes: string[] } | null;
-}
-
 /** The Control methods a worker answers itself (ListNetworks), over `view()` (undefined: no agent). */
 export function workerNetworkHandlers(
   view: () => NetworkView | undefined,
-): Record<string, grpc.handleUnaryCall<ListNetworksRequest, { networks: WireNetwork[] }>> {
+): Pick<ControlHandlers, 'ListNetworks'> {
   return {
     ListNetworks: (call, cb) => {
       const names = call.request.filters?.names ?? [];
