@@ -4,7 +4,7 @@
  * node runtime with real processes, the data plane and the embedded DNS). Start-ups and stops run one
  * at a time.
  */
-import type * as grpc from '@grpc/grpc-js';
+import type { LocalTasksHandlers } from '../proto/gen/shoal/v1/LocalTasks.ts';
 import { join } from 'node:path';
 import type { Executor } from '../agent/exec/executor.ts';
 import { localTaskHandlers, type RunRequest } from '../agent/exec/local-task-server.ts';
@@ -22,7 +22,7 @@ interface RunningAgent {
   executor: Executor;
   owned: boolean;
   /** With real tasks: the runtime, and the LocalTasks handlers over its executor. */
-  runtime?: { node: NodeRuntime; localTasks: grpc.UntypedServiceImplementation };
+  runtime?: { node: NodeRuntime; localTasks: LocalTasksHandlers };
 }
 
 export class AgentLifecycle {
@@ -41,7 +41,7 @@ export class AgentLifecycle {
   }
 
   /** The LocalTasks handlers (`shoal run`, `shoal exec`), while the agent runs real tasks. */
-  get localTasks(): grpc.UntypedServiceImplementation | undefined {
+  get localTasks(): LocalTasksHandlers | undefined {
     return this.agent?.runtime?.localTasks;
   }
 
@@ -99,7 +99,7 @@ export class AgentLifecycle {
       log: o.log,
     });
     session.start();
-    const localTasks = (node: NodeRuntime): grpc.UntypedServiceImplementation =>
+    const localTasks = (node: NodeRuntime): LocalTasksHandlers =>
       localTaskHandlers({
         executor: node.executor,
         run: req => this.runStandalone(req),

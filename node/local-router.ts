@@ -5,6 +5,8 @@
  * (`shoal run`, `shoal exec`) to its agent, when it runs them for real. What is refused is thrown as
  * a domain error and mapped to a status once (`proto/rpc-status.ts`).
  */
+import type { LogsHandlers } from '../proto/gen/shoal/v1/Logs.ts';
+import type { SwarmHandlers } from '../proto/gen/shoal/v1/Swarm.ts';
 import * as grpc from '@grpc/grpc-js';
 import { chmodSync, rmSync } from 'node:fs';
 import type { Logger } from 'pino';
@@ -52,19 +54,19 @@ export class LocalRouter {
       Join: unary(log, (req: JoinRequest) => serial(() => swarm.join(req))),
       Leave: unary(log, (req: { force: boolean }) => serial(() => swarm.leave(req.force))),
       Info: unary(log, () => Promise.resolve(swarm.info())),
-    });
+    } satisfies SwarmHandlers);
     this.server.addService(controlService, this.controlRoutes());
     // Service logs come from every node through the leader's broker: a manager's API, as in docker.
     this.server.addService(logsService, {
-      SubscribeLogs: ((call: grpc.ServerWritableStream<unknown, unknown>) => {
+      SubscribeLogs: call => {
         const m = this.d.manager();
         if (m === undefined) {
           call.emit('error', toGrpcStatus(new NotAManagerError(this.d.inSwarm()), log));
           return;
         }
-        (m.localLogs.SubscribeLogs as grpc.handleServerStreamingCall<unknown, unknown>)(call);
-      }) as grpc.UntypedHandleCall,
-    });
+        m.localLogs.SubscribeLogs(call);
+      },
+    } satisfies LogsHandlers);
     this.server.addService(localTasksService, this.localTaskRoutes());
     rmSync(socketPath, { force: true });
     await new Promise<void>((resolve, reject) =>

@@ -1,27 +1,8 @@
-/** What the managers answer this node (NodeCA, RaftMembership), as it reads the replies. */
+/** What the managers answer this node (NodeCA, RaftMembership), as the loader delivers it (ca.proto). */
+import type { IssueNodeCertificateResponse__Output } from '../proto/gen/shoal/v1/IssueNodeCertificateResponse.ts';
+import type { NodeCertificateStatusResponse__Output } from '../proto/gen/shoal/v1/NodeCertificateStatusResponse.ts';
+import type { RaftJoinResponse__Output } from '../proto/gen/shoal/v1/RaftJoinResponse.ts';
 
-export interface StatusResponse {
-  status: string;
-  certificate: string;
-  role: string;
-  managers: string[];
-  /** Empty from a manager that predates it. */
-  desiredRole: string;
-}
-
-export interface IssueResponse {
-  nodeId: string;
-  certificate: string;
-  role: string;
-  clusterId: string;
-  raftId: number;
-  members: { raftId: number; addr: string }[];
-  /** Managers joining with the manager token: the key-encryption key of the root CA key. */
-  kek: Buffer;
-}
-
-export interface RaftJoinResponse {
-  raftId: number;
-  members: { raftId: number; addr: string }[];
-  kek: Buffer;
-}
+export type StatusResponse = NodeCertificateStatusResponse__Output;
+export type IssueResponse = IssueNodeCertificateResponse__Output;
+export type RaftJoinResponse = RaftJoinResponse__Output;

@@ -3,6 +3,8 @@
  * `swarm join`, `swarm leave` and `info`, which make this node a manager or a worker of a swarm, or
  * take it out of one.
  */
+import type { InitRequest__Output } from '../proto/gen/shoal/v1/InitRequest.ts';
+import type { JoinRequest__Output } from '../proto/gen/shoal/v1/JoinRequest.ts';
 import * as grpc from '@grpc/grpc-js';
 import {
   checkRemoteCa,
@@ -34,24 +36,11 @@ import type { NodeState } from './node-state.ts';
 import { addressesOf, addressingOf, withPort } from './swarm-addresses.ts';
 import { randomRaftId } from '../server/raftnode/raft-id.ts';
 
-export interface InitRequest {
-  advertiseAddr: string;
-  listenAddr: string;
-  defaultAddrPool?: string[];
-  /** 0 = the default (24). */
-  defaultAddrPoolMaskLength?: number;
-  /** '' = the default (172.18.0.0/16). */
-  gatewaySubnet?: string;
-  /** `--force-new-cluster`: a manager of a cluster that lost its quorum for good goes on alone. */
-  forceNewCluster?: boolean;
-}
+/** `Swarm.Init`'s request (control.proto); an in-process caller may leave out what the daemon chooses. */
+export type InitRequest = Pick<InitRequest__Output, 'advertiseAddr' | 'listenAddr'> &
+  Partial<InitRequest__Output>;
 
-export interface JoinRequest {
-  token: string;
-  remoteAddr: string;
-  advertiseAddr: string;
-  listenAddr: string;
-}
+export type JoinRequest = JoinRequest__Output;
 
 export class SwarmMembership {
   constructor(

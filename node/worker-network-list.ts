@@ -5,8 +5,8 @@
  * flags beyond attachable and ingress, so they show empty; everything else about the cluster stays a
  * manager's to answer.
  */
-import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import type { ControlHandlers } from '../proto/gen/shoal/v1/Control.ts';
 import { resolveRef } from '../lib/resolve-ref.ts';
 import { toGrpcStatus } from '../proto/rpc-status.ts';
 import type { WireNetwork } from '../proto/control-types.ts';
@@ -33,18 +33,11 @@ function wireNetworkOf(n: ViewNetwork): WireNetwork {
   };
 }
 
-interface ListNetworksRequest {
-  filters: { names: string[]; idPrefixes: string[] } | null;
-}
-
 /** The Control methods a worker answers itself (ListNetworks, GetNetwork), over `view()` (undefined: no agent). */
 export function workerNetworkHandlers(
   view: () => NetworkView | undefined,
   log: Logger,
-): {
-  ListNetworks: grpc.handleUnaryCall<ListNetworksRequest, { networks: WireNetwork[] }>;
-  GetNetwork: grpc.handleUnaryCall<{ networkId: string }, { network: WireNetwork }>;
-} {
+): Pick<ControlHandlers, 'ListNetworks' | 'GetNetwork'> {
   return {
     GetNetwork: (call, cb) => {
       const networks = view()?.networks ?? [];

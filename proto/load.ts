@@ -3,6 +3,13 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ProtoGrpcType as CaProto } from './gen/ca.ts';
+import type { ProtoGrpcType as ControlProto } from './gen/control.ts';
+import type { ProtoGrpcType as DispatcherProto } from './gen/dispatcher.ts';
+import type { ProtoGrpcType as LocalProto } from './gen/local.ts';
+import type { ProtoGrpcType as LogsProto } from './gen/logs.ts';
+import type { ProtoGrpcType as RaftProto } from './gen/raft.ts';
+import type { ProtoGrpcType as ResourceProto } from './gen/resource.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -33,46 +40,123 @@ export function loadAllDefinitions(): protoLoader.PackageDefinition {
   );
 }
 
-/** The `shoal.v1` package from `file` (e.g. 'raft.proto'). */
-export function loadShoalPackage(file: string): grpc.GrpcObject {
+/** The `shoal.v1` package of each .proto file, as proto-loader-gen-types describes it (proto/gen/). */
+export interface ShoalPackages {
+  'ca.proto': CaProto['shoal']['v1'];
+  'control.proto': ControlProto['shoal']['v1'];
+  'dispatcher.proto': DispatcherProto['shoal']['v1'];
+  'local.proto': LocalProto['shoal']['v1'];
+  'logs.proto': LogsProto['shoal']['v1'];
+  'raft.proto': RaftProto['shoal']['v1'];
+  'resource.proto': ResourceProto['shoal']['v1'];
+}
+
+export type ProtoFile = keyof ShoalPackages;
+
+/** A generated service constructor: a typed client class with its definition. */
+interface ServiceConstructor {
+  new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions): grpc.Client;
+  service: grpc.ServiceDefinition;
+}
+
+/** The names of the services (not messages) in package `P`. */
+export type ServiceName<P> = {
+  [K in keyof P]: P[K] extends ServiceConstructor ? K : never;
+}[keyof P] &
+  string;
+
+/** The typed client of service `N` of package `P`, e.g. `ClientOf<ShoalPackages['raft.proto'], 'Raft'>`. */
+export type ClientOf<P, N extends ServiceName<P>> = P[N] extends new (...args: never) => infer C ? C : never;
+
+/** The definition (`XxxDefinition`, method by method) of a generated service constructor. */
+export type DefinitionOf<C> = C extends { service: infer D extends grpc.ServiceDefinition } ? D : never;
+
+/** The `shoal.v1` package from `file` (e.g. 'raft.proto'); untyped for a file named at run time. */
+export function loadShoalPackage<F extends ProtoFile>(file: F): ShoalPackages[F];
+export function loadShoalPackage(file: string): grpc.GrpcObject;
+export function loadShoalPackage(file: string): unknown {
   const def = protoLoader.loadSync(join(here, file), LOADER_OPTIONS);
   const root = grpc.loadPackageDefinition(def);
   const pkg = (root.shoal as grpc.GrpcObject | undefined)?.v1;
   if (pkg === undefined) throw new Error(`proto: ${file} does not define package shoal.v1`);
-  return pkg as grpc.GrpcObject;
+  // The one place the loader's untyped object meets the generated types (the overload above): they
+  // describe this file.
+  return pkg;
 }
 
 /** A service's definition from a loaded package. */
-export function serviceOf(pkg: grpc.GrpcObject, name: string): grpc.ServiceDefinition {
-  const ctor = pkg[name] as grpc.ServiceClientConstructor | undefined;
-  if (ctor === undefined || typeof ctor !== 'function') throw new Error(`proto: no service ${name}`);
-  return ctor.service;
+export function serviceOf<P, N extends ServiceName<P>>(pkg: P, name: N): DefinitionOf<P[N]> {
+  return clientOf(pkg, name).service as DefinitionOf<P[N]>;
 }
 
-/** A client constructor for a service of a loaded package. */
-export function clientOf(pkg: grpc.GrpcObject, name: string): grpc.ServiceClientConstructor {
-  const ctor = pkg[name] as grpc.ServiceClientConstructor | undefined;
-  if (ctor === undefined || typeof ctor !== 'function') throw new Error(`proto: no service ${name}`);
-  return ctor;
+/** A (typed) client constructor for a service of a loaded package. */
+export function clientOf<P, N extends ServiceName<P>>(pkg: P, name: N): P[N] & ServiceConstructor {
+  const ctor = (pkg as Record<string, unknown>)[name];
+  if (typeof ctor !== 'function') throw new Error(`proto: no service ${name}`);
+  return ctor as P[N] & ServiceConstructor;
 }
 
-type UnaryFn<T> = (
-  req: object,
+type UnaryFn = (
+  req: unknown,
   options: grpc.CallOptions,
-  cb: (err: grpc.ServiceError | null, res: T) => void,
+  cb: (err: grpc.ServiceError | null, res: unknown) => void,
 ) => void;
 
+/** A generated client's unary method, by its last overload `(argument, callback)`. */
+type UnarySignature<Req, Res> = (argument: Req, callback: grpc.requestCallback<Res>) => grpc.ClientUnaryCall;
+
+/** The names of the unary methods of generated client `C`. */
+export type UnaryMethod<C> = {
+  [K in keyof C & string]: C[K] extends UnarySignature<infer _Req, infer _Res> ? K : never;
+}[keyof C & string];
+
+/** The request (what a caller may send) of unary method `F`. */
+export type RequestOf<F> = F extends UnarySignature<infer Req, infer _Res> ? Req : never;
+
+/** The reply (as the loader delivers it) of unary method `F`. */
+export type ReplyOf<F> = F extends UnarySignature<infer _Req, infer Res> ? Res : never;
+
+/** A generated client's server-streaming method, by its last overload `(argument, options?)`. */
+type StreamSignature<Req, Msg> = (
+  argument: Req,
+  options?: grpc.CallOptions,
+) => grpc.ClientReadableStream<Msg>;
+
+/** The names of the server-streaming methods of generated client `C`. */
+export type StreamMethod<C> = {
+  [K in keyof C & string]: C[K] extends StreamSignature<infer _Req, infer _Msg> ? K : never;
+}[keyof C & string];
+
+/** The request of server-streaming method `F`. */
+export type StreamRequestOf<F> = F extends StreamSignature<infer Req, infer _Msg> ? Req : never;
+
+/** The messages (as the loader delivers them) of server-streaming method `F`. */
+export type StreamMessageOf<F> = F extends StreamSignature<infer _Req, infer Msg> ? Msg : never;
+
 /**
- * Calls unary `method` on a client built from a loaded service (proto-loader clients are untyped, so
- * methods are looked up by name). Rejects with the call's grpc.ServiceError.
+ * Calls unary `method` of a typed client (from clientOf): its request and reply types are the
+ * generated ones. A method named at run time on an untyped client takes the second form, with the
+ * reply type the caller expects. Rejects with the call's grpc.ServiceError.
  */
+export function unaryCall<C extends grpc.Client, M extends UnaryMethod<C>>(
+  client: C,
+  method: M,
+  req: RequestOf<C[M]>,
+  options?: grpc.CallOptions,
+): Promise<ReplyOf<C[M]>>;
 export function unaryCall<T = Record<string, unknown>>(
   client: grpc.Client,
   method: string,
   req: object,
+  options?: grpc.CallOptions,
+): Promise<T>;
+export function unaryCall(
+  client: grpc.Client,
+  method: string,
+  req: unknown,
   options: grpc.CallOptions = {},
-): Promise<T> {
-  const fn = (client as unknown as Record<string, UnaryFn<T> | undefined>)[method];
+): Promise<unknown> {
+  const fn = (client as unknown as Record<string, UnaryFn | undefined>)[method];
   if (fn === undefined) return Promise.reject(new Error(`proto: no method ${method}`));
   return new Promise((resolve, reject) =>
     fn.call(client, req, options, (err, res) => (err === null ? resolve(res) : reject(err))),

@@ -1,53 +1,23 @@
-/** Shapes of Logs and LogBroker messages (proto/logs.proto) as proto-loader delivers them. */
+/**
+ * Shorter names of Logs and LogBroker messages as proto-loader delivers them (proto/gen/, generated from
+ * proto/logs.proto).
+ */
+import type { ListenSubscriptionsRequest__Output } from './gen/shoal/v1/ListenSubscriptionsRequest.ts';
+import type { LogContext__Output } from './gen/shoal/v1/LogContext.ts';
+import type { LogMessage__Output } from './gen/shoal/v1/LogMessage.ts';
+import type { LogSelector__Output } from './gen/shoal/v1/LogSelector.ts';
+import type { LogSubscriptionOptions__Output } from './gen/shoal/v1/LogSubscriptionOptions.ts';
+import type { PublishLogsMessage__Output } from './gen/shoal/v1/PublishLogsMessage.ts';
+import type { SubscribeLogsMessage__Output } from './gen/shoal/v1/SubscribeLogsMessage.ts';
+import type { SubscribeLogsRequest__Output } from './gen/shoal/v1/SubscribeLogsRequest.ts';
+import type { SubscriptionMessage__Output } from './gen/shoal/v1/SubscriptionMessage.ts';
 
-export interface WireLogSelector {
-  serviceIds: string[];
-  taskIds: string[];
-}
-
-export interface WireLogOptions {
-  follow: boolean;
-  /** Negative = every line. */
-  tail: number;
-}
-
-export interface WireLogContext {
-  serviceId: string;
-  nodeId: string;
-  taskId: string;
-  taskName: string;
-  nodeHostname: string;
-}
-
-export interface WireLogMessage {
-  context: WireLogContext | null;
-  stream: string;
-  data: Buffer;
-}
-
-export interface WireSubscribeLogsRequest {
-  selector: WireLogSelector | null;
-  options: WireLogOptions | null;
-}
-
-export interface WireSubscribeLogsMessage {
-  messages: WireLogMessage[];
-  unavailableNodes: string[];
-}
-
-export interface WireListenSubscriptionsRequest {
-  sessionId: string;
-}
-
-export interface WireSubscriptionMessage {
-  id: string;
-  selector: WireLogSelector | null;
-  options: WireLogOptions | null;
-  close: boolean;
-}
-
-export interface WirePublishLogsMessage {
-  subscriptionId: string;
-  messages: WireLogMessage[];
-  close: boolean;
-}
+export type WireLogSelector = LogSelector__Output;
+export type WireLogOptions = LogSubscriptionOptions__Output;
+export type WireLogContext = LogContext__Output;
+export type WireLogMessage = LogMessage__Output;
+export type WireSubscribeLogsRequest = SubscribeLogsRequest__Output;
+export type WireSubscribeLogsMessage = SubscribeLogsMessage__Output;
+export type WireListenSubscriptionsRequest = ListenSubscriptionsRequest__Output;
+export type WireSubscriptionMessage = SubscriptionMessage__Output;
+export type WirePublishLogsMessage = PublishLogsMessage__Output;

@@ -3,6 +3,9 @@
  * (a command inside a running task's namespaces) and `shoal run` (a standalone task: the daemon's `run` asks the managers for it, this node's executor runs
  * it; without detach its output is streamed until it exits, and the exit code ends the stream).
  */
+import type { ExecOutput__Output } from '../../proto/gen/shoal/v1/ExecOutput.ts';
+import type { RunRequest__Output } from '../../proto/gen/shoal/v1/RunRequest.ts';
+import type { LocalTasksHandlers } from '../../proto/gen/shoal/v1/LocalTasks.ts';
 import type * as grpc from '@grpc/grpc-js';
 import { constants } from 'node:os';
 import type { Logger } from 'pino';
@@ -16,23 +19,8 @@ import type { ProcessExecutor } from './process-executor.ts';
 
 export const localTasksService = serviceOf(loadShoalPackage('local.proto'), 'LocalTasks');
 
-/** `shoal.v1.RunRequest`. */
-export interface RunRequest {
-  network: string;
-  name: string;
-  argv: string[];
-  env: string[];
-  detach: boolean;
-}
-
-/** `shoal.v1.ExecOutput`. */
-export interface ExecOutput {
-  stdout: Buffer;
-  stderr: Buffer;
-  exitCode: number;
-  done: boolean;
-  taskId: string;
-}
+export type RunRequest = RunRequest__Output;
+export type ExecOutput = ExecOutput__Output;
 
 export interface LocalTaskServerOptions {
   executor: ProcessExecutor;
@@ -57,7 +45,7 @@ function output(o: Partial<ExecOutput>): ExecOutput {
 }
 
 /** The LocalTasks methods, keyed by method name. */
-export function localTaskHandlers(o: LocalTaskServerOptions): grpc.UntypedServiceImplementation {
+export function localTaskHandlers(o: LocalTaskServerOptions): LocalTasksHandlers {
   const pollMs = o.pollMs ?? 50;
 
   const fail = (call: grpc.ServerWritableStream<unknown, unknown>, err: unknown): void => {

@@ -19,11 +19,10 @@ import {
   LEADER_ADDR_METADATA,
   type NetworkView,
   type WireAssignmentsMessage,
-  type WireHeartbeatResponse,
   type WireSessionMessage,
   type WireTaskStatusUpdate,
 } from '../../proto/dispatcher-types.ts';
-import type { WirePublishLogsMessage, WireSubscriptionMessage } from '../../proto/logs-types.ts';
+import type { WireSubscriptionMessage } from '../../proto/logs-types.ts';
 import type { ExecStatus, Executor, TaskLogSource } from '../exec/executor.ts';
 import { AssignedTasks, AssignmentGapError } from './assignments.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
@@ -61,28 +60,6 @@ interface Outcome {
 }
 
 type Stream = grpc.ClientReadableStream<unknown>;
-
-/** The part of a proto-loader LogBroker client the agent calls. */
-interface LogBrokerClient extends grpc.Client {
-  ListenSubscriptions(req: object): Stream;
-  PublishLogs(cb: (err: grpc.ServiceError | null) => void): grpc.ClientWritableStream<WirePublishLogsMessage>;
-}
-
-/** The part of a proto-loader Dispatcher client the agent calls. */
-interface DispatcherClient extends grpc.Client {
-  Session(req: object, options?: grpc.CallOptions): Stream;
-  Assignments(req: object, options?: grpc.CallOptions): Stream;
-  Heartbeat(
-    req: object,
-    options: grpc.CallOptions,
-    cb: (err: grpc.ServiceError | null, res: WireHeartbeatResponse) => void,
-  ): grpc.ClientUnaryCall;
-  UpdateTaskStatus(
-    req: object,
-    options: grpc.CallOptions,
-    cb: (err: grpc.ServiceError | null) => void,
-  ): grpc.ClientUnaryCall;
-}
 
 export class Agent {
   private readonly assigned = new AssignedTasks();
@@ -186,11 +163,11 @@ export class Agent {
       'grpc.ssl_target_name_override': 'swarm-manager',
       // Its own connection, which close() really closes (a dead manager's must not be reused).
       'grpc.use_local_subchannel_pool': 1,
-    }) as unknown as DispatcherClient;
+    });
     // The log broker's calls share the session's connection.
     const broker = new (clientOf(logsPkg, 'LogBroker'))(addr, o.credentials(), {
       channelOverride: client.getChannel(),
-    }) as unknown as LogBrokerClient;
+    });
     const publisher = new LogPublisher(o.logs);
     const timers = new Set<NodeJS.Timeout>();
     const streams = new Set<Stream>();
@@ -227,7 +204,8 @@ export class Agent {
           client.Heartbeat({ sessionId }, deadline(), (err, res) => {
             if (finished) return;
             if (err !== null) finish(`heartbeat: ${err.details}`, leaderOf(err.metadata));
-            else heartbeat(res.periodMs);
+            // grpc-js passes the reply with a null error.
+            else if (res !== undefined) heartbeat(res.periodMs);
           }),
         );
 

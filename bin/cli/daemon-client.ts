@@ -6,6 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { resolve } from 'node:path';
 import type {
+  Present,
   WireNetwork,
   WireNetworkSpec,
   WireNode,
@@ -13,87 +14,48 @@ import type {
   WireServiceSpec,
   WireTask,
 } from '../../proto/control-types.ts';
-import { clientOf, loadShoalPackage, TRUSTED_PEER_CHANNEL, unaryCall } from '../../proto/load.ts';
+import type { Cluster__Output } from '../../proto/gen/shoal/v1/Cluster.ts';
+import type { ControlClient } from '../../proto/gen/shoal/v1/Control.ts';
+import type { InfoResponse__Output } from '../../proto/gen/shoal/v1/InfoResponse.ts';
+import type { InitRequest__Output } from '../../proto/gen/shoal/v1/InitRequest.ts';
+import type { InitResponse__Output } from '../../proto/gen/shoal/v1/InitResponse.ts';
+import type { JoinRequest__Output } from '../../proto/gen/shoal/v1/JoinRequest.ts';
+import type { JoinResponse__Output } from '../../proto/gen/shoal/v1/JoinResponse.ts';
+import type { _shoal_v1_ListTasksRequest_Filters__Output as ListTasksFilters } from '../../proto/gen/shoal/v1/ListTasksRequest.ts';
+import type { SwarmClient } from '../../proto/gen/shoal/v1/Swarm.ts';
+import type { UpdateNodeRequest__Output } from '../../proto/gen/shoal/v1/UpdateNodeRequest.ts';
+import {
+  clientOf,
+  loadShoalPackage,
+  TRUSTED_PEER_CHANNEL,
+  unaryCall,
+  type ClientOf,
+  type ProtoFile,
+  type ReplyOf,
+  type RequestOf,
+  type ServiceName,
+  type ShoalPackages,
+  type StreamMessageOf,
+  type StreamMethod,
+  type StreamRequestOf,
+  type UnaryMethod,
+} from '../../proto/load.ts';
 
 export type { WireNetwork, WireNetworkSpec, WireNode };
 
 /** The cluster object (`shoal.v1.Cluster`): its join tokens above all. */
-export interface WireCluster {
-  id: string;
-  name: string;
-  workerToken: string;
-  managerToken: string;
-  caDigest: string;
-  createdAt: number;
-  /** The range of every node's gateway bridge (`swarm init --gateway-subnet`). */
-  gatewaySubnet: string;
-}
-
+export type WireCluster = Cluster__Output;
 /** `Swarm.Init`'s request; empty strings let the daemon choose. */
-export interface InitRequest {
-  advertiseAddr: string;
-  listenAddr: string;
-  /** `--default-addr-pool`; empty = the default pool. */
-  defaultAddrPool: string[];
-  /** `--default-addr-pool-mask-length`; 0 = the default (24). */
-  defaultAddrPoolMaskLength: number;
-  /** `--gateway-subnet`; '' = the default (172.18.0.0/16). */
-  gatewaySubnet: string;
-  /** `--force-new-cluster`: a manager whose cluster lost its quorum goes on alone, with its state. */
-  forceNewCluster: boolean;
-}
-
+export type InitRequest = InitRequest__Output;
 /** Task filters of `Control.ListTasks`; empty lists do not filter. */
-export interface TaskFilters {
-  serviceIds: string[];
-  nodeIds: string[];
-  desiredStates: string[];
-}
-
-/** `Swarm.Init`'s reply. */
-export interface InitResponse {
-  nodeId: string;
-  workerToken: string;
-  managerToken: string;
-  /** host:port the join commands name. */
-  addr: string;
-}
-
-/** `Swarm.Join`'s request. */
-export interface JoinRequest {
-  token: string;
-  remoteAddr: string;
-  advertiseAddr: string;
-  listenAddr: string;
-}
-
-/** `Swarm.Join`'s reply. */
-export interface JoinResponse {
-  nodeId: string;
-  role: string;
-}
-
+export type TaskFilters = ListTasksFilters;
+export type InitResponse = InitResponse__Output;
+export type JoinRequest = JoinRequest__Output;
+export type JoinResponse = JoinResponse__Output;
 /** `Swarm.Info`'s reply: what this daemon is in the swarm. */
-export interface SwarmInfo {
-  /** `inactive` or `active`. */
-  state: string;
-  nodeId: string;
-  isManager: boolean;
-  clusterId: string;
-  /** host:port of this manager, as join commands name it. */
-  addr: string;
-}
-
+export type SwarmInfo = InfoResponse__Output;
 /** `Control.UpdateNode`'s request; empty strings and collections leave a field as it is. */
-export interface UpdateNodeRequest {
-  nodeId: string;
-  /** The version read before; 0 means "the current one". */
-  version: number;
-  desiredRole: string;
-  availability: string;
-  labelAdd: Record<string, string>;
-  labelRm: string[];
-}
+export type UpdateNodeRequest = UpdateNodeRequest__Output;
 
 /** The daemon answered with an error status; `details` is its message, shown to the user as is. */
 export class DaemonError extends Error {
@@ -140,14 +102,14 @@ export function socketPathOfHost(host: string): string {
 }
 
 // Loaded once per process: parsing the proto is the slow part of a CLI start.
-let controlPkg: grpc.GrpcObject | undefined;
+let controlPkg: ShoalPackages['control.proto'] | undefined;
 
 /** Typed Swarm and Control clients over one daemon socket. Call `close()` when done. */
 export class DaemonClient {
   private constructor(
     readonly socketPath: string,
-    private readonly swarm: grpc.Client,
-    private readonly control: grpc.Client,
+    private readonly swarm: SwarmClient,
+    private readonly control: ControlClient,
   ) {}
 
   /** Clients for the daemon at `socketPath`; nothing connects until the first call. */
@@ -185,19 +147,19 @@ export class DaemonClient {
 
   /** `Control.ListNodes`. */
   async listNodes(): Promise<WireNode[]> {
-    const res = await this.call<{ nodes: WireNode[] }>(this.control, 'ListNodes', {});
+    const res = await this.call(this.control, 'ListNodes', {});
     return res.nodes;
   }
 
   /** `Control.GetNode`: by ID, unique ID prefix or hostname. */
   async getNode(nodeId: string): Promise<WireNode> {
-    const res = await this.call<{ node: WireNode | null }>(this.control, 'GetNode', { nodeId });
+    const res = await this.call(this.control, 'GetNode', { nodeId });
     return present(res.node, 'GetNode');
   }
 
   /** `Control.UpdateNode`. */
   async updateNode(req: UpdateNodeRequest): Promise<WireNode> {
-    const res = await this.call<{ node: WireNode | null }>(this.control, 'UpdateNode', req);
+    const res = await this.call(this.control, 'UpdateNode', req);
     return present(res.node, 'UpdateNode');
   }
 
@@ -208,32 +170,32 @@ export class DaemonClient {
 
   /** `Control.GetCluster`. */
   async getCluster(): Promise<WireCluster> {
-    const res = await this.call<{ cluster: WireCluster | null }>(this.control, 'GetCluster', {});
+    const res = await this.call(this.control, 'GetCluster', {});
     return present(res.cluster, 'GetCluster');
   }
 
   /** `Control.RotateJoinToken`: a new token for `role`; the cluster as it is afterwards. */
   async rotateJoinToken(role: 'worker' | 'manager'): Promise<WireCluster> {
-    const res = await this.call<{ cluster: WireCluster | null }>(this.control, 'RotateJoinToken', { role });
+    const res = await this.call(this.control, 'RotateJoinToken', { role });
     return present(res.cluster, 'RotateJoinToken');
   }
 
   /** `Control.CreateNetwork`: the network as created, with its allocation. */
   async createNetwork(spec: WireNetworkSpec): Promise<WireNetwork> {
-    const res = await this.call<{ network: WireNetwork | null }>(this.control, 'CreateNetwork', { spec });
-    return present(res.network, 'CreateNetwork');
+    const res = await this.call(this.control, 'CreateNetwork', { spec });
+    return complete(present(res.network, 'CreateNetwork'), ['spec'], 'CreateNetwork');
   }
 
   /** `Control.GetNetwork`: by ID, name or unique ID prefix. */
   async getNetwork(networkId: string): Promise<WireNetwork> {
-    const res = await this.call<{ network: WireNetwork | null }>(this.control, 'GetNetwork', { networkId });
-    return present(res.network, 'GetNetwork');
+    const res = await this.call(this.control, 'GetNetwork', { networkId });
+    return complete(present(res.network, 'GetNetwork'), ['spec'], 'GetNetwork');
   }
 
   /** `Control.ListNetworks`: every network. */
   async listNetworks(): Promise<WireNetwork[]> {
-    const res = await this.call<{ networks: WireNetwork[] }>(this.control, 'ListNetworks', {});
-    return res.networks;
+    const res = await this.call(this.control, 'ListNetworks', {});
+    return res.networks.map(n => complete(n, ['spec'], 'ListNetworks'));
   }
 
   /** `Control.RemoveNetwork`: by ID, name or unique ID prefix. */
@@ -243,26 +205,27 @@ export class DaemonClient {
 
   /** `Control.CreateService`: the service as created, with its allocation. */
   async createService(spec: WireServiceSpec): Promise<WireService> {
-    const res = await this.call<{ service: WireService | null }>(this.control, 'CreateService', { spec });
-    return present(res.service, 'CreateService');
+    const res = await this.call(this.control, 'CreateService', { spec });
+    return complete(present(res.service, 'CreateService'), ['spec'], 'CreateService');
   }
 
   /** `Control.GetService`: by ID, name or unique ID prefix. */
   async getService(serviceId: string): Promise<WireService> {
-    const res = await this.call<{ service: WireService | null }>(this.control, 'GetService', { serviceId });
-    return present(res.service, 'GetService');
+    const res = await this.call(this.control, 'GetService', { serviceId });
+    return complete(present(res.service, 'GetService'), ['spec'], 'GetService');
   }
 
   /** `Control.ListServices`: every service. */
   async listServices(): Promise<WireService[]> {
-    return (await this.call<{ services: WireService[] }>(this.control, 'ListServices', {})).services;
+    const res = await this.call(this.control, 'ListServices', {});
+    return res.services.map(v => complete(v, ['spec'], 'ListServices'));
   }
 
   /** `Control.UpdateService`: the whole new spec, against the version read. */
   async updateService(serviceId: string, version: number, spec: WireServiceSpec): Promise<WireService> {
     const req = { serviceId, version, spec };
-    const res = await this.call<{ service: WireService | null }>(this.control, 'UpdateService', req);
-    return present(res.service, 'UpdateService');
+    const res = await this.call(this.control, 'UpdateService', req);
+    return complete(present(res.service, 'UpdateService'), ['spec'], 'UpdateService');
   }
 
   /** `Control.RemoveService`: by ID, name or unique ID prefix. */
@@ -272,14 +235,15 @@ export class DaemonClient {
 
   /** `Control.GetTask`: by ID or unique ID prefix. */
   async getTask(taskId: string): Promise<WireTask> {
-    const res = await this.call<{ task: WireTask | null }>(this.control, 'GetTask', { taskId });
-    return present(res.task, 'GetTask');
+    const res = await this.call(this.control, 'GetTask', { taskId });
+    return complete(present(res.task, 'GetTask'), ['spec', 'status'], 'GetTask');
   }
 
   /** `Control.ListTasks`. */
   async listTasks(filters: Partial<TaskFilters>): Promise<WireTask[]> {
     const req = { filters: { serviceIds: [], nodeIds: [], desiredStates: [], ...filters } };
-    return (await this.call<{ tasks: WireTask[] }>(this.control, 'ListTasks', req)).tasks;
+    const res = await this.call(this.control, 'ListTasks', req);
+    return res.tasks.map(t => complete(t, ['spec', 'status'], 'ListTasks'));
   }
 
   /** Closes both clients and their shared channel. */
@@ -288,8 +252,12 @@ export class DaemonClient {
     this.swarm.close();
   }
 
-  private call<Res>(client: grpc.Client, method: string, req: object): Promise<Res> {
-    return unaryCall<Res>(client, method, req).catch((err: unknown) => {
+  private call<C extends grpc.Client, M extends UnaryMethod<C>>(
+    client: C,
+    method: M,
+    req: RequestOf<C[M]>,
+  ): Promise<ReplyOf<C[M]>> {
+    return unaryCall(client, method, req).catch((err: unknown) => {
       throw isServiceError(err) ? this.toError(err) : err;
     });
   }
@@ -316,28 +284,35 @@ function daemonErrorOf(socketPath: string, err: grpc.ServiceError, channel: grpc
   return new DaemonError(err.code, err.details);
 }
 
-const streamPkgs = new Map<string, grpc.GrpcObject>();
+const streamPkgs = new Map<ProtoFile, ShoalPackages[ProtoFile]>();
 
 /**
  * Calls a server-streaming method of `service` (from `protoFile`) on the daemon's socket, handing each
  * message to `onMessage`; resolves when the stream ends, rejects with the CLI's errors.
  */
-export function daemonStream<T>(
+export function daemonStream<
+  F extends ProtoFile,
+  S extends ServiceName<ShoalPackages[F]>,
+  M extends StreamMethod<ClientOf<ShoalPackages[F], S>>,
+>(
   socketPath: string,
-  protoFile: string,
-  service: string,
-  method: string,
-  req: object,
-  onMessage: (m: T) => void,
+  protoFile: F,
+  service: S,
+  method: M,
+  req: StreamRequestOf<ClientOf<ShoalPackages[F], S>[M]>,
+  onMessage: (m: StreamMessageOf<ClientOf<ShoalPackages[F], S>[M]>) => void,
 ): Promise<void> {
-  let pkg = streamPkgs.get(protoFile);
+  // The cache holds each file's own package (set just below).
+  let pkg = streamPkgs.get(protoFile) as ShoalPackages[F] | undefined;
   if (pkg === undefined) streamPkgs.set(protoFile, (pkg = loadShoalPackage(protoFile)));
   const client = new (clientOf(pkg, service))(
     `unix:${socketPath}`,
     grpc.credentials.createInsecure(),
     TRUSTED_PEER_CHANNEL,
   );
-  const fn = (client as unknown as Record<string, (r: object) => grpc.ClientReadableStream<T>>)[method];
+  // Looked up by name: `method` is one of this client's streaming methods (its type says so).
+  type Fn = (r: typeof req) => grpc.ClientReadableStream<Parameters<typeof onMessage>[0]>;
+  const fn = (client as unknown as Record<string, Fn | undefined>)[method];
   if (fn === undefined) return Promise.reject(new Error(`proto: no method ${method}`));
   const call = fn.call(client, req);
   return new Promise<void>((resolve, reject) => {
@@ -351,6 +326,15 @@ export function daemonStream<T>(
 function present<T>(value: T | null | undefined, method: string): T {
   if (value === null || value === undefined) throw new Error(`the daemon's ${method} reply was empty`);
   return value;
+}
+
+/** `o` with the message fields `keys` the daemon always sets checked there (proto3 cannot require them). */
+function complete<T, K extends keyof T>(o: T, keys: readonly K[], method: string): Present<T, K> {
+  for (const k of keys) {
+    if (o[k] === null || o[k] === undefined)
+      throw new Error(`the daemon's ${method} reply lacks ${String(k)}`);
+  }
+  return o as Present<T, K>;
 }
 
 function isServiceError(err: unknown): err is grpc.ServiceError {

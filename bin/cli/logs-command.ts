@@ -5,7 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Command } from 'commander';
-import type { WireLogMessage, WireSubscribeLogsMessage } from '../../proto/logs-types.ts';
+import type { WireLogMessage } from '../../proto/logs-types.ts';
 import type { CliIo, Connect } from './command-context.ts';
 import { DaemonError, daemonStream, socketPathOfHost, type DaemonClient } from './daemon-client.ts';
 import { shortId } from './format.ts';
@@ -79,21 +79,14 @@ export function addServiceLogsCommand(service: Command, io: CliIo, connect: Conn
       const unavailable: string[] = [];
       const socketPath = socketPathOfHost(cmd.optsWithGlobals<{ host: string }>().host);
       const req = { selector: target.selector, options: { follow: opts.follow === true, tail } };
-      await daemonStream<WireSubscribeLogsMessage>(
-        socketPath,
-        'logs.proto',
-        'Logs',
-        'SubscribeLogs',
-        req,
-        m => {
-          unavailable.push(...m.unavailableNodes);
-          for (const l of m.messages) {
-            const text = `${opts.raw === true ? '' : prefixOf(l, opts, target.slotWidth)}${l.data.toString()}\n`;
-            if (l.stream === 'stderr') io.err(text);
-            else io.out(text);
-          }
-        },
-      );
+      await daemonStream(socketPath, 'logs.proto', 'Logs', 'SubscribeLogs', req, m => {
+        unavailable.push(...m.unavailableNodes);
+        for (const l of m.messages) {
+          const text = `${opts.raw === true ? '' : prefixOf(l, opts, target.slotWidth)}${l.data.toString()}\n`;
+          if (l.stream === 'stderr') io.err(text);
+          else io.out(text);
+        }
+      });
       if (unavailable.length > 0) {
         io.err(
           `error from daemon in stream: incomplete log stream: the logs of node(s) ${unavailable.join(', ')} could not be retrieved (not connected)\n`,

@@ -3,6 +3,9 @@
  * (proto/local.proto) on its unix socket. `run` and `exec` end with the command's exit code.
  */
 import type { Command } from 'commander';
+import type { ExecOutput__Output } from '../../proto/gen/shoal/v1/ExecOutput.ts';
+import type { LocalTasksClient } from '../../proto/gen/shoal/v1/LocalTasks.ts';
+import type { StreamMethod, StreamRequestOf } from '../../proto/load.ts';
 import type { CliIo } from './command-context.ts';
 import { daemonStream, socketPathOfHost } from './daemon-client.ts';
 import { keyValues } from './service-spec.ts';
@@ -15,30 +18,27 @@ export class CommandExitError extends Error {
   }
 }
 
-interface ExecOutput {
-  stdout: Buffer;
-  stderr: Buffer;
-  exitCode: number;
-  done: boolean;
-  taskId: string;
-}
-
 /** Calls a LocalTasks server-streaming method on the daemon named by `--host`. */
-function stream<T>(cmd: Command, method: string, req: object, onMessage: (m: T) => void): Promise<void> {
+function stream<M extends StreamMethod<LocalTasksClient>>(
+  cmd: Command,
+  method: M,
+  req: StreamRequestOf<LocalTasksClient[M]>,
+  onMessage: (m: ExecOutput__Output) => void,
+): Promise<void> {
   const socketPath = socketPathOfHost(cmd.optsWithGlobals<{ host: string }>().host);
   return daemonStream(socketPath, 'local.proto', 'LocalTasks', method, req, onMessage);
 }
 
 /** Streams ExecOutput messages to the terminal; the exit code of the last one (done). */
-async function runOutput(
+async function runOutput<M extends StreamMethod<LocalTasksClient>>(
   cmd: Command,
   io: CliIo,
-  method: string,
-  req: object,
+  method: M,
+  req: StreamRequestOf<LocalTasksClient[M]>,
   onTaskId?: (id: string) => void,
 ): Promise<number> {
   let code: number | undefined;
-  await stream<ExecOutput>(cmd, method, req, m => {
+  await stream(cmd, method, req, m => {
     if (m.stdout.length > 0) io.out(m.stdout.toString());
     if (m.stderr.length > 0) io.err(m.stderr.toString());
     if (m.taskId !== '' && onTaskId !== undefined) onTaskId(m.taskId);

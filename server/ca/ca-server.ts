@@ -6,6 +6,9 @@
  * certificate is returned, so it can start as a member at once, and receives the key-encryption key of
  * the root CA key, which it needs to sign certificates in its turn (workers never get it).
  */
+import type { CAHandlers } from '../../proto/gen/shoal/v1/CA.ts';
+import type { IssueNodeCertificateRequest__Output as IssueRequest } from '../../proto/gen/shoal/v1/IssueNodeCertificateRequest.ts';
+import type { NodeCAHandlers } from '../../proto/gen/shoal/v1/NodeCA.ts';
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import {
@@ -33,13 +36,6 @@ import { raftMembershipHandlers, raftMembershipService } from './raft-membership
 import { kekForNewManager, signingCa, type KekSource } from './root-ca-key.ts';
 
 const pkg = loadShoalPackage('ca.proto');
-
-interface IssueRequest {
-  csr: string;
-  token: string;
-  hostname: string;
-  addr: string;
-}
 
 export const INVALID_TOKEN = 'A valid join token is necessary to join this cluster';
 
@@ -103,7 +99,7 @@ export function registerCa(
 
   server.addService(serviceOf(pkg, 'CA'), {
     GetRootCACertificate: unary(log, () => Promise.resolve({ certificate: clusterOf(store).rootCa.certPem })),
-  });
+  } satisfies CAHandlers);
   server.addService(serviceOf(pkg, 'NodeCA'), {
     IssueNodeCertificate: unary(log, async (req: IssueRequest, call) => {
       const caller = req.token === '' ? callerOf(call) : undefined;
@@ -200,7 +196,7 @@ export function registerCa(
       log.info({ nodeId: node.id }, 'worker left the swarm');
       return {};
     }),
-  });
+  } satisfies NodeCAHandlers);
   // Joining Raft is the last step of a promotion, after the certificate: registered with the CA so
   // that every manager that serves the CA serves it too.
   server.addService(raftMembershipService, raftMembershipHandlers(store, raft, log, kek));

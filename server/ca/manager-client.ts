@@ -11,7 +11,15 @@ import { RpcError } from '../rpc/status.ts';
 const caPkg = loadShoalPackage('ca.proto');
 const resourcePkg = loadShoalPackage('resource.proto');
 
-export type ManagerService = 'CA' | 'NodeCA' | 'RaftMembership' | 'ResourceAllocator';
+/** The client class of each service a node calls on the managers. */
+const MANAGER_CLIENTS = {
+  CA: clientOf(caPkg, 'CA'),
+  NodeCA: clientOf(caPkg, 'NodeCA'),
+  RaftMembership: clientOf(caPkg, 'RaftMembership'),
+  ResourceAllocator: clientOf(resourcePkg, 'ResourceAllocator'),
+};
+
+export type ManagerService = keyof typeof MANAGER_CLIENTS;
 
 /** swarmkit's agent RPC timeout. */
 const CALL_TIMEOUT_MS = 5_000;
@@ -42,7 +50,7 @@ export async function callManager<T>(
   req: object,
   timeoutMs = CALL_TIMEOUT_MS,
 ): Promise<T> {
-  const Client = clientOf(caPkg, service);
+  const Client = MANAGER_CLIENTS[service];
   const client = new Client(addr, creds, {
     ...TRUSTED_PEER_CHANNEL,
     'grpc.ssl_target_name_override': 'swarm-manager',
@@ -152,7 +160,7 @@ export class ManagerClients {
     const key = `${service} ${addr}`;
     let c = this.clients.get(key);
     if (c === undefined) {
-      c = new (clientOf(service === 'ResourceAllocator' ? resourcePkg : caPkg, service))(addr, this.creds, {
+      c = new MANAGER_CLIENTS[service](addr, this.creds, {
         ...TRUSTED_PEER_CHANNEL,
         'grpc.ssl_target_name_override': 'swarm-manager',
         // Its own connections, which close() really closes (the shared pool would keep them a while).

@@ -7,7 +7,7 @@
  * already is a member gets its ID (and the KEK) back, so a node that failed to start can retry, and a
  * manager from before keys were sealed gets the KEK the leader sealed the key with.
  */
-import type * as grpc from '@grpc/grpc-js';
+import type { RaftMembershipHandlers } from '../../proto/gen/shoal/v1/RaftMembership.ts';
 import type { Logger } from 'pino';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
 import { quoted } from '../limits/limits.ts';
@@ -32,7 +32,7 @@ export function raftMembershipHandlers(
   raft: RaftNode,
   log: Logger,
   kek: KekSource,
-): grpc.UntypedServiceImplementation {
+): RaftMembershipHandlers {
   return {
     Join: unary(log, async (req: { addr: string; kekOnly?: boolean }, call) => {
       if (typeof req.addr !== 'string' || !HOST_PORT.test(req.addr)) {

@@ -3,7 +3,8 @@
  * transaction, shape the reply. Merged into the Control handler map by control-server.ts.
  */
 import { resolveRef } from '../../lib/resolve-ref.ts';
-import type * as grpc from '@grpc/grpc-js';
+import type { CreateConfigRequest__Output as CreateConfigRequest } from '../../proto/gen/shoal/v1/CreateConfigRequest.ts';
+import type { ControlHandlers } from '../../proto/gen/shoal/v1/Control.ts';
 import type { Logger } from 'pino';
 import { randomNodeId } from '../../certs/index.ts';
 import { labelsProblem } from '../allocator/index.ts';
@@ -48,12 +49,6 @@ function wireConfig(c: Config): WireConfig {
   };
 }
 
-interface CreateConfigRequest {
-  name: string;
-  data: Buffer;
-  labels: Record<string, string>;
-}
-
 /** Throws INVALID_ARGUMENT unless `req` is a config docker would accept. */
 function validateCreate(req: CreateConfigRequest): void {
   if (typeof req.name !== 'string' || req.name.length > MAX_NAME_LENGTH || !NAME_RE.test(req.name)) {
@@ -85,7 +80,7 @@ export function configHandlers(
   store: MemoryStore,
   raft: RaftNode,
   log: Logger,
-): grpc.UntypedServiceImplementation {
+): Pick<ControlHandlers, 'CreateConfig' | 'ListConfigs' | 'RemoveConfig'> {
   return {
     CreateConfig: unary(log, async (req: CreateConfigRequest) => {
       validateCreate(req);

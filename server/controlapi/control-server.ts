@@ -3,7 +3,8 @@
  * Errors are thrown as domain errors and mapped to statuses in server/rpc/status.ts.
  */
 import { resolveRef } from '../../lib/resolve-ref.ts';
-import type * as grpc from '@grpc/grpc-js';
+import type { UpdateNodeRequest__Output as UpdateNodeRequest } from '../../proto/gen/shoal/v1/UpdateNodeRequest.ts';
+import type { ControlHandlers } from '../../proto/gen/shoal/v1/Control.ts';
 import type { Logger } from 'pino';
 import { createJoinToken, NODE_CERT_VALIDITY_MS, readIdentity } from '../../certs/index.ts';
 import type { WireNode } from '../../proto/control-types.ts';
@@ -96,16 +97,6 @@ function demotionProblem(store: MemoryStore, raft: RaftNode, node: Node): void {
   }
 }
 
-interface UpdateNodeRequest {
-  nodeId: string;
-  /** The version the caller read; 0 = the current one (last writer wins). */
-  version: number;
-  desiredRole: string;
-  availability: string;
-  labelAdd: Record<string, string>;
-  labelRm: string[];
-}
-
 /** The node's labels once `req`'s additions and removals are made, checked as every object's labels are. */
 function nextLabels(cur: Record<string, string>, req: UpdateNodeRequest): Record<string, string> {
   const labels = { ...cur, ...req.labelAdd };
@@ -127,7 +118,7 @@ export function controlHandlers(
   raft: RaftNode,
   allocator: LeaderAllocator,
   log: Logger,
-): grpc.UntypedServiceImplementation {
+): ControlHandlers {
   return {
     ListNodes: unary(log, async () => {
       // A linearizable read: what this manager answers includes every acknowledged write.

@@ -5,7 +5,8 @@
  * handler map by control-server.ts.
  */
 import { resolveRef } from '../../lib/resolve-ref.ts';
-import type * as grpc from '@grpc/grpc-js';
+import type { ListNetworksRequest__Output as ListNetworksRequest } from '../../proto/gen/shoal/v1/ListNetworksRequest.ts';
+import type { ControlHandlers } from '../../proto/gen/shoal/v1/Control.ts';
 import type { Logger } from 'pino';
 import { randomNodeId } from '../../certs/index.ts';
 import type { WireNetwork, WireNetworkSpec } from '../../proto/control-types.ts';
@@ -33,7 +34,7 @@ import {
   type NetworkSpec,
 } from '../store/index.ts';
 import type { LeaderAllocator } from '../leader/leader-allocator.ts';
-import { nameFilterPredicate, type NameFilters } from './name-filters.ts';
+import { nameFilterPredicate } from './name-filters.ts';
 
 export function wireNetwork(n: Network): WireNetwork {
   const { spec, allocation } = n;
@@ -102,17 +103,13 @@ export function resolveNetwork(store: MemoryStore, ref: string): Network {
   );
 }
 
-interface ListNetworksRequest {
-  filters: NameFilters | null;
-}
-
 /** The network methods of the Control service, keyed by method name. */
 export function networkHandlers(
   store: MemoryStore,
   raft: RaftNode,
   allocator: LeaderAllocator,
   log: Logger,
-): grpc.UntypedServiceImplementation {
+): Pick<ControlHandlers, 'CreateNetwork' | 'GetNetwork' | 'ListNetworks' | 'RemoveNetwork'> {
   return {
     CreateNetwork: unary(log, async (req: { spec: WireNetworkSpec | null }) => {
       const spec = networkSpecOf(req.spec);

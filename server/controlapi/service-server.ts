@@ -8,7 +8,9 @@
  * Merged into the Control handler map by control-server.ts.
  */
 import { resolveRef } from '../../lib/resolve-ref.ts';
-import type * as grpc from '@grpc/grpc-js';
+import type { ListServicesRequest__Output as ListServicesRequest } from '../../proto/gen/shoal/v1/ListServicesRequest.ts';
+import type { UpdateServiceRequest__Output as UpdateServiceRequest } from '../../proto/gen/shoal/v1/UpdateServiceRequest.ts';
+import type { ControlHandlers } from '../../proto/gen/shoal/v1/Control.ts';
 import type { Logger } from 'pino';
 import { randomNodeId } from '../../certs/index.ts';
 import type {
@@ -56,7 +58,7 @@ import {
 } from '../store/index.ts';
 import { generatedName } from './generated-name.ts';
 import { writeNetworkUpdates, type LeaderAllocator } from '../leader/leader-allocator.ts';
-import { nameFilterPredicate, type NameFilters } from './name-filters.ts';
+import { nameFilterPredicate } from './name-filters.ts';
 import { resolveNetwork } from './network-server.ts';
 import { wirePort } from '../wire/wire-port.ts';
 import { wireEndpoint, wireTaskSpec } from '../wire/wire-task.ts';
@@ -214,23 +216,16 @@ function modeKind(spec: ServiceSpec): string {
   return 'replicated' in spec.mode ? 'replicated' : 'global';
 }
 
-interface ListServicesRequest {
-  filters: NameFilters | null;
-}
-
-interface UpdateServiceRequest {
-  serviceId: string;
-  version: number;
-  spec: WireServiceSpec | null;
-}
-
 /** The service methods of the Control service, keyed by method name. */
 export function serviceHandlers(
   store: MemoryStore,
   raft: RaftNode,
   allocator: LeaderAllocator,
   log: Logger,
-): grpc.UntypedServiceImplementation {
+): Pick<
+  ControlHandlers,
+  'CreateService' | 'GetService' | 'ListServices' | 'UpdateService' | 'RemoveService'
+> {
   const read = (id: string): Service => {
     const s = store.view(tx => getService(tx, id));
     if (s === undefined) throw new NotFoundError(`service ${id} not found`);

@@ -5,7 +5,7 @@
  * map by control-server.ts.
  */
 import { resolveRef } from '../../lib/resolve-ref.ts';
-import type * as grpc from '@grpc/grpc-js';
+import type { ControlHandlers } from '../../proto/gen/shoal/v1/Control.ts';
 import type { Logger } from 'pino';
 import type { RaftNode } from '../raftnode/raft-node.ts';
 import { unary } from '../rpc/status.ts';
@@ -84,7 +84,7 @@ export function taskHandlers(
   store: MemoryStore,
   raft: RaftNode,
   log: Logger,
-): grpc.UntypedServiceImplementation {
+): Pick<ControlHandlers, 'GetTask' | 'ListTasks'> {
   return {
     GetTask: unary(log, async (req: { taskId: string }) => {
       await raft.readBarrier();

@@ -23,6 +23,7 @@
  * The pure parts (expiry, rate limit, assignment diffing, status rules) live in their own files; this one
  * is the I/O: gRPC calls, timers, the store.
  */
+import type { DispatcherHandlers } from '../../proto/gen/shoal/v1/Dispatcher.ts';
 import * as grpc from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -159,12 +160,12 @@ export class Dispatcher implements LeaderService {
   }
 
   /** The handlers for the manager port. */
-  handlers(): grpc.UntypedServiceImplementation {
+  handlers(): DispatcherHandlers {
     return {
-      Session: ((call: grpc.ServerWritableStream<WireSessionRequest, WireSessionMessage>) => {
+      Session: (call: grpc.ServerWritableStream<WireSessionRequest, WireSessionMessage>) => {
         this.openSession(call).catch((err: unknown) => call.emit('error', this.statusOf(err)));
-      }) as grpc.UntypedHandleCall,
-      Heartbeat: ((
+      },
+      Heartbeat: (
         call: grpc.ServerUnaryCall<WireHeartbeatRequest, WireHeartbeatResponse>,
         cb: grpc.sendUnaryData<WireHeartbeatResponse>,
       ) => {
@@ -173,15 +174,15 @@ export class Dispatcher implements LeaderService {
         } catch (err) {
           cb(this.statusOf(err));
         }
-      }) as grpc.UntypedHandleCall,
-      Assignments: ((call: grpc.ServerWritableStream<WireAssignmentsRequest, WireAssignmentsMessage>) => {
+      },
+      Assignments: (call: grpc.ServerWritableStream<WireAssignmentsRequest, WireAssignmentsMessage>) => {
         try {
           this.assignments(call);
         } catch (err) {
           call.emit('error', this.statusOf(err));
         }
-      }) as grpc.UntypedHandleCall,
-      UpdateTaskStatus: ((
+      },
+      UpdateTaskStatus: (
         call: grpc.ServerUnaryCall<WireUpdateTaskStatusRequest, object>,
         cb: grpc.sendUnaryData<object>,
       ) => {
@@ -189,7 +190,7 @@ export class Dispatcher implements LeaderService {
           () => cb(null, {}),
           (err: unknown) => cb(this.statusOf(err)),
         );
-      }) as grpc.UntypedHandleCall,
+      },
     };
   }
 

@@ -11,6 +11,8 @@
  * - LogBroker.PublishLogs (agents): the output of the node's own tasks, for subscriptions sent to it;
  *   the broker names tasks and nodes from the store, never from what the agent says.
  */
+import type { LogBrokerHandlers } from '../../proto/gen/shoal/v1/LogBroker.ts';
+import type { LogsHandlers } from '../../proto/gen/shoal/v1/Logs.ts';
 import type * as grpc from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -95,9 +97,9 @@ export class LogBroker implements LeaderService {
   constructor(private readonly o: LogBrokerOptions) {}
 
   /** Logs.SubscribeLogs, for the manager port and the daemon's socket (wrapped by the forwarder). */
-  logsHandlers(): grpc.UntypedServiceImplementation {
+  logsHandlers(): LogsHandlers {
     return {
-      SubscribeLogs: ((
+      SubscribeLogs: (
         call: grpc.ServerWritableStream<WireSubscribeLogsRequest, WireSubscribeLogsMessage>,
       ) => {
         try {
@@ -105,14 +107,14 @@ export class LogBroker implements LeaderService {
         } catch (err) {
           call.emit('error', toGrpcStatus(err, this.o.log));
         }
-      }) as grpc.UntypedHandleCall,
+      },
     };
   }
 
   /** LogBroker, for the agents. */
-  brokerHandlers(): grpc.UntypedServiceImplementation {
+  brokerHandlers(): LogBrokerHandlers {
     return {
-      ListenSubscriptions: ((
+      ListenSubscriptions: (
         call: grpc.ServerWritableStream<WireListenSubscriptionsRequest, WireSubscriptionMessage>,
       ) => {
         try {
@@ -120,11 +122,11 @@ export class LogBroker implements LeaderService {
         } catch (err) {
           call.emit('error', toGrpcStatus(err, this.o.log));
         }
-      }) as grpc.UntypedHandleCall,
-      PublishLogs: ((
+      },
+      PublishLogs: (
         call: grpc.ServerReadableStream<WirePublishLogsMessage, object>,
         cb: grpc.sendUnaryData<object>,
-      ) => this.publish(call, cb)) as grpc.UntypedHandleCall,
+      ) => this.publish(call, cb),
     };
   }
 

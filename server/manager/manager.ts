@@ -3,6 +3,8 @@
  * (mTLS; the CA bootstrap calls need no client certificate, everything else is checked against the
  * method → roles table). This module composes the parts; each part holds its own logic.
  */
+import type { ControlHandlers } from '../../proto/gen/shoal/v1/Control.ts';
+import type { LogsHandlers } from '../../proto/gen/shoal/v1/Logs.ts';
 import type * as grpc from '@grpc/grpc-js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -123,7 +125,7 @@ interface ManagerParts {
   /** This manager's certificate, on the manager port and on its own calls to the other managers. */
   certs: NodeCertificateProvider;
   /** The Control API for the daemon's local socket: leader-only calls forward as this manager. */
-  localControl: grpc.UntypedServiceImplementation;
+  localControl: ControlHandlers;
   /** Starts the leader-only services below when this manager leads, and stops them when it stops. */
   leadership: Leadership;
   /** The network allocator, used while this manager leads. */
@@ -135,7 +137,7 @@ interface ManagerParts {
   /** Service logs, from the agents to clients, while this manager leads. */
   logBroker: LogBroker;
   /** The Logs API for the daemon's local socket: forwarded to the leader as this manager. */
-  localLogs: grpc.UntypedServiceImplementation;
+  localLogs: LogsHandlers;
   /** The manager port's health service: NOT_SERVING once the manager's storage failed. */
   health: HealthImplementation;
   log: Logger;
@@ -146,8 +148,8 @@ export class Manager {
   readonly identity: ManagerIdentity;
   readonly store: MemoryStore;
   readonly raft: RaftNode;
-  readonly localControl: grpc.UntypedServiceImplementation;
-  readonly localLogs: grpc.UntypedServiceImplementation;
+  readonly localControl: ControlHandlers;
+  readonly localLogs: LogsHandlers;
   private readonly p: ManagerParts;
 
   private constructor(parts: ManagerParts) {

@@ -5,6 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import type { RaftHandlers } from '../../proto/gen/shoal/v1/Raft.ts';
 import type { DomainError } from '../../lib/domain-error.ts';
 import { InvalidArgumentError, PermissionError, ResourceExhaustedError } from '../../lib/errors.ts';
 import { toGrpcStatus } from '../../proto/rpc-status.ts';
@@ -42,7 +43,7 @@ export class RaftReceiver {
         call: grpc.ServerReadableStream<WireSnapshotChunk, unknown>,
         callback: grpc.sendUnaryData<object>,
       ) => this.serveSnapshot(call, callback),
-    });
+    } satisfies RaftHandlers);
   }
 
   /** Why `m` from the caller `nodeId` must not be stepped, or undefined. */

@@ -11,11 +11,12 @@ import {
   type Message,
   type Snapshot,
 } from '../raft/index.ts';
+import type { EntryType__Output } from '../../proto/gen/shoal/v1/EntryType.ts';
 
 export interface WireEntry {
   term: number;
   index: number;
-  type: number;
+  type: EntryType__Output;
   data: Uint8Array;
 }
 

@@ -8,7 +8,7 @@
  * still runs on the same node (docker's names are per host). Both calls are leader-only (they allocate),
  * so followers forward them.
  */
-import type * as grpc from '@grpc/grpc-js';
+import type { ResourceAllocatorHandlers } from '../../proto/gen/shoal/v1/ResourceAllocator.ts';
 import type { Logger } from 'pino';
 import { randomNodeId } from '../../certs/index.ts';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
@@ -79,7 +79,7 @@ export function resourceHandlers(
   store: MemoryStore,
   allocator: LeaderAllocator,
   log: Logger,
-): grpc.UntypedServiceImplementation {
+): ResourceAllocatorHandlers {
   return {
     AttachNetwork: unary(log, async (req: AttachNetworkRequest, call) => {
       const nodeId = callerNode(call);

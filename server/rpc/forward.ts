@@ -69,11 +69,11 @@ export class LeaderForwarder {
    * `impl` with its leader-only methods forwarded while this manager follows. On the local socket,
    * every unary call is also marked as made by this manager (see `callerOf`).
    */
-  wrap(
+  wrap<H extends grpc.UntypedServiceImplementation>(
     service: grpc.ServiceDefinition,
-    impl: grpc.UntypedServiceImplementation,
+    impl: H,
     entry: Entry,
-  ): grpc.UntypedServiceImplementation {
+  ): H {
     const out: grpc.UntypedServiceImplementation = { ...impl };
     for (const [name, def] of Object.entries(service)) {
       // grpc-js takes a handler under the method's name or its camelCase original name.
@@ -104,7 +104,8 @@ export class LeaderForwarder {
         else h(call, cb);
       }) as grpc.UntypedHandleCall;
     }
-    return out;
+    // Each method keeps its signature: a wrapper takes the same call and callback as the handler.
+    return out as H;
   }
 
   private async route(

@@ -13,6 +13,7 @@ import { after, test } from 'node:test';
 import { pino } from 'pino';
 import { readIdentity } from '../../certs/index.ts';
 import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
+import type { NodeCertificateStatusResponse__Output } from '../../proto/gen/shoal/v1/NodeCertificateStatusResponse.ts';
 import type { Daemon } from '../../node/daemon.ts';
 import { freePort, harness, until } from './helpers.ts';
 
@@ -45,7 +46,7 @@ function certFile(name: string, file: string): string {
 }
 
 /** NodeCertificateStatus on the manager port, as a caller with no certificate. */
-async function status(port: number, nodeId: string): Promise<Record<string, unknown>> {
+async function status(port: number, nodeId: string): Promise<NodeCertificateStatusResponse__Output> {
   const c = new (clientOf(caPkg, 'NodeCA'))(
     `127.0.0.1:${port}`,
     grpc.credentials.createSsl(Buffer.from(certFile('m1', 'swarm-root-ca.crt'))),
@@ -90,7 +91,7 @@ test('status returns the issued certificate; a due certificate is renewed and us
   const first = certFile('m2', 'swarm-node.crt');
   const st = await status(port1, nodeId);
   assert.deepEqual(
-    { ...st, managers: (st.managers as string[]).sort() },
+    { ...st, managers: st.managers.sort() },
     {
       status: 'issued',
       certificate: first,

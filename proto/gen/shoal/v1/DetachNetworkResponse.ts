@@ -1,0 +1,8 @@
+// Original file: proto/resource.proto
+
+
+export interface DetachNetworkResponse {
+}
+
+export interface DetachNetworkResponse__Output {
+}

@@ -1,0 +1,8 @@
+// Original file: proto/control.proto
+
+
+export interface GetClusterRequest {
+}
+
+export interface GetClusterRequest__Output {
+}

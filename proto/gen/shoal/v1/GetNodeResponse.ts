@@ -1,0 +1,11 @@
+// Original file: proto/control.proto
+
+import type { Node as _shoal_v1_Node, Node__Output as _shoal_v1_Node__Output } from '../../shoal/v1/Node.ts';
+
+export interface GetNodeResponse {
+  'node'?: (_shoal_v1_Node | null);
+}
+
+export interface GetNodeResponse__Output {
+  'node': (_shoal_v1_Node__Output | null);
+}

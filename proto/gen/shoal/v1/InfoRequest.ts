@@ -1,0 +1,8 @@
+// Original file: proto/control.proto
+
+
+export interface InfoRequest {
+}
+
+export interface InfoRequest__Output {
+}

@@ -1,0 +1,8 @@
+// Original file: proto/ca.proto
+
+
+export interface LeaveSwarmRequest {
+}
+
+export interface LeaveSwarmRequest__Output {
+}

@@ -1,0 +1,8 @@
+// Original file: proto/ca.proto
+
+
+export interface LeaveSwarmResponse {
+}
+
+export interface LeaveSwarmResponse__Output {
+}

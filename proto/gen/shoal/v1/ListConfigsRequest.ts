@@ -1,0 +1,8 @@
+// Original file: proto/control.proto
+
+
+export interface ListConfigsRequest {
+}
+
+export interface ListConfigsRequest__Output {
+}

@@ -1,0 +1,8 @@
+// Original file: proto/control.proto
+
+
+export interface ListNodesRequest {
+}
+
+export interface ListNodesRequest__Output {
+}

@@ -1,0 +1,10 @@
+// Original file: proto/ca.proto
+
+
+export interface NodeCertificateStatusRequest {
+  'nodeId'?: (string);
+}
+
+export interface NodeCertificateStatusRequest__Output {
+  'nodeId': (string);
+}
