@@ -17,8 +17,8 @@ import { killLeftoverHelpers } from './dns/leftover-helpers.ts';
 import { nodeUpstreams } from './dns/upstreams.ts';
 import { ProcessExecutor } from './exec/process-executor.ts';
 import { DataPlane } from './network/data-plane.ts';
-import { parseNetns } from './network/names.ts';
-import { DNS_PORT } from './network/plan-dns-redirect.ts';
+import { parseNetns } from './network/planner/names.ts';
+import { DNS_PORT } from './network/planner/plan-dns-redirect.ts';
 import type { SandboxEvent, SandboxUpdate, TaskNetworking, TaskSandbox } from './network/sandbox.ts';
 
 export interface NodeRuntimeOptions {

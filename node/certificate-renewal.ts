@@ -13,7 +13,7 @@ import {
   verifyNodeCertificate,
 } from '../certs/index.ts';
 import { messageOf } from '../lib/message-of.ts';
-import type { NodeCerts } from '../server/manager.ts';
+import type { NodeCerts } from '../server/manager/manager.ts';
 import type { IssueResponse } from './manager-replies.ts';
 import type { ManagerLink } from './manager-link.ts';
 import type { NodeState } from './node-state.ts';

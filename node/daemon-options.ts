@@ -1,8 +1,8 @@
 /** What shoald (bin/shoald.ts), `npm start` and the tests start a node with. */
 import type { Logger } from 'pino';
 import type { Executor, TaskLogSource } from '../agent/exec/executor.ts';
-import type { DispatcherOptions } from '../server/dispatcher/dispatcher.ts';
-import type { ManagerPortOptions } from '../server/manager-port.ts';
+import type { DispatcherOptions } from '../server/dispatcher/dispatcher-options.ts';
+import type { ManagerPortOptions } from '../server/manager/manager-port.ts';
 
 export interface DaemonOptions {
   dataDir: string;

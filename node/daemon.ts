@@ -7,10 +7,10 @@
  */
 import type { Agent } from '../agent/session/agent.ts';
 import { DamagedIdentityFileError } from '../server/ca/identity-file-error.ts';
-import type { Manager } from '../server/manager.ts';
-import { openPrivateDataDir } from '../server/private-data-dir.ts';
+import type { Manager } from '../server/manager/manager.ts';
+import { openPrivateDataDir } from './private-data-dir.ts';
 import { NotAMemberOfLogError } from '../server/raft/index.ts';
-import { roleOf } from '../server/saved-state.ts';
+import { roleOf } from './saved-state.ts';
 import { messageOf } from '../lib/message-of.ts';
 import { AgentLifecycle } from './agent-lifecycle.ts';
 import { CertificateRenewal } from './certificate-renewal.ts';

@@ -1,6 +1,6 @@
 /** Start-up failures that are the operator's to fix (bin/ prints them as one clear line, no stack). */
 import { DamagedIdentityFileError } from '../server/ca/identity-file-error.ts';
-import { UnsafeDataDirError } from '../server/private-data-dir.ts';
+import { UnsafeDataDirError } from './private-data-dir.ts';
 import { CorruptDataError, DataDirFullError, DataDirLockedError } from '../server/raftnode/level-storage.ts';
 
 /** Whether `err` says the data folder is in use, damaged, full or open to other users. */

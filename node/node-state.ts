@@ -15,8 +15,8 @@ import {
   writeNodeCerts,
 } from '../server/ca/cert-files.ts';
 import { DamagedIdentityFileError } from '../server/ca/identity-file-error.ts';
-import type { NodeCerts } from '../server/manager.ts';
-import { parseSavedState, roleOf, type Role, type SavedState } from '../server/saved-state.ts';
+import type { NodeCerts } from '../server/manager/manager.ts';
+import { parseSavedState, roleOf, type Role, type SavedState } from './saved-state.ts';
 
 export class NodeState {
   private saved_: SavedState | undefined;

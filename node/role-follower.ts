@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { messageOf } from '../lib/message-of.ts';
-import type { Role } from '../server/saved-state.ts';
+import type { Role } from './saved-state.ts';
 import type { CertificateRenewal } from './certificate-renewal.ts';
 import { receivedKek, type KekSync } from './kek-sync.ts';
 import type { ManagerHost } from './manager-host.ts';

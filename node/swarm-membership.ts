@@ -19,9 +19,9 @@ import {
 import { messageOf } from '../lib/message-of.ts';
 import { clusterOf } from '../server/ca/ca-server.ts';
 import { callManager } from '../server/ca/manager-client.ts';
-import { advertiseToward, listensEverywhere } from '../server/join-address.ts';
-import type { Manager, ManagerIdentity } from '../server/manager.ts';
-import { roleOf, type Role } from '../server/saved-state.ts';
+import { advertiseToward, listensEverywhere } from './join-address.ts';
+import type { Manager, ManagerIdentity } from '../server/manager/manager.ts';
+import { roleOf, type Role } from './saved-state.ts';
 import type { AgentLifecycle } from './agent-lifecycle.ts';
 import type { CertificateRenewal } from './certificate-renewal.ts';
 import type { DaemonOptions } from './daemon-options.ts';

@@ -58,8 +58,8 @@ const forbidden: { arrow: string; file: string; code: string; says: RegExp }[] =
   {
     arrow: 'lib → server',
     file: 'lib/__probe__.ts',
-    code: "import { MAX_REQUEST_BYTES } from '../server/limits.ts';\nexport const m = MAX_REQUEST_BYTES;\n",
-    says: /lib\/__probe__\.ts may not import server\/limits\.ts: shared code/,
+    code: "import { MAX_REQUEST_BYTES } from '../server/limits/limits.ts';\nexport const m = MAX_REQUEST_BYTES;\n",
+    says: /lib\/__probe__\.ts may not import server\/limits\/limits\.ts: shared code/,
   },
   {
     arrow: 'pure → impure (a value)',
@@ -83,7 +83,7 @@ test('boundary rule: allowed arrows pass (agent → lib, node → server and age
   assert.deepEqual(
     await boundaryErrors(
       'node/__probe__.ts',
-      "import { Manager } from '../server/manager.ts';\nimport { Agent } from '../agent/session/agent.ts';\nexport const m = [Manager, Agent];\n",
+      "import { Manager } from '../server/manager/manager.ts';\nimport { Agent } from '../agent/session/agent.ts';\nexport const m = [Manager, Agent];\n",
     ),
     [],
   );

@@ -1,7 +1,7 @@
 /**
  * The embedded DNS, as the agent sees it: one resolver per node, answering in a thread of its own
  * (resolver-thread.ts) on one UDP socket and one TCP server on the gateway bridge's address. Every
- * task's 127.0.0.11:53 is brought there by its own nft rules (agent/network/plan-dns-redirect.ts), and
+ * task's 127.0.0.11:53 is brought there by its own nft rules (agent/network/planner/plan-dns-redirect.ts), and
  * the source address of a query says which task asks, and so which networks its answers come from.
  *
  * This side keeps what the thread must know (the network view, who asks from which address, where to

@@ -6,11 +6,9 @@
  * while the data plane retries), READY when desired ready, STARTING, RUNNING; exit 0 → COMPLETE, other
  * codes → FAILED; desired past RUNNING → SIGTERM, SIGKILL after the grace period → SHUTDOWN.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { constants } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { NotFoundError } from '../../lib/errors.ts';
 import type { NetworkView } from '../../proto/dispatcher-types.ts';
 import type { TaskNetworking, SandboxUpdate } from '../network/sandbox.ts';
 import {
@@ -24,17 +22,26 @@ import {
   type StatusListener,
   type TaskLogSource,
 } from './executor.ts';
-import {
-  catchesTerm,
-  executableProblem,
-  firstChild,
-  procFacts,
-  sameLiveProcess,
-  taskArgv,
-  taskEnv,
-} from './task-process.ts';
-import { listTaskDirs, TaskStateDir, type LocalCommand, type ProcessRecord } from './task-state-dir.ts';
+import { executableProblem, sameLiveProcess, taskEnv } from './task-process.ts';
+import { TaskStateDir, type LocalCommand } from './task-state-dir.ts';
 import { messageOf } from '../../lib/message-of.ts';
+import {
+  killAfter,
+  launch,
+  leftProcess,
+  recordWrapper,
+  removeStaleTasks,
+  terminate,
+  type Proc,
+} from './task-launch.ts';
+import { collect, commandForked, enterTask, type ExecResult } from './task-exec.ts';
+import { REMOVED, taskEnd, type TaskResult } from './task-end.ts';
+
+export type { TaskResult } from './task-end.ts';
+import { resolveTaskRef, taskName } from './task-refs.ts';
+
+export { TaskRefError } from './task-refs.ts';
+export type { ExecResult } from './task-exec.ts';
 
 export interface ProcessExecutorOptions {
   networking: TaskNetworking;
@@ -45,48 +52,10 @@ export interface ProcessExecutorOptions {
   pollMs?: number;
 }
 
-/** A task's end as the executor saw it. */
-export interface TaskResult {
-  state: ExecState;
-  /** The command's exit code; undefined when it never ran. */
-  exitCode: number | undefined;
-  err: string;
-}
-
-/** How a task the managers removed before it ended reads to whoever follows it. */
-const REMOVED: TaskResult = { state: 'shutdown', exitCode: undefined, err: 'the task was removed' };
-
-/** What `exec` gives back: the output of the command and how it ended. */
-export interface ExecResult {
-  stdout: Buffer;
-  stderr: Buffer;
-  exitCode: number;
-}
-
-/** A ref that names no task, or more than one. */
-export class TaskRefError extends NotFoundError {
-  override readonly name = 'TaskRefError';
-}
-
 const rank = execRank;
 const ENDED = rank('complete');
 const STOPPING = STOPPING_DESIRED;
 const DEFAULT_GRACE_MS = 10_000;
-/** Exit codes of a shell that could not run the command (126: not executable, 127: not found). */
-const NOT_RUNNABLE = new Set([126, 127]);
-
-interface Proc {
-  dir: TaskStateDir;
-  rec: ProcessRecord;
-  /** Present for a process this instance spawned (its exit is an event, not only a /proc poll). */
-  child: ChildProcess | undefined;
-  /** The launch's own exit, when it is our child: the fallback when the wrapper wrote no code. */
-  childExit: number | undefined;
-  exited: boolean;
-  killTimer: NodeJS.Timeout | undefined;
-  /** The stop's SIGTERM went to the wrapper (it waits until the wrapper can take it). */
-  termSent: boolean;
-}
 
 interface Run {
   task: AssignedTask;
@@ -136,7 +105,7 @@ export class ProcessExecutor implements Executor, TaskLogSource {
     }
     if (!this.scannedDisk) {
       this.scannedDisk = true;
-      this.removeStale(ids);
+      removeStaleTasks(this.o.stateDir, this.o.log, ids);
     }
     for (const task of tasks) {
       let run = this.runs.get(task.id);
@@ -162,7 +131,7 @@ export class ProcessExecutor implements Executor, TaskLogSource {
     // nothing yet: what a previous agent left running is still its to end.
     if (!this.scannedDisk) {
       this.scannedDisk = true;
-      this.removeStale(new Set());
+      removeStaleTasks(this.o.stateDir, this.o.log, new Set());
     }
     const procs = [...this.runs.values(), ...this.dying].flatMap(r => (r.proc === undefined ? [] : [r]));
     for (const run of procs) this.stop(run);
@@ -272,29 +241,7 @@ export class ProcessExecutor implements Executor, TaskLogSource {
    * newest), or a standalone task's name. Throws TaskRefError when it names none or several.
    */
   resolve(ref: string): string {
-    if (this.runs.has(ref)) return ref;
-    const runs = [...this.runs.values()];
-    const named = runs.filter(r => {
-      const name = this.nameOf(r.task);
-      return (
-        name === ref ||
-        (r.task.serviceId !== '' &&
-          name.startsWith(`${ref}.`) &&
-          name.split('.').length === ref.split('.').length + 1)
-      );
-    });
-    if (named.length > 0) {
-      const best = named.sort(
-        (a, b) =>
-          Number(b.state === 'running') - Number(a.state === 'running') ||
-          b.task.createdAt - a.task.createdAt,
-      )[0];
-      if (best !== undefined) return best.task.id;
-    }
-    const byPrefix = runs.filter(r => r.task.id.startsWith(ref));
-    if (byPrefix.length === 1 && byPrefix[0] !== undefined) return byPrefix[0].task.id;
-    if (byPrefix.length > 1) throw new TaskRefError(`task ${ref} is ambiguous (${byPrefix.length} matches)`);
-    throw new TaskRefError(`No such task: ${ref}`);
+    return resolveTaskRef(ref, [...this.runs.values()], task => this.nameOf(task));
   }
 
   /**
@@ -305,36 +252,14 @@ export class ProcessExecutor implements Executor, TaskLogSource {
     const run = this.runs.get(this.resolve(ref));
     const proc = run?.proc;
     if (run === undefined || proc === undefined || proc.exited) throw new Error(`task ${ref} is not running`);
-    // Right after RUNNING the wrapper may not have forked the command yet (nor set the hostname).
-    const deadline = Date.now() + 2_000;
-    for (;;) {
-      this.recordWrapper(proc);
-      if (proc.rec.pid > 0 && firstChild(proc.rec.pid) !== undefined) break;
-      if (proc.exited || Date.now() > deadline) throw new Error(`task ${ref} is not running`);
-      await new Promise(r => setTimeout(r, 10));
-    }
+    if (!(await commandForked(proc))) throw new Error(`task ${ref} is not running`);
     const env = taskEnv(this.commandOf(run)?.env ?? [], this.nameOf(run.task));
-    const args = ['-t', String(proc.rec.pid), '--net', '--uts', '--pid', '--mount', '--', ...argv];
-    return spawn('nsenter', args, { env, cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] });
+    return enterTask(proc.rec.pid, env, argv);
   }
 
   /** `execProcess`, collected: its output and exit code (128+N when a signal ended it). */
   async exec(ref: string, argv: readonly string[]): Promise<ExecResult> {
-    const child = await this.execProcess(ref, argv);
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout?.on('data', (b: Buffer) => out.push(b));
-    child.stderr?.on('data', (b: Buffer) => err.push(b));
-    return new Promise((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (code, signal) =>
-        resolve({
-          stdout: Buffer.concat(out),
-          stderr: Buffer.concat(err),
-          exitCode: code ?? 128 + (signal === null ? 0 : signalNumber(signal)),
-        }),
-      );
-    });
+    return collect(await this.execProcess(ref, argv));
   }
 
   // ---- lifecycle ----
@@ -355,20 +280,11 @@ export class ProcessExecutor implements Executor, TaskLogSource {
       run.state = seen as ExecState;
       return run;
     }
-    const dir = new TaskStateDir(this.o.stateDir, task.id);
-    let rec = dir.readProcess();
-    if (rec !== undefined && rec.pid <= 0) rec = this.wrapperOfLaunch(rec, dir);
-    if (rec !== undefined) {
+    const proc = leftProcess(new TaskStateDir(this.o.stateDir, task.id));
+    if (proc !== undefined) {
+      const { rec } = proc;
       run.state = 'running';
-      run.proc = {
-        dir,
-        rec,
-        child: undefined,
-        childExit: undefined,
-        exited: false,
-        killTimer: undefined,
-        termSent: false,
-      };
+      run.proc = proc;
       if (sameLiveProcess(rec.pid, rec.startTime)) {
         this.o.log.info({ taskId: task.id, pid: rec.pid }, 'task process adopted');
         this.report(run, 'running', 'adopted after an agent restart');
@@ -424,57 +340,14 @@ export class ProcessExecutor implements Executor, TaskLogSource {
       return;
     }
     const dir = new TaskStateDir(this.o.stateDir, run.task.id);
-    dir.create();
-    const out = openSync(dir.stdoutPath, 'a');
-    const err = openSync(dir.stderrPath, 'a');
-    let child: ChildProcess;
-    try {
-      const [file, ...args] = taskArgv(sandbox.netns, hostname, dir.exitPath, cmd.argv);
-      child = spawn(file ?? 'ip', args, { env, cwd: '/', detached: true, stdio: ['ignore', out, err] });
-    } finally {
-      closeSync(out);
-      closeSync(err);
-    }
-    const pgid = child.pid ?? 0;
-    const launchStartTime = procFacts(pgid)?.startTime ?? 0;
-    const proc: Proc = {
-      dir,
-      rec: { pid: 0, startTime: 0, pgid, launchStartTime, netns: sandbox.netns },
-      child,
-      childExit: undefined,
-      exited: false,
-      killTimer: undefined,
-      termSent: false,
-    };
+    const proc = launch(dir, sandbox.netns, hostname, cmd.argv, env, err => {
+      if (err !== undefined) this.o.log.warn({ taskId: run.task.id, err: err.message }, 'task launch failed');
+      this.poll();
+    });
     run.proc = proc;
-    // Recorded at once: an agent killed before it saw the wrapper still leaves the launch to find.
-    dir.writeProcess(proc.rec);
-    child.on('error', e => {
-      proc.childExit = 127;
-      this.o.log.warn({ taskId: run.task.id, err: e.message }, 'task launch failed');
-      this.poll();
-    });
-    child.on('exit', (code, signal) => {
-      proc.childExit = code ?? 128 + (signal === null ? 0 : signalNumber(signal));
-      this.poll();
-    });
-    this.recordWrapper(proc);
+    recordWrapper(proc);
     this.report(run, 'running', 'started');
     this.watch();
-  }
-
-  /**
-   * Finds and records the wrapper's host pid (the launch's child), which stop and exec need. Only while
-   * the launch is our unreaped child: once reaped its pid may name another process (pids wrap).
-   */
-  private recordWrapper(proc: Proc): void {
-    if (proc.rec.pid > 0 || proc.rec.pgid <= 0) return;
-    if (proc.child === undefined || proc.childExit !== undefined) return;
-    const pid = firstChild(proc.rec.pgid);
-    const facts = pid === undefined ? undefined : procFacts(pid);
-    if (pid === undefined || facts === undefined) return;
-    proc.rec = { ...proc.rec, pid, startTime: facts.startTime };
-    proc.dir.writeProcess(proc.rec);
   }
 
   /** SIGTERM to the command (through the wrapper), SIGKILL to all of it after the grace period. */
@@ -482,28 +355,11 @@ export class ProcessExecutor implements Executor, TaskLogSource {
     run.stopping = true;
     const proc = run.proc;
     if (proc === undefined || proc.exited || proc.killTimer !== undefined) return;
-    this.terminate(proc);
+    terminate(proc);
     const grace = run.task.spec?.stopGracePeriodMs || DEFAULT_GRACE_MS;
-    proc.killTimer = setTimeout(() => {
-      if (proc.exited) return;
-      this.o.log.info({ taskId: run.task.id }, 'task did not stop within its grace period: killed');
-      if (proc.rec.pgid > 0) signal(-proc.rec.pgid, 'SIGKILL');
-      if (proc.rec.pid > 0) signal(proc.rec.pid, 'SIGKILL');
-    }, grace);
-  }
-
-  /**
-   * The stop's SIGTERM, to the wrapper once it can take it: the wrapper is the init of the task's pid
-   * namespace, which drops a SIGTERM until its trap is set, and a stop asked right after the start was
-   * lost until the SIGKILL at the end of the grace period. Tried again at every poll until sent.
-   */
-  private terminate(proc: Proc): void {
-    if (proc.termSent) return;
-    this.recordWrapper(proc);
-    const { pid, startTime } = proc.rec;
-    if (!sameLiveProcess(pid, startTime) || !catchesTerm(pid)) return;
-    signal(pid, 'SIGTERM');
-    proc.termSent = true;
+    killAfter(proc, grace, () =>
+      this.o.log.info({ taskId: run.task.id }, 'task did not stop within its grace period: killed'),
+    );
   }
 
   private forget(run: Run): void {
@@ -517,39 +373,6 @@ export class ProcessExecutor implements Executor, TaskLogSource {
     } else {
       run.result ??= REMOVED;
       if (!followed) new TaskStateDir(this.o.stateDir, run.task.id).remove();
-    }
-  }
-
-  /**
-   * A record whose wrapper was never seen (the previous agent died right after the launch), completed
-   * with the wrapper found now if the launch still runs; else undefined, and a launch that runs without
-   * a wrapper yet is killed, so that nothing of the task is left behind.
-   */
-  private wrapperOfLaunch(rec: ProcessRecord, dir: TaskStateDir): ProcessRecord | undefined {
-    if (!launchAlive(rec)) return undefined;
-    const pid = firstChild(rec.pgid);
-    const facts = pid === undefined ? undefined : procFacts(pid);
-    if (pid === undefined || facts === undefined) {
-      signal(-rec.pgid, 'SIGKILL');
-      return undefined;
-    }
-    const found = { ...rec, pid, startTime: facts.startTime };
-    dir.writeProcess(found);
-    return found;
-  }
-
-  /** Folders of tasks no longer assigned (left by a previous agent): their live processes killed, then removed. */
-  private removeStale(assigned: Set<string>): void {
-    for (const id of listTaskDirs(this.o.stateDir)) {
-      if (assigned.has(id)) continue;
-      const dir = new TaskStateDir(this.o.stateDir, id);
-      const rec = dir.readProcess();
-      if (rec !== undefined && (sameLiveProcess(rec.pid, rec.startTime) || launchAlive(rec))) {
-        this.o.log.info({ taskId: id, pid: rec.pid }, 'killing the process of a task no longer assigned');
-        if (rec.pgid > 0) signal(-rec.pgid, 'SIGKILL');
-        if (rec.pid > 0) signal(rec.pid, 'SIGKILL');
-      }
-      dir.remove();
     }
   }
 
@@ -573,8 +396,8 @@ export class ProcessExecutor implements Executor, TaskLogSource {
         this.ended(run);
         continue;
       }
-      this.recordWrapper(proc);
-      if (run.stopping) this.terminate(proc);
+      recordWrapper(proc);
+      if (run.stopping) terminate(proc);
       live++;
     }
     if (live === 0 && !this.closed) {
@@ -598,20 +421,9 @@ export class ProcessExecutor implements Executor, TaskLogSource {
       this.sync();
       return;
     }
-    if (run.stopping || STOPPING.has(run.task.desiredState)) {
-      this.finish(run, 'shutdown', 'shut down', '', code);
-    } else if (code === 0) {
-      this.finish(run, 'complete', 'finished', '', code);
-    } else if (NOT_RUNNABLE.has(code) && proc.dir.logs().stdout.length === 0) {
-      const program = this.commandOf(run)?.argv[0] ?? '';
-      const why =
-        code === 127
-          ? `exec: "${program}": executable file not found in $PATH`
-          : `exec: "${program}": permission denied`;
-      this.finish(run, 'failed', 'starting container failed', why, code);
-    } else {
-      this.finish(run, 'failed', 'task exited', `task exited with code ${code}`, code);
-    }
+    const stopping = run.stopping || STOPPING.has(run.task.desiredState);
+    const end = taskEnd(code, stopping, proc.dir, () => this.commandOf(run)?.argv[0] ?? '');
+    this.finish(run, end.state, end.message, end.err, code);
     this.sync();
   }
 
@@ -673,34 +485,6 @@ export class ProcessExecutor implements Executor, TaskLogSource {
   }
 
   private nameOf(task: AssignedTask): string {
-    if (task.serviceId === '') {
-      const name =
-        this.local.get(task.id)?.name ||
-        this.view.endpoints.find(e => e.taskId === task.id && e.name !== '')?.name ||
-        '';
-      return name === '' ? task.id : name;
-    }
-    // A service missing from the view (it has no network) is named by its id.
-    const service = this.view.services.find(s => s.id === task.serviceId)?.name ?? task.serviceId;
-    return `${service}.${task.slot === 0 ? task.nodeId : task.slot}.${task.id}`;
+    return taskName(task, this.local.get(task.id)?.name, this.view);
   }
-}
-
-/** Whether the record's launch (the group leader) still runs, by its start time. */
-function launchAlive(rec: ProcessRecord): boolean {
-  return rec.launchStartTime !== undefined && rec.pgid > 0 && sameLiveProcess(rec.pgid, rec.launchStartTime);
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  // 0 (or -0) would be this agent's own process group.
-  if (pid === 0) return;
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // Already gone.
-  }
-}
-
-function signalNumber(sig: NodeJS.Signals): number {
-  return constants.signals[sig] ?? 15;
 }

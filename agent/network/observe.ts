@@ -13,7 +13,7 @@ import {
   overlayNetns,
   parseNetns,
   taskNetns,
-} from './names.ts';
+} from './planner/names.ts';
 import { runCommand } from './ip-runner.ts';
 import {
   emptyModel,

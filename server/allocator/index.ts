@@ -8,30 +8,24 @@
  * into its object through the store, with the `networkUpdates` that come with it (each subnet's serial
  * cursor), so nothing lives only in memory: a new leader's pools are exactly the old one's. Shoal refuses
  * overlapping subnets, exhausted pools and full subnets when asked, where Swarm accepts and fails later.
- * The spec checks of the Control API's boundary are here too (`validation.ts`): pure functions returning a
- * readable problem. The folder is pure: no clock, no randomness, no I/O.
+ * The spec checks of the Control API's boundary are here too (`validation.ts`, `address-space.ts`): pure
+ * functions returning a readable problem. The folder is pure: no clock, no randomness, no I/O.
  */
 export { AllocatorError, type AllocatorErrorKind } from './errors.ts';
 export {
   NetworkAllocator,
-  publishesIngress,
-  taskHoldsAddresses,
   type AllocatorOptions,
   type AllocatorState,
   type LiveObjects,
-  type NetworkAllocationUpdate,
   type RebuildProblem,
-  type ServiceAllocation,
-  type TaskAllocation,
 } from './network-allocator.ts';
+export type { NetworkAllocationUpdate, ServiceAllocation, TaskAllocation } from './allocation-results.ts';
+export { publishesIngress } from './service-allocation.ts';
+export { taskHoldsAddresses } from './task-allocation.ts';
 export { INGRESS_NETWORK_NAME, ingressNetworkSpec } from './ingress.ts';
 export {
-  addressPoolProblem,
   attachmentProblem,
   constraintProblem,
-  DEFAULT_ADDRESS_POOLS,
-  DEFAULT_GATEWAY_SUBNET,
-  DEFAULT_SUBNET_SIZE,
   endpointSpecProblem,
   labelsProblem,
   MAX_ARG_BYTES,
@@ -39,21 +33,27 @@ export {
   MAX_CONSTRAINT_BYTES,
   MAX_CONSTRAINTS,
   MAX_ENV,
-  MAX_GATEWAY_PREFIX,
   MAX_LABEL_KEY_BYTES,
   MAX_LABEL_VALUE_BYTES,
   MAX_LABELS,
   MAX_PORT_NAME_BYTES,
   MAX_PORTS,
   MAX_SERVICE_NETWORKS,
+  networkRemovalProblem,
+  networkSpecProblem,
+  serviceSpecProblem,
+} from './validation.ts';
+export {
+  addressPoolProblem,
+  DEFAULT_ADDRESS_POOLS,
+  DEFAULT_GATEWAY_SUBNET,
+  DEFAULT_SUBNET_SIZE,
+  MAX_GATEWAY_PREFIX,
   MAX_SUBNET_PREFIX,
   MIN_GATEWAY_PREFIX,
   MIN_SUBNET_PREFIX,
-  networkRemovalProblem,
-  networkSpecProblem,
   parseGatewaySubnet,
-  serviceSpecProblem,
-} from './validation.ts';
+} from './address-space.ts';
 export {
   containerNameConflict,
   containerNameProblem,

@@ -2,7 +2,7 @@
  * The driver options an overlay network may carry (`network create -o key=value`). Each one is
  * honoured by the data plane or refused here with the reason; an option nobody reads is never stored.
  */
-import { quoted } from '../limits.ts';
+import { quoted } from '../limits/limits.ts';
 import { parseVxlanIdList, VXLANID_LIST_OPTION } from './vni-pool.ts';
 
 /** The overlay's MTU: the bridge, the VXLAN device and every task's interface on it. */

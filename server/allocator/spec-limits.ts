@@ -5,7 +5,7 @@
  * behind it. Limits here keep each object well inside one write (server/raftnode: MAX_PROPOSAL_BYTES,
  * 1.5 MiB, etcd's --max-request-bytes), and the service's tasks together inside what a manager holds.
  */
-import { formatBytes } from '../limits.ts';
+import { formatBytes } from '../limits/limits.ts';
 import type { ServiceSpec } from '../store/index.ts';
 
 /** The largest service spec, as JSON: a service and its previous spec fit one write with room to spare. */

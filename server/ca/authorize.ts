@@ -3,9 +3,9 @@
  * and one server interceptor checks the caller's certificate (OU = role, O = cluster) before any
  * handler runs. Handlers never check roles. A method missing from the table is refused: new RPCs are
  * closed by default. MAX_REQUEST_BYTES_BY_METHOD bounds each method's request messages, checked by
- * another interceptor before a message is read in. LEADER_ONLY names the methods a follower forwards
- * to the leader; the forwarded call carries its original caller in metadata, which only a manager may
- * send, and `callerOf` is who made a call.
+ * another interceptor before a message is read in. A follower forwards the methods in LEADER_ONLY
+ * (server/rpc/leader-only.ts) to the leader; the forwarded call carries its original caller in
+ * metadata, which only a manager may send. Who the caller is: server/caller/caller.ts.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
@@ -17,9 +17,17 @@ import {
   MAX_ANONYMOUS_REQUEST_BYTES,
   MAX_REQUEST_BYTES,
   RAFT_MAX_MESSAGE_BYTES,
-} from '../limits.ts';
+} from '../limits/limits.ts';
+import {
+  FORWARDED_FOR,
+  forwardedOf,
+  peerOf,
+  type Caller,
+  type Forwarded,
+  type Role,
+} from '../caller/caller.ts';
+import { LEADER_ONLY } from '../rpc/leader-only.ts';
 
-export type Role = 'swarm-manager' | 'swarm-worker';
 /** 'any' = no client certificate needed (the CA bootstrap calls). */
 export type Allowed = 'any' | readonly Role[];
 
@@ -94,108 +102,6 @@ export const MAX_REQUEST_BYTES_BY_METHOD: Readonly<Record<string, number>> = {
 
 /** The most any method takes: the manager port's server-wide limit. */
 export const MAX_MESSAGE_BYTES = Math.max(...Object.values(MAX_REQUEST_BYTES_BY_METHOD));
-
-/**
- * Methods whose answer depends on the leader's own view: a follower forwards them to the leader
- * (server/rpc/forward.ts). Plain writes (CreateConfig, …) are not here: a follower proposes them and
- * Raft carries the proposal to the leader, as etcd does, which is cheaper than a second gRPC hop over TLS.
- */
-export const LEADER_ONLY: ReadonlySet<string> = new Set([
-  // Manager status (reachable or not) is only accurate on the leader, which hears every member.
-  '/shoal.v1.Control/ListNodes',
-  '/shoal.v1.Control/GetNode',
-  // Their quorum checks need the leader's view of reachability.
-  '/shoal.v1.Control/UpdateNode',
-  '/shoal.v1.Control/RemoveNode',
-  // Allocation: only the leader's pools hand out subnets, VNIs and addresses (server/controlapi/leader-allocator.ts).
-  '/shoal.v1.Control/CreateNetwork',
-  '/shoal.v1.Control/RemoveNetwork',
-  '/shoal.v1.Control/CreateService',
-  '/shoal.v1.Control/UpdateService',
-  '/shoal.v1.Control/RemoveService',
-  '/shoal.v1.ResourceAllocator/AttachNetwork',
-  '/shoal.v1.ResourceAllocator/DetachNetwork',
-  // The log broker runs beside the leader's dispatcher, which the agents' sessions are with.
-  '/shoal.v1.Logs/SubscribeLogs',
-  // Membership changes.
-  '/shoal.v1.NodeCA/IssueNodeCertificate',
-  '/shoal.v1.RaftMembership/Join',
-]);
-
-/**
- * Metadata a manager adds to a call it forwards: the original caller as `<node id>;<role>;<cluster id>`,
- * or `anonymous` for one without a certificate (a joining node).
- */
-export const FORWARDED_FOR = 'shoal-forwarded-for';
-const ANONYMOUS = 'anonymous';
-
-/** The part of grpc-js' (unexported) AuthContext this module reads. */
-interface PeerAuth {
-  sslPeerCertificate?: { subject?: Partial<Record<string, string | string[]>> };
-}
-
-export interface Caller {
-  nodeId: string;
-  role: Role;
-  clusterId: string;
-}
-
-/** The direct peer's identity from its verified client certificate, or undefined without one. */
-function peerOf(call: { getAuthContext(): PeerAuth | null }): Caller | undefined {
-  const subject = call.getAuthContext()?.sslPeerCertificate?.subject;
-  if (subject === undefined) return undefined;
-  const { CN, OU, O } = subject;
-  if (OU !== 'swarm-manager' && OU !== 'swarm-worker') return undefined;
-  if (typeof CN !== 'string' || typeof O !== 'string') return undefined;
-  return { nodeId: CN, role: OU, clusterId: O };
-}
-
-/** What a call's forwarded-for metadata says; 'direct' = it has none. */
-export type Forwarded =
-  { kind: 'direct' } | { kind: 'anonymous' } | { kind: 'caller'; caller: Caller } | { kind: 'malformed' };
-
-export function forwardedOf(md: grpc.Metadata): Forwarded {
-  const values = md.get(FORWARDED_FOR);
-  if (values.length === 0) return { kind: 'direct' };
-  const [value] = values;
-  if (values.length !== 1 || typeof value !== 'string') return { kind: 'malformed' };
-  if (value === ANONYMOUS) return { kind: 'anonymous' };
-  const [nodeId = '', role, clusterId = '', ...rest] = value.split(';');
-  if (rest.length > 0 || nodeId === '' || clusterId === '') return { kind: 'malformed' };
-  if (role !== 'swarm-manager' && role !== 'swarm-worker') return { kind: 'malformed' };
-  return { kind: 'caller', caller: { nodeId, role, clusterId } };
-}
-
-/** The forwarded-for value that names `caller` (undefined: a caller without a certificate). */
-export function forwardedFor(caller: Caller | undefined): string {
-  return caller === undefined ? ANONYMOUS : `${caller.nodeId};${caller.role};${caller.clusterId}`;
-}
-
-/** Calls on the daemon's local socket (no certificate there), with the manager they act as. */
-const localCalls = new WeakMap<object, Caller>();
-
-/** Marks `call`, made on the daemon's local socket, as made by `caller` (that daemon's manager). */
-export function actAs(call: object, caller: Caller): void {
-  localCalls.set(call, caller);
-}
-
-/**
- * Who made the call: the one function handlers ask. A call forwarded by a manager of the same cluster
- * is the original caller's (undefined if that one had no certificate); forwarded-for from anyone else
- * names nobody (the interceptor refuses such calls anyway); any other call is its peer certificate's.
- */
-export function callerOf(call: {
-  getAuthContext(): PeerAuth | null;
-  readonly metadata: grpc.Metadata;
-}): Caller | undefined {
-  const local = localCalls.get(call);
-  if (local !== undefined) return local;
-  const peer = peerOf(call);
-  const fwd = forwardedOf(call.metadata);
-  if (fwd.kind === 'direct') return peer;
-  if (peer?.role !== 'swarm-manager' || fwd.kind !== 'caller') return undefined;
-  return fwd.caller.clusterId === peer.clusterId ? fwd.caller : undefined;
-}
 
 export interface AuthorizerOptions {
   clusterId(): string | undefined;

@@ -16,7 +16,7 @@ import {
   tokensEqual,
 } from '../../certs/index.ts';
 import { serviceOf, loadShoalPackage } from '../../proto/load.ts';
-import { quoted } from '../limits.ts';
+import { quoted } from '../limits/limits.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
 import { unary } from '../rpc/status.ts';
 import {
@@ -27,7 +27,7 @@ import {
   UnauthenticatedError,
 } from '../../lib/errors.ts';
 import { createNode, getNode, updateNode, type MemoryStore } from '../store/index.ts';
-import { callerOf, type Caller } from './authorize.ts';
+import { callerOf, type Caller } from '../caller/caller.ts';
 import { clusterOf, freshRaftId, HOST_PORT, memberList, nodeOf } from './node-records.ts';
 import { raftMembershipHandlers, raftMembershipService } from './raft-membership.ts';
 import { kekForNewManager, signingCa, type KekSource } from './root-ca-key.ts';

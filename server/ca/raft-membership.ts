@@ -10,7 +10,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
-import { quoted } from '../limits.ts';
+import { quoted } from '../limits/limits.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
 import { unary } from '../rpc/status.ts';
 import {
@@ -20,7 +20,7 @@ import {
   UnauthenticatedError,
 } from '../../lib/errors.ts';
 import { getNode, updateNode, type MemoryStore } from '../store/index.ts';
-import { callerOf } from './authorize.ts';
+import { callerOf } from '../caller/caller.ts';
 import { clusterOf, freshRaftId, HOST_PORT, memberList, nodeOf } from './node-records.ts';
 import { kekForNewManager, type KekSource } from './root-ca-key.ts';
 

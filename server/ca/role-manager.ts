@@ -1,6 +1,7 @@
 /**
  * The role manager: on the leader, every round, brings nodes' roles to their desired roles by the
- * plan in role-plan.ts (swarmkit runs it on the leader too). Rounds are periodic; swarmkit also
+ * plan in role-plan.ts (swarmkit runs it on the leader too). A leader service (server/leader/
+ * leadership.ts): its rounds run from the start of each term this manager leads to the term's end. Rounds are periodic; swarmkit also
  * reacts to store events, which its dispatcher sessions make worth it — here the nodes poll, so a
  * round a second (or faster, in tests) is as quick as the whole change can be anyway.
  */
@@ -14,13 +15,16 @@ import {
   type Node,
   type NodeRole,
 } from '../store/index.ts';
+import type { LeaderService } from '../leader/leadership.ts';
 import { planRoleChanges, type RoleStep } from './role-plan.ts';
 import { messageOf } from '../../lib/message-of.ts';
 
-export class RoleManager {
+export class RoleManager implements LeaderService {
+  readonly name = 'role manager';
   private timer: NodeJS.Timeout | undefined;
   private round_: Promise<void> = Promise.resolve();
-  private stopped = false;
+  /** The rounds of the term this manager leads run while this is true. */
+  private serving = false;
   /** The reason each node last waited for, so that a lasting one is logged once. */
   private readonly waiting = new Map<string, string>();
 
@@ -32,18 +36,20 @@ export class RoleManager {
   ) {}
 
   start(): void {
+    this.serving = true;
     this.schedule();
   }
 
   /** Stops the rounds; resolves once the one under way (if any) is over. */
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.serving = false;
     clearTimeout(this.timer);
     await this.round_;
   }
 
   private schedule(): void {
-    if (this.stopped) return;
+    clearTimeout(this.timer);
+    if (!this.serving) return;
     this.timer = setTimeout(() => {
       this.round_ = this.round()
         .catch((err: unknown) => this.log.warn({ err: messageOf(err) }, 'role change failed'))
@@ -52,7 +58,6 @@ export class RoleManager {
   }
 
   private async round(): Promise<void> {
-    if (!this.raft.isLeader) return;
     const steps = planRoleChanges(
       this.store.view(tx => findNodes(tx)),
       {
@@ -63,7 +68,7 @@ export class RoleManager {
       },
     );
     for (const step of steps) {
-      if (this.stopped) return;
+      if (!this.serving) return;
       await this.carryOut(step);
     }
   }

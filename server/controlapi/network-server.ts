@@ -32,7 +32,7 @@ import {
   type NetworkDriver,
   type NetworkSpec,
 } from '../store/index.ts';
-import type { LeaderAllocator } from './leader-allocator.ts';
+import type { LeaderAllocator } from '../leader/leader-allocator.ts';
 import { nameFilterPredicate, type NameFilters } from './name-filters.ts';
 
 export function wireNetwork(n: Network): WireNetwork {

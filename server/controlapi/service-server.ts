@@ -12,7 +12,6 @@ import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { randomNodeId } from '../../certs/index.ts';
 import type {
-  WireEndpoint,
   WireEndpointSpec,
   WirePortConfig,
   WireService,
@@ -56,30 +55,13 @@ import {
   type UpdateOrder,
 } from '../store/index.ts';
 import { generatedName } from './generated-name.ts';
-import { writeNetworkUpdates, type LeaderAllocator } from './leader-allocator.ts';
+import { writeNetworkUpdates, type LeaderAllocator } from '../leader/leader-allocator.ts';
 import { nameFilterPredicate, type NameFilters } from './name-filters.ts';
 import { resolveNetwork } from './network-server.ts';
-import { wirePort } from './wire-port.ts';
+import { wirePort } from '../wire/wire-port.ts';
+import { wireEndpoint, wireTaskSpec } from '../wire/wire-task.ts';
 
 // Store → wire
-
-export function wireTaskSpec(t: TaskSpec): WireTaskSpec {
-  return {
-    command: [...t.command],
-    args: [...t.args],
-    env: [...t.env],
-    constraints: [...t.constraints],
-    restart: { ...t.restart },
-    stopGracePeriodMs: t.stopGracePeriodMs,
-  };
-}
-
-export function wireEndpoint(e: Endpoint): WireEndpoint {
-  return {
-    ports: e.ports.map(wirePort),
-    virtualIps: e.virtualIPs.map(v => ({ networkId: v.networkId, addr: v.addr })),
-  };
-}
 
 export function wireServiceSpec(spec: ServiceSpec): WireServiceSpec {
   const replicated = 'replicated' in spec.mode ? spec.mode.replicated : undefined;

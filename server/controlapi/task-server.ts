@@ -7,7 +7,6 @@
 import { resolveRef } from '../../lib/resolve-ref.ts';
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { WireTask } from '../../proto/control-types.ts';
 import type { RaftNode } from '../raftnode/raft-node.ts';
 import { unary } from '../rpc/status.ts';
 import { InvalidArgumentError } from '../../lib/errors.ts';
@@ -22,29 +21,7 @@ import {
   type Task,
   type TaskState,
 } from '../store/index.ts';
-import { wireEndpoint, wireTaskSpec } from './service-server.ts';
-
-export function wireTask(t: Task): WireTask {
-  return {
-    id: t.id,
-    version: t.meta.version.index,
-    serviceId: t.serviceId,
-    slot: t.slot,
-    nodeId: t.nodeId,
-    desiredState: t.desiredState,
-    status: {
-      state: t.status.state,
-      timestamp: t.status.timestamp,
-      message: t.status.message ?? '',
-      err: t.status.err ?? '',
-    },
-    spec: wireTaskSpec(t.spec),
-    networks: t.networks.map(n => ({ networkId: n.networkId, addresses: [...n.addresses] })),
-    endpoint: t.endpoint === undefined ? null : wireEndpoint(t.endpoint),
-    createdAt: t.meta.createdAt,
-    updatedAt: t.meta.updatedAt,
-  };
-}
+import { wireTask } from '../wire/wire-task.ts';
 
 /** Finds one task by ID or unique ID prefix. */
 export function resolveTask(store: MemoryStore, ref: string): Task {

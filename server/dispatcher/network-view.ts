@@ -6,7 +6,7 @@
  * peers, load-balancing backends and DNS records change in the same message that starts or stops it.
  */
 import { overlayMtu } from '../allocator/network-options.ts';
-import { wirePort } from '../controlapi/wire-port.ts';
+import { wirePort } from '../wire/wire-port.ts';
 import type {
   NetworkView,
   ViewEndpoint,

@@ -3,6 +3,8 @@
  * does to the stored task. A node reports only its own tasks, and a task's state only moves forward in
  * the lifecycle (compareTaskStates): a late or repeated report changes nothing.
  */
+import type { WireTaskStatus } from '../../proto/control-types.ts';
+import { InvalidArgumentError } from '../../lib/errors.ts';
 import { EXEC_STATES, type ExecState } from '../../lib/task-states.ts';
 import { compareTaskStates, recordedStatus, type Task, type TaskStatus } from '../store/index.ts';
 
@@ -18,6 +20,24 @@ export interface StatusReport {
  */
 export function agentState(s: string): ExecState | undefined {
   return EXEC_STATES.find(t => t === s);
+}
+
+/** A report from the wire, checked: a task ID, and a state an agent may report (stamped `now` if not). */
+export function reportOf(taskId: string, s: WireTaskStatus | null, now: number): StatusReport {
+  if (typeof taskId !== 'string' || taskId === '') throw new InvalidArgumentError('task ID is required');
+  const state = s === null ? undefined : agentState(s.state);
+  if (s === null || state === undefined) {
+    throw new InvalidArgumentError(`task ${taskId}: "${s?.state ?? ''}" is not a state an agent reports`);
+  }
+  return {
+    taskId,
+    status: {
+      state,
+      timestamp: s.timestamp > 0 ? s.timestamp : now,
+      ...(s.message === '' ? {} : { message: s.message }),
+      ...(s.err === '' ? {} : { err: s.err }),
+    },
+  };
 }
 
 /** A report as the dispatcher holds it until written: the status, and the node that reported it. */

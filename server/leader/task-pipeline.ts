@@ -24,11 +24,11 @@ import {
   type NetworkAllocationUpdate,
   type NetworkAllocator,
 } from '../allocator/index.ts';
-import { writeNetworkUpdates, type LeaderAllocator } from '../controlapi/leader-allocator.ts';
+import { writeNetworkUpdates, type LeaderAllocator } from './leader-allocator.ts';
 import { reconcileRemovedService, reconcileService, type TaskChange } from '../orchestrator/index.ts';
-import type { RaftNode } from '../raftnode/raft-node.ts';
 import { schedule } from '../scheduler/index.ts';
 import { oversizeAllowance, takeBatch } from './bounded-batch.ts';
+import type { LeaderService } from './leadership.ts';
 import { PipelineWork, type PassWork } from './pipeline-work.ts';
 import {
   compareTaskStates,
@@ -60,19 +60,17 @@ import {
 } from '../store/index.ts';
 
 export interface TaskPipelineOptions {
-  /** How often leadership is checked. @default 100 */
-  pollMs?: number;
   /** The pause before a pass is tried again after it failed. @default 200 */
   retryMs?: number;
 }
 
 type Phase = { kind: 'follower' } | { kind: 'leading'; term: number; watcher: Watcher };
 
-export class TaskPipeline {
+/** A leader service (leadership.ts): passes run from the start of a term until its end. */
+export class TaskPipeline implements LeaderService {
+  readonly name = 'task pipeline';
   private phase: Phase = { kind: 'follower' };
-  private readonly pollMs: number;
   private readonly retryMs: number;
-  private poller: NodeJS.Timeout | undefined;
   private wake: { at: number; timer: NodeJS.Timeout } | undefined;
   private running = false;
   private dirty = false;
@@ -83,30 +81,21 @@ export class TaskPipeline {
 
   constructor(
     private readonly store: MemoryStore,
-    private readonly raft: RaftNode,
     private readonly allocator: LeaderAllocator,
     private readonly log: Logger,
     options: TaskPipelineOptions = {},
   ) {
-    this.pollMs = options.pollMs ?? 100;
     this.retryMs = options.retryMs ?? 200;
   }
 
-  start(): void {
-    this.poller ??= setInterval(() => this.checkLeadership(), this.pollMs);
-    this.checkLeadership();
-  }
-
-  stop(): void {
-    clearInterval(this.poller);
-    this.poller = undefined;
+  start(term: number): void {
     this.follow();
+    this.lead(term);
   }
 
-  private checkLeadership(): void {
-    const leading = this.raft.isLeader;
-    if (this.phase.kind === 'leading' && (!leading || this.phase.term !== this.raft.term)) this.follow();
-    if (leading && this.phase.kind === 'follower' && this.poller !== undefined) this.lead(this.raft.term);
+  /** No pass starts after this; one under way writes nothing more once its term is over (fenced). */
+  stop(): void {
+    this.follow();
   }
 
   private lead(term: number): void {

@@ -1,6 +1,7 @@
 /**
  * The log broker (swarmkit's manager/logbroker): `shoal service logs` across the cluster. It runs on the
- * leader, beside the dispatcher whose sessions the agents hold.
+ * leader, beside the dispatcher whose sessions the agents hold: a leader service (leadership.ts), serving
+ * from the start of a term to its end; a manager that does not serve refuses with NotLeaderError.
  *
  * - Logs.SubscribeLogs (clients; a follower forwards it): the subscription goes to the agents of the
  *   nodes holding the selected tasks, or, with follow, to every connected agent (tasks may start
@@ -29,10 +30,10 @@ import {
   NotFoundError,
   PermissionError,
   UnauthenticatedError,
-  UnavailableError,
 } from '../../lib/errors.ts';
 import { NotLeaderError, type LeaderKnowledge } from '../../lib/not-leader-error.ts';
-import { callerOf } from '../ca/authorize.ts';
+import { callerOf } from '../caller/caller.ts';
+import type { LeaderService } from '../leader/leadership.ts';
 import { toGrpcStatus } from '../rpc/status.ts';
 import { findTasks, getNode, getService, getTask, type MemoryStore, type Task } from '../store/index.ts';
 
@@ -85,7 +86,9 @@ interface Subscription {
   heard(): void;
 }
 
-export class LogBroker {
+export class LogBroker implements LeaderService {
+  readonly name = 'log broker';
+  private serving = false;
   private readonly listeners = new Map<string, Listener>();
   private readonly subs = new Map<string, Subscription>();
 
@@ -125,17 +128,21 @@ export class LogBroker {
     };
   }
 
-  /** Ends every subscription (the manager stops; the dispatcher ends the agents' streams). */
+  start(): void {
+    this.serving = true;
+  }
+
+  /** Ends every subscription: the clients ask the new leader (the dispatcher ends the agents' streams). */
   stop(): void {
-    for (const sub of [...this.subs.values()]) {
-      sub.end(toGrpcStatus(new UnavailableError('the manager is stopping'), this.o.log));
-    }
+    this.serving = false;
+    const refusal = toGrpcStatus(NotLeaderError.of(this.o.raft), this.o.log);
+    for (const sub of [...this.subs.values()]) sub.end(refusal);
   }
 
   private subscribe(
     call: grpc.ServerWritableStream<WireSubscribeLogsRequest, WireSubscribeLogsMessage>,
   ): void {
-    if (!this.o.raft.isLeader) throw NotLeaderError.of(this.o.raft);
+    if (!this.serving) throw NotLeaderError.of(this.o.raft);
     const selector = selectorOf(call.request.selector);
     const options: WireLogOptions = {
       follow: call.request.options?.follow === true,
@@ -231,7 +238,7 @@ export class LogBroker {
       if (this.listeners.get(nodeId) !== listener) return;
       this.listeners.delete(nodeId);
       // Sessions end together when leadership moves: the clients ask the new leader.
-      if (!this.o.raft.isLeader) {
+      if (!this.serving) {
         for (const sub of [...this.subs.values()])
           sub.end(toGrpcStatus(NotLeaderError.of(this.o.raft), this.o.log));
         return;
@@ -277,7 +284,7 @@ export class LogBroker {
       call.destroy();
     };
     const nodeId = callerOf(call)?.nodeId;
-    if (!this.o.raft.isLeader) return fail(NotLeaderError.of(this.o.raft));
+    if (!this.serving) return fail(NotLeaderError.of(this.o.raft));
     if (nodeId === undefined) {
       return fail(new UnauthenticatedError('a client certificate of this cluster is required'));
     }
@@ -311,7 +318,7 @@ export class LogBroker {
     for (const msg of m.messages) {
       const taskId = msg.context?.taskId ?? '';
       // Keyed by node too: a name checked for one node's task says nothing of another node's claim.
-      const named = sub.names.get(`${nodeId}/${taskId}`) ?? this.name(nodeId, sub, taskId);
+      const named = sub.names.get(`${nodeId}/${taskId}`) ?? this.taskNames(nodeId, sub, taskId);
       if (msg.stream !== 'stdout' && msg.stream !== 'stderr') {
         throw new InvalidArgumentError(`stream must be stdout or stderr, not "${msg.stream}"`);
       }
@@ -323,7 +330,7 @@ export class LogBroker {
   }
 
   /** The names of a task the node publishes for: it must be the node's own, and selected. */
-  private name(
+  private taskNames(
     nodeId: string,
     sub: Subscription,
     taskId: string,

@@ -4,7 +4,7 @@
  * The core's Storage interface is synchronous and LevelDB is not, so the log lives in memory (a
  * MemoryStorage, which answers every read) and every change is first written to LevelDB in one synced
  * batch, and only then applied in memory: what the core can read is always already durable.
- * On open the whole log is loaded back and checked record by record (see ./codec.ts), because LevelDB
+ * On open the whole log is loaded back and checked record by record (./log-load.ts), because LevelDB
  * itself can return damaged bytes without an error; a damaged folder refuses to start instead. LevelDB's
  * own write-ahead log is checked before LevelDB opens it (see ./leveldb-log-check.ts), as LevelDB would
  * silently drop damaged records from it.
@@ -13,11 +13,9 @@
  * `e/<16 hex digits>` the entries from the compaction point + 1 to the last index, with no gaps.
  */
 import { Level } from 'level';
+import type { MemoryStorage } from '../raft/index.ts';
 import {
   CompactedError,
-  emptyHardState,
-  isEmptyHardState,
-  MemoryStorage,
   SnapshotOutOfDateError,
   type ConfState,
   type Entry,
@@ -27,86 +25,33 @@ import {
 } from '../raft/index.ts';
 import {
   COMPACTED_KEY,
-  decodeCompactionPoint,
-  decodeEntry,
-  decodeHardState,
-  decodeSnapshot,
   encodeCompactionPoint,
   encodeEntry,
   encodeHardState,
   encodeSnapshot,
-  ENTRY_KEY_END,
-  ENTRY_KEY_MIN,
   entryKey,
   HARD_STATE_KEY,
-  MalformedRecordError,
-  parseEntryKey,
   SNAPSHOT_KEY,
-  type CompactionPoint,
 } from './codec.ts';
-import { findDamagedLog, type DamagedLog } from './leveldb-log-check.ts';
-import { messageOf } from '../../lib/message-of.ts';
+import {
+  causeOf,
+  CorruptDataError,
+  DataDirFullError,
+  DataDirLockedError,
+  describe,
+  isNoSpace,
+  levelCode,
+  StorageWriteError,
+} from './storage-errors.ts';
+import { checkWriteAheadLogs, load, type Db } from './log-load.ts';
 
-/** Another process (or another LevelStorage in this one) holds the data folder's lock. */
-export class DataDirLockedError extends Error {
-  override readonly name = 'DataDirLockedError';
-  constructor(
-    readonly dir: string,
-    options?: ErrorOptions,
-  ) {
-    super(`data folder ${dir} is in use by another process`, options);
-  }
-}
-
-/** The data folder cannot be opened, or what it holds is damaged or inconsistent. */
-export class CorruptDataError extends Error {
-  override readonly name = 'CorruptDataError';
-  constructor(
-    readonly dir: string,
-    detail: string,
-    options?: ErrorOptions,
-  ) {
-    super(`data folder ${dir} is corrupted: ${detail}`, options);
-  }
-}
-
-/**
- * A write to the data folder failed. After that what is on disk is unknown (a failed fsync may have
- * dropped pages that a retry would then report as written), so every later write fails too: restart,
- * which reloads and checks what really is on disk. A full device is said as such: the data is fine.
- */
-export class StorageWriteError extends Error {
-  override readonly name = 'StorageWriteError';
-  constructor(
-    readonly dir: string,
-    options?: ErrorOptions,
-  ) {
-    super(
-      isNoSpace(options?.cause)
-        ? `writing to data folder ${dir} failed: no space left on the device; free some and restart`
-        : `writing to data folder ${dir} failed; restart to reload it: ${describe(options?.cause)}`,
-      options,
-    );
-  }
-}
-
-/**
- * The data folder's device is full, so LevelDB cannot open it (it writes a new manifest and log on
- * open). Nothing is wrong with what the folder holds: it must not read as corrupted, or an operator
- * might delete healthy data.
- */
-export class DataDirFullError extends Error {
-  override readonly name = 'DataDirFullError';
-  constructor(
-    readonly dir: string,
-    options?: ErrorOptions,
-  ) {
-    super(
-      `data folder ${dir} cannot be opened: no space left on the device; free some and start again`,
-      options,
-    );
-  }
-}
+export {
+  CorruptDataError,
+  DataDirFullError,
+  DataDirLockedError,
+  isNoSpace,
+  StorageWriteError,
+} from './storage-errors.ts';
 
 /** What one Ready asks to persist (step 1 of the Ready contract). Absent fields are left unchanged. */
 export interface PersistUpdate {
@@ -117,7 +62,6 @@ export interface PersistUpdate {
   snapshot?: Snapshot | undefined;
 }
 
-type Db = Level<string, Uint8Array>;
 type BatchOp = { type: 'put'; key: string; value: Uint8Array } | { type: 'del'; key: string };
 
 /**
@@ -367,152 +311,4 @@ function put(key: string, value: Uint8Array): BatchOp {
 
 function del(key: string): BatchOp {
   return { type: 'del', key };
-}
-
-/**
- * Throws CorruptDataError if one of LevelDB's write-ahead logs in `dir` is damaged. LevelDB itself would
- * drop the damaged records while replaying the log on open, and rewrite the folder without them.
- * This runs before LevelDB takes the folder's lock; a process holding it only appends to its log, which
- * reads as a torn tail at worst, and the open then reports the lock.
- */
-async function checkWriteAheadLogs(dir: string): Promise<void> {
-  let damaged: DamagedLog | undefined;
-  try {
-    damaged = await findDamagedLog(dir);
-  } catch (err) {
-    throw new CorruptDataError(dir, `reading LevelDB's write-ahead log failed: ${describe(err)}`, {
-      cause: err,
-    });
-  }
-  if (damaged !== undefined) {
-    const { file, offset, problem } = damaged;
-    throw new CorruptDataError(
-      dir,
-      `LevelDB write-ahead log ${file} is damaged at offset ${offset}: ${problem}`,
-    );
-  }
-}
-
-/** Reads and checks everything in `db` and rebuilds the in-memory log. Throws CorruptDataError. */
-async function load(db: Db, dir: string): Promise<MemoryStorage> {
-  const corrupt = (detail: string, cause?: unknown): CorruptDataError =>
-    new CorruptDataError(dir, detail, cause === undefined ? undefined : { cause });
-  const decode = <T>(what: string, value: Uint8Array, fn: (v: Uint8Array) => T): T => {
-    try {
-      return fn(value);
-    } catch (err) {
-      if (err instanceof MalformedRecordError) throw corrupt(`${what}: ${err.message}`, err);
-      throw err;
-    }
-  };
-
-  // `get` resolves to undefined for a missing key, which level's types do not say.
-  const hsValue: Uint8Array | undefined = await db.get(HARD_STATE_KEY);
-  const snapValue: Uint8Array | undefined = await db.get(SNAPSHOT_KEY);
-  const pointValue: Uint8Array | undefined = await db.get(COMPACTED_KEY);
-  const hardState = hsValue === undefined ? emptyHardState() : decode('hard state', hsValue, decodeHardState);
-  const snap = snapValue === undefined ? undefined : decode('snapshot', snapValue, decodeSnapshot);
-  const point: CompactionPoint =
-    pointValue === undefined
-      ? { index: 0, term: 0 }
-      : decode('compaction point', pointValue, decodeCompactionPoint);
-  const snapIndex = snap?.metadata.index ?? 0;
-  if (point.index > snapIndex) {
-    throw corrupt(`the log is compacted to ${point.index}, beyond the snapshot at ${snapIndex}`);
-  }
-
-  const entries: Entry[] = [];
-  let expected = point.index + 1;
-  let prevTerm = point.term;
-  for await (const [key, value] of db.iterator({ gte: ENTRY_KEY_MIN, lt: ENTRY_KEY_END })) {
-    const index = parseEntryKey(key);
-    if (index === undefined) throw corrupt(`unexpected key ${JSON.stringify(key)} among the log entries`);
-    if (index < expected)
-      throw corrupt(`log entry ${index} is at or below the compaction point ${point.index}`);
-    if (index > expected) throw corrupt(`log entry ${expected} is missing (the next one stored is ${index})`);
-    const e = decode(`log entry ${index}`, value, decodeEntry);
-    if (e.index !== index) throw corrupt(`log entry ${index} holds entry ${e.index}`);
-    if (e.term < prevTerm)
-      throw corrupt(`log entry ${index} has term ${e.term}, below the ${prevTerm} before it`);
-    entries.push(e);
-    expected = index + 1;
-    prevTerm = e.term;
-  }
-  const lastIndex = expected - 1;
-
-  const mem = new MemoryStorage();
-  if (snap === undefined || point.index === snapIndex) {
-    if (snap !== undefined && snapIndex > 0) {
-      if (snap.metadata.term !== point.term) {
-        throw corrupt(`snapshot at ${snapIndex} has term ${snap.metadata.term}, the log says ${point.term}`);
-      }
-      mem.applySnapshot(snap);
-    }
-    mem.append(entries);
-  } else {
-    // The snapshot was recorded without compacting up to it: rebuild the log from the compaction
-    // point (entering it as a stand-in snapshot, the only way MemoryStorage takes a starting point),
-    // then record the real snapshot on top, which needs the entry it stands on.
-    if (point.index > 0) {
-      mem.applySnapshot({
-        metadata: { index: point.index, term: point.term, confState: snap.metadata.confState },
-        data: new Uint8Array(0),
-      });
-    }
-    mem.append(entries);
-    if (snapIndex > lastIndex) {
-      throw corrupt(`the snapshot at ${snapIndex} is beyond the last log entry ${lastIndex}`);
-    }
-    if (mem.term(snapIndex) !== snap.metadata.term) {
-      throw corrupt(
-        `snapshot at ${snapIndex} has term ${snap.metadata.term}, the log says ${mem.term(snapIndex)}`,
-      );
-    }
-    mem.createSnapshot(snapIndex, snap.metadata.confState, snap.data);
-  }
-
-  // The same bounds the core checks when it starts, reported here as what they mean: lost entries.
-  if (!isEmptyHardState(hardState)) {
-    if (hardState.commit > lastIndex) {
-      throw corrupt(`commit index ${hardState.commit} is beyond the last log entry ${lastIndex}`);
-    }
-    if (hardState.commit < point.index) {
-      throw corrupt(`commit index ${hardState.commit} is below the compaction point ${point.index}`);
-    }
-  }
-  mem.setHardState(hardState);
-  return mem;
-}
-
-/** LevelDB's error code (`LEVEL_...`) of `err`, if it has one. */
-function levelCode(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
-  return typeof err.code === 'string' ? err.code : undefined;
-}
-
-/** Whether `err` (or its cause) says the device is full: LevelDB's IO errors carry the system's text. */
-export function isNoSpace(err: unknown): boolean {
-  for (let e = err; e !== undefined && e !== null; e = causeOf(e)) {
-    const code = levelCode(e);
-    if (code === 'ENOSPC') return true;
-    if (e instanceof Error && /No space left on device|ENOSPC/i.test(e.message)) return true;
-    if (!(e instanceof Error)) return false;
-  }
-  return false;
-}
-
-function causeOf(err: unknown): unknown {
-  return err instanceof Error ? err.cause : undefined;
-}
-
-/** One line naming an error and its cause, e.g. `Database failed to open (LEVEL_CORRUPTION: ...)`. */
-function describe(err: unknown): string {
-  const one = (e: unknown): string => {
-    const code = levelCode(e);
-    const msg = messageOf(e);
-    return code === undefined ? msg : `${code}: ${msg}`;
-  };
-  const cause = causeOf(err);
-  const text = cause === undefined ? one(err) : `${one(err)} (${one(cause)})`;
-  return text.replace(/\s+/g, ' ').trim();
 }

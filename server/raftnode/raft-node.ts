@@ -3,8 +3,12 @@
  * loop, in the contract's order: persist (one synced write) → send → apply → advance. It turns
  * proposals into promises that settle when the entry is applied here, serves linearizable reads
  * through ReadIndex, and carries member addresses in ConfChange contexts and snapshots.
+ *
+ * Over 500 lines as one thing: the Ready loop and the calls it settles (proposals, reads, membership
+ * changes, retries after a leader change) share the applied index, the waiters and the leader, and each
+ * step of the loop touches all of them. Its errors and snapshot format live beside it
+ * (raft-node-errors.ts, snapshot-data.ts).
  */
-import { InvalidArgumentError, UnavailableError } from '../../lib/errors.ts';
 import type { Logger } from 'pino';
 import {
   ConfChangeType,
@@ -28,9 +32,22 @@ import {
 import { randomInt } from 'node:crypto';
 import { ConfChangeQueue, type ConfChangeRequest } from './conf-change-queue.ts';
 import { decodeProposal, encodeProposal, isOwnProposal, readContext } from './proposal-envelope.ts';
-import { ProposalSessions, type SessionsSnapshot } from './proposal-sessions.ts';
-import { formatBytes, MAX_REQUEST_BYTES } from '../limits.ts';
+import { ProposalSessions } from './proposal-sessions.ts';
+import {
+  MAX_PROPOSAL_BYTES,
+  NO_LEADER,
+  ProposalTooLargeError,
+  RaftUnavailableError,
+} from './raft-node-errors.ts';
+import { decodeSnapshotData, encodeSnapshotData } from './snapshot-data.ts';
 import type { RaftTransport } from './transport.ts';
+
+export {
+  MAX_PROPOSAL_BYTES,
+  NO_LEADER,
+  ProposalTooLargeError,
+  RaftUnavailableError,
+} from './raft-node-errors.ts';
 
 /** Storage the driver can write to: the core reads it, the driver persists each Ready into it. */
 export interface DurableStorage extends Storage {
@@ -70,7 +87,7 @@ export interface RaftNodeOptions {
   snapshotEvery?: number;
   /** How long a proposal or read may wait for its outcome. @default 10000 */
   proposalTimeoutMs?: number;
-  /** Called when this node learns a new leader (or loses it: 0). */
+  /** Called when this node learns a new leader (or loses it: 0), or leads again in a later term. */
   onLeaderChange?: (leader: NodeId, term: number) => void;
   /** A disk write failed: the node stopped; the process should exit. */
   onFatal?: (err: Error) => void;
@@ -79,38 +96,11 @@ export interface RaftNodeOptions {
 }
 
 /**
- * The largest payload one proposal may carry: what one request may write (etcd's --max-request-bytes).
- * Every limit after it is larger (a Raft append, a transport frame, a snapshot chunk), so an entry
- * accepted here always travels.
- */
-export const MAX_PROPOSAL_BYTES = MAX_REQUEST_BYTES;
-
-/** A proposal larger than one write may carry: refused before it reaches the log. */
-export class ProposalTooLargeError extends InvalidArgumentError {
-  override readonly name = 'ProposalTooLargeError';
-  constructor(
-    readonly bytes: number,
-    readonly limit: number,
-  ) {
-    super(`the write takes ${formatBytes(bytes)}; one write may take at most ${formatBytes(limit)}`);
-  }
-}
-
-/** Swarm's answer when no leader can be elected (docker says it word for word). */
-export const NO_LEADER =
-  "The swarm does not have a leader. It's possible that too few managers are online. Make sure more than half of the managers are online.";
-
-/**
  * How many election timeouts of ticks without a leader before calls fail at once instead of waiting out
  * their timeout. An election takes one timeout (randomized up to two), a split vote another: four mean
  * the managers cannot elect. Counted in ticks, which a busy machine slows down as it slows elections.
  */
 const LEADERLESS_ELECTIONS = 4;
-
-/** A proposal or read that did not settle: leadership moved, the node is cut off, or it timed out. */
-export class RaftUnavailableError extends UnavailableError {
-  override readonly name = 'RaftUnavailableError';
-}
 
 interface Waiter {
   resolve(v: unknown): void;
@@ -119,9 +109,6 @@ interface Waiter {
   /** Starts the operation again (it was dropped before reaching a leader). */
   retry(): void;
 }
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 export class RaftNode {
   readonly id: NodeId;
@@ -145,6 +132,8 @@ export class RaftNode {
   /** Member addresses, replicated through ConfChange contexts and snapshots. */
   readonly members = new Map<NodeId, string>();
   private lead = 0;
+  /** The term of the last onLeaderChange. */
+  private leadTerm = 0;
   /** Size of the last snapshot, and of the entries applied since (see handle). */
   private lastSnapshotBytes = 0;
   private bytesSinceSnapshot = 0;
@@ -582,8 +571,15 @@ export class RaftNode {
     this.releaseReads();
     // 4. Advance.
     this.raw.advance(rd);
+    // This node deposed and elected again between two Readys leads in another term: its leader-only
+    // work must hear of it as of a new leader.
+    if (rd.softState?.lead === this.id && rd.softState.term !== this.leadTerm && this.lead === this.id) {
+      this.leadTerm = rd.softState.term;
+      this.o.onLeaderChange?.(this.lead, this.leadTerm);
+    }
     if (rd.softState !== undefined && rd.softState.lead !== this.lead) {
       this.lead = rd.softState.lead;
+      this.leadTerm = rd.softState.term;
       this.o.onLeaderChange?.(this.lead, rd.softState.term);
       if (this.lead !== 0) {
         // What was sent to the old leader may be lost with it: asking again is harmless for a read,
@@ -680,39 +676,4 @@ export class RaftNode {
     const t = this.o.transport;
     for (const [id, addr] of this.members) if (id !== this.id) t.setPeer(id, addr);
   }
-}
-
-/**
- * Snapshot data: a version byte, a JSON header (its length first, 4 bytes), then the state machine's
- * bytes as they are. The header holds the member list and, from version 3, the proposal sessions.
- * Snapshots of version 2 (the member list alone) and those written before the version byte (JSON with
- * the state in base64) still load.
- */
-const SNAPSHOT_V2 = 2;
-const SNAPSHOT_V3 = 3;
-
-interface SnapshotHeader {
-  members: [NodeId, string][];
-  sessions?: SessionsSnapshot;
-}
-
-function encodeSnapshotData(header: SnapshotHeader, app: Uint8Array): Uint8Array {
-  const head = encoder.encode(JSON.stringify(header));
-  const out = new Uint8Array(5 + head.byteLength + app.byteLength);
-  out[0] = SNAPSHOT_V3;
-  new DataView(out.buffer).setUint32(1, head.byteLength);
-  out.set(head, 5);
-  out.set(app, 5 + head.byteLength);
-  return out;
-}
-
-function decodeSnapshotData(data: Uint8Array): SnapshotHeader & { app: Uint8Array } {
-  if (data[0] !== SNAPSHOT_V2 && data[0] !== SNAPSHOT_V3) {
-    const old = JSON.parse(decoder.decode(data)) as { members: [NodeId, string][]; app: string };
-    return { members: old.members, app: Buffer.from(old.app, 'base64') };
-  }
-  const len = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(1);
-  const head: unknown = JSON.parse(decoder.decode(data.subarray(5, 5 + len)));
-  const header = data[0] === SNAPSHOT_V2 ? { members: head as [NodeId, string][] } : (head as SnapshotHeader);
-  return { ...header, app: data.subarray(5 + len) };
 }

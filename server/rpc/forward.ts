@@ -1,5 +1,5 @@
 /**
- * Leader-only calls (LEADER_ONLY in server/ca/authorize.ts) made on a follower are forwarded to the
+ * Leader-only calls (LEADER_ONLY, leader-only.ts) made on a follower are forwarded to the
  * leader, as swarmkit's RaftProxy does: one unary gRPC call to the leader's manager port over mTLS as
  * this manager, the original caller in metadata, the caller's deadline, and the leader's reply or status
  * handed back as it came. A forwarded call that reaches a manager that is not the leader is answered
@@ -12,15 +12,8 @@ import type { DomainError } from '../../lib/domain-error.ts';
 import { UnavailableError } from '../../lib/errors.ts';
 import { NotLeaderError } from '../../lib/not-leader-error.ts';
 import { TRUSTED_PEER_CHANNEL } from '../../proto/load.ts';
-import {
-  actAs,
-  callerOf,
-  FORWARDED_FOR,
-  forwardedFor,
-  forwardedOf,
-  LEADER_ONLY,
-  type Caller,
-} from '../ca/authorize.ts';
+import { actAs, callerOf, FORWARDED_FOR, forwardedFor, forwardedOf, type Caller } from '../caller/caller.ts';
+import { LEADER_ONLY } from './leader-only.ts';
 
 import { NO_LEADER } from '../raftnode/raft-node.ts';
 import { toGrpcStatus } from './status.ts';

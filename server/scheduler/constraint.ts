@@ -11,7 +11,7 @@
  */
 import { cidrContains, cidrOf, parseAddressWithPrefix, parseIpv4 } from '../../lib/ipv4.ts';
 import type { Node } from '../store/index.ts';
-import { quoted } from '../limits.ts';
+import { quoted } from '../limits/limits.ts';
 
 /** What a constraint compares: a node attribute, or one label (named in `Constraint.label`). */
 export type ConstraintField =

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Daemon } from '../../node/daemon.ts';
-import type { Manager } from '../../server/manager.ts';
+import type { Manager } from '../../server/manager/manager.ts';
 import { createTask, type Task } from '../../server/store/index.ts';
 import { freePort, harness, stopTaskPipeline } from '../daemon/helpers.ts';
 import { runCli, type CliResult } from './run-cli.ts';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { Daemon } from '../../node/daemon.ts';
-import type { Manager } from '../../server/manager.ts';
+import type { Manager } from '../../server/manager/manager.ts';
 import { freePort, harness, until } from './helpers.ts';
 
 const { daemons, daemon, client, cleanup } = harness('shoal-daemon-');

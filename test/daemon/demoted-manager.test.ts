@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { readIdentity } from '../../certs/index.ts';
-import type { Manager } from '../../server/manager.ts';
+import type { Manager } from '../../server/manager/manager.ts';
 import { getNode } from '../../server/store/index.ts';
 import { freePort, harness, until } from './helpers.ts';
 

@@ -14,7 +14,7 @@ import type { WireNode } from '../../proto/control-types.ts';
 import { LEADER_ADDR_METADATA } from '../../proto/dispatcher-types.ts';
 import { clientOf, loadShoalPackage } from '../../proto/load.ts';
 import type { Daemon } from '../../node/daemon.ts';
-import type { Manager } from '../../server/manager.ts';
+import type { Manager } from '../../server/manager/manager.ts';
 import { freePort, harness, until } from './helpers.ts';
 
 /**

@@ -16,7 +16,7 @@ import type { Agent } from '../../agent/session/agent.ts';
 import type { WireNode } from '../../proto/control-types.ts';
 import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
 import type { Daemon } from '../../node/daemon.ts';
-import type { Manager } from '../../server/manager.ts';
+import type { Manager } from '../../server/manager/manager.ts';
 import {
   createTask,
   getNode,

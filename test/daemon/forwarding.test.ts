@@ -19,19 +19,13 @@ import {
   type RootCa,
 } from '../../certs/index.ts';
 import { loadShoalPackage } from '../../proto/load.ts';
-import {
-  actAs,
-  callerOf,
-  FORWARDED_FOR,
-  forwardedFor,
-  LEADER_ONLY,
-  METHOD_ROLES,
-  type Caller,
-} from '../../server/ca/authorize.ts';
+import { METHOD_ROLES } from '../../server/ca/authorize.ts';
+import { actAs, callerOf, FORWARDED_FOR, forwardedFor, type Caller } from '../../server/caller/caller.ts';
 import { controlService } from '../../server/controlapi/control-server.ts';
 import type { Daemon } from '../../node/daemon.ts';
-import type { Manager } from '../../server/manager.ts';
+import type { Manager } from '../../server/manager/manager.ts';
 import { NO_LEADER } from '../../server/rpc/forward.ts';
+import { LEADER_ONLY } from '../../server/rpc/leader-only.ts';
 import { findClusters } from '../../server/store/index.ts';
 import { freePort, harness, rootCaOf, stopTaskPipeline, until } from './helpers.ts';
 

@@ -14,6 +14,7 @@ import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
 import { Daemon } from '../../node/daemon.ts';
 import type { DaemonOptions } from '../../node/daemon-options.ts';
 import type { Cluster } from '../../server/store/index.ts';
+import type { Leadership, LeaderService } from '../../server/leader/leadership.ts';
 
 export const pkg = loadShoalPackage('control.proto');
 /** Silent; `SHOAL_TEST_LOG=info` shows the daemons' logs when a test needs looking into. */
@@ -132,9 +133,10 @@ export function harness(prefix: string): Harness {
  * Control API or the dispatcher alone, which write tasks themselves and must not see them reconciled.
  */
 export function stopTaskPipeline(d: Daemon): void {
-  const m = (d as unknown as { manager?: { p: { pipeline: { stop(): void } } } }).manager;
+  const m = (d as unknown as { manager?: { p: { pipeline: LeaderService; leadership: Leadership } } })
+    .manager;
   assert.ok(m !== undefined, 'the daemon runs a manager');
-  m.p.pipeline.stop();
+  m.p.leadership.remove(m.p.pipeline);
 }
 
 /**

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { WireNode } from '../../proto/control-types.ts';
-import { advertiseToward, listensEverywhere } from '../../server/join-address.ts';
+import { advertiseToward, listensEverywhere } from '../../node/join-address.ts';
 import { freePort, harness } from './helpers.ts';
 
 const h = harness('shoal-join-addr-');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { WireNetwork } from '../../proto/control-types.ts';
 import type { Daemon } from '../../node/daemon.ts';
-import type { Manager } from '../../server/manager.ts';
+import type { Manager } from '../../server/manager/manager.ts';
 import { freePort, harness, until, type Call } from './helpers.ts';
 
 const h = harness('shoal-network-leader-');

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Daemon } from '../../node/daemon.ts';
-import type { Manager } from '../../server/manager.ts';
+import type { Manager } from '../../server/manager/manager.ts';
 import { RAFT_MAX_MESSAGE_BYTES } from '../../server/raftnode/transport.ts';
 import { findServices, findTasks, updateService } from '../../server/store/index.ts';
 import { runCli } from '../cli/run-cli.ts';

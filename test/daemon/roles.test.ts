@@ -13,7 +13,7 @@ import { pino } from 'pino';
 import { readIdentity } from '../../certs/index.ts';
 import type { Daemon } from '../../node/daemon.ts';
 import { WORKER_NOT_A_MANAGER } from '../../node/errors.ts';
-import type { Manager } from '../../server/manager.ts';
+import type { Manager } from '../../server/manager/manager.ts';
 import { freePort, harness, until } from './helpers.ts';
 
 const h = harness('shoal-roles-');

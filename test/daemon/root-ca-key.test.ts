@@ -14,7 +14,7 @@ import { Level } from 'level';
 import { decodeKek, openRootCaKey, verifyNodeCertificate } from '../../certs/index.ts';
 import type { Daemon } from '../../node/daemon.ts';
 import type { DaemonOptions } from '../../node/daemon-options.ts';
-import type { Manager } from '../../server/manager.ts';
+import type { Manager } from '../../server/manager/manager.ts';
 import { findClusters, findNodes, updateCluster, type Cluster } from '../../server/store/index.ts';
 import { freePort, harness, rootCaOf, until } from './helpers.ts';
 import { retryOutOfSequence } from './out-of-sequence.ts';

@@ -23,13 +23,15 @@ import { DEFAULT_GATEWAY_SUBNET } from '../../server/allocator/index.ts';
 import type { Daemon } from '../../node/daemon.ts';
 import { isAssignedTo } from '../../server/dispatcher/assignment-set.ts';
 import { networkViewFor, type ViewInputs } from '../../server/dispatcher/network-view.ts';
-import type { Manager } from '../../server/manager.ts';
+import type { Manager } from '../../server/manager/manager.ts';
 import {
   findClusters,
   findNetworks,
   findNodes,
   findServices,
   findTasks,
+  nodeTable,
+  type Node,
   type Task,
 } from '../../server/store/index.ts';
 import { freePort, harness, until, type Call } from './helpers.ts';
@@ -175,7 +177,7 @@ function runningOn(agents: readonly SimAgent[]): number {
   ).length;
 }
 
-test(`${NODES} simulated nodes are READY and run ${TASKS} tasks, each agent with the store's assignments and view`, async () => {
+test(`${NODES} simulated nodes are READY and run ${TASKS} tasks, each agent with the store's assignments and view`, async t => {
   await until(
     `${NODES + 1} READY nodes`,
     async () => {
@@ -184,6 +186,14 @@ test(`${NODES} simulated nodes are READY and run ${TASKS} tasks, each agent with
     },
     WAIT_MS,
   );
+  // A node seen other than READY while tasks are placed (a heartbeat missed on a loaded machine) may
+  // rightly get none: the spread below is checked over the nodes READY all along.
+  const faltered = new Set<string>();
+  const nodeWatch = manager().store.watch({ tables: [nodeTable.name] });
+  void (async () => {
+    for await (const e of nodeWatch)
+      if ((e.object as Node).status.state !== 'ready') faltered.add(e.object.id);
+  })().catch(() => undefined);
   const nets: string[] = [];
   for (const name of ['scale-a', 'scale-b']) {
     nets.push(
@@ -205,10 +215,14 @@ test(`${NODES} simulated nodes are READY and run ${TASKS} tasks, each agent with
   await until(`${TASKS} tasks RUNNING`, () => Promise.resolve(runningOn(fleet.agents) === TASKS), WAIT_MS);
   const { tasks } = storeNow();
   assert.equal(tasks.filter(t => t.desiredState === 'running').length, TASKS);
+  nodeWatch.close();
   // Every node got some: the scheduler spreads them.
+  const steady = fleet.agents.filter(a => !faltered.has(a.nodeId));
+  if (faltered.size > 0) t.diagnostic(`${faltered.size} nodes were not READY for a while: not counted`);
+  assert.ok(steady.length > NODES / 2, `most nodes stay READY (${faltered.size} did not)`);
   assert.ok(
-    fleet.agents.every(a => a.tasks.size > 0),
-    'every simulated node runs tasks',
+    steady.every(a => a.tasks.size > 0),
+    'every simulated node READY all along runs tasks',
   );
   await viewsAgree();
 });

@@ -22,7 +22,7 @@ import {
 } from '../../certs/index.ts';
 import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
 import { METHOD_ROLES } from '../../server/ca/authorize.ts';
-import type { Manager } from '../../server/manager.ts';
+import type { Manager } from '../../server/manager/manager.ts';
 import { findClusters } from '../../server/store/index.ts';
 import { freePort, harness, rootCaOf, type Call } from './helpers.ts';
 

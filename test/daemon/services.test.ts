@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { WireNetwork, WireService, WireTask } from '../../proto/control-types.ts';
 import type { Daemon } from '../../node/daemon.ts';
-import type { Manager } from '../../server/manager.ts';
+import type { Manager } from '../../server/manager/manager.ts';
 import { createTask, type Task, type TaskState } from '../../server/store/index.ts';
 import { freePort, harness, stopTaskPipeline, until, type Call } from './helpers.ts';
 
@@ -442,7 +442,14 @@ test('a follower forwards CreateService, UpdateService and RemoveService to the 
   });
   const follower = h.client('m2', 'Control');
   await until('m2 follows m1', async () => {
-    const nodes = (await follower('ListNodes', {})).nodes as { managerStatus: string }[];
+    // Until m2 has heard from the leader, its linearizable read is refused (UNAVAILABLE): not yet.
+    const nodes = await follower('ListNodes', {}).then(
+      r => r.nodes as { managerStatus: string }[],
+      (err: { code?: number }) => {
+        if (err.code === grpc.status.UNAVAILABLE) return [];
+        throw err;
+      },
+    );
     return nodes.length === 2 && managerOf(m1).raft.isLeader;
   });
   const byLeader = await create('by-leader', { networks: ['test'] });

@@ -16,7 +16,7 @@ import type { NetworkView } from '../../proto/dispatcher-types.ts';
 import { DEFAULT_GATEWAY_SUBNET } from '../../server/allocator/index.ts';
 import { networkViewFor } from '../../server/dispatcher/network-view.ts';
 import type { Daemon } from '../../node/daemon.ts';
-import type { Manager } from '../../server/manager.ts';
+import type { Manager } from '../../server/manager/manager.ts';
 import { findClusters, findNetworks, findNodes, findServices, findTasks } from '../../server/store/index.ts';
 import { freePort, harness, until } from './helpers.ts';
 import { retryOutOfSequence } from './out-of-sequence.ts';

@@ -17,9 +17,9 @@ import {
   overlayNetns,
   overlayVeth,
   taskNetns,
-} from '../names.ts';
-import { taskDnsRoute } from '../plan-dns-redirect.ts';
-import { freshRuleset } from '../plan-nft.ts';
+} from './names.ts';
+import { taskDnsRoute } from './plan-dns-redirect.ts';
+import { freshRuleset } from './plan-nft.ts';
 import type { Batch, BatchTool, NetModel, OverlayState, Owner, TaskState } from './model.ts';
 
 export interface PlanNames {

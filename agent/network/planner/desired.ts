@@ -8,8 +8,8 @@
 import type { WireTask } from '../../../proto/control-types.ts';
 import type { NetworkView, ViewNetwork } from '../../../proto/dispatcher-types.ts';
 import { cidrLast, cidrOf, formatIpv4, parseAddressWithPrefix, type Cidr } from '../../../lib/ipv4.ts';
-import { GATEWAY_BRIDGE, INGRESS_LEG, OVERLAY_MTU, legIfname, macForIp, shortTaskId } from '../names.ts';
-import type { TaskDnsRedirect } from '../plan-dns-redirect.ts';
+import { GATEWAY_BRIDGE, INGRESS_LEG, OVERLAY_MTU, legIfname, macForIp, shortTaskId } from './names.ts';
+import type { TaskDnsRedirect } from './plan-dns-redirect.ts';
 import type { LegState, NetModel, OverlayState, RemoteEntry, TaskState } from './model.ts';
 
 export interface HostPort {
@@ -31,7 +31,7 @@ export interface NodeRulesetInput {
   internalAddrs: string[];
 }
 
-/** The nft text builders (agent/network/plan-nft.ts), taken as input to keep this file independent of them. */
+/** The nft text builders (agent/network/planner/plan-nft.ts), taken as input to keep this file independent of them. */
 export interface Rulesets {
   /** `dns`: where the task's 127.0.0.11:53 goes (the node's resolver, asked from its eth1 address). */
   task(view: NetworkView, networkIds: readonly string[], dns: TaskDnsRedirect): string;

@@ -13,8 +13,8 @@ import { mkdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { EmbeddedDns } from '../../../agent/dns/embedded-dns.ts';
 import { encodeARecords, encodeResponse, parseQuery } from '../../../agent/dns/wire.ts';
-import { taskDnsRoute } from '../../../agent/network/plan-dns-redirect.ts';
-import { taskRuleset } from '../../../agent/network/plan-nft.ts';
+import { taskDnsRoute } from '../../../agent/network/planner/plan-dns-redirect.ts';
+import { taskRuleset } from '../../../agent/network/planner/plan-nft.ts';
 import { NET_A, NET_B, answers, quietLog, status, testView } from './fixtures.ts';
 
 const isRoot = process.getuid?.() === 0;

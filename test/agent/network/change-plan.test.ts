@@ -9,7 +9,7 @@ import {
   type Rulesets,
 } from '../../../agent/network/planner/desired.ts';
 import { emptyModel, type NetModel } from '../../../agent/network/planner/model.ts';
-import type { TaskDnsRedirect } from '../../../agent/network/plan-dns-redirect.ts';
+import type { TaskDnsRedirect } from '../../../agent/network/planner/plan-dns-redirect.ts';
 import { overlayView } from './view-fixtures.ts';
 
 const rulesets: Rulesets = { task: (_v, ids) => `task ${ids.join(',')}`, node: () => 'node' };

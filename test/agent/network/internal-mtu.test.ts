@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { WireTask } from '../../../proto/control-types.ts';
 import type { NetworkView } from '../../../proto/dispatcher-types.ts';
-import { nodeRuleset } from '../../../agent/network/plan-nft.ts';
+import { nodeRuleset } from '../../../agent/network/planner/plan-nft.ts';
 import { planChange } from '../../../agent/network/planner/change-plan.ts';
 import { desiredModel, type NodeRulesetInput } from '../../../agent/network/planner/desired.ts';
 import { emptyModel, type NetModel } from '../../../agent/network/planner/model.ts';

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import type { NetworkView } from '../../../proto/dispatcher-types.ts';
-import { nodeRuleset, taskRuleset, type NodeRulesetInput } from '../../../agent/network/plan-nft.ts';
+import { nodeRuleset, taskRuleset, type NodeRulesetInput } from '../../../agent/network/planner/plan-nft.ts';
 import { viewEndpoint, viewNetwork, viewService } from './view-fixtures.ts';
 
 const skip = process.getuid?.() !== 0 ? 'needs root (network namespaces, nft)' : false;

@@ -7,7 +7,7 @@ import {
   nodeRuleset,
   taskRuleset,
   type NodeRulesetInput,
-} from '../../../agent/network/plan-nft.ts';
+} from '../../../agent/network/planner/plan-nft.ts';
 import { viewEndpoint, viewNetwork, viewService } from './view-fixtures.ts';
 
 const net = viewNetwork;

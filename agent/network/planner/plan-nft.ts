@@ -10,8 +10,8 @@
  * the caller can compare it with the last applied text and skip an unchanged apply. Entries that would
  * make `nft -f` reject the whole file (malformed addresses or ports, duplicate keys) are left out.
  */
-import type { WirePortConfig } from '../../proto/control-types.ts';
-import type { NetworkView, ViewService } from '../../proto/dispatcher-types.ts';
+import type { WirePortConfig } from '../../../proto/control-types.ts';
+import type { NetworkView, ViewService } from '../../../proto/dispatcher-types.ts';
 import { nodeDnsExemption, taskDnsRules, type TaskDnsRedirect } from './plan-dns-redirect.ts';
 
 type Protocol = 'tcp' | 'udp';

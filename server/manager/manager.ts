@@ -6,29 +6,32 @@
 import type * as grpc from '@grpc/grpc-js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { caDigest, createJoinToken, randomNodeId, sealRootCaKey } from '../certs/index.ts';
+import { caDigest, createJoinToken, randomNodeId, sealRootCaKey } from '../../certs/index.ts';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import { loadAllDefinitions } from '../proto/load.ts';
-import { authorizationInterceptor, MAX_MESSAGE_BYTES, requestSizeInterceptor } from './ca/authorize.ts';
-import { registerCa } from './ca/ca-server.ts';
-import type { KekSource } from './ca/root-ca-key.ts';
-import { NodeCertificateProvider } from './ca/certificate-provider.ts';
-import { ingressNetworkSpec } from './allocator/index.ts';
-import { controlHandlers, controlService } from './controlapi/control-server.ts';
-import { Dispatcher, dispatcherService, type DispatcherOptions } from './dispatcher/dispatcher.ts';
-import { LogBroker, logBrokerService, logsService } from './logbroker/log-broker.ts';
-import { TaskPipeline } from './leader/task-pipeline.ts';
-import { LeaderAllocator } from './controlapi/leader-allocator.ts';
+import { loadAllDefinitions } from '../../proto/load.ts';
+import { authorizationInterceptor, MAX_MESSAGE_BYTES, requestSizeInterceptor } from '../ca/authorize.ts';
+import { registerCa } from '../ca/ca-server.ts';
+import type { KekSource } from '../ca/root-ca-key.ts';
+import { NodeCertificateProvider } from '../ca/certificate-provider.ts';
+import { ingressNetworkSpec } from '../allocator/index.ts';
+import { controlHandlers, controlService } from '../controlapi/control-server.ts';
+import { Dispatcher, dispatcherService } from '../dispatcher/dispatcher.ts';
+import type { DispatcherOptions } from '../dispatcher/dispatcher-options.ts';
+import { LogBroker, logBrokerService, logsService } from '../logbroker/log-broker.ts';
+import { TaskPipeline } from '../leader/task-pipeline.ts';
+import { LeaderAllocator } from '../leader/leader-allocator.ts';
+import { Leadership } from '../leader/leadership.ts';
+import { RoleManager } from '../ca/role-manager.ts';
 import { ManagerPort, type ManagerPortOptions } from './manager-port.ts';
-import { LeaderForwarder, LeaderForwardingServer } from './rpc/forward.ts';
-import { resourceHandlers, resourceService } from './resourceapi/attachment-server.ts';
-import { PreconditionError } from '../lib/errors.ts';
-import { checkMemberOfLog, forceNewCluster } from './raft/index.ts';
-import { LevelStorage } from './raftnode/level-storage.ts';
-import { RaftNode } from './raftnode/raft-node.ts';
-import { storeSenderCheck } from './raftnode/sender-check.ts';
-import { RaftTransport } from './raftnode/transport.ts';
+import { LeaderForwarder, LeaderForwardingServer } from '../rpc/forward.ts';
+import { resourceHandlers, resourceService } from '../resourceapi/attachment-server.ts';
+import { PreconditionError } from '../../lib/errors.ts';
+import { checkMemberOfLog, forceNewCluster } from '../raft/index.ts';
+import { LevelStorage } from '../raftnode/level-storage.ts';
+import { RaftNode } from '../raftnode/raft-node.ts';
+import { storeSenderCheck } from '../raftnode/sender-check.ts';
+import { RaftTransport } from '../raftnode/transport.ts';
 import {
   createCluster,
   createNetwork,
@@ -47,8 +50,8 @@ import {
   type Node,
   type ProposalResult,
   type Tx,
-} from './store/index.ts';
-import { messageOf } from '../lib/message-of.ts';
+} from '../store/index.ts';
+import { messageOf } from '../../lib/message-of.ts';
 
 /** What a manager must know about itself to (re)start. Persisted by shoald next to the data. */
 export interface ManagerIdentity {
@@ -94,6 +97,8 @@ export interface ManagerOptions {
   snapshotEvery?: number;
   /** The dispatcher's heartbeat period, rate limit and batching (it serves while this manager leads). */
   dispatcher?: DispatcherOptions;
+  /** How often the role manager brings roles to desired roles, while this manager leads. @default 1000 */
+  roleIntervalMs?: number;
   /** The manager stopped because its storage failed (after giving up every leader role): exit. */
   onFatal?: (err: Error) => void;
   /**
@@ -119,6 +124,8 @@ interface ManagerParts {
   certs: NodeCertificateProvider;
   /** The Control API for the daemon's local socket: leader-only calls forward as this manager. */
   localControl: grpc.UntypedServiceImplementation;
+  /** Starts the leader-only services below when this manager leads, and stops them when it stops. */
+  leadership: Leadership;
   /** The network allocator, used while this manager leads. */
   allocator: LeaderAllocator;
   /** Agents' sessions, served while this manager leads. */
@@ -214,7 +221,10 @@ export class Manager {
       ...(o.peers === undefined ? {} : { peers: o.peers }),
       ...(o.tickMs === undefined ? {} : { tickMs: o.tickMs }),
       ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: o.snapshotEvery }),
-      onLeaderChange: (leader, term) => log.info({ leader, term }, 'raft leader changed'),
+      onLeaderChange: (leader, term) => {
+        log.info({ leader, term }, 'raft leader changed');
+        leadership.leaderChanged(leader);
+      },
       onFatal: err => m.storageFailed(err),
     });
 
@@ -258,16 +268,23 @@ export class Manager {
       ...(o.nodeCertValidityMs === undefined ? {} : { nodeCertValidityMs: o.nodeCertValidityMs }),
       ...(o.kek === undefined ? {} : { kek: o.kek }),
     });
-    const allocator = new LeaderAllocator(store, raft, log, () => {
-      // The cluster object holds them; before it is written (the first write), the bootstrap does.
-      const cluster = store.view(tx => findClusters(tx))[0];
-      const pools = cluster?.addressPools ?? o.bootstrap?.addressPools;
-      const gatewaySubnet = cluster?.gatewaySubnet ?? o.bootstrap?.gatewaySubnet;
-      return {
-        ...(pools === undefined ? {} : { defaultAddressPools: pools.pools, subnetSize: pools.subnetSize }),
-        ...(gatewaySubnet === undefined ? {} : { gatewaySubnet }),
-      };
-    });
+    const leadership: Leadership = new Leadership(raft, log, o.tickMs ?? 100);
+    const allocator = new LeaderAllocator(
+      store,
+      raft,
+      log,
+      () => leadership.serving(),
+      () => {
+        // The cluster object holds them; before it is written (the first write), the bootstrap does.
+        const cluster = store.view(tx => findClusters(tx))[0];
+        const pools = cluster?.addressPools ?? o.bootstrap?.addressPools;
+        const gatewaySubnet = cluster?.gatewaySubnet ?? o.bootstrap?.gatewaySubnet;
+        return {
+          ...(pools === undefined ? {} : { defaultAddressPools: pools.pools, subnetSize: pools.subnetSize }),
+          ...(gatewaySubnet === undefined ? {} : { gatewaySubnet }),
+        };
+      },
+    );
     const control = controlHandlers(store, raft, allocator, log);
     server.addService(controlService, control);
     server.addService(resourceService, resourceHandlers(store, allocator, log));
@@ -291,10 +308,14 @@ export class Manager {
       const why = messageOf(err);
       throw new PreconditionError(`cannot listen on ${id.listenAddr}: ${why}`);
     }
+    const pipeline = new TaskPipeline(store, allocator, log);
+    // Started in this order once this manager leads (after a read barrier), stopped in reverse.
+    leadership.add(allocator);
+    leadership.add(dispatcher);
+    leadership.add(logBroker);
+    leadership.add(pipeline);
+    leadership.add(new RoleManager(store, raft, log, o.roleIntervalMs ?? 1000));
     raft.start();
-    dispatcher.start();
-    const pipeline = new TaskPipeline(store, raft, allocator, log, { pollMs: o.tickMs ?? 100 });
-    pipeline.start();
     const localControl = forwarder.wrap(controlService, control, 'local');
     const localLogs = forwarder.wrap(logsService, logBroker.logsHandlers(), 'local');
     const m: Manager = new Manager({
@@ -308,6 +329,7 @@ export class Manager {
       forwarder,
       certs: provider,
       localControl,
+      leadership,
       allocator,
       dispatcher,
       pipeline,
@@ -410,12 +432,8 @@ export class Manager {
   }
 
   /** Resolves once some member leads (this one, for a new single-member cluster). */
-  async waitForLeader(ms: number): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (this.raft.leader === 0) {
-      if (Date.now() > deadline) throw new Error('manager: no raft leader elected');
-      await new Promise(r => setTimeout(r, 20));
-    }
+  waitForLeader(ms: number): Promise<void> {
+    return this.p.leadership.leaderKnown(ms);
   }
 
   /**
@@ -434,7 +452,8 @@ export class Manager {
   }
 
   async stop(): Promise<void> {
-    this.stopLeading();
+    // Every leader-only service first, and the work they have under way (a role change) ends.
+    await this.p.leadership.stop();
     this.raft.stop();
     this.p.transport.close();
     this.p.managerPort.stopListening();
@@ -445,13 +464,6 @@ export class Manager {
     await this.p.storage.close();
   }
 
-  /** Stops every leader-only service: agents' sessions end (they move to the leader), nothing more is written. */
-  private stopLeading(): void {
-    this.p.pipeline.stop();
-    this.p.logBroker.stop();
-    this.p.dispatcher.stop();
-  }
-
   /**
    * The Raft log could not be written (a full or failing disk): Raft has stopped, so this manager holds no
    * leader role from now on, whatever its core last knew. It gives up every one at once, so that agents
@@ -460,7 +472,8 @@ export class Manager {
    */
   private storageFailed(err: Error): void {
     this.p.log.fatal({ err: err.message }, 'manager stopped: its storage failed');
-    this.stopLeading();
+    // Every leader-only service at once: agents' sessions end (they move to the leader), nothing more is written.
+    this.p.leadership.stop().catch(() => undefined);
     this.p.health.setStatus('', 'NOT_SERVING');
     this.p.onFatal?.(err);
   }

@@ -4,8 +4,8 @@
  * full disk damaged is refused with what is wrong, never half used.
  */
 import { isRandomId } from '../certs/index.ts';
-import { DamagedIdentityFileError } from './ca/identity-file-error.ts';
-import type { ManagerIdentity } from './manager.ts';
+import { DamagedIdentityFileError } from '../server/ca/identity-file-error.ts';
+import type { ManagerIdentity } from '../server/manager/manager.ts';
 
 export type Role = 'manager' | 'worker';
 

@@ -7,7 +7,7 @@
 import { createSocket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIPv6 } from 'node:net';
-import { quoted } from './limits.ts';
+import { quoted } from '../server/limits/limits.ts';
 import { InvalidArgumentError } from '../lib/errors.ts';
 import { messageOf } from '../lib/message-of.ts';
 

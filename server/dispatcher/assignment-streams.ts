@@ -1,0 +1,176 @@
+/**
+ * The dispatcher's Assignments streams, one per node in session (a newer one replaces it): the complete
+ * set of the node's tasks with its whole network view first, then chained increments with view deltas
+ * (assignment-set.ts, view-index.ts). A change after a quiet spell goes out at once, then changes are
+ * batched over `assignmentBatchMs`; many task changes go out without waiting.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import type { WireAssignmentsMessage, WireAssignmentsRequest } from '../../proto/dispatcher-types.ts';
+import { jsonBytes } from '../allocator/index.ts';
+import type { Task } from '../store/index.ts';
+import { wireTask } from '../wire/wire-task.ts';
+import { AssignmentSet, type AssignmentBatch } from './assignment-set.ts';
+import type { NetworkViewIndex } from './view-index.ts';
+import { viewParts, type ViewPart } from './view-parts.ts';
+
+/** Changes of one assignment stream that go out at once, without waiting for the batch period. */
+const MAX_ASSIGNMENT_BATCH = 100;
+
+/**
+ * The changes one Assignments message carries at most, in bytes (as JSON, above their protobuf size): a
+ * large set goes in parts, so that no message nears the agent's limits however many tasks a node holds.
+ */
+const MAX_ASSIGNMENT_MESSAGE_BYTES = 1024 * 1024;
+
+type AssignmentsCall = grpc.ServerWritableStream<WireAssignmentsRequest, WireAssignmentsMessage>;
+
+/** What a stream needs of its node's session: the stream ends with it. */
+export interface StreamSession {
+  readonly nodeId: string;
+  /** Ends each open stream of the session with the status given. */
+  readonly enders: Set<(s: grpc.StatusObject) => void>;
+}
+
+/** One node's open Assignments stream. */
+interface AssignmentStream {
+  readonly nodeId: string;
+  readonly set: AssignmentSet;
+  readonly index: NetworkViewIndex;
+  readonly call: AssignmentsCall;
+  /** The next message, if one is due. */
+  timer: NodeJS.Timeout | undefined;
+  lastSent: number;
+  /** Ends the stream with the status given. */
+  end: (s: grpc.StatusObject) => void;
+}
+
+export class AssignmentStreams {
+  private readonly streams = new Map<string, AssignmentStream>();
+
+  constructor(
+    private readonly o: { readonly assignmentBatchMs: number; readonly viewPartEntities: number },
+  ) {}
+
+  /**
+   * Opens `call` as the stream of `session`'s node, ending its earlier one with `replaced`: it gets the
+   * node's `tasks` and its whole view from `index` at once.
+   */
+  open(
+    call: AssignmentsCall,
+    session: StreamSession,
+    tasks: readonly Task[],
+    index: NetworkViewIndex,
+    replaced: grpc.StatusObject,
+  ): void {
+    const nodeId = session.nodeId;
+    this.streams.get(nodeId)?.end(replaced);
+    const set = new AssignmentSet(nodeId);
+    const complete = set.complete(tasks);
+    const full = index.open(nodeId);
+    const close = (): void => {
+      clearTimeout(stream.timer);
+      session.enders.delete(end);
+      if (this.streams.get(nodeId) !== stream) return;
+      this.streams.delete(nodeId);
+      index.close(nodeId);
+    };
+    const end = (s: grpc.StatusObject): void => {
+      close();
+      call.emit('error', s);
+    };
+    const stream: AssignmentStream = {
+      nodeId,
+      set,
+      index,
+      call,
+      timer: undefined,
+      lastSent: Date.now(),
+      end,
+    };
+    this.streams.set(nodeId, stream);
+    session.enders.add(end);
+    call.on('cancelled', close);
+    writeAssignments(call, set, complete, viewParts({ full }, this.o.viewPartEntities));
+  }
+
+  /** A task changed: the streams of the nodes it is and `was` assigned to send it. */
+  task(task: Task, removed: boolean, was: string | undefined): void {
+    for (const nodeId of new Set([was, task.nodeId])) {
+      const stream = nodeId === undefined ? undefined : this.streams.get(nodeId);
+      if (stream?.set.observe(task, removed) === true) this.soon(stream);
+    }
+  }
+
+  /** The node's view changed: it waits for the batch, as the task change that made it may add to it. */
+  viewChanged(nodeId: string): void {
+    const stream = this.streams.get(nodeId);
+    if (stream !== undefined) this.soon(stream, false);
+  }
+
+  /** Ends every stream with `s`. */
+  endAll(s: grpc.StatusObject): void {
+    for (const stream of [...this.streams.values()]) stream.end(s);
+  }
+
+  /**
+   * `stream` has changes to send: at once if many tasks changed (and `now` allows), or after a quiet
+   * spell (once the events of its store write are in); otherwise once the batch period since its last
+   * message is over.
+   */
+  private soon(stream: AssignmentStream, now = true): void {
+    if (now && stream.set.pendingCount >= MAX_ASSIGNMENT_BATCH) {
+      clearTimeout(stream.timer);
+      stream.timer = undefined;
+      this.flush(stream);
+      return;
+    }
+    stream.timer ??= setTimeout(
+      () => {
+        stream.timer = undefined;
+        this.flush(stream);
+      },
+      Math.max(0, stream.lastSent + this.o.assignmentBatchMs - Date.now()),
+    );
+  }
+
+  private flush(stream: AssignmentStream): void {
+    if (this.streams.get(stream.nodeId) !== stream || stream.call.cancelled) return;
+    const delta = stream.index.take(stream.nodeId);
+    const batch = stream.set.flush(delta !== undefined);
+    if (batch === undefined) return;
+    writeAssignments(stream.call, stream.set, batch, viewParts({ delta }, this.o.viewPartEntities));
+    stream.lastSent = Date.now();
+  }
+}
+
+/**
+ * Sends `batch` (the last one `set` made), in parts if it is large, with the view's `parts` (a full view
+ * or a delta, cut by viewParts): message k carries the batch's part k and the view's part k, and view
+ * parts beyond the batch's go with increments that change no task (from the last result to itself).
+ */
+function writeAssignments(
+  call: grpc.ServerWritableStream<unknown, WireAssignmentsMessage>,
+  set: AssignmentSet,
+  batch: AssignmentBatch,
+  parts: readonly ViewPart[],
+): void {
+  const taskParts = set.split(batch, MAX_ASSIGNMENT_MESSAGE_BYTES, c => jsonBytes(c.task));
+  const count = Math.max(taskParts.length, parts.length);
+  let last = batch.appliesTo;
+  for (let i = 0; i < count; i++) {
+    const part = taskParts[i] ?? { type: 'incremental', appliesTo: last, resultsIn: last, changes: [] };
+    last = part.resultsIn;
+    const view = parts[i];
+    // Written now, encoded when the stream takes it: one message at a time, as the peer reads them.
+    call.write({
+      type: part.type,
+      appliesTo: part.appliesTo,
+      resultsIn: part.resultsIn,
+      changes: part.changes.map(c => ({ action: c.action, task: wireTask(c.task) })),
+      networkView: view?.full?.view ?? null,
+      viewSeq: view?.full?.seq ?? 0,
+      viewDelta: view?.delta ?? null,
+      more: i < count - 1,
+    });
+  }
+}
