@@ -28,6 +28,7 @@ const PURE_FILES = [
   'server/dispatcher/view-changes.ts',
   'server/dispatcher/view-parts.ts',
   'server/dispatcher/node-tasks.ts',
+  'server/leader/pipeline-work.ts',
   'server/dispatcher/peer-host.ts',
   'agent/session/assignments.ts',
   'agent/session/view-delta.ts',

@@ -3,9 +3,10 @@
  * runs an orchestrator, the allocator and the scheduler as three loops on the leader; here they are three
  * steps of one pass, so they never race each other).
  *
- * A pass, run whenever a service, task, node or network changes, or when the orchestrator asked to be woken:
+ * A pass, run whenever a service, task, node or network changes, or when the orchestrator asked to be woken,
+ * looks at what changed since the last one (pipeline-work.ts; everything once per term):
  *   1. the orchestrator (pure) decides task creates, desired-state changes and deletions per service;
- *   2. the allocator gives every NEW task its addresses and makes it PENDING; addresses of tasks that
+ *   2. the allocator gives NEW tasks their addresses and makes them PENDING; addresses of tasks that
  *      ended or were deleted go back to the pools;
  *   3. the scheduler (pure) places PENDING tasks (ASSIGNED, with a node) or writes why it cannot.
  * Each step is one store transaction, proposed only by this manager as the leader of the term it started
@@ -28,6 +29,7 @@ import { reconcileRemovedService, reconcileService, type TaskChange } from '../o
 import { schedule } from '../scheduler/index.ts';
 import { oversizeAllowance, takeBatch } from './bounded-batch.ts';
 import type { LeaderService } from './leadership.ts';
+import { PipelineWork, type PassWork } from './pipeline-work.ts';
 import {
   compareTaskStates,
   createTask,
@@ -48,6 +50,8 @@ import {
   updateTask,
   type MemoryStore,
   type NetworkAttachment,
+  type Node,
+  type ReadTx,
   type ProposeOptions,
   type Service,
   type Task,
@@ -72,8 +76,8 @@ export class TaskPipeline implements LeaderService {
   private dirty = false;
   /** A step of the pass wrote part of what it had (bounded batches): another pass follows at once. */
   private more = false;
-  /** Tasks deleted since the last pass: their addresses go back to the pools. */
-  private deleted: string[] = [];
+  /** What the next pass has to look at, from the store's events. */
+  private readonly work = new PipelineWork();
 
   constructor(
     private readonly store: MemoryStore,
@@ -99,7 +103,7 @@ export class TaskPipeline implements LeaderService {
       tables: [serviceTable.name, taskTable.name, nodeTable.name, networkTable.name],
     });
     this.phase = { kind: 'leading', term, watcher };
-    this.deleted = [];
+    this.work.reset();
     void this.followEvents(watcher);
     this.kick();
   }
@@ -114,7 +118,7 @@ export class TaskPipeline implements LeaderService {
   private async followEvents(watcher: Watcher): Promise<void> {
     try {
       for await (const event of watcher) {
-        if (event.table === taskTable.name && event.kind === 'remove') this.deleted.push(event.object.id);
+        this.work.note(event);
         this.kick();
       }
     } catch (err) {
@@ -140,12 +144,18 @@ export class TaskPipeline implements LeaderService {
     while (this.dirty && this.phase.kind === 'leading') {
       this.dirty = false;
       const { term } = this.phase;
+      let work: PassWork | undefined;
       try {
         this.more = false;
-        const wakeAt = await this.allocator.run(pools => this.pass(pools, term));
+        await this.allocator.run(async pools => {
+          work = this.takeWork();
+          await this.pass(pools, term, work);
+        });
         if (this.more) this.dirty = true;
-        this.wakeAt(wakeAt);
+        this.wakeAt(this.work.nextDue());
       } catch (err) {
+        // Looked at again by the next pass, from the objects as they are then.
+        if (work !== undefined) this.work.giveBack(work);
         if (this.phase.kind !== 'leading') break;
         // A lost race is ordinary (the next pass sees the winner's write); anything else is logged.
         if (!(err instanceof StoreError)) this.log.warn({ err }, 'task pipeline: a pass failed');
@@ -156,8 +166,8 @@ export class TaskPipeline implements LeaderService {
     this.running = false;
   }
 
-  private wakeAt(at: number | undefined): void {
-    if (at === undefined || (this.wake !== undefined && this.wake.at <= at)) return;
+  private wakeAt(at: number): void {
+    if (at === Infinity || (this.wake !== undefined && this.wake.at <= at)) return;
     clearTimeout(this.wake?.timer);
     const timer = setTimeout(
       () => {
@@ -169,18 +179,33 @@ export class TaskPipeline implements LeaderService {
     this.wake = { at, timer };
   }
 
-  /** One pass; returns when the orchestrator wants the next one if nothing changes before. */
-  private async pass(pools: NetworkAllocator, term: number): Promise<number | undefined> {
-    this.release(pools);
-    const wakeAt = await this.orchestrate(pools, term);
-    await this.allocate(pools);
-    await this.schedule(term);
-    return wakeAt;
+  /** This pass's share of the work; the services a changed node concerns are read from the store here. */
+  private takeWork(): PassWork {
+    return this.work.take(
+      Date.now(),
+      nodeIds =>
+        this.store.view(tx => {
+          const ids = new Set<string>();
+          for (const nodeId of nodeIds) for (const t of findTasks(tx, { nodeId })) ids.add(t.serviceId);
+          ids.delete('');
+          return ids;
+        }),
+      () => this.store.view(tx => findServices(tx, { where: s => 'global' in s.spec.mode }).map(s => s.id)),
+    );
+  }
+
+  private async pass(pools: NetworkAllocator, term: number, work: PassWork): Promise<void> {
+    this.release(pools, work);
+    await this.orchestrate(pools, term, work);
+    await this.allocate(pools, work);
+    await this.schedule(term, work);
   }
 
   /** Addresses of tasks that ended or are gone go back to the pools (a rebuild would not count them either). */
-  private release(pools: NetworkAllocator): void {
-    for (const id of this.deleted.splice(0)) pools.releaseTask(id);
+  private release(pools: NetworkAllocator, work: PassWork): void {
+    for (const id of work.released) pools.releaseTask(id);
+    for (const id of work.removedNodes) pools.releaseNode(id);
+    if (!work.everything) return;
     const { tasks, nodes } = this.store.view(tx => ({ tasks: findTasks(tx), nodes: findNodes(tx) }));
     for (const task of tasks) {
       if (!taskHoldsAddresses(task)) pools.releaseTask(task.id);
@@ -189,28 +214,49 @@ export class TaskPipeline implements LeaderService {
     for (const id of pools.nodesHolding()) if (!live.has(id)) pools.releaseNode(id);
   }
 
-  private async orchestrate(pools: NetworkAllocator, term: number): Promise<number | undefined> {
+  /** The services to reconcile with their tasks (undefined service: removed, its tasks are orphans). */
+  private servicesToReconcile(work: PassWork): { id: string; service?: Service; tasks: Task[] }[] {
+    return this.store.view(tx => {
+      if (!work.everything) {
+        return [...work.services].map(id => {
+          const service = getService(tx, id);
+          const tasks = findTasks(tx, { serviceId: id });
+          return service === undefined ? { id, tasks } : { id, service, tasks };
+        });
+      }
+      const byService = groupBy(findTasks(tx), t => t.serviceId);
+      const all = findServices(tx).map(service => {
+        const tasks = byService.get(service.id) ?? [];
+        byService.delete(service.id);
+        return { id: service.id, service, tasks };
+      });
+      byService.delete(''); // standalone attachments belong to no service
+      return [...all, ...[...byService].map(([id, tasks]) => ({ id, tasks }))];
+    });
+  }
+
+  private async orchestrate(pools: NetworkAllocator, term: number, work: PassWork): Promise<void> {
     const now = Date.now();
-    const { services, tasks, nodes } = this.store.view(tx => ({
-      services: findServices(tx) as Service[],
-      tasks: findTasks(tx),
-      nodes: findNodes(tx),
-    }));
-    const byService = groupBy(tasks, t => t.serviceId);
+    const nodes = this.store.view(tx => findNodes(tx));
+    const entries = this.servicesToReconcile(work);
     const taskChanges: TaskChange[] = [];
     const serviceWrites: Service[] = [];
-    let wakeAt: number | undefined;
-    for (const service of services) {
+    for (const { id, service, tasks } of entries) {
+      if (service === undefined) {
+        taskChanges.push(...reconcileRemovedService({ tasks, nodes }));
+        this.work.dueAt(id, undefined);
+        continue;
+      }
       const result = reconcileService({
         now,
         service: withinReplicaLimit(service),
-        tasks: byService.get(service.id) ?? [],
+        tasks,
         nodes,
         newId: randomNodeId,
         options: { taskNetworks: spec => pools.taskNetworks(spec) },
       });
       taskChanges.push(...result.taskChanges);
-      if (result.wakeAt !== undefined) wakeAt = Math.min(wakeAt ?? Infinity, result.wakeAt);
+      this.work.dueAt(id, result.wakeAt);
       const change = result.serviceChange;
       if (change !== undefined) {
         serviceWrites.push({
@@ -219,19 +265,19 @@ export class TaskPipeline implements LeaderService {
           ...(change.rollback ?? {}),
         });
       }
-      byService.delete(service.id);
     }
-    byService.delete(''); // standalone attachments belong to no service
-    for (const orphans of byService.values())
-      taskChanges.push(...reconcileRemovedService({ tasks: orphans, nodes }));
-    if (taskChanges.length === 0 && serviceWrites.length === 0) return wakeAt;
-    const byId = new Map(tasks.map(t => [t.id, t]));
+    if (taskChanges.length === 0 && serviceWrites.length === 0) return;
+    const byId = new Map(entries.flatMap(e => e.tasks.map(t => [t.id, t] as const)));
     const writes: OrchestratorWrite[] = [
       ...serviceWrites.map(service => ({ service })),
       ...taskChanges.map(change => ({ change })),
     ];
     const batch = takeBatch(writes, w => orchestratorWriteBytes(w, byId));
-    if (batch.left > 0) this.more = true;
+    if (batch.left > 0) {
+      this.more = true;
+      // The rest is decided again from the objects after this write.
+      this.work.giveBack({ services: new Set(entries.map(e => e.id)) });
+    }
     await this.write(
       term,
       tx => {
@@ -243,23 +289,24 @@ export class TaskPipeline implements LeaderService {
       },
       oversizeAllowance(batch),
     );
-    return wakeAt;
   }
 
   /** NEW tasks get their addresses and become PENDING, in one write with the networks' cursors. */
-  private async allocate(pools: NetworkAllocator): Promise<void> {
-    await this.allocateNodes(pools);
+  private async allocate(pools: NetworkAllocator, work: PassWork): Promise<void> {
+    await this.allocateNodes(pools, work);
+    const wanted = (t: Task): boolean =>
+      t.status.state === 'new' &&
+      t.standalone === undefined &&
+      compareTaskStates(t.desiredState, 'running') <= 0;
     const fresh = this.store.view(tx =>
-      findTasks(tx, {
-        where: t =>
-          t.status.state === 'new' &&
-          t.standalone === undefined &&
-          compareTaskStates(t.desiredState, 'running') <= 0,
-      }),
+      work.everything ? findTasks(tx, { where: wanted }) : tasksAmong(tx, work.fresh, wanted),
     );
     if (fresh.length === 0) return;
     const batch = takeBatch(fresh, taskBytes);
-    if (batch.left > 0) this.more = true;
+    if (batch.left > 0) {
+      this.more = true;
+      this.work.giveBack({ fresh: new Set(fresh.slice(batch.items.length).map(t => t.id)) });
+    }
     const now = Date.now();
     const written: Task[] = [];
     const cursors = new Map<string, NetworkAllocationUpdate>();
@@ -274,7 +321,8 @@ export class TaskPipeline implements LeaderService {
         });
       } catch (err) {
         if (!(err instanceof AllocatorError)) throw err;
-        // Stays NEW with the reason (a full subnet frees up when tasks end); retried at the next pass.
+        // Stays NEW with the reason (a full subnet frees up when tasks end); tried again when addresses go back.
+        this.work.noAddress(task.id);
         if (task.status.err !== err.message)
           written.push({ ...task, status: { ...task.status, err: err.message } });
       }
@@ -295,13 +343,23 @@ export class TaskPipeline implements LeaderService {
   }
 
   /** Every node gets its leg on the ingress network (the routing mesh), in one write with the network's cursor. */
-  private async allocateNodes(pools: NetworkAllocator): Promise<void> {
+  private async allocateNodes(pools: NetworkAllocator, work: PassWork): Promise<void> {
     const ingress = pools.ingressNetworkId;
     if (ingress === undefined) return;
-    const bare = this.store.view(tx => findNodes(tx, { where: n => n.attachment?.networkId !== ingress }));
+    const bare = this.store.view(tx => {
+      const wanted = (n: Node): boolean => n.attachment?.networkId !== ingress;
+      if (work.everything) return findNodes(tx, { where: wanted });
+      return [...work.nodes].sort().flatMap(id => {
+        const n = getNode(tx, id);
+        return n !== undefined && wanted(n) ? [n] : [];
+      });
+    });
     if (bare.length === 0) return;
     const batch = takeBatch(bare, jsonBytes);
-    if (batch.left > 0) this.more = true;
+    if (batch.left > 0) {
+      this.more = true;
+      this.work.giveBack({ nodes: new Set(bare.slice(batch.items.length).map(n => n.id)) });
+    }
     const written: { id: string; attachment: NetworkAttachment }[] = [];
     const cursors = new Map<string, NetworkAllocationUpdate>();
     for (const node of batch.items) {
@@ -313,6 +371,7 @@ export class TaskPipeline implements LeaderService {
       } catch (err) {
         if (!(err instanceof AllocatorError)) throw err;
         this.log.warn({ node: node.id, err: err.message }, 'task pipeline: no ingress address for a node');
+        this.work.noIngressAddress(node.id);
       }
     }
     await this.allocator.write(
@@ -331,14 +390,20 @@ export class TaskPipeline implements LeaderService {
   }
 
   /** PENDING tasks go to nodes (ASSIGNED), or keep the scheduler's reason. */
-  private async schedule(term: number): Promise<void> {
-    const { nodes, tasks } = this.store.view(tx => ({ nodes: findNodes(tx), tasks: findTasks(tx) }));
-    const pending = tasks
-      .filter(t => t.status.state === 'pending' && compareTaskStates(t.desiredState, 'running') <= 0)
+  private async schedule(term: number, work: PassWork): Promise<void> {
+    const wanted = (t: Task): boolean =>
+      t.status.state === 'pending' && compareTaskStates(t.desiredState, 'running') <= 0;
+    const pending = this.store
+      .view(tx => (work.everything ? findTasks(tx, { where: wanted }) : tasksAmong(tx, work.pending, wanted)))
       .sort((a, b) => (a.serviceId === b.serviceId ? a.slot - b.slot : a.serviceId < b.serviceId ? -1 : 1));
     if (pending.length === 0) return;
     const batch = takeBatch(pending, taskBytes);
-    if (batch.left > 0) this.more = true;
+    if (batch.left > 0) {
+      this.more = true;
+      this.work.giveBack({ pending: new Set(pending.slice(batch.items.length).map(t => t.id)) });
+    }
+    // The scheduler spreads over what every node holds: all tasks, read only when some wait for a node.
+    const { nodes, tasks } = this.store.view(tx => ({ nodes: findNodes(tx), tasks: findTasks(tx) }));
     const { assignments, unplaced } = schedule({ nodes, tasks, pending: batch.items });
     const now = Date.now();
     const byId = new Map(pending.map(t => [t.id, t]));
@@ -353,6 +418,7 @@ export class TaskPipeline implements LeaderService {
       });
     }
     for (const [id, reason] of unplaced) {
+      this.work.noNode(id);
       const task = byId.get(id);
       if (task !== undefined && task.status.err !== reason) {
         written.push({ ...task, status: { ...task.status, err: reason } });
@@ -388,6 +454,14 @@ function applyTaskChange(tx: Tx, change: TaskChange): void {
       if (getTask(tx, change.taskId) !== undefined) deleteTask(tx, change.taskId);
       return;
   }
+}
+
+/** The tasks among `ids` that are in the store and `wanted`, by id (the order a scan gives). */
+function tasksAmong(tx: ReadTx, ids: ReadonlySet<string>, wanted: (t: Task) => boolean): Task[] {
+  return [...ids].sort().flatMap(id => {
+    const t = getTask(tx, id);
+    return t !== undefined && wanted(t) ? [t] : [];
+  });
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

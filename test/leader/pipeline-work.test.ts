@@ -1,0 +1,123 @@
+/**
+ * What the task pipeline's next pass looks at, from the store's events (server/leader/pipeline-work.ts):
+ * only what changed, everything once per term, and what waits for something tried again when it comes.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { PipelineWork, type PassWork } from '../../server/leader/pipeline-work.ts';
+import type { StoreEvent, StoreObject, Task } from '../../server/store/index.ts';
+import { newNode, newService, newTask } from '../store/fixtures.ts';
+
+const meta = { version: { index: 1 }, createdAt: 0, updatedAt: 0 };
+
+function event(table: string, object: object, kind: StoreEvent['kind'] = 'update'): StoreEvent {
+  return { kind, table, object: { ...object, meta } as StoreObject, index: 1 };
+}
+
+function task(id: string, serviceId: string, state: Task['status']['state'], nodeId = ''): StoreEvent {
+  return event('tasks', { ...newTask(id, serviceId, 1, { nodeId }), status: { state, timestamp: 0 } });
+}
+
+/** Takes a pass's work with `onNodes` as the services on changed nodes and `global` as the global ones. */
+function take(
+  w: PipelineWork,
+  now = 0,
+  onNodes: Record<string, string[]> = {},
+  global: string[] = [],
+): PassWork {
+  return w.take(
+    now,
+    ids => [...ids].flatMap(id => onNodes[id] ?? []),
+    () => global,
+  );
+}
+
+const sorted = (s: ReadonlySet<string>): string[] => [...s].sort();
+
+test('a new term looks at everything once, then only at what changed', () => {
+  const w = new PipelineWork();
+  assert.equal(take(w).everything, true);
+  const quiet = take(w);
+  assert.equal(quiet.everything, false);
+  assert.deepEqual([quiet.services.size, quiet.fresh.size, quiet.pending.size], [0, 0, 0]);
+
+  w.note(event('services', newService('s1', 'web')));
+  w.note(task('t1', 's2', 'new'));
+  w.note(task('t2', 's2', 'pending'));
+  w.note(task('t3', 's3', 'running'));
+  const work = take(w);
+  assert.deepEqual(sorted(work.services), ['s1', 's2', 's3']);
+  assert.deepEqual([sorted(work.fresh), sorted(work.pending), sorted(work.released)], [['t1'], ['t2'], []]);
+  assert.equal(take(w).services.size, 0, 'taken once');
+
+  w.note(event('networks', { id: 'n1' }));
+  assert.equal(take(w).everything, true, 'a network change: everything');
+  w.reset();
+  assert.equal(take(w).everything, true, 'a new term: everything');
+});
+
+test('ended and deleted tasks give their addresses back, also in a pass that looks at everything', () => {
+  const w = new PipelineWork();
+  take(w);
+  w.note(task('t1', 's1', 'failed'));
+  w.note(task('t2', 's1', 'running', 'n1'));
+  w.note({ ...task('t2', 's1', 'running', 'n1'), kind: 'remove' });
+  w.note(event('nodes', newNode('n9'), 'remove'));
+  w.note(event('networks', { id: 'n1' }));
+  const work = take(w);
+  assert.equal(work.everything, true);
+  assert.deepEqual([sorted(work.released), sorted(work.removedNodes)], [['t1', 't2'], ['n9']]);
+});
+
+test('a changed node: the services of its tasks and every global service', () => {
+  const w = new PipelineWork();
+  take(w);
+  w.note(event('nodes', newNode('n1')));
+  const work = take(w, 0, { n1: ['s1', 's2'], n2: ['s3'] }, ['g1']);
+  assert.deepEqual(sorted(work.services), ['g1', 's1', 's2']);
+  assert.deepEqual(sorted(work.nodes), ['n1']);
+});
+
+test('a task with no address is tried again when addresses go back; one with no node when a node changes', () => {
+  const w = new PipelineWork();
+  take(w);
+  w.noAddress('t1');
+  w.noNode('t2');
+  w.note(task('t9', 's1', 'running'));
+  let work = take(w);
+  assert.deepEqual([work.fresh.size, work.pending.size], [0, 0], 'nothing freed, no node changed');
+
+  w.note(task('t8', 's1', 'shutdown'));
+  work = take(w);
+  assert.deepEqual([sorted(work.fresh), sorted(work.pending)], [['t1'], ['t2']], 'a task ended');
+  assert.deepEqual([take(w).fresh.size, take(w).pending.size], [0, 0], 'tried once per freeing');
+
+  w.noNode('t2');
+  w.note(event('nodes', newNode('n1')));
+  assert.deepEqual(sorted(take(w).pending), ['t2'], 'a node changed');
+});
+
+test('a service the orchestrator wants to look at later is due at its time, and not before', () => {
+  const w = new PipelineWork();
+  take(w);
+  w.dueAt('s1', 100);
+  w.dueAt('s2', 50);
+  assert.equal(w.nextDue(), 50);
+  assert.deepEqual(sorted(take(w, 49).services), []);
+  assert.deepEqual(sorted(take(w, 60).services), ['s2']);
+  w.dueAt('s1', undefined);
+  assert.equal(w.nextDue(), Infinity);
+  assert.deepEqual(sorted(take(w, 1000).services), []);
+});
+
+test('work given back is looked at by the next pass', () => {
+  const w = new PipelineWork();
+  take(w);
+  w.note(task('t1', 's1', 'new'));
+  const work = take(w);
+  w.giveBack(work);
+  const again = take(w);
+  assert.deepEqual([sorted(again.services), sorted(again.fresh)], [['s1'], ['t1']]);
+  w.giveBack({ everything: true });
+  assert.equal(take(w).everything, true);
+});
