@@ -29,6 +29,7 @@ const PURE_FILES = [
   'server/dispatcher/view-parts.ts',
   'server/dispatcher/node-tasks.ts',
   'server/leader/pipeline-work.ts',
+  'server/leader/pipeline-writes.ts',
   'server/dispatcher/peer-host.ts',
   'agent/session/assignments.ts',
   'agent/session/view-delta.ts',

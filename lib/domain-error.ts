@@ -13,6 +13,7 @@ export type ErrorKind =
   | 'unavailable'
   | 'unauthenticated'
   | 'unimplemented'
+  | 'aborted'
   | 'internal';
 
 /**

@@ -54,6 +54,12 @@ export class UnavailableError extends DomainError {
   readonly kind = 'unavailable';
 }
 
+/** Ended by something newer of the same caller (a session or stream replaced by a later one). */
+export class AbortedError extends DomainError {
+  override readonly name: string = 'AbortedError';
+  readonly kind = 'aborted';
+}
+
 /** A change Shoal does not make (refused, never ignored). */
 export class UnimplementedError extends DomainError {
   override readonly name: string = 'UnimplementedError';

@@ -37,6 +37,7 @@ const STATUS_OF_KIND: Readonly<Record<Exclude<ErrorKind, 'internal'>, grpc.statu
   unavailable: grpc.status.UNAVAILABLE,
   unauthenticated: grpc.status.UNAUTHENTICATED,
   unimplemented: grpc.status.UNIMPLEMENTED,
+  aborted: grpc.status.ABORTED,
 };
 
 export function toGrpcStatus(err: unknown, log: Logger): GrpcStatus {

@@ -24,7 +24,7 @@
  * is the I/O: gRPC calls, timers, the store.
  */
 import type { DispatcherHandlers } from '../../proto/gen/shoal/v1/Dispatcher.ts';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
@@ -38,6 +38,7 @@ import {
 } from '../../proto/dispatcher-types.ts';
 import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
 import {
+  AbortedError,
   NotFoundError,
   PermissionError,
   ResourceExhaustedError,
@@ -49,7 +50,7 @@ import { NotLeaderError } from '../../lib/not-leader-error.ts';
 import { DEFAULT_GATEWAY_SUBNET } from '../allocator/index.ts';
 import { callerOf } from '../caller/caller.ts';
 import { wireNode } from '../wire/wire-node.ts';
-import { RpcError, toGrpcStatus } from '../rpc/status.ts';
+import { toGrpcStatus } from '../rpc/status.ts';
 import {
   clusterTable,
   findClusters,
@@ -369,7 +370,7 @@ export class Dispatcher implements LeaderService {
     if (this.store.view(tx => getNode(tx, nodeId)) === undefined) {
       throw new NotFoundError(`node ${nodeId} not found`);
     }
-    this.endSession(nodeId, this.statusOf(replaced('session replaced by a newer one')));
+    this.endSession(nodeId, this.statusOf(new AbortedError('session replaced by a newer one')));
     const session: Session = { id: randomBytes(16).toString('hex'), nodeId, enders: new Set() };
     this.sessions.set(nodeId, session);
     const period = this.book.period(Math.random());
@@ -422,7 +423,7 @@ export class Dispatcher implements LeaderService {
     const session = this.requireSession(call, call.request.sessionId);
     const phase = this.phase;
     if (phase.kind !== 'leading') throw this.refusal();
-    const replacedBy = this.statusOf(replaced('assignments stream replaced by a newer one'));
+    const replacedBy = this.statusOf(new AbortedError('assignments stream replaced by a newer one'));
     this.streams.open(call, session, phase.tasks.of(session.nodeId), phase.index, replacedBy);
   }
 
@@ -485,14 +486,6 @@ export class Dispatcher implements LeaderService {
   private statusOf(err: unknown): grpc.StatusObject {
     return toGrpcStatus(err, this.log);
   }
-}
-
-/**
- * The end of a session or stream that a newer one of the same node replaces: ABORTED, as swarmkit's.
- * No refusal kind says that (ErrorKind has no 'aborted'), so it goes as a status with its code.
- */
-function replaced(details: string): RpcError {
-  return new RpcError(grpc.status.ABORTED, details);
 }
 
 /** The cluster's gateway bridge range (set once at `swarm init`). */

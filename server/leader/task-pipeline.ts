@@ -19,7 +19,6 @@ import { randomNodeId } from '../../certs/index.ts';
 import {
   AllocatorError,
   jsonBytes,
-  MAX_REPLICAS,
   taskHoldsAddresses,
   type NetworkAllocationUpdate,
   type NetworkAllocator,
@@ -31,9 +30,14 @@ import { oversizeAllowance, takeBatch } from './bounded-batch.ts';
 import type { LeaderService } from './leadership.ts';
 import { PipelineWork, type PassWork } from './pipeline-work.ts';
 import {
+  applyTaskChange,
+  orchestratorWriteBytes,
+  taskBytes,
+  withinReplicaLimit,
+  type OrchestratorWrite,
+} from './pipeline-writes.ts';
+import {
   compareTaskStates,
-  createTask,
-  deleteTask,
   findNodes,
   findServices,
   findTasks,
@@ -440,22 +444,6 @@ export class TaskPipeline implements LeaderService {
   }
 }
 
-function applyTaskChange(tx: Tx, change: TaskChange): void {
-  switch (change.kind) {
-    case 'create':
-      createTask(tx, change.task);
-      return;
-    case 'set-desired-state': {
-      const task = getTask(tx, change.taskId);
-      if (task !== undefined) updateTask(tx, { ...task, desiredState: change.desiredState });
-      return;
-    }
-    case 'delete':
-      if (getTask(tx, change.taskId) !== undefined) deleteTask(tx, change.taskId);
-      return;
-  }
-}
-
 /** The tasks among `ids` that are in the store and `wanted`, by id (the order a scan gives). */
 function tasksAmong(tx: ReadTx, ids: ReadonlySet<string>, wanted: (t: Task) => boolean): Task[] {
   return [...ids].sort().flatMap(id => {
@@ -473,31 +461,4 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
     else group.push(item);
   }
   return groups;
-}
-
-type OrchestratorWrite = { service: Service } | { change: TaskChange };
-
-/** A task as the store encodes it, plus room for the addresses allocation adds. */
-function taskBytes(task: Omit<Task, 'meta'>): number {
-  return jsonBytes(task) + 128;
-}
-
-/** What one of the orchestrator's writes adds to the changelist, in bytes. */
-function orchestratorWriteBytes(w: OrchestratorWrite, tasks: ReadonlyMap<string, Task>): number {
-  if ('service' in w) return jsonBytes(w.service);
-  const c = w.change;
-  if (c.kind === 'create') return taskBytes(c.task);
-  const task = tasks.get(c.taskId);
-  // A desired-state change writes the whole task; a delete carries only its ID.
-  return c.kind === 'set-desired-state' && task !== undefined ? taskBytes(task) : 256;
-}
-
-/**
- * A service asking for more replicas than a service may have (stored before the limit existed) runs
- * that many: the pipeline never tries to hold more tasks than the API would have accepted.
- */
-function withinReplicaLimit(service: Service): Service {
-  const mode = service.spec.mode;
-  if (!('replicated' in mode) || mode.replicated.replicas <= MAX_REPLICAS) return service;
-  return { ...service, spec: { ...service.spec, mode: { replicated: { replicas: MAX_REPLICAS } } } };
 }

@@ -261,3 +261,17 @@ test('sessions opened in a tight loop are rate-limited, while another node’s s
     12_000,
   );
 });
+
+test('a newer session of a node ends its earlier one with ABORTED', async () => {
+  const c = dispatcherAs('w1');
+  const first = (
+    c as unknown as { Session(req: object): grpc.ClientReadableStream<{ sessionId: string }> }
+  ).Session({ hostname: 'first' });
+  const ended = new Promise<grpc.ServiceError>(resolve => first.on('error', resolve));
+  await new Promise(resolve => first.once('data', resolve));
+  // Replaced by ours, or by w1's own agent getting back in: either way a newer one.
+  await openSession(c);
+  const e = await ended;
+  assert.deepEqual([e.code, e.details], [grpc.status.ABORTED, 'session replaced by a newer one']);
+  await until('w1 back in session', () => Promise.resolve(agentOf('w1')?.sessionId !== undefined));
+});

@@ -12,6 +12,7 @@ import { test } from 'node:test';
 import { pino } from 'pino';
 import type { DomainError } from '../../lib/domain-error.ts';
 import {
+  AbortedError,
   ConflictError,
   InvalidArgumentError,
   NotFoundError,
@@ -42,6 +43,7 @@ test('each domain error class maps to its status, with its own text', () => {
     [new ResourceExhaustedError('no subnet left'), grpc.status.RESOURCE_EXHAUSTED],
     [new UnavailableError('the cluster is still starting'), grpc.status.UNAVAILABLE],
     [new UnimplementedError('renaming services is not supported'), grpc.status.UNIMPLEMENTED],
+    [new AbortedError('session replaced by a newer one'), grpc.status.ABORTED],
     [new NotLeaderError(), grpc.status.UNAVAILABLE],
   ];
   for (const [err, code] of cases) {
