@@ -11,6 +11,7 @@ import type {
   ViewService,
   WireNetworkViewDelta,
 } from '../../proto/dispatcher-types.ts';
+import { noEntities } from './view-parts.ts';
 
 /** An endpoint's key: network and task. */
 export const endpointKey = (networkId: string, taskId: string): string => `${networkId}\u0000${taskId}`;
@@ -64,14 +65,7 @@ export class ViewChanges {
     const delta: WireNetworkViewDelta = {
       appliesTo: this.seq,
       resultsIn: ++this.seq,
-      networks: [],
-      removedNetworks: [],
-      nodes: [],
-      removedNodes: [],
-      services: [],
-      removedServices: [],
-      endpoints: [],
-      removedEndpoints: [],
+      ...noEntities(),
       gatewaySubnet,
     };
     split(this.networks, delta.networks, delta.removedNetworks);

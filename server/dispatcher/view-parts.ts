@@ -32,7 +32,7 @@ export interface ViewPart {
 }
 
 /** The entities of a view or delta, by kind, in the order parts take them. */
-interface Entities {
+export interface ViewEntities {
   removedNetworks: string[];
   removedNodes: string[];
   removedServices: string[];
@@ -52,9 +52,10 @@ const KINDS = [
   'nodes',
   'services',
   'endpoints',
-] as const satisfies readonly (keyof Entities)[];
+] as const satisfies readonly (keyof ViewEntities)[];
 
-const none = (): Entities => ({
+/** No entities of any kind: the lists a delta or a part starts from. */
+export const noEntities = (): ViewEntities => ({
   removedNetworks: [],
   removedNodes: [],
   removedServices: [],
@@ -65,22 +66,22 @@ const none = (): Entities => ({
   endpoints: [],
 });
 
-const countOf = (e: Entities): number => KINDS.reduce((n, k) => n + e[k].length, 0);
+const countOf = (e: ViewEntities): number => KINDS.reduce((n, k) => n + e[k].length, 0);
 
 /** `e` cut into groups of at most `max` entities (at least one group), kinds in KINDS order. */
-function cut(e: Entities, max: number): Entities[] {
-  const groups: Entities[] = [none()];
+function cut(e: ViewEntities, max: number): ViewEntities[] {
+  const groups: ViewEntities[] = [noEntities()];
   let room = max;
   for (const kind of KINDS) {
     const list: readonly unknown[] = e[kind];
     let i = 0;
     while (i < list.length) {
       if (room === 0) {
-        groups.push(none());
+        groups.push(noEntities());
         room = max;
       }
       const take = list.slice(i, i + room);
-      const group = groups[groups.length - 1] ?? none();
+      const group = groups[groups.length - 1] ?? noEntities();
       (group[kind] as unknown[]).push(...take);
       i += take.length;
       room -= take.length;
@@ -95,30 +96,30 @@ export function viewParts(part: ViewPart, maxEntities: number): ViewPart[] {
     throw new RangeError(`view parts: at most ${maxEntities} entities a part is not a positive integer`);
   }
   const { full, delta } = part;
-  const fullEntities: Entities =
+  const fullEntities: ViewEntities =
     full === undefined
-      ? none()
+      ? noEntities()
       : {
-          ...none(),
+          ...noEntities(),
           networks: full.view.networks,
           nodes: full.view.nodes,
           services: full.view.services,
           endpoints: full.view.endpoints,
         };
-  const deltaEntities: Entities = delta ?? none();
+  const deltaEntities: ViewEntities = delta ?? noEntities();
   if (countOf(fullEntities) + countOf(deltaEntities) <= maxEntities) return [part];
 
   const out: ViewPart[] = [];
   const gatewaySubnet = delta?.gatewaySubnet ?? full?.view.gatewaySubnet ?? '';
   // A later part goes from the sequence number the view has after the first part to the same one.
-  const more = (e: Entities, seq: number): WireNetworkViewDelta => ({
+  const more = (e: ViewEntities, seq: number): WireNetworkViewDelta => ({
     appliesTo: seq,
     resultsIn: seq,
     ...e,
     gatewaySubnet,
   });
   if (full !== undefined) {
-    const [first = none(), ...rest] = cut(fullEntities, maxEntities);
+    const [first = noEntities(), ...rest] = cut(fullEntities, maxEntities);
     out.push({
       full: {
         seq: full.seq,
@@ -134,7 +135,7 @@ export function viewParts(part: ViewPart, maxEntities: number): ViewPart[] {
     for (const e of rest) out.push({ delta: more(e, full.seq) });
   }
   if (delta !== undefined) {
-    const [first = none(), ...rest] = cut(deltaEntities, maxEntities);
+    const [first = noEntities(), ...rest] = cut(deltaEntities, maxEntities);
     out.push({ delta: { ...delta, ...first } });
     for (const e of rest) out.push({ delta: more(e, delta.resultsIn) });
   }

@@ -14,6 +14,7 @@ import type {
   WireNetworkViewDelta,
 } from '../../proto/dispatcher-types.ts';
 import { networkViewFor } from '../../server/dispatcher/network-view.ts';
+import { noEntities } from '../../server/dispatcher/view-parts.ts';
 import { seeds, World } from '../dispatcher/view-world.ts';
 
 /** A delta from `a` to `b`, noisy as `w` decides: shuffled, with redundant upserts and removals. */
@@ -21,14 +22,7 @@ function deltaOf(a: NetworkView, b: NetworkView, w: World, appliesTo: number): W
   const d: WireNetworkViewDelta = {
     appliesTo,
     resultsIn: appliesTo + 1,
-    networks: [],
-    removedNetworks: [],
-    nodes: [],
-    removedNodes: [],
-    services: [],
-    removedServices: [],
-    endpoints: [],
-    removedEndpoints: [],
+    ...noEntities(),
     gatewaySubnet: b.gatewaySubnet,
   };
   const diff = <T>(
