@@ -3,7 +3,7 @@
  * `nft -f -`) or sysctl, always as an argv array with the batch on stdin. Failures come back as data
  * (stderr and, for ip/bridge, the 1-based line that failed), never as a throw.
  */
-import { spawn } from 'node:child_process';
+import { runCommand } from './command-runner.ts';
 import type { Batch } from './planner/model.ts';
 
 export type BatchResult = { ok: true } | { ok: false; stderr: string; failedLine: number | undefined };
@@ -41,27 +41,6 @@ export function batchArgv(batch: Batch): { argv: string[]; stdin: string } {
     case 'sysctl':
       return { argv: [...inNetns(ns), 'sysctl', '-qw', ...batch.lines], stdin: '' };
   }
-}
-
-/** Runs argv with `stdin`; resolves with the exit code, stdout and stderr (spawn errors as stderr). */
-export function runCommand(
-  argv: readonly string[],
-  stdin = '',
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise(resolve => {
-    const [cmd, ...args] = argv;
-    if (cmd === undefined) return resolve({ code: 1, stdout: '', stderr: 'empty command' });
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('error', err => resolve({ code: 1, stdout, stderr: stderr + String(err) }));
-    child.on('close', code => resolve({ code: code ?? 1, stdout, stderr }));
-    // A command that exits before reading all of stdin must not crash us with EPIPE.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(stdin);
-  });
 }
 
 export class IpRunner implements BatchRunner {

@@ -14,7 +14,7 @@ import {
   parseNetns,
   taskNetns,
 } from './planner/names.ts';
-import { runCommand } from './ip-runner.ts';
+import { runCommand } from './command-runner.ts';
 import {
   emptyModel,
   type LegState,

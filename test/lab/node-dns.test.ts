@@ -136,6 +136,8 @@ function dnsSockets(): Map<string, string[]> {
 
 /** A child of shoald that is no task: a batch of the data plane, or tsx's esbuild service (from source). */
 const TRANSIENT = /^(ip|nft|sysctl|bridge|nsenter) |\/esbuild --service/;
+/** The data plane's one command helper (agent/network/command-helper.mjs): per agent, not per task. */
+const COMMAND_HELPER = /\/command-helper\.mjs$/;
 /** What a task is made of: its launcher, the wrapper shell, and its command. */
 const TASK_PROCESS = /(^|\/)(unshare|sh|sleep)$/;
 
@@ -198,14 +200,18 @@ test(
     await everyTaskAnswers(tasks, 'many');
     t.diagnostic(`and each one's DNS answered ${Date.now() - t0} ms after the create`);
 
-    // The process tree: shoald's children are the tasks (each an `unshare` holding its command), and
-    // nothing under it runs node: no helper per task, no helper at all.
+    // The process tree: shoald's children are the tasks (each an `unshare` holding its command) and the
+    // data plane's one command helper; nothing else under it runs node: no helper per task.
     const procs = processes();
     const pid = shoaldPid();
     const children = [...procs].filter(([, p]) => p.ppid === pid);
     const launchers = children.filter(([, p]) => p.argv.includes('unshare'));
-    const others = children.filter(([, p]) => !p.argv.includes('unshare')).map(([, p]) => p.argv.join(' '));
+    const helpers = children.filter(([, p]) => COMMAND_HELPER.test(p.argv.join(' ')));
+    const others = children
+      .filter(([, p]) => !p.argv.includes('unshare') && !COMMAND_HELPER.test(p.argv.join(' ')))
+      .map(([, p]) => p.argv.join(' '));
     assert.equal(launchers.length, 100, 'one child per task: the task itself');
+    assert.ok(helpers.length <= 1, `one command helper at most: ${helpers.length}`);
     assert.ok(
       others.every(a => TRANSIENT.test(a)),
       `no other long-lived child of shoald (a batch of the data plane may be running, and tsx's esbuild): ${others.join('; ')}`,
@@ -219,8 +225,13 @@ test(
         grew = true;
       }
     }
-    const nodes = [...under].filter(p => p !== pid && procs.get(p)?.argv.some(a => /node$|\.mjs$/.test(a)));
-    assert.deepEqual(nodes, [], 'no node process under shoald');
+    const nodes = [...under].filter(
+      p =>
+        p !== pid &&
+        !COMMAND_HELPER.test(procs.get(p)?.argv.join(' ') ?? '') &&
+        procs.get(p)?.argv.some(a => /node$|\.mjs$/.test(a)),
+    );
+    assert.deepEqual(nodes, [], 'no node process under shoald but its command helper');
     // One resolver: the node's, on the gateway bridge; no socket on 53 in any task's namespace.
     const sockets = dnsSockets();
     assert.deepEqual([...sockets.keys()], [lab.node(1)], JSON.stringify([...sockets]));
@@ -280,7 +291,12 @@ test(
     const leftovers = [...procs]
       .filter(([p, x]) => {
         if (p === pid || !ours.has(netnsOf(p))) return false;
-        if (x.ppid === pid && TRANSIENT.test(x.argv.join(' '))) return false;
+        const argv = x.argv.join(' ');
+        if (x.ppid === pid && (TRANSIENT.test(argv) || COMMAND_HELPER.test(argv))) return false;
+        // A batch the new agent's command helper runs.
+        if (TRANSIENT.test(argv) && COMMAND_HELPER.test(procs.get(x.ppid)?.argv.join(' ') ?? '')) {
+          if (procs.get(x.ppid)?.ppid === pid) return false;
+        }
         return !TASK_PROCESS.test(x.argv[0] ?? '');
       })
       .map(([p, x]) => `${p}: ${x.argv.join(' ')}`);
