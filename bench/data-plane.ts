@@ -13,10 +13,11 @@
  *    node 2 and to that task's own address (same backend, so the ratio is the VIP's cost alone).
  *
  * Prints one JSON line per measurement, then a summary with ratios. Needs root. Env: BENCH_TRIALS (5),
- * BENCH_PARTS (`converge` = part 1 only, as `npm run bench:converge` runs it; default all).
+ * BENCH_PARTS (`converge` = part 1 only, as `npm run bench:converge` runs it; default all), BENCH_LOGS
+ * (a file for every daemon's log at the end).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WireNode, WireService, WireTask } from '../proto/control-types.ts';
@@ -441,6 +442,8 @@ runBench(
   },
   async () => {
     for (const c of children) c.kill('SIGKILL');
+    // BENCH_LOGS=<file>: every daemon's log, to trace where a converge's time goes.
+    if (process.env.BENCH_LOGS) writeFileSync(process.env.BENCH_LOGS, cluster.logs(100_000));
     await lab.destroy();
     rmSync(dir, { recursive: true, force: true });
   },
