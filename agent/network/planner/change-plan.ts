@@ -145,6 +145,10 @@ export function planChange(applied: NetModel, desired: NetModel, names: PlanName
     v => !applied.overlays.has(v) || removedOverlays.has(v),
   );
   const addedTasks = [...desired.tasks.keys()].filter(id => !applied.tasks.has(id) || removedTasks.has(id));
+  const added = new Set(addedTasks);
+  /** A task found in place by this agent (observed at start: its rules are not known), kept as it is. */
+  const adopted = (id: string, t: TaskState): boolean =>
+    t.gatewayAddr !== '' && !added.has(id) && applied.tasks.get(id)?.nft === undefined;
   for (const vni of addedOverlays)
     out.add('netns-add', 'ip', undefined, ovOwner(vni), `netns add ${overlayNetns(prefix, vni)}`);
   for (const id of addedTasks)
@@ -187,16 +191,28 @@ export function planChange(applied: NetModel, desired: NetModel, names: PlanName
     out.add('node', 'ip', nodeNetns, o, `addr add ${dLeg.addr} dev ${INGRESS_LEG}`);
     out.add('node', 'ip', nodeNetns, o, `link set ${INGRESS_LEG} up`);
   }
+  // Each task's port on the gateway bridge is isolated (tasks reach the node through it, never one
+  // another: Docker's docker_gwbridge has icc off), before it comes up. An adopted task's too, since
+  // an older agent may have made its port without.
+  const isolate = (id: string, port: string): void => {
+    out.add('node', 'ip', nodeNetns, taskOwner(id), `link set ${port} type bridge_slave isolated on`);
+  };
   for (const id of addedTasks) {
     const t = desired.tasks.get(id);
     if (!t) continue;
+    const port = gatewayVeth(t.taskId);
     out.add(
       'node',
       'ip',
       nodeNetns,
       taskOwner(id),
-      `link add ${gatewayVeth(t.taskId)} master ${GATEWAY_BRIDGE} up type veth peer name ${TASK_GATEWAY_IF} netns ${taskNetns(prefix, id)}`,
+      `link add ${port} master ${GATEWAY_BRIDGE} type veth peer name ${TASK_GATEWAY_IF} netns ${taskNetns(prefix, id)}`,
     );
+    isolate(id, port);
+    out.add('node', 'ip', nodeNetns, taskOwner(id), `link set ${port} up`);
+  }
+  for (const [id, t] of desired.tasks) {
+    if (adopted(id, t)) isolate(id, gatewayVeth(t.taskId));
   }
 
   for (const [vni, d] of desired.overlays) {
@@ -267,9 +283,8 @@ export function planChange(applied: NetModel, desired: NetModel, names: PlanName
   // An adopted task whose rules are not known may come from an agent that redirected its DNS with SNAT
   // and route_localnet instead of the route: its ruleset is replaced below (without the SNAT), so it
   // gets the route now. Harmless on a task that has it.
-  const added = new Set(addedTasks);
   for (const [id, t] of desired.tasks) {
-    if (t.gatewayAddr === '' || added.has(id) || applied.tasks.get(id)?.nft !== undefined) continue;
+    if (!adopted(id, t)) continue;
     out.add(
       `t${id}`,
       'ip',

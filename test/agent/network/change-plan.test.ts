@@ -62,7 +62,7 @@ test('a new task: namespaces, vxlan, veths, addresses, remote entries, nft, in o
   );
   assert.match(
     all[1] ?? '',
-    /link add gwtaskaaaaaaa master shoalgw0 up type veth peer name eth1 netns p-ttaskaaaaaaaa/,
+    /link add gwtaskaaaaaaa master shoalgw0 type veth peer name eth1 netns p-ttaskaaaaaaaa \| link set gwtaskaaaaaaa type bridge_slave isolated on \| link set gwtaskaaaaaaa up/,
   );
   assert.match(all[2] ?? '', /^ip@p-ov4097: .*addr add 10\.0\.1\.1\/24 dev br0/);
   assert.match(all[2] ?? '', /neigh replace 10\.0\.1\.4 lladdr 02:42:0a:00:01:04 dev vxlan0 nud permanent/);
@@ -144,11 +144,14 @@ test('an adopted task with a wrong address is rebuilt; an observed one that matc
   assert.deepEqual(
     planChange(observed, again, names).batches.map(b => `${b.tool}@${b.netns ?? ''}: ${b.lines.join(' | ')}`),
     [
+      'ip@nodens: link set gwtaskaaaaaaa type bridge_slave isolated on',
       'ip@p-ttaskaaaaaaaa: route replace local 127.0.0.11 dev lo src 172.18.0.2 table local',
       'nft@p-ttaskaaaaaaaa: task net1',
     ],
-    'only the unknown nft text is reapplied, with the DNS route that goes with it (an older agent’s task had SNAT instead)',
+    'only the unknown nft text is reapplied, with the DNS route that goes with it (an older agent’s task had SNAT instead), and its gateway port isolated (an older agent’s was not)',
   );
+  const known = desired(v, t, again);
+  assert.deepEqual(planChange(again, known, names).batches, [], 'once applied, nothing again');
   const wrong: NetModel = structuredClone(observed);
   const w = wrong.tasks.get('taskaaaaaaaa');
   assert.ok(w?.legs[0]);

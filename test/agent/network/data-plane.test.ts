@@ -350,6 +350,60 @@ test('data plane on two lab nodes', { skip: root ? false : 'needs root' }, async
     assert.ok(ping(`${p1}-t${E.slice(0, 12)}`, '10.0.1.6'), 'E pings D');
   });
 
+  await t.test(
+    "tasks on one node never reach each other over the gateway bridge (Docker's icc off on docker_gwbridge), adopted ones too",
+    async () => {
+      const nsE = `${p1}-t${E.slice(0, 12)}`;
+      const eth1 = (id: string): string => planes.at(-1)?.sandbox(id)?.gatewayAddr.split('/')[0] ?? '';
+      const isolated = (id: string): boolean => {
+        const [link] = JSON.parse(
+          run(['ip', '-d', '-j', '-n', lab.node(1), 'link', 'show', `gw${id.slice(0, 11)}`]),
+        ) as { linkinfo?: { info_slave_data?: { isolated?: boolean } } }[];
+        return link?.linkinfo?.info_slave_data?.isolated === true;
+      };
+      const dAddr = eth1(D);
+      assert.match(dAddr, /^172\.18\./);
+      assert.ok(isolated(D) && isolated(E), 'both ports isolated');
+      assert.ok(ping(nsE, '172.18.0.1'), 'E reaches the node through the bridge');
+      assert.ok(!ping(nsE, dAddr), "E does not reach D's gateway address");
+      assert.ok(ping(nsE, '10.0.1.6'), 'E reaches D over their overlay');
+
+      // An older agent's port, not isolated: a restarted data plane adopts the task and isolates it.
+      run([
+        'ip',
+        '-n',
+        lab.node(1),
+        'link',
+        'set',
+        `gw${D.slice(0, 11)}`,
+        'type',
+        'bridge_slave',
+        'isolated',
+        'off',
+      ]);
+      assert.ok(!isolated(D));
+      const last = planes.at(-1);
+      assert.ok(last);
+      await last.close();
+      const { dp } = await n1Plane(new IpRunner());
+      const five = view([
+        [A, 'n1', '10.0.1.3/24'],
+        [B, 'n2', '10.0.1.4/24'],
+        [C, 'n1', '10.0.1.5/24'],
+        [D, 'n1', '10.0.1.6/24'],
+        [E, 'n1', '10.0.1.7/24'],
+      ]);
+      const r = await dp.update(
+        five,
+        [A, C, D, E].map((id, i) => task(id, 'n1', `10.0.1.${[3, 5, 6, 7][i]}/24`)),
+      );
+      assert.deepEqual([...r.failed], []);
+      assert.equal(eth1(D), dAddr, 'adopted, not rebuilt');
+      assert.ok(isolated(D), "the adopted task's port is isolated again");
+      assert.ok(!ping(nsE, dAddr));
+    },
+  );
+
   await t.test('destroy leaves nothing under the prefixes', async () => {
     for (const dp of planes) await dp.destroy();
     const left = netnsList()
