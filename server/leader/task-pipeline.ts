@@ -200,9 +200,11 @@ export class TaskPipeline implements LeaderService {
 
   private async pass(pools: NetworkAllocator, term: number, work: PassWork): Promise<void> {
     this.release(pools, work);
-    await this.orchestrate(pools, term, work);
-    await this.allocate(pools, work);
-    await this.schedule(term, work);
+    // What a step wrote is the next step's work in the same pass, not in passes of its own after its
+    // events come back: a new service's tasks are created, allocated and assigned in one pass.
+    const created = await this.orchestrate(pools, term, work);
+    const allocated = await this.allocate(pools, { ...work, fresh: union(work.fresh, created) });
+    await this.schedule(term, { ...work, pending: union(work.pending, allocated) });
   }
 
   /** Addresses of tasks that ended or are gone go back to the pools (a rebuild would not count them either). */
@@ -239,7 +241,8 @@ export class TaskPipeline implements LeaderService {
     });
   }
 
-  private async orchestrate(pools: NetworkAllocator, term: number, work: PassWork): Promise<void> {
+  /** Reconciles the services `work` names; resolves with the IDs of the tasks it created. */
+  private async orchestrate(pools: NetworkAllocator, term: number, work: PassWork): Promise<string[]> {
     const now = Date.now();
     const nodes = this.store.view(tx => findNodes(tx));
     const entries = this.servicesToReconcile(work);
@@ -270,7 +273,7 @@ export class TaskPipeline implements LeaderService {
         });
       }
     }
-    if (taskChanges.length === 0 && serviceWrites.length === 0) return;
+    if (taskChanges.length === 0 && serviceWrites.length === 0) return [];
     const byId = new Map(entries.flatMap(e => e.tasks.map(t => [t.id, t] as const)));
     const writes: OrchestratorWrite[] = [
       ...serviceWrites.map(service => ({ service })),
@@ -293,10 +296,14 @@ export class TaskPipeline implements LeaderService {
       },
       oversizeAllowance(batch),
     );
+    return batch.items.flatMap(w => ('change' in w && w.change.kind === 'create' ? [w.change.task.id] : []));
   }
 
-  /** NEW tasks get their addresses and become PENDING, in one write with the networks' cursors. */
-  private async allocate(pools: NetworkAllocator, work: PassWork): Promise<void> {
+  /**
+   * NEW tasks get their addresses and become PENDING, in one write with the networks' cursors; resolves
+   * with the IDs of the tasks it made PENDING.
+   */
+  private async allocate(pools: NetworkAllocator, work: PassWork): Promise<string[]> {
     await this.allocateNodes(pools, work);
     const wanted = (t: Task): boolean =>
       t.status.state === 'new' &&
@@ -305,7 +312,7 @@ export class TaskPipeline implements LeaderService {
     const fresh = this.store.view(tx =>
       work.everything ? findTasks(tx, { where: wanted }) : tasksAmong(tx, work.fresh, wanted),
     );
-    if (fresh.length === 0) return;
+    if (fresh.length === 0) return [];
     const batch = takeBatch(fresh, taskBytes);
     if (batch.left > 0) {
       this.more = true;
@@ -344,6 +351,7 @@ export class TaskPipeline implements LeaderService {
       },
       oversizeAllowance(batch),
     );
+    return allocated;
   }
 
   /** Every node gets its leg on the ingress network (the routing mesh), in one write with the network's cursor. */
@@ -450,6 +458,10 @@ function tasksAmong(tx: ReadTx, ids: ReadonlySet<string>, wanted: (t: Task) => b
     const t = getTask(tx, id);
     return t !== undefined && wanted(t) ? [t] : [];
   });
+}
+
+function union(a: ReadonlySet<string>, more: readonly string[]): ReadonlySet<string> {
+  return more.length === 0 ? a : new Set([...a, ...more]);
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
