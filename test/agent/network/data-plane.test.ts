@@ -52,6 +52,18 @@ const ping = (ns: string, addr: string): boolean => {
   }
 };
 
+/** A and C, D, E on n1 (overlay addresses .3, .5, .6, .7), B on n2 (.4). */
+const fiveView = (): NetworkView =>
+  view([
+    [A, 'n1', '10.0.1.3/24'],
+    [B, 'n2', '10.0.1.4/24'],
+    [C, 'n1', '10.0.1.5/24'],
+    [D, 'n1', '10.0.1.6/24'],
+    [E, 'n1', '10.0.1.7/24'],
+  ]);
+/** n1's tasks of fiveView. */
+const onN1 = (): WireTask[] => [A, C, D, E].map((id, i) => task(id, 'n1', `10.0.1.${[3, 5, 6, 7][i]}/24`));
+
 async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!cond()) {
@@ -326,14 +338,8 @@ test('data plane on two lab nodes', { skip: root ? false : 'needs root' }, async
       },
     };
     const { dp, events } = await n1Plane(runner);
-    const five = view([
-      [A, 'n1', '10.0.1.3/24'],
-      [B, 'n2', '10.0.1.4/24'],
-      [C, 'n1', '10.0.1.5/24'],
-      [D, 'n1', '10.0.1.6/24'],
-      [E, 'n1', '10.0.1.7/24'],
-    ]);
-    const tasks = [A, C, D, E].map((id, i) => task(id, 'n1', `10.0.1.${[3, 5, 6, 7][i]}/24`));
+    const five = fiveView();
+    const tasks = onN1();
     let settled = false;
     const update = dp.update(five, tasks).finally(() => (settled = true));
     await until('E announced', () => events.some(e => e.kind === 'added' && e.sandbox.taskId === E));
@@ -386,17 +392,8 @@ test('data plane on two lab nodes', { skip: root ? false : 'needs root' }, async
       assert.ok(last);
       await last.close();
       const { dp } = await n1Plane(new IpRunner());
-      const five = view([
-        [A, 'n1', '10.0.1.3/24'],
-        [B, 'n2', '10.0.1.4/24'],
-        [C, 'n1', '10.0.1.5/24'],
-        [D, 'n1', '10.0.1.6/24'],
-        [E, 'n1', '10.0.1.7/24'],
-      ]);
-      const r = await dp.update(
-        five,
-        [A, C, D, E].map((id, i) => task(id, 'n1', `10.0.1.${[3, 5, 6, 7][i]}/24`)),
-      );
+      const five = fiveView();
+      const r = await dp.update(five, onN1());
       assert.deepEqual([...r.failed], []);
       assert.equal(eth1(D), dAddr, 'adopted, not rebuilt');
       assert.ok(isolated(D), "the adopted task's port is isolated again");
