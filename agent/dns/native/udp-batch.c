@@ -66,12 +66,12 @@ static void throw_last(napi_env env) {
   napi_throw_error(env, NULL, info && info->error_message ? info->error_message : "udp-batch: N-API call failed");
 }
 
-/* An Error with node's errno code (EADDRINUSE, ...), as net and dgram report them. */
+/* An Error with node's errno code (EADDRINUSE, ...), as net and dgram report them; err is -errno. */
 static napi_value throw_errno(napi_env env, int err, const char *what) {
   char msg[256];
-  snprintf(msg, sizeof msg, "%s: %s", what, uv_strerror(-err));
+  snprintf(msg, sizeof msg, "%s: %s", what, uv_strerror(err));
   napi_value code, text, error;
-  napi_create_string_utf8(env, uv_err_name(-err), NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, uv_err_name(err), NAPI_AUTO_LENGTH, &code);
   napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &text);
   napi_create_error(env, code, text, &error);
   napi_throw(env, error);

@@ -13,7 +13,10 @@ export interface BatchLayout {
   readonly HDR: number;
 }
 
-/** A running batch loop over one UDP socket (it owns the socket: stop() closes it). */
+/**
+ * A running batch loop over one UDP socket (it owns the socket: stop() closes it). Its owner keeps a
+ * reference: a loop that is garbage collected is stopped.
+ */
 export interface BatchLoop {
   /** Sends out slots [0, n) now (onBatch's return value does the same after each batch). */
   send(n: number): void;

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { after, before, test } from 'node:test';
-import { query, startLoopbackDns, type LoopbackDns } from './fixtures.ts';
+import { EmbeddedDns } from '../../../agent/dns/embedded-dns.ts';
+import { query, quietLog, startLoopbackDns, type LoopbackDns } from './fixtures.ts';
 
 let batch: LoopbackDns;
 let plain: LoopbackDns;
@@ -164,5 +165,15 @@ test('answers to clients that are gone (ICMP port unreachable) do not stop it', 
     assert.equal(answer.readUInt16BE(6), 1);
   } finally {
     c.close();
+  }
+});
+
+test('a port another socket holds: listen is refused, saying why as node would', async () => {
+  const dns = await EmbeddedDns.start({ upstreams: [], log: quietLog, batch: true });
+  try {
+    await assert.rejects(dns.listen('127.0.0.1', plain.port), /address already in use/);
+    assert.ok((await dns.listen('127.0.0.1', 0)) > 0, 'and binds elsewhere afterwards');
+  } finally {
+    await dns.close();
   }
 });
