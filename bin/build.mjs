@@ -12,8 +12,14 @@
 // source file's place relative to dist/, so the output works from this checkout only, as intended.
 // `npm start` and the tests keep running the TypeScript through tsx, never a possibly stale dist/ (a test of
 // the compiled programs builds its own: `node bin/build.mjs <outdir>`).
+//
+// It also compiles the resolver's native UDP batch addon (agent/dns/native/udp-batch.c) into
+// agent/dns/native/build/, where its loader finds it from the sources and from dist/ alike: with the
+// system's C compiler and node's own headers, no node-gyp. Without either, one warning, and the resolver
+// answers through node's dgram instead.
 import { build } from 'esbuild';
-import { chmodSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
@@ -73,6 +79,39 @@ const common = {
   legalComments: 'none',
 };
 
+/** Compiles udp-batch.c (always: it takes a second, and a stale addon is worse); warns and goes on when it cannot. */
+function buildNative() {
+  const dir = join(root, 'agent/dns/native');
+  const src = join(dir, 'udp-batch.c');
+  const out = join(dir, 'build', 'udp-batch.node');
+  const include = join(dirname(process.execPath), '..', 'include', 'node');
+  const cc = process.env.CC || 'cc';
+  if (!existsSync(join(include, 'node_api.h')) || !existsSync(join(include, 'uv.h'))) {
+    process.stderr.write(
+      `build: warning: no node headers at ${include}: the DNS answers UDP through dgram (slower); ` +
+        `install them (Debian: libnode-dev) and run npm run build again\n`,
+    );
+    return;
+  }
+  mkdirSync(dirname(out), { recursive: true });
+  // Written aside and renamed: a build running at the same time never loads half a file.
+  const tmp = `${out}.${process.pid}.tmp`;
+  try {
+    execFileSync(cc, ['-O2', '-Wall', '-shared', '-fPIC', `-I${include}`, '-o', tmp, src], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    renameSync(tmp, out);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    const why = err.code === 'ENOENT' ? `no C compiler (${cc})` : String(err.stderr || err.message).trim();
+    process.stderr.write(
+      `build: warning: the DNS's native UDP addon was not compiled, it answers through dgram (slower): ` +
+        `${why}. Install gcc and libc6-dev and run npm run build again\n`,
+    );
+  }
+}
+
+buildNative();
 rmSync(outdir, { recursive: true, force: true });
 await Promise.all([
   build({ ...common, entryPoints: [join(root, 'bin/shoal.ts')], outfile: join(outdir, 'shoal.js') }),

@@ -1,9 +1,11 @@
-// Runs inside the node's network namespace when the agent is not in it (`npm start` keeps the node's
-// data plane in a namespace of its own): `ip netns exec NS node bind-in-netns.mjs ADDR PORT` binds UDP
-// and TCP on ADDR:PORT there (PORT 0: any free one, the same for both), hands both sockets to the
-// resolver thread over the IPC channel and exits. Once per node (and per gateway bridge address), never
-// per task. Plain JavaScript importing only node's own modules, so it starts as fast as node can. A
-// bind failure is reported as {kind:'error'} (exit 1); a parent that goes away ends it at once.
+// The dgram path's way into the node's namespace (with the native addon, udp-batch.c, the resolver
+// thread binds there itself with setns and this never runs). Runs inside the node's network namespace
+// when the agent is not in it (`npm start` keeps the node's data plane in a namespace of its own):
+// `ip netns exec NS node bind-in-netns.mjs ADDR PORT` binds UDP and TCP on ADDR:PORT there (PORT 0: any
+// free one, the same for both), hands both sockets to the resolver thread over the IPC channel and exits.
+// Once per node (and per gateway bridge address), never per task. Plain JavaScript importing only node's
+// own modules, so it starts as fast as node can. A bind failure is reported as {kind:'error'} (exit 1);
+// a parent that goes away ends it at once.
 import dgram from 'node:dgram';
 import net from 'node:net';
 import process from 'node:process';

@@ -20,6 +20,11 @@ export interface EmbeddedDnsOptions {
   upstreams: readonly string[];
   /** How long the upstreams get, all together, before the client gets SERVFAIL. Default 3000 ms. */
   upstreamTimeoutMs?: number;
+  /**
+   * UDP through the native batch loop (agent/dns/native), when it is built; false: node's dgram.
+   * Default: true unless SHOAL_DNS_BATCH=0.
+   */
+  batch?: boolean;
   log: Logger;
 }
 
@@ -62,6 +67,7 @@ export class EmbeddedDns {
       upstreams: [...o.upstreams],
       upstreamTimeoutMs: o.upstreamTimeoutMs ?? 3000,
       debug: o.log.isLevelEnabled('debug'),
+      batch: o.batch ?? process.env.SHOAL_DNS_BATCH !== '0',
     };
   }
 

@@ -6,11 +6,14 @@
  * that are not the cluster's. Everything it knows comes by message and is sent again whole if the
  * thread has to be restarted.
  */
+import dgram from 'node:dgram';
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import { BatchUdpServer, ipv4Number } from './batch-udp-server.ts';
 import { bindSockets } from './bind-sockets.ts';
 import { Forwarder, type ForwarderLog } from './forwarder.ts';
+import { loadUdpBatch, type UdpBatchAddon } from './native/udp-batch.ts';
 import { RecordTable } from './record-table.ts';
 import { Responder, type Scope } from './responder.ts';
 import { DnsSocketServer } from './socket-server.ts';
@@ -60,6 +63,21 @@ const log: ForwarderLog = {
   },
 };
 
+/** The native batch path for UDP (and the binds), or null for node's dgram: said once per thread start. */
+function chooseUdpPath(): UdpBatchAddon | null {
+  const say = (level: 'info' | 'warn', msg: string, fields: Record<string, unknown> = {}): void =>
+    post({ kind: 'log', level, msg, fields });
+  if (!init.batch) {
+    say('info', 'dns: answering UDP through dgram (SHOAL_DNS_BATCH=0)');
+    return null;
+  }
+  const { addon, why } = loadUdpBatch();
+  if (addon === null) say('warn', 'dns: answering UDP through dgram, the slower path', { why });
+  else say('info', 'dns: answering UDP in batches (native recvmmsg/sendmmsg)');
+  return addon;
+}
+const udpBatch = chooseUdpPath();
+
 interface Served {
   server: DnsSocketServer;
   port: number;
@@ -69,11 +87,14 @@ class ResolverThread {
   private readonly responder = new Responder();
   private readonly forwarder = new Forwarder(init.upstreams.map(parseUpstream), init.upstreamTimeoutMs, log);
   private askers = new Map<string, Scope>();
+  /** The same askers keyed by IPv4 address as a number, as the batch path reads sources. */
+  private askersV4 = new Map<number, Scope>();
   private readonly served = new Map<string, Served>();
   /** Address → the latest listen request for it (a bind that finishes after a newer request is dropped). */
   private readonly binding = new Map<string, number>();
   private tickets = 0;
   private readonly scopeOf = (address: string): Scope | undefined => this.askers.get(address);
+  private readonly scopeOfV4 = (address: number): Scope | undefined => this.askersV4.get(address);
 
   handle(m: ToThread): void {
     switch (m.kind) {
@@ -107,6 +128,7 @@ class ResolverThread {
     const byNetworks = new Map<string, Scope>();
     for (const s of this.askers.values()) byNetworks.set(s.networkIds.join('\n'), s);
     const next = new Map<string, Scope>();
+    const nextV4 = new Map<number, Scope>();
     for (const [addr, networkIds] of list) {
       const key = networkIds.join('\n');
       let scope = byNetworks.get(key);
@@ -115,8 +137,17 @@ class ResolverThread {
         byNetworks.set(key, scope);
       }
       next.set(addr, scope);
+      const v4 = ipv4Number(addr);
+      if (v4 !== undefined) nextV4.set(v4, scope);
     }
     this.askers = next;
+    this.askersV4 = nextV4;
+  }
+
+  /** The batch loop on a socket the addon bound (bindSockets hands out fds only when it is loaded). */
+  private batchServer(fd: number): BatchUdpServer {
+    if (udpBatch === null) throw new Error('dns: a native UDP socket without the native addon');
+    return new BatchUdpServer(udpBatch, fd, this.responder, this.forwarder, this.scopeOfV4);
   }
 
   private listen(addr: string, wanted: number, netns: string | undefined): void {
@@ -129,15 +160,17 @@ class ResolverThread {
     this.served.delete(addr);
     const ticket = ++this.tickets;
     this.binding.set(addr, ticket);
-    bindSockets(addr, wanted, netns, BIND_TIMEOUT_MS).then(
+    bindSockets(addr, wanted, netns, BIND_TIMEOUT_MS, udpBatch).then(
       ({ udp, tcp, port: bound }) => {
         if (this.binding.get(addr) !== ticket) {
-          udp.close();
+          if (udp instanceof dgram.Socket) udp.close();
+          else udpBatch?.closeFd(udp.fd);
           tcp.close();
           return;
         }
         this.binding.delete(addr);
-        const server = new DnsSocketServer(udp, tcp, this.responder, this.forwarder, this.scopeOf, log);
+        const udpSide = udp instanceof dgram.Socket ? udp : this.batchServer(udp.fd);
+        const server = new DnsSocketServer(udpSide, tcp, this.responder, this.forwarder, this.scopeOf, log);
         this.served.set(addr, { server, port: bound });
         post({ kind: 'listening', addr, port: bound });
       },

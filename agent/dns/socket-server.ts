@@ -2,13 +2,16 @@
  * DNS on one UDP socket and one TCP server, for every asker at once: the source address of each query
  * says who asks (a task's DNS reaches us from its own eth1 address, plan-dns-redirect.ts), and so which
  * networks its answers are scoped to. A source nobody registered is REFUSED (and never forwarded: we
- * are no open resolver). Runs in the resolver thread, which owns the sockets.
+ * are no open resolver). Runs in the resolver thread, which owns the sockets. UDP goes through the
+ * native batch loop (batch-udp-server.ts) when the addon is there, else through node's dgram here.
  */
-import type dgram from 'node:dgram';
+import dgram from 'node:dgram';
 import type net from 'node:net';
+import type { BatchUdpServer } from './batch-udp-server.ts';
+import { refuse, servfail } from './fallback-answers.ts';
 import type { Forwarder, ForwarderLog } from './forwarder.ts';
 import type { Responder, Scope } from './responder.ts';
-import { RCODE_REFUSED, RCODE_SERVFAIL, encodeResponse, parseQuery, udpLimit, type Query } from './wire.ts';
+import { udpLimit } from './wire.ts';
 
 /** The scope of a source address, or undefined when no task asks from there. */
 export type ScopeOf = (address: string) => Scope | undefined;
@@ -22,34 +25,37 @@ export class DnsSocketServer {
   private readonly conns = new Set<net.Socket>();
   private closed = false;
 
+  /** The UDP side: a dgram socket answered here, or the batch server, which answers by itself. */
   constructor(
-    private readonly udp: dgram.Socket,
+    private readonly udp: dgram.Socket | BatchUdpServer,
     private readonly tcp: net.Server,
     private readonly responder: Responder,
     private readonly forwarder: Forwarder,
     private readonly scopeOf: ScopeOf,
     log: ForwarderLog,
   ) {
-    udp.on('error', err => log.warn({ err }, 'dns: udp socket error'));
-    udp.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo.address, rinfo.port));
+    if (udp instanceof dgram.Socket) {
+      udp.on('error', err => log.warn({ err }, 'dns: udp socket error'));
+      udp.on('message', (msg, rinfo) => this.onDatagram(udp, msg, rinfo.address, rinfo.port));
+    }
     tcp.on('error', err => log.warn({ err }, 'dns: tcp server error'));
     tcp.on('connection', conn => this.onConnection(conn));
   }
 
-  private onDatagram(msg: Buffer, address: string, port: number): void {
+  private onDatagram(udp: dgram.Socket, msg: Buffer, address: string, port: number): void {
     const scope = this.scopeOf(address);
     if (scope === undefined) {
       const refused = refuse(msg, false);
-      if (refused !== null) this.udp.send(refused, port, address);
+      if (refused !== null) udp.send(refused, port, address);
       return;
     }
     const out = this.responder.respond(msg, scope, false);
     if (out.kind === 'reply') {
-      this.udp.send(out.packet, port, address);
+      udp.send(out.packet, port, address);
     } else if (out.kind === 'forward') {
       const q = out.query;
       this.forwarder.forward(msg, false, reply => {
-        if (!this.closed) this.udp.send(reply ?? servfail(q, udpLimit(q)), port, address);
+        if (!this.closed) udp.send(reply ?? servfail(q, udpLimit(q)), port, address);
       });
     }
   }
@@ -119,16 +125,4 @@ export class DnsSocketServer {
     }
     this.tcp.close();
   }
-}
-
-function servfail(q: Query, limit: number): Buffer {
-  return encodeResponse(q, RCODE_SERVFAIL, 0, null, limit);
-}
-
-/** The answer to a query from nobody we know: REFUSED (FORMERR and the like as for anyone), or null to drop. */
-function refuse(packet: Buffer, tcp: boolean): Buffer | null {
-  const parsed = parseQuery(packet);
-  if (parsed.kind === 'drop') return null;
-  if (parsed.kind === 'reply') return parsed.packet;
-  return encodeResponse(parsed.query, RCODE_REFUSED, 0, null, tcp ? 65535 : udpLimit(parsed.query));
 }

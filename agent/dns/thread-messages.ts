@@ -12,6 +12,8 @@ export interface ThreadInit {
   upstreamTimeoutMs: number;
   /** Whether debug lines are wanted (they cross the thread boundary otherwise for nothing). */
   debug: boolean;
+  /** UDP through the native batch loop when the addon loads (else, or when false: node's dgram). */
+  batch: boolean;
 }
 
 export type ToThread =
@@ -28,4 +30,4 @@ export type FromThread =
   | { kind: 'applied'; gen: number }
   | { kind: 'listening'; addr: string; port: number }
   | { kind: 'listen-failed'; addr: string; message: string }
-  | { kind: 'log'; level: 'warn' | 'debug'; msg: string; fields: Record<string, unknown> };
+  | { kind: 'log'; level: 'warn' | 'info' | 'debug'; msg: string; fields: Record<string, unknown> };

@@ -91,7 +91,25 @@ export const quietLog = pino({ level: 'silent' });
 export interface LoopbackDns {
   dns: EmbeddedDns;
   port: number;
+  /** The UDP path the resolver thread says it took when it started. */
+  udpPath: UdpPath;
   close(): Promise<void>;
+}
+
+export type UdpPath = 'batch' | 'dgram';
+
+/** A logger that keeps what the resolver thread says (info and up), and the UDP path it names. */
+export function pathLog(): { log: pino.Logger; lines: string[]; udpPath(): UdpPath | undefined } {
+  const lines: string[] = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+  const udpPath = (): UdpPath | undefined => {
+    for (const l of lines) {
+      if (l.includes('answering UDP in batches')) return 'batch';
+      if (l.includes('answering UDP through dgram')) return 'dgram';
+    }
+    return undefined;
+  };
+  return { log, lines, udpPath };
 }
 
 /**
@@ -99,18 +117,32 @@ export interface LoopbackDns {
  * `networks` (NET_A by default) would: the same thread, sockets and asker map as on a node.
  */
 export async function startLoopbackDns(
-  opts: { upstreams?: string[]; upstreamTimeoutMs?: number; networks?: string[]; view?: NetworkView } = {},
+  opts: {
+    upstreams?: string[];
+    upstreamTimeoutMs?: number;
+    networks?: string[];
+    view?: NetworkView;
+    /** As EmbeddedDnsOptions.batch: unset, SHOAL_DNS_BATCH decides. */
+    batch?: boolean;
+  } = {},
 ): Promise<LoopbackDns> {
+  const said = pathLog();
   const dns = await EmbeddedDns.start({
     upstreams: opts.upstreams ?? [],
     upstreamTimeoutMs: opts.upstreamTimeoutMs ?? 1000,
-    log: quietLog,
+    log: said.log,
+    ...(opts.batch === undefined ? {} : { batch: opts.batch }),
   });
+  const udpPath = said.udpPath();
+  if (udpPath === undefined) {
+    await dns.close();
+    throw new Error(`the resolver thread did not say which UDP path it takes: ${said.lines.join('')}`);
+  }
   dns.setView(opts.view ?? testView());
   dns.setAskers(new Map([['127.0.0.1', opts.networks ?? [NET_A]]]));
   const port = await dns.listen('127.0.0.1', 0);
   await dns.synced();
-  return { dns, port, close: () => dns.close() };
+  return { dns, port, udpPath, close: () => dns.close() };
 }
 
 /** Runs dig (a real client) and returns its stdout. */
