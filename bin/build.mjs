@@ -8,8 +8,9 @@
 //   (LevelDB's native binding and pino's worker files are found beside their own modules).
 //
 // Files read beside a module at run time (proto/*.proto, agent/dns/bind-in-netns.mjs,
-// agent/network/command-helper.mjs, the DNS addon, grpc-js' own .proto) stay where they are: each bundled module's `import.meta.url` and `__dirname` are rewritten to its
-// source file's place relative to dist/, so the output works from this checkout only, as intended.
+// agent/network/command-helper.mjs, the DNS addon, grpc-js' own .proto) stay where they are: each
+// bundled module's `import.meta.url` and `__dirname` are rewritten to its source file's place relative
+// to dist/, so the output works from this checkout only, as intended.
 // `npm start` and the tests keep running the TypeScript through tsx, never a possibly stale dist/ (a test of
 // the compiled programs builds its own: `node bin/build.mjs <outdir>`).
 //
