@@ -14,6 +14,7 @@
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import { SendPacer } from '../../lib/send-pacer.ts';
 import { clientOf, loadShoalPackage, TRUSTED_PEER_CHANNEL } from '../../proto/load.ts';
 import {
   LEADER_ADDR_METADATA,
@@ -46,7 +47,7 @@ export interface AgentOptions {
   backoff?: BackoffOptions;
   /** How long a manager has to answer a call (and to open a session). @default 5000 (swarmkit's) */
   rpcTimeoutMs?: number;
-  /** Reports within this long of the last that went out are gathered into one call. @default 10 */
+  /** Past a burst of a few calls, reports within this long of the last call are gathered into one. @default 10 */
   statusBatchMs?: number;
 }
 
@@ -175,7 +176,9 @@ export class Agent {
     let established = false;
     let finished = false;
     let flushing = false;
-    let lastFlush = 0;
+    // A few reports go at once after a quiet spell (PREPARING, STARTING, RUNNING of one task start);
+    // past that burst, reports are gathered over the batch period.
+    const pacer = new SendPacer(o.statusBatchMs ?? 10, STATUS_BURST, Date.now());
 
     return new Promise<Outcome>(resolve => {
       const later = (ms: number, fn: () => void): void => {
@@ -271,7 +274,7 @@ export class Agent {
         const more = this.pending.size > 0;
         const updates: WireTaskStatusUpdate[] = [...sent].map(([taskId, status]) => ({ taskId, status }));
         flushing = true;
-        lastFlush = Date.now();
+        pacer.sent(Date.now());
         client.UpdateTaskStatus({ sessionId, updates }, deadline(), err => {
           flushing = false;
           if (err !== null) {
@@ -284,9 +287,7 @@ export class Agent {
           else if (this.pending.size > 0) flushSoon();
         });
       };
-      // Leading edge: a report after a quiet spell goes at once; a burst waits out the batch period.
-      const flushSoon = (): void =>
-        later(Math.max(0, lastFlush + (o.statusBatchMs ?? 10) - Date.now()), flush);
+      const flushSoon = (): void => later(pacer.delay(Date.now()), flush);
 
       const session = client.Session({ hostname: o.hostname });
       streams.add(session);
@@ -319,6 +320,8 @@ function leaderOf(md: grpc.Metadata | undefined): string | undefined {
 
 /** The most status text one UpdateTaskStatus call carries: well within what a manager takes (1.5 MiB). */
 const MAX_STATUS_BATCH_BYTES = 256 * 1024;
+/** Status calls made at once after a quiet spell, before reports are gathered over the batch period. */
+const STATUS_BURST = 4;
 /** A status's message and error are cut to this: an executor's error may quote a process's output. */
 const MAX_STATUS_TEXT = 4096;
 

@@ -1,11 +1,13 @@
 /**
  * The dispatcher's Assignments streams, one per node in session (a newer one replaces it): the complete
  * set of the node's tasks with its whole network view first, then chained increments with view deltas
- * (assignment-set.ts, view-index.ts). A change after a quiet spell goes out at once, then changes are
- * batched over `assignmentBatchMs`; many task changes go out without waiting.
+ * (assignment-set.ts, view-index.ts). A few changes after a quiet spell go out at once (a task assigned,
+ * then its peers running, each reach the node without waiting), then changes are batched over
+ * `assignmentBatchMs`; many task changes go out without waiting.
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { WireAssignmentsMessage, WireAssignmentsRequest } from '../../proto/dispatcher-types.ts';
+import { SendPacer } from '../../lib/send-pacer.ts';
 import { jsonBytes } from '../allocator/index.ts';
 import type { Task } from '../store/index.ts';
 import { wireTask } from '../wire/wire-task.ts';
@@ -15,6 +17,8 @@ import { viewParts, type ViewPart } from './view-parts.ts';
 
 /** Changes of one assignment stream that go out at once, without waiting for the batch period. */
 const MAX_ASSIGNMENT_BATCH = 100;
+/** Messages a stream sends at once after a quiet spell, before its changes are batched. */
+const BURST = 4;
 
 /**
  * The changes one Assignments message carries at most, in bytes (as JSON, above their protobuf size): a
@@ -39,7 +43,7 @@ interface AssignmentStream {
   readonly call: AssignmentsCall;
   /** The next message, if one is due. */
   timer: NodeJS.Timeout | undefined;
-  lastSent: number;
+  readonly pacer: SendPacer;
   /** Ends the stream with the status given. */
   end: (s: grpc.StatusObject) => void;
 }
@@ -84,13 +88,14 @@ export class AssignmentStreams {
       index,
       call,
       timer: undefined,
-      lastSent: Date.now(),
+      pacer: new SendPacer(this.o.assignmentBatchMs, BURST, Date.now()),
       end,
     };
     this.streams.set(nodeId, stream);
     session.enders.add(end);
     call.on('cancelled', close);
     writeAssignments(call, set, complete, viewParts({ full }, this.o.viewPartEntities));
+    stream.pacer.sent(Date.now());
   }
 
   /** A task changed: the streams of the nodes it is and `was` assigned to send it. */
@@ -113,9 +118,8 @@ export class AssignmentStreams {
   }
 
   /**
-   * `stream` has changes to send: at once if many tasks changed (and `now` allows), or after a quiet
-   * spell (once the events of its store write are in); otherwise once the batch period since its last
-   * message is over.
+   * `stream` has changes to send: at once if many tasks changed (and `now` allows), or while its pacer
+   * allows (once the events of its store write are in); otherwise when the pacer next does.
    */
   private soon(stream: AssignmentStream, now = true): void {
     if (now && stream.set.pendingCount >= MAX_ASSIGNMENT_BATCH) {
@@ -124,13 +128,10 @@ export class AssignmentStreams {
       this.flush(stream);
       return;
     }
-    stream.timer ??= setTimeout(
-      () => {
-        stream.timer = undefined;
-        this.flush(stream);
-      },
-      Math.max(0, stream.lastSent + this.o.assignmentBatchMs - Date.now()),
-    );
+    stream.timer ??= setTimeout(() => {
+      stream.timer = undefined;
+      this.flush(stream);
+    }, stream.pacer.delay(Date.now()));
   }
 
   private flush(stream: AssignmentStream): void {
@@ -139,7 +140,7 @@ export class AssignmentStreams {
     const batch = stream.set.flush(delta !== undefined);
     if (batch === undefined) return;
     writeAssignments(stream.call, stream.set, batch, viewParts({ delta }, this.o.viewPartEntities));
-    stream.lastSent = Date.now();
+    stream.pacer.sent(Date.now());
   }
 }
 

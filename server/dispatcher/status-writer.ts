@@ -1,9 +1,12 @@
 /**
  * Writes agents' task status reports to the store in batches (swarmkit's dispatcher batches them too):
- * a report after a quiet spell is written at once; reports arriving within `batchMs` of the last write,
- * from any number of nodes and calls, coalesce into the next store write, and each call is answered once the write holding its reports is applied. One write
- * at a time; a write that lost a race with another writer of the same task is made again from fresh state.
+ * after a quiet spell a few writes go at once (the RUNNING of two tasks on two nodes, moments apart,
+ * are not held back); past that burst, reports arriving within `batchMs` of the last write, from any
+ * number of nodes and calls, coalesce into the next store write. Each call is answered once the write
+ * holding its reports is applied. One write at a time; a write that lost a race with another writer of
+ * the same task is made again from fresh state.
  */
+import { SendPacer } from '../../lib/send-pacer.ts';
 import { jsonBytes } from '../allocator/index.ts';
 import { oversizeAllowance, takeBatch } from '../leader/bounded-batch.ts';
 import {
@@ -17,6 +20,8 @@ import { coalesce, withReportedStatus, type NodeReport, type StatusReport } from
 
 /** How many times a batch is written again after losing a race ("update out of sequence"). */
 const CONFLICT_RETRIES = 3;
+/** Writes made at once after a quiet spell, before reports are gathered over the batch period. */
+const BURST = 4;
 
 interface Waiter {
   resolve(): void;
@@ -27,14 +32,16 @@ export class StatusWriter {
   private pending = new Map<string, NodeReport>();
   private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private lastFlush = 0;
+  private readonly pacer: SendPacer;
   /** The write under way (or the last one); the next waits for it. */
   private writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: MemoryStore,
-    private readonly batchMs: number,
-  ) {}
+    batchMs: number,
+  ) {
+    this.pacer = new SendPacer(batchMs, BURST, Date.now());
+  }
 
   /**
    * Queues `reports` of `nodeId` (already checked to be its own tasks) for the next write; resolves
@@ -44,14 +51,10 @@ export class StatusWriter {
     if (reports.length === 0) return Promise.resolve();
     coalesce(this.pending, nodeId, reports);
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    // Leading edge: a report after a quiet spell is written at once; a burst waits out batchMs from the last write.
-    this.timer ??= setTimeout(
-      () => {
-        this.timer = undefined;
-        this.writing = this.writing.then(() => this.flush());
-      },
-      Math.max(0, this.lastFlush + this.batchMs - Date.now()),
-    );
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.writing = this.writing.then(() => this.flush());
+    }, this.pacer.delay(Date.now()));
     return done;
   }
 
@@ -66,7 +69,7 @@ export class StatusWriter {
   }
 
   private async flush(): Promise<void> {
-    this.lastFlush = Date.now();
+    this.pacer.sent(Date.now());
     const batch = this.pending;
     const waiters = this.waiters;
     this.pending = new Map();

@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { SendPacer } from '../../lib/send-pacer.ts';
+
+test('a burst goes at once after a quiet spell, then one message per period', () => {
+  const p = new SendPacer(25, 3, 1000);
+  for (let i = 0; i < 3; i++) {
+    assert.equal(p.delay(1000), 0, `message ${i + 1} of the burst`);
+    p.sent(1000);
+  }
+  assert.equal(p.delay(1000), 25, 'past the burst: a period');
+  assert.equal(p.delay(1010), 15);
+  assert.equal(p.delay(1025), 0);
+  p.sent(1025);
+  assert.equal(p.delay(1030), 20, 'busy: still one per period');
+  // Quiet again for long enough: the whole burst is back, and no more than it.
+  assert.equal(p.delay(5000), 0);
+  for (let i = 0; i < 3; i++) p.sent(5000);
+  assert.equal(p.delay(5000), 25);
+});
+
+test('a clock that goes back does not give tokens nor take them', () => {
+  const p = new SendPacer(10, 1, 100);
+  p.sent(100);
+  assert.equal(p.delay(50), 10);
+  assert.equal(p.delay(105), 5);
+});
