@@ -119,6 +119,8 @@ export class SimAgent {
   /** Bytes of assignment messages received, as framed on the wire (protobuf). */
   assignmentBytes = 0;
   assignmentMessages = 0;
+  /** The longest a heartbeat took to be answered (ms). */
+  slowestHeartbeatMs = 0;
   /** Established sessions that ended other than by kill()/stop(). */
   sessionsLost = 0;
   /** Why the last session (established or not) ended. */
@@ -260,6 +262,7 @@ export class SimAgent {
 
     const heartbeat = (periodMs: number): void =>
       later(periodMs, () => {
+        const sent = Date.now();
         client.makeUnaryRequest(
           HEARTBEAT.path,
           HEARTBEAT.requestSerialize,
@@ -267,6 +270,7 @@ export class SimAgent {
           { sessionId },
           deadline(),
           (err, res) => {
+            this.slowestHeartbeatMs = Math.max(this.slowestHeartbeatMs, Date.now() - sent);
             if (finished) return;
             if (err !== null || res === undefined)
               finish(`heartbeat: ${err?.details}`, leaderOf(err?.metadata));
