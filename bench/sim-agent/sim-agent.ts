@@ -38,6 +38,7 @@ import { decodeAssignments, type LightAssignments, type LightChange } from './as
 import type { SimAgentKey } from './node-keys.ts';
 import { EMPTY_SUMMARY, LightView, lightPartOf, type ViewSummary } from './view-summary.ts';
 import { applyViewDelta } from '../../agent/session/view-delta.ts';
+import { UnappliedViewDeltas } from './unapplied-view-deltas.ts';
 
 const dispatcher = serviceOf(loadShoalPackage('dispatcher.proto'), 'Dispatcher');
 
@@ -112,11 +113,14 @@ export class SimAgent {
   private readonly lightView = new LightView();
   /** The sequence number of the view held; undefined before a full view on this stream. */
   private viewSeq: number | undefined;
-  /** The whole network view last received (with `keepView` only). */
-  view: NetworkView | undefined;
+  /** The whole network view last received (with `keepView` only), and the deltas received after it. */
+  private heldView: NetworkView | undefined;
+  private unapplied: UnappliedViewDeltas | undefined;
   /** Bytes of assignment messages received, as framed on the wire (protobuf). */
   assignmentBytes = 0;
   assignmentMessages = 0;
+  /** The longest a heartbeat took to be answered (ms). */
+  slowestHeartbeatMs = 0;
   /** Established sessions that ended other than by kill()/stop(). */
   sessionsLost = 0;
   /** Why the last session (established or not) ended. */
@@ -180,6 +184,15 @@ export class SimAgent {
     this.dead = true;
     clearTimeout(this.retry);
     this.end?.('killed');
+  }
+
+  /** The whole network view as received (with `keepView` only): the deltas since the last read are merged now. */
+  get view(): NetworkView | undefined {
+    const delta = this.unapplied?.composed();
+    this.unapplied = undefined;
+    if (this.heldView !== undefined && delta !== undefined)
+      this.heldView = applyViewDelta(this.heldView, delta);
+    return this.heldView;
   }
 
   get alive(): boolean {
@@ -249,6 +262,7 @@ export class SimAgent {
 
     const heartbeat = (periodMs: number): void =>
       later(periodMs, () => {
+        const sent = Date.now();
         client.makeUnaryRequest(
           HEARTBEAT.path,
           HEARTBEAT.requestSerialize,
@@ -256,6 +270,7 @@ export class SimAgent {
           { sessionId },
           deadline(),
           (err, res) => {
+            this.slowestHeartbeatMs = Math.max(this.slowestHeartbeatMs, Date.now() - sent);
             if (finished) return;
             if (err !== null || res === undefined)
               finish(`heartbeat: ${err?.details}`, leaderOf(err?.metadata));
@@ -437,12 +452,16 @@ export class SimAgent {
     if (light.view !== null) {
       this.lightView.apply(light.view, true);
       this.viewSeq = light.viewSeq;
-      if (m.view !== undefined) this.view = m.view;
+      if (m.view !== undefined) {
+        this.heldView = m.view;
+        this.unapplied = undefined;
+      }
     }
     if (delta !== null) {
       this.lightView.apply(delta, false);
       this.viewSeq = delta.resultsIn;
-      if (m.delta !== undefined && this.view !== undefined) this.view = applyViewDelta(this.view, m.delta);
+      if (m.delta !== undefined && this.heldView !== undefined)
+        (this.unapplied ??= new UnappliedViewDeltas()).add(m.delta);
     }
     if (light.view !== null || delta !== null) this.summary = this.lightView.summary();
     this.seq = light.resultsIn;

@@ -52,31 +52,55 @@ export function endpointKey(networkId: string, taskId: string): string {
   return `${networkId} ${taskId}`;
 }
 
-/** The part of its view a light agent keeps: its networks, and each endpoint's service and running flag. */
+/**
+ * The part of its view a light agent keeps: its networks, and each endpoint's service and running flag.
+ * Invariant: `running` counts the held endpoints flagged running by `runningKey` (no zero counts), so a
+ * message costs what it carries, not the view's size.
+ */
 export class LightView {
   private readonly networks = new Set<string>();
   private readonly endpoints = new Map<string, LightEndpoint>();
+  private readonly running = new Map<string, number>();
 
   /** A full view replaces what is held; a delta removes, then upserts (the dispatcher's order). */
   apply(part: LightViewPart, full: boolean): void {
     if (full) {
       this.networks.clear();
       this.endpoints.clear();
+      this.running.clear();
     }
     for (const id of part.removedNetworks) this.networks.delete(id);
-    for (const key of part.removedEndpoints) this.endpoints.delete(key);
+    for (const key of part.removedEndpoints) this.put(key, undefined);
     for (const id of part.networks) this.networks.add(id);
-    for (const e of part.endpoints) this.endpoints.set(endpointKey(e.networkId, e.taskId), e);
+    for (const e of part.endpoints) this.put(endpointKey(e.networkId, e.taskId), e);
   }
 
   summary(): ViewSummary {
-    const running = new Map<string, number>();
-    for (const e of this.endpoints.values()) {
-      if (!e.running) continue;
-      const key = runningKey(e.networkId, e.serviceId);
-      running.set(key, (running.get(key) ?? 0) + 1);
+    return {
+      networks: new Set(this.networks),
+      running: new Map(this.running),
+      endpoints: this.endpoints.size,
+    };
+  }
+
+  /** Holds `e` under `key` (none: drops what is there), keeping the running counts. */
+  private put(key: string, e: LightEndpoint | undefined): void {
+    const old = this.endpoints.get(key);
+    if (old?.running === true) {
+      const k = runningKey(old.networkId, old.serviceId);
+      const n = (this.running.get(k) ?? 0) - 1;
+      if (n > 0) this.running.set(k, n);
+      else this.running.delete(k);
     }
-    return { networks: new Set(this.networks), running, endpoints: this.endpoints.size };
+    if (e === undefined) {
+      this.endpoints.delete(key);
+      return;
+    }
+    this.endpoints.set(key, e);
+    if (e.running) {
+      const k = runningKey(e.networkId, e.serviceId);
+      this.running.set(k, (this.running.get(k) ?? 0) + 1);
+    }
   }
 }
 

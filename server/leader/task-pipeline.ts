@@ -48,6 +48,7 @@ import {
   nodeTable,
   serviceTable,
   StoreError,
+  taskOccupancy,
   taskTable,
   updateNode,
   updateService,
@@ -405,18 +406,24 @@ export class TaskPipeline implements LeaderService {
   private async schedule(term: number, work: PassWork): Promise<void> {
     const wanted = (t: Task): boolean =>
       t.status.state === 'pending' && compareTaskStates(t.desiredState, 'running') <= 0;
-    const pending = this.store
-      .view(tx => (work.everything ? findTasks(tx, { where: wanted }) : tasksAmong(tx, work.pending, wanted)))
-      .sort((a, b) => (a.serviceId === b.serviceId ? a.slot - b.slot : a.serviceId < b.serviceId ? -1 : 1));
-    if (pending.length === 0) return;
-    const batch = takeBatch(pending, taskBytes);
+    const decided = this.store.view(tx => {
+      const pending = (
+        work.everything ? findTasks(tx, { where: wanted }) : tasksAmong(tx, work.pending, wanted)
+      ).sort((a, b) => (a.serviceId === b.serviceId ? a.slot - b.slot : a.serviceId < b.serviceId ? -1 : 1));
+      if (pending.length === 0) return undefined;
+      const batch = takeBatch(pending, taskBytes);
+      // What each node holds, as the store's counts (in the same read as the batch): the pass costs the
+      // batch times the nodes, not a read of every task.
+      const result = schedule({ nodes: findNodes(tx), occupancy: taskOccupancy(tx), pending: batch.items });
+      return { pending, batch, result };
+    });
+    if (decided === undefined) return;
+    const { pending, batch } = decided;
+    const { assignments, unplaced } = decided.result;
     if (batch.left > 0) {
       this.more = true;
       this.work.giveBack({ pending: new Set(pending.slice(batch.items.length).map(t => t.id)) });
     }
-    // The scheduler spreads over what every node holds: all tasks, read only when some wait for a node.
-    const { nodes, tasks } = this.store.view(tx => ({ nodes: findNodes(tx), tasks: findTasks(tx) }));
-    const { assignments, unplaced } = schedule({ nodes, tasks, pending: batch.items });
     const now = Date.now();
     const byId = new Map(pending.map(t => [t.id, t]));
     const written: Task[] = [];

@@ -4,7 +4,7 @@
  * no node passed: per filter, the nodes it was the first to reject, most first, e.g.
  * `no suitable node (scheduling constraints not satisfied on 2 nodes; 1 node not available for new tasks)`.
  */
-import type { Task } from '../store/index.ts';
+import { taskHostPorts, type Task } from '../store/index.ts';
 import type { ConstraintNode } from './constraint.ts';
 
 /** A filter of the pipeline, named after swarmkit's. */
@@ -18,19 +18,8 @@ export function isNodeAvailable(node: Pick<ConstraintNode, 'spec' | 'status'>): 
   return node.status.state === 'ready' && node.spec.availability === 'active';
 }
 
-/**
- * The host-mode ports `task` publishes, as `protocol/port` keys (`tcp/8080`). A host port of 0 lets the node
- * pick one, so it holds nothing here (swarmkit's HostPortFilter skips it too).
- */
-export function hostPortKeys(task: Pick<Task, 'endpoint'>): string[] {
-  const keys: string[] = [];
-  for (const port of task.endpoint?.ports ?? []) {
-    if (port.publishMode === 'host' && port.publishedPort !== 0) {
-      keys.push(`${port.protocol}/${port.publishedPort}`);
-    }
-  }
-  return keys;
-}
+/** The host-mode ports a task publishes, as `protocol/port` keys (the store's taskHostPorts: port 0 holds nothing). */
+export const hostPortKeys: (task: Pick<Task, 'endpoint'>) => string[] = taskHostPorts;
 
 function plural(nodes: number): string {
   return nodes === 1 ? '1 node' : `${nodes} nodes`;

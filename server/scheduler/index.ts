@@ -2,7 +2,8 @@
  * Shoal's scheduler: which node each new task runs on (swarmkit's `manager/scheduler`, trimmed).
  *
  * Design: `schedule` is one pure pass. The caller (a leader-only loop watching the store) hands it every
- * node, the tasks already on nodes and the batch of pending tasks; it answers task id → node id, or the
+ * node, what already occupies them (the tasks, or the store's counts of them: taskOccupancy, read per node
+ * and service as needed, so a pass costs the batch times the nodes) and the batch of pending tasks; it answers task id → node id, or the
  * reason a task stays pending, which the caller writes back through the store (node id and ASSIGNED, or
  * the reason in `status.err`). A node must pass the filters in swarmkit's order (READY and ACTIVE,
  * placement constraints, host-mode ports free); of those left, the one with the fewest tasks of the
@@ -31,7 +32,7 @@ export {
 } from './filters.ts';
 export {
   schedule,
-  taskOccupiesNode,
+  type ScheduleBatch,
   type ScheduleInput,
   type ScheduleResult,
   type SchedulerNode,

@@ -2,7 +2,7 @@
  * One scheduling pass over a batch of tasks: filter the nodes, rank those left, place, and count the
  * placement before the next task is looked at.
  */
-import { compareTaskStates, type Task } from '../store/index.ts';
+import { compareTaskStates, taskOccupiesNode, type Task, type TaskOccupancy } from '../store/index.ts';
 import {
   nodeMatchesConstraints,
   parseConstraints,
@@ -17,6 +17,8 @@ import {
   noSuitableNode,
   type FilterName,
 } from './filters.ts';
+import { listedOccupancy } from './listed-occupancy.ts';
+import { NodeLoad } from './node-load.ts';
 
 /** What the scheduler reads of a node (a stored `Node` has it). */
 export type SchedulerNode = ConstraintNode;
@@ -27,16 +29,34 @@ export type SchedulerTask = Pick<
   'id' | 'serviceId' | 'nodeId' | 'desiredState' | 'status' | 'spec' | 'endpoint'
 >;
 
-/** Everything one pass looks at; nothing else is read. */
-export interface ScheduleInput {
+/**
+ * Everything one pass looks at; nothing else is read. What the nodes already hold comes either as the
+ * tasks themselves or as their counts (the store's taskOccupancy), which give the same decisions.
+ */
+export type ScheduleInput = ScheduleBatch &
+  (
+    | {
+        /**
+         * The tasks already on nodes. One counts (for the spread and the host ports it holds) if it has a
+         * node that is in `nodes` and neither its desired nor its observed state is past running (see
+         * taskOccupiesNode); others are ignored, so passing every task is fine. A task that is also in
+         * `pending` is not counted here.
+         */
+        readonly tasks: readonly SchedulerTask[];
+      }
+    | {
+        /**
+         * The counts of the tasks occupying each node, read from the same state as `pending`: a pending
+         * task they count (one with a node already) is taken out of them while it is placed again.
+         */
+        readonly occupancy: TaskOccupancy;
+      }
+  );
+
+/** The nodes and the tasks to place on them. */
+export interface ScheduleBatch {
   /** Every node of the cluster, whatever its state (the unavailable ones are counted in the reasons). */
   readonly nodes: readonly SchedulerNode[];
-  /**
-   * The tasks already on nodes. One counts (for the spread and the host ports it holds) if it has a node
-   * that is in `nodes` and neither its desired nor its observed state is past running; others are ignored,
-   * so passing every task is fine. A task that is also in `pending` is not counted here.
-   */
-  readonly tasks: readonly SchedulerTask[];
   /**
    * The tasks to place, in the order they are placed. A task with a node already (a global service's,
    * pre-assigned) is only checked against that node. A task whose desired state is past running is left
@@ -56,37 +76,10 @@ export interface ScheduleResult {
   readonly unplaced: ReadonlyMap<string, string>;
 }
 
-/**
- * What a node carries while a pass runs (swarmkit `NodeInfo`, trimmed).
- * Invariant: `total` is the sum of `byService`'s counts; `hostPorts` are the keys of the counted tasks'
- * host-mode ports.
- */
-interface NodeLoad {
-  readonly node: SchedulerNode;
-  readonly byService: Map<string, number>;
-  total: number;
-  readonly hostPorts: Set<string>;
-}
-
-/** True if a task on a node still occupies it: neither desired nor observed state past running. */
-export function taskOccupiesNode(task: Pick<Task, 'nodeId' | 'desiredState' | 'status'>): boolean {
-  return (
-    task.nodeId !== '' &&
-    compareTaskStates(task.desiredState, 'running') <= 0 &&
-    compareTaskStates(task.status.state, 'running') <= 0
-  );
-}
-
-function addTask(load: NodeLoad, task: SchedulerTask): void {
-  load.byService.set(task.serviceId, (load.byService.get(task.serviceId) ?? 0) + 1);
-  load.total += 1;
-  for (const key of hostPortKeys(task)) load.hostPorts.add(key);
-}
-
 /** Spread (swarmkit `nodeLess`): fewest tasks of this service, then fewest tasks, then the lower node id. */
 function ranksBefore(a: NodeLoad, b: NodeLoad, serviceId: string): boolean {
-  const serviceA = a.byService.get(serviceId) ?? 0;
-  const serviceB = b.byService.get(serviceId) ?? 0;
+  const serviceA = a.serviceTasks(serviceId);
+  const serviceB = b.serviceTasks(serviceId);
   if (serviceA !== serviceB) return serviceA < serviceB;
   if (a.total !== b.total) return a.total < b.total;
   return a.node.id < b.node.id;
@@ -117,7 +110,7 @@ class TaskChecks {
           if (!nodeMatchesConstraints(load.node, this.constraints)) return filter;
           break;
         case 'host-port':
-          if (this.ports.some(key => load.hostPorts.has(key))) return filter;
+          if (this.ports.some(key => load.holdsHostPort(key))) return filter;
           break;
       }
     }
@@ -146,15 +139,20 @@ class TaskChecks {
  * the same result, whatever the order of `nodes` and `tasks`.
  */
 export function schedule(input: ScheduleInput): ScheduleResult {
+  const pendingIds = new Set(input.pending.map(task => task.id));
+  const occupancy = 'tasks' in input ? listedOccupancy(input.tasks, pendingIds) : input.occupancy;
   const loads = [...input.nodes]
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map((node): NodeLoad => ({ node, byService: new Map(), total: 0, hostPorts: new Set() }));
+    .map(node => new NodeLoad(node, occupancy));
   const byNodeId = new Map(loads.map(load => [load.node.id, load]));
-  const pendingIds = new Set(input.pending.map(task => task.id));
-  for (const task of input.tasks) {
-    if (pendingIds.has(task.id) || !taskOccupiesNode(task)) continue;
-    const load = byNodeId.get(task.nodeId);
-    if (load !== undefined) addTask(load, task);
+  if (!('tasks' in input)) {
+    // The counts hold the pending tasks that have a node already: they are not on it until placed.
+    const seen = new Set<string>();
+    for (const task of input.pending) {
+      if (seen.has(task.id) || !taskOccupiesNode(task)) continue;
+      seen.add(task.id);
+      byNodeId.get(task.nodeId)?.remove(task);
+    }
   }
 
   const assignments = new Map<string, string>();
@@ -169,7 +167,7 @@ export function schedule(input: ScheduleInput): ScheduleResult {
       if (load === undefined) {
         unplaced.set(task.id, `node ${task.nodeId} not found`);
       } else if (filter.passes(load)) {
-        addTask(load, task);
+        load.add(task);
         assignments.set(task.id, load.node.id);
       } else {
         unplaced.set(task.id, filter.explain());
@@ -184,7 +182,7 @@ export function schedule(input: ScheduleInput): ScheduleResult {
     if (best === undefined) {
       unplaced.set(task.id, noSuitableNode(filter.explain()));
     } else {
-      addTask(best, task);
+      best.add(task);
       assignments.set(task.id, best.node.id);
     }
   }

@@ -98,7 +98,11 @@ export {
   getTask,
   findTasks,
   isTaskEvent,
+  taskOccupiesNode,
+  taskHostPorts,
+  taskOccupancy,
   type TaskFilter,
+  type TaskOccupancy,
 } from './tasks.ts';
 export { encodeStoreActions, decodeStoreActions } from './encoding.ts';
 export type * from './objects.ts';

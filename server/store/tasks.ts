@@ -12,6 +12,14 @@ export const taskTable = defineTable<Task>({
     service: { keysOf: t => [t.serviceId] },
     node: { keysOf: t => [t.nodeId] },
     network: { keysOf: t => [...new Set(t.networks.map(n => n.networkId))] },
+    // What occupies each node (see taskOccupancy): the scheduler counts them without reading every task.
+    'occupying-node': { keysOf: t => (taskOccupiesNode(t) ? [t.nodeId] : []) },
+    'occupying-service': {
+      keysOf: t => (taskOccupiesNode(t) ? [occupancyKey(t.nodeId, t.serviceId)] : []),
+    },
+    'occupying-port': {
+      keysOf: t => (taskOccupiesNode(t) ? taskHostPorts(t).map(key => occupancyKey(t.nodeId, key)) : []),
+    },
   },
 });
 
@@ -31,6 +39,60 @@ export function compareTaskStates(a: TaskState, b: TaskState): number {
 export function recordedStatus(prev: TaskStatus, next: TaskStatus): TaskStatus {
   const startedAt = prev.startedAt ?? (next.state === 'running' ? next.timestamp : undefined);
   return startedAt === undefined ? next : { ...next, startedAt };
+}
+
+/**
+ * True if a task on a node still occupies it (for the scheduler's spread and host ports): it has a node
+ * and neither its desired nor its observed state is past running.
+ */
+export function taskOccupiesNode(task: Pick<Task, 'nodeId' | 'desiredState' | 'status'>): boolean {
+  return (
+    task.nodeId !== '' &&
+    compareTaskStates(task.desiredState, 'running') <= 0 &&
+    compareTaskStates(task.status.state, 'running') <= 0
+  );
+}
+
+/**
+ * The host-mode ports `task` publishes, as `protocol/port` keys (`tcp/8080`), each once. A host port of 0
+ * lets the node pick one, so it holds nothing (swarmkit's HostPortFilter skips it too).
+ */
+export function taskHostPorts(task: Pick<Task, 'endpoint'>): string[] {
+  const keys = new Set<string>();
+  for (const port of task.endpoint?.ports ?? []) {
+    if (port.publishMode === 'host' && port.publishedPort !== 0)
+      keys.add(`${port.protocol}/${port.publishedPort}`);
+  }
+  return [...keys];
+}
+
+/** `key` on node `nodeId`, as the occupancy indexes list it (ids and port keys hold no NUL). */
+function occupancyKey(nodeId: string, key: string): string {
+  return `${nodeId}\u0000${key}`;
+}
+
+/** What occupies the nodes, as counts of tasks (those taskOccupiesNode holds true of). */
+export interface TaskOccupancy {
+  /** The tasks occupying node `nodeId`. */
+  tasksOn(nodeId: string): number;
+  /** Those of service `serviceId` ('' for standalone attachments). */
+  serviceTasksOn(nodeId: string, serviceId: string): number;
+  /** Those publishing host port `key` (a taskHostPorts key). */
+  hostPortTasksOn(nodeId: string, key: string): number;
+}
+
+/**
+ * The occupancy of the nodes as `tx` sees it, read from the tasks table's indexes: each count costs a
+ * lookup (in a write transaction, also the transaction's own writes), not a pass over every task.
+ */
+export function taskOccupancy(tx: ReadTx): TaskOccupancy {
+  return {
+    tasksOn: nodeId => tx.count(taskTable, { name: 'occupying-node', key: nodeId }),
+    serviceTasksOn: (nodeId, serviceId) =>
+      tx.count(taskTable, { name: 'occupying-service', key: occupancyKey(nodeId, serviceId) }),
+    hostPortTasksOn: (nodeId, key) =>
+      tx.count(taskTable, { name: 'occupying-port', key: occupancyKey(nodeId, key) }),
+  };
 }
 
 /** What `findTasks` selects: the generic criteria (no names) plus the fields tasks are listed by. */

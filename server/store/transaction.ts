@@ -10,7 +10,7 @@ import {
 import type { NewObject, StoreObject } from './objects.ts';
 import type { StoreAction } from './store-action.ts';
 import type { TableState } from './table-state.ts';
-import { byId, compileFilter, nameKey, type FindFilter, type Table } from './table.ts';
+import { byId, compileFilter, indexOf, nameKey, type FindFilter, type Table } from './table.ts';
 
 /**
  * A consistent read of the store, valid only inside the callback it was given to. Objects it returns are
@@ -22,6 +22,8 @@ export interface ReadTx {
   get<T extends StoreObject>(table: Table<T>, id: string): T | undefined;
   /** The objects that match `filter` (all of them without one), sorted by id. */
   find<T extends StoreObject>(table: Table<T>, filter?: FindFilter<T>): T[];
+  /** How many objects are listed under `index.key` in the table's index `index.name`. */
+  count<T extends StoreObject>(table: Table<T>, index: { name: string; key: string }): number;
 }
 
 /**
@@ -73,6 +75,10 @@ export class ReadTransaction implements ReadTx {
     const candidates = index === undefined ? this.scan(ts) : this.scanIndex(ts, index.name, index.key);
     for (const object of candidates) if (matches(object as T)) out.push(object as T);
     return out.sort(byId);
+  }
+
+  count<T extends StoreObject>(table: Table<T>, index: { name: string; key: string }): number {
+    return this.tableState(table).idsUnder(index.name, index.key).size;
   }
 
   /** The table's state; throws if the transaction is closed or the table unknown. */
@@ -191,6 +197,17 @@ export class WriteTransaction extends ReadTransaction implements Tx {
       }
     }
     return actions;
+  }
+
+  /** Counts what `find` would find: the committed objects under the key plus this transaction's own. */
+  override count<T extends StoreObject>(table: Table<T>, index: { name: string; key: string }): number {
+    const ts = this.tableState(table);
+    const keys = indexOf(table, index.name);
+    let n = 0;
+    for (const object of this.scanIndex(ts, index.name, index.key)) {
+      if (keys.keysOf(object as T).includes(index.key)) n += 1;
+    }
+    return n;
   }
 
   protected override lookup(ts: TableState, id: string): StoreObject | undefined {

@@ -14,7 +14,7 @@ import type { NodeAvailability, NodeState, PortConfig, TaskState } from '../../s
 import { TASK_STATES } from '../../lib/task-states.ts';
 import {
   schedule,
-  type ScheduleInput,
+  type ScheduleBatch,
   type ScheduleResult,
   type SchedulerNode,
   type SchedulerTask,
@@ -37,7 +37,7 @@ interface ServicePlan {
 }
 
 export interface Batch {
-  input: ScheduleInput;
+  input: ListedInput;
   /** The constraints each service was written from, by service id. */
   meant: Map<string, Meant[]>;
 }
@@ -325,7 +325,10 @@ export function judge(batch: Batch, result: ScheduleResult, trace?: string[]): V
   return violations;
 }
 
-export type Scheduler = (input: ScheduleInput) => ScheduleResult;
+export type Scheduler = (input: ListedInput) => ScheduleResult;
+
+/** A batch's input: the tasks on the nodes are listed (the scheduler's own counts are compared in occupancy.test.ts). */
+export type ListedInput = ScheduleBatch & { readonly tasks: readonly SchedulerTask[] };
 
 /** Runs the batch of `seed` through `scheduler` (the real one unless told) and judges the answer. */
 export function runBatch(seed: number, scheduler: Scheduler = schedule, withTrace = false): RunResult {
