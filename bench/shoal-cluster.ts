@@ -112,6 +112,8 @@ export class ShoalCluster {
         // Imaginary tasks: these daemons run on loopback in this namespace, where no data plane belongs.
         '--executor',
         'test',
+        // e.g. BENCH_SHOALD_ARGS='--tick-ms 1000' for Swarm's Raft timing (about 10 s to an election).
+        ...(process.env.BENCH_SHOALD_ARGS ?? '').split(' ').filter(a => a !== ''),
       ],
       { cwd: repo, stdio: ['ignore', out, out] },
     );
