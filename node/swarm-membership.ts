@@ -153,7 +153,7 @@ export class SwarmMembership {
     const certs = nodeState.requireCerts();
     await host.stop();
     const m = await host.start(state.identity, certs, { forceNewCluster: true });
-    await m.waitForLeader(10_000);
+    await m.waitForLeader();
     await agent.start();
     const tokens = clusterOf(m.store).joinTokens;
     return {

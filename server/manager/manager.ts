@@ -142,6 +142,8 @@ interface ManagerParts {
   health: HealthImplementation;
   log: Logger;
   onFatal: ((err: Error) => void) | undefined;
+  /** How long a call waits for some member to lead: a few elections at this manager's tick. */
+  leaderWaitMs: number;
 }
 
 export class Manager {
@@ -321,6 +323,8 @@ export class Manager {
     const localControl = forwarder.wrap(controlService, control, 'local');
     const localLogs = forwarder.wrap(logsService, logBroker.logsHandlers(), 'local');
     const m: Manager = new Manager({
+      // An election takes one to two election timeouts (electionTick 10): 10-20 s at Swarm's 1 s tick.
+      leaderWaitMs: Math.max(10_000, 40 * (o.tickMs ?? 100)),
       identity: id,
       store,
       raft,
@@ -371,7 +375,7 @@ export class Manager {
     bootstrap: NonNullable<ManagerOptions['bootstrap']>,
     certPem: string,
   ): Promise<void> {
-    await this.waitForLeader(10_000);
+    await this.waitForLeader();
     const ingressId = randomNodeId();
     const spec = ingressNetworkSpec();
     await this.p.allocator.run(async pools => {
@@ -433,8 +437,8 @@ export class Manager {
     return sealed;
   }
 
-  /** Resolves once some member leads (this one, for a new single-member cluster). */
-  waitForLeader(ms: number): Promise<void> {
+  /** Resolves once some member leads (this one, for a new single-member cluster); throws after `ms`. */
+  waitForLeader(ms = this.p.leaderWaitMs): Promise<void> {
     return this.p.leadership.leaderKnown(ms);
   }
 

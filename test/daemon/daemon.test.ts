@@ -94,3 +94,15 @@ test('init, restart from disk, managers join with the token, token errors', asyn
   const voters = (d: Daemon): number => (d as unknown as { manager: Manager }).manager.raft.voters().length;
   await until('m3 out of the Raft configuration', () => Promise.resolve(voters(restarted) === 2));
 });
+
+test("init at Swarm's Raft timing (1 s ticks): the first election takes 10-20 s, and init waits for it", async () => {
+  await daemon('slow', { tickMs: 1000 });
+  const port = await freePort();
+  const init = await client('slow', 'Swarm')('Init', { listenAddr: `127.0.0.1:${port}`, advertiseAddr: '' });
+  assert.match(String(init.workerToken), /^SWMTKN-1-/);
+  const nodes = (await client('slow', 'Control')('ListNodes', {})).nodes as WireNode[];
+  assert.deepEqual(
+    nodes.map(n => [n.hostname, n.managerStatus]),
+    [['slow', 'leader']],
+  );
+});
