@@ -32,6 +32,9 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_reconnect_backoff_ms': 100,
 };
 
+/** How long forming the cluster may take per call (init, each join, settling). */
+const FORM_CALL_MS = 60_000;
+
 class SocketClients {
   private readonly clients = new Map<string, grpc.Client>();
   constructor(private readonly socket: string) {}
@@ -143,20 +146,20 @@ export class ShoalCluster {
     }
     for (const i of this.indexes)
       await until(`shoald ${i} to answer`, () => this.rpc(i, 'Swarm')('Info', {}));
-    const answer = await this.rpc(1, 'Swarm')('Init', {
-      listenAddr: this.addr(1),
-      advertiseAddr: '',
-      ...init,
-    });
+    // Init waits for the first election: 10-20 s at Swarm's 1 s tick (BENCH_SHOALD_ARGS='--tick-ms 1000').
+    const answer = await this.rpc(1, 'Swarm')(
+      'Init',
+      { listenAddr: this.addr(1), advertiseAddr: '', ...init },
+      FORM_CALL_MS,
+    );
     for (const i of this.indexes.slice(1)) {
-      await this.rpc(i, 'Swarm')('Join', {
-        token: answer.managerToken,
-        remoteAddr: this.addr(1),
-        listenAddr: this.addr(i),
-        advertiseAddr: '',
-      });
+      await this.rpc(i, 'Swarm')(
+        'Join',
+        { token: answer.managerToken, remoteAddr: this.addr(1), listenAddr: this.addr(i), advertiseAddr: '' },
+        FORM_CALL_MS,
+      );
     }
-    await this.settled(this.size);
+    await this.settled(this.size, FORM_CALL_MS);
     return answer;
   }
 
