@@ -11,6 +11,7 @@
  */
 import { taskHoldsAddresses } from '../allocator/index.ts';
 import {
+  compareTaskStates,
   networkTable,
   nodeTable,
   serviceTable,
@@ -48,6 +49,11 @@ export class PipelineWork {
   private fresh = new Set<string>();
   private pending = new Set<string>();
   private released = new Set<string>();
+  /**
+   * Services whose tasks only moved on towards RUNNING (allocated, assigned, started): the orchestrator
+   * has nothing to decide for them unless a rolling update waits on its tasks (`take` asks which).
+   */
+  private progressed = new Set<string>();
   /** Changed nodes whose tasks' services are still to be named (`take` asks the store for them). */
   private readonly nodesOfTasks = new Set<string>();
   /** Addresses went back (a task ended, a node or a service went): what waits for one is tried again. */
@@ -70,6 +76,7 @@ export class PipelineWork {
     this.fresh.clear();
     this.pending.clear();
     this.released.clear();
+    this.progressed.clear();
     this.nodesOfTasks.clear();
     this.freed = false;
     this.stuck.clear();
@@ -82,7 +89,7 @@ export class PipelineWork {
   note(event: StoreEvent): void {
     switch (event.table) {
       case taskTable.name:
-        this.noteTask(event.object as Task, event.kind === 'remove');
+        this.noteTask(event.object as Task, event.kind === 'remove', event.oldObject as Task | undefined);
         return;
       case serviceTable.name:
         this.services.add(event.object.id);
@@ -103,8 +110,12 @@ export class PipelineWork {
     }
   }
 
-  private noteTask(task: Task, removed: boolean): void {
-    if (task.serviceId !== '') this.services.add(task.serviceId);
+  private noteTask(task: Task, removed: boolean, old: Task | undefined): void {
+    if (task.serviceId !== '') {
+      // Each of a scale-up's thousands of reports would otherwise reconcile its whole service.
+      if (!removed && old !== undefined && movedOn(old, task)) this.progressed.add(task.serviceId);
+      else this.services.add(task.serviceId);
+    }
     if (removed || !taskHoldsAddresses(task)) {
       this.released.add(task.id);
       this.freed = true;
@@ -118,12 +129,14 @@ export class PipelineWork {
 
   /**
    * Takes the work for a pass at `now`. `servicesOnNodes` names the services with tasks on the given nodes,
-   * and `globalServices` every global service (a changed node may need or lose one of their tasks).
+   * `globalServices` every global service (a changed node may need or lose one of their tasks), and
+   * `updating` those of the given services that are gone or in a rolling update (or its rollback).
    */
   take(
     now: number,
     servicesOnNodes: (nodeIds: ReadonlySet<string>) => Iterable<string>,
     globalServices: () => Iterable<string>,
+    updating: (serviceIds: ReadonlySet<string>) => Iterable<string>,
   ): PassWork {
     if (this.everything) {
       const all: PassWork = {
@@ -151,6 +164,10 @@ export class PipelineWork {
       this.unplaced.clear();
     }
     this.freed = false;
+    if (this.progressed.size > 0) {
+      for (const id of updating(this.progressed)) this.services.add(id);
+      this.progressed = new Set();
+    }
     if (this.nodesOfTasks.size > 0) {
       for (const id of servicesOnNodes(this.nodesOfTasks)) this.services.add(id);
       for (const id of globalServices()) this.services.add(id);
@@ -236,4 +253,18 @@ function emptySets(): Omit<PassWork, 'everything'> & {
     pending: new Set(),
     released: new Set(),
   };
+}
+
+/**
+ * `task` only moved on towards RUNNING since `old` (NEW → PENDING → ASSIGNED → … → RUNNING, or a reason
+ * it waits): the same node once it has one, the same desired state, not past RUNNING. Nothing of that
+ * changes what the orchestrator decides for a service that is not updating.
+ */
+function movedOn(old: Task, task: Task): boolean {
+  return (
+    (old.nodeId === task.nodeId || old.nodeId === '') &&
+    old.desiredState === task.desiredState &&
+    compareTaskStates(old.status.state, task.status.state) <= 0 &&
+    compareTaskStates(task.status.state, 'running') <= 0
+  );
 }

@@ -196,6 +196,14 @@ export class TaskPipeline implements LeaderService {
           return ids;
         }),
       () => this.store.view(tx => findServices(tx, { where: s => 'global' in s.spec.mode }).map(s => s.id)),
+      serviceIds =>
+        this.store.view(tx =>
+          [...serviceIds].filter(id => {
+            const service = getService(tx, id);
+            const state = service?.updateStatus?.state;
+            return service === undefined || state === 'updating' || state === 'rollback_started';
+          }),
+        ),
     );
   }
 

@@ -18,18 +18,37 @@ function task(id: string, serviceId: string, state: Task['status']['state'], nod
   return event('tasks', { ...newTask(id, serviceId, 1, { nodeId }), status: { state, timestamp: 0 } });
 }
 
-/** Takes a pass's work with `onNodes` as the services on changed nodes and `global` as the global ones. */
+/**
+ * Takes a pass's work with `onNodes` as the services on changed nodes, `global` as the global ones and
+ * `updating` as those in a rolling update.
+ */
 function take(
   w: PipelineWork,
   now = 0,
   onNodes: Record<string, string[]> = {},
   global: string[] = [],
+  updating: string[] = [],
 ): PassWork {
   return w.take(
     now,
     ids => [...ids].flatMap(id => onNodes[id] ?? []),
     () => global,
+    ids => [...ids].filter(id => updating.includes(id)),
   );
+}
+
+/** `task(...)` as an update from `before` (its state and desired state; node as given). */
+function moved(
+  id: string,
+  serviceId: string,
+  before: Task['status']['state'],
+  after: Task['status']['state'],
+  o: { nodeId?: string; wasNode?: string; desired?: Task['desiredState'] } = {},
+): StoreEvent {
+  const now = task(id, serviceId, after, o.nodeId ?? 'n1');
+  const old = task(id, serviceId, before, o.wasNode ?? o.nodeId ?? 'n1').object as Task;
+  const oldObject: Task = { ...old, desiredState: o.desired ?? old.desiredState };
+  return { ...now, oldObject };
 }
 
 const sorted = (s: ReadonlySet<string>): string[] => [...s].sort();
@@ -120,4 +139,26 @@ test('work given back is looked at by the next pass', () => {
   assert.deepEqual([sorted(again.services), sorted(again.fresh)], [['s1'], ['t1']]);
   w.giveBack({ everything: true });
   assert.equal(take(w).everything, true);
+});
+
+test('a task that only moves on towards RUNNING reconciles its service only while it updates', () => {
+  const w = new PipelineWork();
+  take(w);
+  w.note(moved('t1', 's1', 'pending', 'assigned', { wasNode: '' }));
+  w.note(moved('t2', 's1', 'assigned', 'running'));
+  w.note(moved('t3', 's2', 'starting', 'running'));
+  w.note(moved('t4', 's3', 'preparing', 'running'));
+  let work = take(w, 0, {}, [], ['s2']);
+  assert.deepEqual(sorted(work.services), ['s2'], 'only the updating one of the services that moved on');
+  assert.equal(take(w, 0, {}, [], ['s1', 's2', 's3']).services.size, 0, 'asked once');
+
+  // Anything else still reconciles: an end, a step back, another desired state, a move, a removal.
+  w.note(moved('t5', 's4', 'running', 'failed'));
+  w.note(moved('t6', 's5', 'running', 'assigned'));
+  w.note(moved('t7', 's6', 'running', 'running', { desired: 'shutdown' }));
+  w.note(moved('t8', 's7', 'assigned', 'assigned', { wasNode: 'n2' }));
+  w.note({ ...task('t9', 's8', 'running', 'n1'), kind: 'remove' });
+  w.note(task('t10', 's9', 'running', 'n1'));
+  work = take(w);
+  assert.deepEqual(sorted(work.services), ['s4', 's5', 's6', 's7', 's8', 's9']);
 });
