@@ -2,7 +2,7 @@
  * shoald: one per node. Runs the manager when this node is one, and serves the CLI on a unix socket.
  * The only place (with bin/shoal.ts) that reads argv and the environment.
  */
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { pino } from 'pino';
@@ -10,6 +10,16 @@ import { Daemon } from '../node/daemon.ts';
 import { lifecycle } from './lifecycle.ts';
 import { isDataDirError } from '../node/data-dir-errors.ts';
 import { messageOf } from '../lib/message-of.ts';
+
+/** A whole number of `unit` from `min` to `max`, or commander's "argument is invalid" with the range. */
+function wholeNumber(min: number, max: number, unit: string): (value: string) => number {
+  return value => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max)
+      throw new InvalidArgumentError(`It must be a whole number of ${unit} from ${min} to ${max}.`);
+    return n;
+  };
+}
 
 const program = new Command('shoald')
   .description('Shoal node daemon')
@@ -25,21 +35,29 @@ const program = new Command('shoald')
     'fatal, error, warn, info, debug or trace',
     process.env.SHOAL_LOG_LEVEL ?? 'info',
   )
-  .option('--tick-ms <ms>', 'Raft tick', '100')
+  .option(
+    '--tick-ms <ms>',
+    'Raft tick (an election after 10-20 ticks of silence)',
+    wholeNumber(10, 10_000, 'ms'),
+    100,
+  )
   .option(
     '--snapshot-every <entries>',
     'snapshot and compact the Raft log after N entries at least (and once the log outgrows the last snapshot)',
-    '10000',
+    wholeNumber(10, 100_000_000, 'entries'),
+    10_000,
   )
   .option(
     '--poll-ms <ms>',
     'how often this node asks the managers about its certificate and role (a leader reconciles roles as often, at most every second)',
-    '2000',
+    wholeNumber(50, 3_600_000, 'ms'),
+    2000,
   )
   .option(
     '--heartbeat-period <ms>',
     'when this node manages: the heartbeat period its dispatcher hands agents (a node is DOWN after 3 missed)',
-    '5000',
+    wholeNumber(100, 3_600_000, 'ms'),
+    5000,
   )
   .option(
     '--executor <kind>',
@@ -59,10 +77,10 @@ const opts = program.opts<{
   socket: string;
   hostname: string;
   logLevel: string;
-  tickMs: string;
-  snapshotEvery: string;
-  pollMs: string;
-  heartbeatPeriod: string;
+  tickMs: number;
+  snapshotEvery: number;
+  pollMs: number;
+  heartbeatPeriod: number;
   executor: string;
   nodeNetns?: string;
   netnsPrefix: string;
@@ -82,10 +100,10 @@ try {
     socketPath: resolve(opts.socket),
     hostname: opts.hostname,
     log,
-    tickMs: Number(opts.tickMs),
-    snapshotEvery: Number(opts.snapshotEvery),
-    pollMs: Number(opts.pollMs),
-    dispatcher: { heartbeatPeriodMs: Number(opts.heartbeatPeriod) },
+    tickMs: opts.tickMs,
+    snapshotEvery: opts.snapshotEvery,
+    pollMs: opts.pollMs,
+    dispatcher: { heartbeatPeriodMs: opts.heartbeatPeriod },
     executor: opts.executor,
     runtime: {
       netnsPrefix: opts.netnsPrefix,
