@@ -6,10 +6,9 @@
  * per-datagram callback, Buffer, rinfo object and send request, which cap a dgram server's rate.
  */
 import type { Forwarder } from './forwarder.ts';
-import { refuse, servfail } from './fallback-answers.ts';
 import { FLAG_TRUNC, type BatchLoop, type UdpBatchAddon } from './native/udp-batch.ts';
 import type { Responder, Scope } from './responder.ts';
-import { udpLimit } from './wire.ts';
+import { answerUdp } from './udp-answer.ts';
 
 /** The scope of an IPv4 source address as a number (no string per query), or undefined for a stranger. */
 export type ScopeOfV4 = (address: number) => Scope | undefined;
@@ -90,17 +89,9 @@ export class BatchUdpServer {
 
   /** The answer to send now, or null (dropped, or forwarded: its answer is sent when it comes). */
   private answer(packet: Buffer, addr: number, port: number): Buffer | null {
-    const scope = this.scopeOf(addr);
-    if (scope === undefined) return refuse(packet, false);
-    const out = this.responder.respond(packet, scope, false);
-    if (out.kind === 'reply') return out.packet;
-    if (out.kind === 'drop') return null;
-    // The question echoed in a SERVFAIL must outlive the slot, which the next batch overwrites.
-    const q = { ...out.query, question: Buffer.from(out.query.question) };
-    this.forwarder.forward(packet, false, reply => {
-      if (!this.closed) this.loop.sendOne(reply ?? servfail(q, udpLimit(q)), addr, port);
+    return answerUdp(packet, this.scopeOf(addr), this.responder, this.forwarder, reply => {
+      if (!this.closed) this.loop.sendOne(reply, addr, port);
     });
-    return null;
   }
 
   /** Datagrams read, answers sent, and answers dropped (a full send buffer, a refused destination). */

@@ -11,7 +11,7 @@ import type { BatchUdpServer } from './batch-udp-server.ts';
 import { refuse, servfail } from './fallback-answers.ts';
 import type { Forwarder, ForwarderLog } from './forwarder.ts';
 import type { Responder, Scope } from './responder.ts';
-import { udpLimit } from './wire.ts';
+import { answerUdp } from './udp-answer.ts';
 
 /** The scope of a source address, or undefined when no task asks from there. */
 export type ScopeOf = (address: string) => Scope | undefined;
@@ -43,21 +43,10 @@ export class DnsSocketServer {
   }
 
   private onDatagram(udp: dgram.Socket, msg: Buffer, address: string, port: number): void {
-    const scope = this.scopeOf(address);
-    if (scope === undefined) {
-      const refused = refuse(msg, false);
-      if (refused !== null) udp.send(refused, port, address);
-      return;
-    }
-    const out = this.responder.respond(msg, scope, false);
-    if (out.kind === 'reply') {
-      udp.send(out.packet, port, address);
-    } else if (out.kind === 'forward') {
-      const q = out.query;
-      this.forwarder.forward(msg, false, reply => {
-        if (!this.closed) udp.send(reply ?? servfail(q, udpLimit(q)), port, address);
-      });
-    }
+    const reply = answerUdp(msg, this.scopeOf(address), this.responder, this.forwarder, later => {
+      if (!this.closed) udp.send(later, port, address);
+    });
+    if (reply !== null) udp.send(reply, port, address);
   }
 
   private onConnection(conn: net.Socket): void {
