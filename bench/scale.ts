@@ -216,14 +216,19 @@ async function joinNodes(control: Rpc, workerToken: string): Promise<void> {
     p => p.inSession === NODES,
     p => `${p.inSession}/${NODES} in session`,
   );
+  let seen = '';
   const readyAt = await until(
     `${NODES} READY nodes`,
     async () => {
       const nodes = (await control('ListNodes', {}, 60_000)).nodes as WireNode[];
-      const ready = nodes.filter(n => n.status === 'ready').length;
+      const states = new Map<string, number>();
+      for (const n of nodes) states.set(n.status, (states.get(n.status) ?? 0) + 1);
+      const ready = states.get('ready') ?? 0;
+      seen = `${nodes.length} nodes: ${[...states].map(([s, k]) => `${k} ${s}`).join(', ')}`;
       return nodes.length === NODES + 3 && ready === nodes.length ? Date.now() : undefined;
     },
     TIMEOUT_MS,
+    () => seen,
   );
   const readyMs = readyAt - joinedAt + joinMs;
   record('nodes-ready', { keysMs, joinMs, sessionsMs: sessionsAt - joinedAt, readyMs });

@@ -10,6 +10,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { clientOf, loadShoalPackage, unaryCall } from '../proto/load.ts';
+import { messageOf } from '../lib/message-of.ts';
 
 const repo = resolve(import.meta.dirname, '..');
 const pkg = loadShoalPackage('control.proto');
@@ -234,7 +235,6 @@ export class ShoalCluster {
   }
 }
 
-/** Polls `probe` (errors count as not yet) until it yields a value; throws naming `what` after `ms`. */
 /** Sets `nodes` to drain, so that no task runs on them (managers kept free of tasks). */
 export async function drain(control: Rpc, nodes: readonly { id: string; version: number }[]): Promise<void> {
   for (const n of nodes) {
@@ -249,12 +249,28 @@ export async function drain(control: Rpc, nodes: readonly { id: string; version:
   }
 }
 
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+/**
+ * Polls `probe` (errors count as not yet) until it yields a value; throws naming `what` after `ms`, with
+ * what `state` last said (what the probe saw) or the probe's last error.
+ */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  ms = 30_000,
+  state?: () => string,
+): Promise<T> {
   const deadline = Date.now() + ms;
+  let lastError = '';
   for (;;) {
-    const v = await probe().catch(() => undefined);
+    const v = await probe().catch((err: unknown) => {
+      lastError = messageOf(err);
+      return undefined;
+    });
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const seen = state?.() ?? lastError;
+      throw new Error(`bench: timed out waiting for ${what}${seen === '' ? '' : ` (${seen})`}`);
+    }
     await new Promise(r => setTimeout(r, 50));
   }
 }

@@ -69,7 +69,6 @@ import {
   nodeTable,
   serviceTable,
   taskTable,
-  updateNode,
   type Cluster,
   type MemoryStore,
   type Watcher,
@@ -82,6 +81,7 @@ import {
 } from './dispatcher-options.ts';
 import type { LeaderService } from '../leader/leadership.ts';
 import { HeartbeatBook } from './heartbeat-book.ts';
+import { NodeLiveness } from './node-liveness.ts';
 import { NodeTasks } from './node-tasks.ts';
 import { SessionRateLimiter } from './rate-limiter.ts';
 import { reportOf } from './task-status.ts';
@@ -132,6 +132,7 @@ export class Dispatcher implements LeaderService {
   private readonly book: HeartbeatBook;
   private readonly limiter: SessionRateLimiter;
   private readonly statuses: StatusWriter;
+  private readonly liveness: NodeLiveness;
   private readonly sessions = new Map<string, Session>();
   private readonly streams: AssignmentStreams;
   private phase: Phase = { kind: 'follower' };
@@ -158,6 +159,7 @@ export class Dispatcher implements LeaderService {
       windowMs: this.o.sessionWindowMs,
     });
     this.statuses = new StatusWriter(store, this.o.statusBatchMs);
+    this.liveness = new NodeLiveness(store, Date.now);
   }
 
   /** The handlers for the manager port. */
@@ -334,17 +336,8 @@ export class Dispatcher implements LeaderService {
     const gone = this.statusOf(new NotFoundError(NODE_NOT_REGISTERED));
     for (const id of due) this.endSession(id, gone);
     this.expiring = true;
-    this.store
-      .update(tx => {
-        for (const id of due) {
-          const n = getNode(tx, id);
-          if (n === undefined || n.status.state === 'down') continue;
-          updateNode(tx, {
-            ...n,
-            status: { state: 'down', addr: n.status.addr, message: 'heartbeat failure' },
-          });
-        }
-      }, now)
+    this.liveness
+      .down(due)
       .then(
         () => this.log.info({ nodes: due }, 'nodes down: heartbeat failure'),
         (err: unknown) => {
@@ -376,7 +369,7 @@ export class Dispatcher implements LeaderService {
     const period = this.book.period(Math.random());
     this.book.beat(nodeId, Date.now(), period);
     const addr = hostOf(call.getPeer());
-    await this.writeReady(nodeId, addr);
+    await this.liveness.ready(nodeId, addr);
     if (this.sessions.get(nodeId) !== session || call.cancelled) return;
     const end = (s: grpc.StatusObject): void => {
       call.emit('error', s);
@@ -398,16 +391,6 @@ export class Dispatcher implements LeaderService {
       managers: this.managers(),
       heartbeatPeriodMs: periodMs,
     };
-  }
-
-  /** READY, from `addr`, unless the node is so already. */
-  private async writeReady(nodeId: string, addr: string): Promise<void> {
-    await this.store.update(tx => {
-      const n = getNode(tx, nodeId);
-      if (n === undefined) return;
-      if (n.status.state === 'ready' && n.status.addr === addr && n.status.message === undefined) return;
-      updateNode(tx, { ...n, status: { state: 'ready', addr } });
-    }, Date.now());
   }
 
   private heartbeat(
