@@ -26,6 +26,8 @@ const PURE_FILES = [
   'server/dispatcher/network-view.ts',
   'server/dispatcher/view-index.ts',
   'server/dispatcher/view-changes.ts',
+  'server/dispatcher/endpoint-log.ts',
+  'server/dispatcher/node-liveness.ts',
   'server/dispatcher/view-parts.ts',
   'server/dispatcher/node-tasks.ts',
   'server/leader/pipeline-work.ts',

@@ -10,6 +10,12 @@
  * A network entering or leaving a node's view touches all of that network's endpoints and nodes there;
  * a service, the ingress network or the gateway range touch every session (every view holds them).
  *
+ * The commonest change, a task's endpoint changing while every node keeps the same networks and nodes in
+ * view (a task starting, running, ending on a node that has others there), costs O(1) whatever the
+ * number of viewers: it goes in its network's change log, and each viewer reads the log from where it
+ * last read when its stream next sends (`take`). Viewers are told once until they take: a scale-up's
+ * tens of thousands of changes do not each walk every viewer.
+ *
  * Invariant: for each watching node, the view it was last sent with its pending changes applied is
  * `viewOf(node)`, which equals networkViewFor over the same objects.
  */
@@ -32,6 +38,7 @@ import {
   viewServiceOf,
   type ViewInputs,
 } from './network-view.ts';
+import { EndpointLog, MIN_LOG_KEPT } from './endpoint-log.ts';
 import { ViewChanges } from './view-changes.ts';
 
 /** What a placed task adds to views. */
@@ -120,6 +127,12 @@ export class NetworkViewIndex {
   private gateway: string;
   /** The watching nodes and what their streams have yet to send. */
   private readonly watching = new Map<string, ViewChanges>();
+  /** Per watching node: the endpoint logs read up to which change, and whether it was told since. */
+  private readonly readers = new Map<string, { read: number; told: boolean }>();
+  /** Network → the endpoints changed there (in the fast path), in order of change. */
+  private readonly logs = new Map<string, EndpointLog>();
+  /** The last change number given to a log entry. */
+  private changeNo = 0;
 
   /**
    * Indexes `inputs` (one consistent read); `onChange` hears of each watching node whose view a later
@@ -128,6 +141,11 @@ export class NetworkViewIndex {
   constructor(
     inputs: ViewInputs,
     private readonly onChange: (nodeId: string) => void = () => undefined,
+    /**
+     * How many entries a network's endpoint log keeps for viewers behind, given its endpoint count;
+     * entries older than that go into those viewers' own pending changes (tests keep few).
+     */
+    private readonly logKept = (endpoints: number): number => Math.max(MIN_LOG_KEPT, 2 * endpoints),
   ) {
     this.gateway = inputs.gatewaySubnet;
     for (const n of inputs.nodes) this.setNode(n.id, nodeInfoOf(n));
@@ -146,21 +164,60 @@ export class NetworkViewIndex {
   open(nodeId: string): { view: NetworkView; seq: number } {
     const seq = 1;
     this.watching.set(nodeId, new ViewChanges(seq));
+    this.readers.set(nodeId, { read: this.changeNo, told: false });
     return { view: this.viewOf(nodeId), seq };
   }
 
   close(nodeId: string): void {
     this.watching.delete(nodeId);
+    this.readers.delete(nodeId);
   }
 
-  /** How many entities of `nodeId`'s view changed since its last delta. */
+  /** How many changes of `nodeId`'s view are pending since its last delta (an endpoint may count twice). */
   pending(nodeId: string): number {
-    return this.watching.get(nodeId)?.size ?? 0;
+    const reader = this.readers.get(nodeId);
+    let n = this.watching.get(nodeId)?.size ?? 0;
+    if (reader === undefined) return n;
+    for (const k of this.networksInView(nodeId)) n += this.logs.get(k)?.countAfter(reader.read) ?? 0;
+    return n;
   }
 
   /** The changes of `nodeId`'s view since the last delta (or the full view), if any. */
   take(nodeId: string): WireNetworkViewDelta | undefined {
-    return this.watching.get(nodeId)?.take(this.gateway);
+    const pending = this.watching.get(nodeId);
+    const reader = this.readers.get(nodeId);
+    if (pending === undefined || reader === undefined) return undefined;
+    this.readLogs(nodeId, pending, reader.read);
+    reader.read = this.changeNo;
+    reader.told = false;
+    return pending.take(this.gateway);
+  }
+
+  /** Puts the endpoints logged after change `after` on the networks `nodeId` views, as they are now, in `pending`. */
+  private readLogs(nodeId: string, pending: ViewChanges, after: number): void {
+    for (const k of this.networksInView(nodeId)) {
+      const onNet = this.endpoints.get(k);
+      this.logs.get(k)?.forEachAfter(after, taskId => pending.endpoint(k, taskId, onNet?.get(taskId)));
+    }
+  }
+
+  /** Puts what `nodeId` has not read of network `k`'s log in its pending changes, if `k` is in its view. */
+  private foldLog(nodeId: string, k: string): void {
+    const pending = this.watching.get(nodeId);
+    const reader = this.readers.get(nodeId);
+    const log = this.logs.get(k);
+    if (pending === undefined || reader === undefined || log === undefined || !this.inView(nodeId, k)) return;
+    const onNet = this.endpoints.get(k);
+    log.forEachAfter(reader.read, taskId => pending.endpoint(k, taskId, onNet?.get(taskId)));
+  }
+
+  /** The networks in `nodeId`'s view: the ingress network(s), and the allocated ones its tasks want. */
+  private networksInView(nodeId: string): string[] {
+    const nets = [...this.ingressIds];
+    for (const k of this.wants.get(nodeId)?.keys() ?? []) {
+      if (this.networks.has(k) && !this.ingressIds.has(k)) nets.push(k);
+    }
+    return nets;
   }
 
   /** `nodeId`'s whole view now, as networkViewFor makes it. Costs the view's size. */
@@ -195,6 +252,10 @@ export class NetworkViewIndex {
     const now = removed ? undefined : placedOf(t);
     if (was === undefined && now === undefined) return;
     if (was !== undefined && now !== undefined && isDeepStrictEqual(was, now)) return;
+    if (this.onlyEndpointsChange(was, now)) {
+      this.logEndpoints(t.id, was, now);
+      return;
+    }
     const nets = new Set([...(was?.wants ?? []), ...(now?.wants ?? [])]);
     const owners = new Set<string>();
     if (was !== undefined) owners.add(was.nodeId);
@@ -219,6 +280,80 @@ export class NetworkViewIndex {
       if (was !== undefined) this.unplace(t.id, was);
       if (now !== undefined) this.place(t.id, now);
     });
+  }
+
+  /**
+   * Whether the change from `was` to `now` changes endpoints only: its node(s) keep wanting the same
+   * networks and holding endpoints on the same ones, so no network or node enters or leaves a view.
+   */
+  private onlyEndpointsChange(was: Placed | undefined, now: Placed | undefined): boolean {
+    for (const m of new Set([was?.nodeId, now?.nodeId])) {
+      if (m === undefined) continue;
+      const wants = this.wants.get(m);
+      for (const k of new Set([...(was?.wants ?? []), ...(now?.wants ?? [])])) {
+        const before = wants?.get(k) ?? 0;
+        if (before > 0 !== before - wantsOn(was, m, k) + wantsOn(now, m, k) > 0) return false;
+      }
+      const held = this.heldBy.get(m);
+      for (const k of new Set([...endpointNets(was), ...endpointNets(now)])) {
+        const before = held?.get(k) ?? 0;
+        if (before > 0 !== before - heldOn(was, m, k) + heldOn(now, m, k) > 0) return false;
+      }
+    }
+    return true;
+  }
+
+  /** The fast path: re-indexes the task and logs each of its endpoints that changed; tells their viewers. */
+  private logEndpoints(taskId: string, was: Placed | undefined, now: Placed | undefined): void {
+    const before = new Map<string, ViewEndpoint | undefined>();
+    for (const k of [...endpointNets(was), ...endpointNets(now)])
+      before.set(k, this.endpoints.get(k)?.get(taskId));
+    if (was !== undefined) this.unplace(taskId, was);
+    if (now !== undefined) this.place(taskId, now);
+    for (const [k, b] of before) {
+      const a = this.endpoints.get(k)?.get(taskId);
+      if (b === a || (b !== undefined && a !== undefined && isDeepStrictEqual(b, a))) continue;
+      if (!this.networks.has(k)) continue; // in no view
+      let log = this.logs.get(k);
+      if (log === undefined) this.logs.set(k, (log = new EndpointLog(this.logKept(0))));
+      log.add(++this.changeNo, taskId);
+      this.tellViewers(k);
+      if (log.length > log.trimAt) this.trim(k, log);
+    }
+  }
+
+  /** Tells each watching viewer of network `k` not yet told since its last take. */
+  private tellViewers(k: string): void {
+    const viewers = this.ingressIds.has(k) ? this.readers.keys() : (this.wanters.get(k) ?? []);
+    for (const m of viewers) {
+      const reader = this.readers.get(m);
+      if (reader === undefined || reader.told) continue;
+      reader.told = true;
+      this.onChange(m);
+    }
+  }
+
+  /**
+   * Drops what every viewer of `k` has read. A viewer far behind (its stream stalled) does not hold the
+   * log: what it has not read of the part dropped goes into its own pending changes first.
+   */
+  private trim(k: string, log: EndpointLog): void {
+    const viewers = this.ingressIds.has(k) ? [...this.readers.keys()] : [...(this.wanters.get(k) ?? [])];
+    let upTo = log.lastChange;
+    for (const m of viewers) upTo = Math.min(upTo, this.readers.get(m)?.read ?? upTo);
+    const keep = this.logKept(this.endpoints.get(k)?.size ?? 0);
+    const floor = log.changeAt(log.length - keep);
+    if (floor !== undefined && floor > upTo) {
+      for (const m of viewers) {
+        const reader = this.readers.get(m);
+        const pending = this.watching.get(m);
+        if (reader === undefined || pending === undefined || reader.read >= floor) continue;
+        const onNet = this.endpoints.get(k);
+        log.forEachAfter(reader.read, taskId => pending.endpoint(k, taskId, onNet?.get(taskId)), floor);
+      }
+      upTo = floor;
+    }
+    log.dropUpTo(upTo);
   }
 
   /** A network was created, changed (allocated) or removed. */
@@ -255,6 +390,8 @@ export class NetworkViewIndex {
       this.networks.delete(n.id);
       this.ingressIds.delete(n.id);
       if (now !== undefined) this.setNetwork(n.id, now);
+      // Out of every view: what its log holds concerns nobody (a view it enters again gets it whole).
+      else this.logs.delete(n.id);
     });
   }
 
@@ -310,6 +447,8 @@ export class NetworkViewIndex {
       if (keys.length === 0) continue;
       for (const nodeId of sessions === 'all' ? this.watching.keys() : sessions) {
         if (!this.watching.has(nodeId)) continue;
+        // A network about to leave the view takes its unread log along: fold it in while it is in view.
+        for (const k of keys) if (k.kind === 'network') this.foldLog(nodeId, k.id);
         reads.push({ nodeId, keys, before: keys.map(k => this.valueOf(nodeId, k)) });
       }
     }
@@ -440,6 +579,19 @@ export class NetworkViewIndex {
       bump(this.heldBy, p.nodeId, e.networkId, by);
     }
   }
+}
+
+/** The networks `p` has endpoints on. */
+function endpointNets(p: Placed | undefined): string[] {
+  return p === undefined ? [] : p.endpoints.map(e => e.networkId);
+}
+
+/** How many of `p`'s endpoints are on network `k`, if `p` is on node `m`. */
+function heldOn(p: Placed | undefined, m: string, k: string): number {
+  if (p === undefined || p.nodeId !== m) return 0;
+  let n = 0;
+  for (const e of p.endpoints) if (e.networkId === k) n++;
+  return n;
 }
 
 function ingressAddr(info: NodeInfo, ingressId: string | undefined): string {
