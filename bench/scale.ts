@@ -135,11 +135,15 @@ async function waitFleets(
   }
 }
 /** The commonest reasons sessions ended so far, for a waiting line. */
+/** The commonest reasons sessions were lost, then those sessions failed to open for. */
 function endingsOf(p: FleetProgress): string {
-  const top = Object.entries(p.endings)
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 3);
-  return top.length === 0 ? '' : `; sessions ended: ${top.map(([w, n]) => `${n}× ${w}`).join('; ')}`;
+  const top = (lost: boolean): [string, number][] =>
+    Object.entries(p.endings)
+      .filter(([w]) => w.startsWith('lost:') === lost)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3);
+  const all = [...top(true), ...top(false)];
+  return all.length === 0 ? '' : `; sessions ended: ${all.map(([w, n]) => `${n}× ${w}`).join('; ')}`;
 }
 
 /** The `since` of the progress waitFleets polls (sessions established after it). */

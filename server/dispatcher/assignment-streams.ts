@@ -8,6 +8,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { WireAssignmentsMessage, WireAssignmentsRequest } from '../../proto/dispatcher-types.ts';
 import { SendPacer } from '../../lib/send-pacer.ts';
+import { TimeSlice } from '../leader/time-slice.ts';
 import { jsonBytes } from '../allocator/index.ts';
 import type { Task } from '../store/index.ts';
 import { wireTask } from '../wire/wire-task.ts';
@@ -48,8 +49,14 @@ interface AssignmentStream {
   end: (s: grpc.StatusObject) => void;
 }
 
+/** How long streams are flushed in one go before timers and I/O get a turn. */
+const FLUSH_SLICE_MS = 15;
+
 export class AssignmentStreams {
   private readonly streams = new Map<string, AssignmentStream>();
+  /** Streams whose time to send has come, flushed in slices (a thousand due at once do not block). */
+  private readonly due = new Set<AssignmentStream>();
+  private draining = false;
 
   constructor(
     private readonly o: { readonly assignmentBatchMs: number; readonly viewPartEntities: number },
@@ -73,6 +80,7 @@ export class AssignmentStreams {
     const full = index.open(nodeId);
     const close = (): void => {
       clearTimeout(stream.timer);
+      this.due.delete(stream);
       session.enders.delete(end);
       if (this.streams.get(nodeId) !== stream) return;
       this.streams.delete(nodeId);
@@ -128,10 +136,29 @@ export class AssignmentStreams {
       this.flush(stream);
       return;
     }
+    if (this.due.has(stream)) return;
     stream.timer ??= setTimeout(() => {
       stream.timer = undefined;
-      this.flush(stream);
+      this.due.add(stream);
+      if (!this.draining) {
+        this.draining = true;
+        setImmediate(() => this.drain());
+      }
     }, stream.pacer.delay(Date.now()));
+  }
+
+  /** Flushes the streams due, for one slice; the rest after timers and I/O had their turn. */
+  private drain(): void {
+    const slice = new TimeSlice(FLUSH_SLICE_MS);
+    for (const stream of this.due) {
+      if (slice.due) {
+        setImmediate(() => this.drain());
+        return;
+      }
+      this.due.delete(stream);
+      this.flush(stream);
+    }
+    this.draining = false;
   }
 
   private flush(stream: AssignmentStream): void {

@@ -47,6 +47,7 @@ import {
 } from '../../lib/errors.ts';
 import { messageOf } from '../../lib/message-of.ts';
 import { NotLeaderError } from '../../lib/not-leader-error.ts';
+import { TimeSlice } from '../leader/time-slice.ts';
 import { DEFAULT_GATEWAY_SUBNET } from '../allocator/index.ts';
 import { callerOf } from '../caller/caller.ts';
 import { wireNode } from '../wire/wire-node.ts';
@@ -121,6 +122,9 @@ type Phase =
       index: NetworkViewIndex;
       tasks: NodeTasks;
     };
+
+/** How long the dispatcher works through store events or streams before it lets heartbeats in. */
+const SLICE_MS = 20;
 
 export const SESSION_INVALID = 'session invalid';
 export const NODE_NOT_REGISTERED = 'node not registered';
@@ -277,8 +281,13 @@ export class Dispatcher implements LeaderService {
    */
   private async follow(phase: Extract<Phase, { kind: 'leading' }>): Promise<void> {
     const { watcher, index, tasks } = phase;
+    const slice = new TimeSlice(SLICE_MS);
     try {
       for await (const ev of watcher) {
+        if (slice.due) {
+          await slice.yield();
+          if (this.phase !== phase) return;
+        }
         const removed = ev.kind === 'remove';
         if (isTaskEvent(ev)) {
           const task = ev.object;
