@@ -1,6 +1,7 @@
 /** Loads the wire contract (the .proto files beside this module) for grpc-js. */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import protobuf from 'protobufjs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProtoGrpcType as CaProto } from './gen/ca.ts';
@@ -82,6 +83,14 @@ export function loadShoalPackage(file: string): unknown {
   // The one place the loader's untyped object meets the generated types (the overload above): they
   // describe this file.
   return pkg;
+}
+
+/**
+ * The message types of `file` (and what it imports) for encoding by hand, named as the loader names
+ * fields (camelCase): for the few messages whose serializer is our own (server/dispatcher/assignments-encoder.ts).
+ */
+export function loadProtoRoot(file: ProtoFile): protobuf.Root {
+  return new protobuf.Root().loadSync(join(here, file), { keepCase: false });
 }
 
 /** A service's definition from a loaded package. */

@@ -50,6 +50,7 @@ import { NotLeaderError } from '../../lib/not-leader-error.ts';
 import { TimeSlice } from '../leader/time-slice.ts';
 import { DEFAULT_GATEWAY_SUBNET } from '../allocator/index.ts';
 import { callerOf } from '../caller/caller.ts';
+import { encodeAssignments } from './assignments-encoder.ts';
 import { wireNode } from '../wire/wire-node.ts';
 import { toGrpcStatus } from '../rpc/status.ts';
 import {
@@ -91,7 +92,15 @@ import { StatusWriter } from './status-writer.ts';
 import { NetworkViewIndex } from './view-index.ts';
 
 const pkg = loadShoalPackage('dispatcher.proto');
-export const dispatcherService = serviceOf(pkg, 'Dispatcher');
+const genericService = serviceOf(pkg, 'Dispatcher');
+/** The Dispatcher service; its Assignments messages go out through assignments-encoder.ts. */
+export const dispatcherService: typeof genericService = {
+  ...genericService,
+  Assignments: {
+    ...genericService.Assignments,
+    responseSerialize: encodeAssignments as typeof genericService.Assignments.responseSerialize,
+  },
+};
 
 /** What the dispatcher reads of the Raft node. */
 export interface DispatcherRaft {
