@@ -106,6 +106,7 @@ async function progress(since = Infinity): Promise<FleetProgress> {
     sum.inSession += p.inSession;
     sum.sessionsSince += p.sessionsSince;
     sum.sessionsLost += p.sessionsLost;
+    sum.statusRetries += p.statusRetries;
     sum.assignmentBytes += p.assignmentBytes;
     sum.assignmentMessages += p.assignmentMessages;
     for (const [s, n] of Object.entries(p.running)) sum.running[s] = (sum.running[s] ?? 0) + n;
@@ -250,7 +251,7 @@ function allRunning(what: string, services: readonly Service[]): Promise<number>
     p => services.every(s => (p.running[s.id] ?? 0) === s.replicas),
     p =>
       `${services.reduce((a, s) => a + Math.min(s.replicas, p.running[s.id] ?? 0), 0)}/${total} running, ` +
-      `${p.inSession}/${p.alive} agents in session, ${p.sessionsLost} sessions lost so far`,
+      `${p.inSession}/${p.alive} agents in session, ${p.sessionsLost} sessions lost so far, ${p.statusRetries} status calls timed out and sent again`,
   );
 }
 

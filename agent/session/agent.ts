@@ -12,7 +12,7 @@
  * 8 s). A follower's refusal names the leader, which is tried next. The executor keeps its tasks while
  * the agent reconnects: only a new complete set from a manager changes them.
  */
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { SendPacer } from '../../lib/send-pacer.ts';
 import { clientOf, loadShoalPackage, TRUSTED_PEER_CHANNEL } from '../../proto/load.ts';
@@ -278,9 +278,14 @@ export class Agent {
         client.UpdateTaskStatus({ sessionId, updates }, deadline(), err => {
           flushing = false;
           if (err !== null) {
-            // Kept for the next session, unless the task has moved on meanwhile.
+            // Kept for the next call, unless the task has moved on meanwhile.
             for (const [id, s] of sent) if (!this.pending.has(id)) this.pending.set(id, s);
-            if (!finished) finish(`task status: ${err.details}`, leaderOf(err.metadata));
+            if (finished) return;
+            // A slow answer is a busy leader, not a broken session (the heartbeats say that): the
+            // reports go again on this session (a write that did land takes them as news of nothing).
+            // Ending it would add a new session's full view and READY write to the leader's load.
+            if (err.code === grpc.status.DEADLINE_EXCEEDED) later(timeout, flush);
+            else finish(`task status: ${err.details}`, leaderOf(err.metadata));
             return;
           }
           if (more) flush();

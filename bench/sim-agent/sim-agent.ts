@@ -119,6 +119,8 @@ export class SimAgent {
   /** Bytes of assignment messages received, as framed on the wire (protobuf). */
   assignmentBytes = 0;
   assignmentMessages = 0;
+  /** Status calls that timed out and were made again on the same session. */
+  statusRetries = 0;
   /** The longest a heartbeat took to be answered (ms). */
   slowestHeartbeatMs = 0;
   /** Established sessions that ended other than by kill()/stop(). */
@@ -302,7 +304,12 @@ export class SimAgent {
           flushing = false;
           if (finished) return;
           if (err !== null) {
-            finish(`task status: ${err.details}`, leaderOf(err.metadata));
+            // As the real agent: a slow answer is sent again on this session; other errors end it.
+            for (const u of sent) if (!pending.has(u.taskId)) pending.set(u.taskId, u.status?.state ?? '');
+            if (err.code === grpc.status.DEADLINE_EXCEEDED) {
+              this.statusRetries++;
+              later(timeout, flush);
+            } else finish(`task status: ${err.details}`, leaderOf(err.metadata));
             return;
           }
           for (const u of sent) {

@@ -27,6 +27,8 @@ export interface FleetProgress {
   sessionsSince: number;
   /** Established sessions that ended other than by a kill, over the fleet's life. */
   sessionsLost: number;
+  /** Status calls that timed out and went again on the same session. */
+  statusRetries: number;
   /** Why sessions ended (lost, or not established), counted over the fleet's life. */
   endings: Record<string, number>;
   assignmentBytes: number;
@@ -46,6 +48,7 @@ export function noProgress(): FleetProgress {
     inSession: 0,
     sessionsSince: 0,
     sessionsLost: 0,
+    statusRetries: 0,
     endings: {},
     assignmentBytes: 0,
     assignmentMessages: 0,
@@ -125,6 +128,7 @@ export class SimFleet {
     p.agents = this.agents.length;
     for (const a of this.agents) {
       p.sessionsLost += a.sessionsLost;
+      p.statusRetries += a.statusRetries;
       for (const [why, n] of a.endings) p.endings[why] = (p.endings[why] ?? 0) + n;
       p.assignmentBytes += a.assignmentBytes;
       p.assignmentMessages += a.assignmentMessages;

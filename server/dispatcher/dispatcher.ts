@@ -387,8 +387,16 @@ export class Dispatcher implements LeaderService {
     const period = this.book.period(Math.random());
     this.book.beat(nodeId, Date.now(), period);
     const addr = hostOf(call.getPeer());
-    await this.liveness.ready(nodeId, addr);
-    if (this.sessions.get(nodeId) !== session || call.cancelled) return;
+    // READY goes out with the next write of node states; the session does not wait for it (swarmkit's
+    // neither): waiting made opening a session as slow as a commit, which a join storm or a busy log
+    // stretched past the agents' deadline, and they opened sessions again and again. A READY that cannot
+    // be written ends the session (the agent opens another).
+    this.liveness.ready(nodeId, addr).catch((err: unknown) => {
+      if (this.sessions.get(nodeId) !== session) return;
+      this.log.warn({ err: messageOf(err), nodeId }, 'dispatcher: could not mark node ready');
+      this.endSession(nodeId, this.statusOf(err));
+    });
+    if (call.cancelled) return;
     const end = (s: grpc.StatusObject): void => {
       call.emit('error', s);
     };

@@ -138,7 +138,7 @@ export class Pass {
 
   /**
    * Creates a task of the current spec in `slot` (0 for a global service) on `nodeId` ('' to be scheduled),
-   * observed `new`, with the spec's networks (addresses empty) and a copy of the service's endpoint.
+   * observed `new`, with the spec's networks (addresses empty) and the service's endpoint.
    */
   create(slot: number, nodeId: string, desiredState: TaskState): WorkTask {
     const { service, now } = this;
@@ -150,9 +150,12 @@ export class Pass {
       nodeId,
       desiredState,
       status: { state: 'new', timestamp: now, message: 'created' },
-      spec: structuredClone(service.spec.task),
+      // The service's own (frozen, as the store keeps every object) spec and endpoint: a pass that
+      // creates thousands of tasks copied them for each, and most of a large scale-up's creations are
+      // decided again in a later pass (a write takes a bounded batch).
+      spec: service.spec.task,
       networks: this.options.taskNetworks(service.spec).map(n => ({ networkId: n.networkId, addresses: [] })),
-      ...(endpoint === undefined ? {} : { endpoint: structuredClone(endpoint) }),
+      ...(endpoint === undefined ? {} : { endpoint }),
     };
     const work = new WorkTask(
       { ...task, meta: { version: { index: 0 }, createdAt: now, updatedAt: now } },

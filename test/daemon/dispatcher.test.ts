@@ -149,6 +149,8 @@ test('every node, the manager’s too, holds a session and is READY from where i
   await until('three sessions', () =>
     Promise.resolve(['m1', 'w1', 'w2'].every(n => agentOf(n)?.sessionId !== undefined)),
   );
+  // READY is written with the next write of node states, not before the session opens.
+  await until('three READY', async () => (await nodes()).every(n => n.status === 'ready'));
   const listed = await nodes();
   assert.deepEqual(listed.map(n => [n.hostname, n.status, n.addr]).sort(), [
     ['m1', 'ready', '127.0.0.1'],
