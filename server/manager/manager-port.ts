@@ -15,6 +15,7 @@
  * only the sessions it knows of.
  */
 import * as grpc from '@grpc/grpc-js';
+import { constants as cryptoConstants } from 'node:crypto';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 
@@ -116,6 +117,8 @@ export class ManagerPort {
       rejectUnauthorized: false,
       ALPNProtocols: ['h2'],
       handshakeTimeout: this.timeoutMs,
+      // HTTP/2 forbids it (RFC 9113 §9.2.1), and a connection's peer certificate is read once.
+      secureOptions: cryptoConstants.SSL_OP_NO_RENEGOTIATION,
     });
     this.tls.on('tlsClientError', (_err, s) => s.destroy());
     this.tls.on('secureConnection', (s: TLSSocket) => this.secured(s));
@@ -249,7 +252,21 @@ export class ManagerPort {
       }
       this.arrived(key, p.socket);
       s.unshift(bytes);
+      memoizePeerCertificate(s);
       this.injector.injectConnection(s);
     });
   }
+}
+
+/**
+ * grpc-js asks the socket for the peer's certificate on every call (our authorization and `callerOf` each
+ * read it), and Node builds a new object from the X509 each time: a tenth of a leader's time with a
+ * thousand nodes heartbeating. A connection's peer certificate never changes (the port refuses renegotiation),
+ * so the socket answers with the one read once.
+ */
+function memoizePeerCertificate(s: TLSSocket): void {
+  const read = s.getPeerCertificate.bind(s);
+  const plain = read();
+  s.getPeerCertificate = ((detailed?: boolean) =>
+    detailed === true ? read(true) : plain) as TLSSocket['getPeerCertificate'];
 }

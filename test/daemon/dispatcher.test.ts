@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { TLSSocket } from 'node:tls';
 import { TestExecutor } from '../../agent/exec/test-executor.ts';
 import type { Agent } from '../../agent/session/agent.ts';
 import type { WireNode } from '../../proto/control-types.ts';
@@ -276,4 +277,29 @@ test('a newer session of a node ends its earlier one with ABORTED', async () => 
   const e = await ended;
   assert.deepEqual([e.code, e.details], [grpc.status.ABORTED, 'session replaced by a newer one']);
   await until('w1 back in session', () => Promise.resolve(agentOf('w1')?.sessionId !== undefined));
+});
+
+test('the manager port reads a connection’s peer certificate once, not on every call', async () => {
+  const c = dispatcherAs('w2');
+  const call = (): Promise<unknown> =>
+    unaryCall(c, 'Heartbeat', { sessionId: 'nope' }).catch((err: unknown) => err);
+  await call(); // the connection is up
+  const read = TLSSocket.prototype.getPeerCertificate;
+  let reads = 0;
+  TLSSocket.prototype.getPeerCertificate = function (this: TLSSocket, ...args: [boolean?]) {
+    reads++;
+    return read.apply(this, args);
+  } as typeof read;
+  try {
+    for (let i = 0; i < 20; i++) {
+      // Each call is authenticated (and refused: no such session): the node was read from the certificate.
+      const err = (await call()) as grpc.ServiceError;
+      assert.equal(err.code, grpc.status.NOT_FOUND);
+    }
+  } finally {
+    TLSSocket.prototype.getPeerCertificate = read;
+  }
+  // 20 calls read the certificate twice each before (authorization and the handler); other daemons'
+  // calls of this moment on connections already up read none either.
+  assert.ok(reads < 5, `${reads} reads`);
 });
