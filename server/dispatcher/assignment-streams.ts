@@ -3,7 +3,9 @@
  * set of the node's tasks with its whole network view first, then chained increments with view deltas
  * (assignment-set.ts, view-index.ts). A few changes after a quiet spell go out at once (a task assigned,
  * then its peers running, each reach the node without waiting), then changes are batched over
- * `assignmentBatchMs`; many task changes go out without waiting.
+ * `assignmentBatchMs`; many task changes go out without waiting. A stream whose last message the
+ * connection has not taken yet (a slow node, flow control) gets nothing more until it has: what changed
+ * meanwhile goes in one message then.
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { WireAssignmentsMessage, WireAssignmentsRequest } from '../../proto/dispatcher-types.ts';
@@ -44,6 +46,10 @@ interface AssignmentStream {
   readonly call: AssignmentsCall;
   /** The next message, if one is due. */
   timer: NodeJS.Timeout | undefined;
+  /** Messages written to the call and not yet handed to the connection (its flow control holds them). */
+  unsent: number;
+  /** Changes waited for `unsent` to reach 0. */
+  held: boolean;
   readonly pacer: SendPacer;
   /** Ends the stream with the status given. */
   end: (s: grpc.StatusObject) => void;
@@ -96,14 +102,15 @@ export class AssignmentStreams {
       index,
       call,
       timer: undefined,
+      unsent: 0,
+      held: false,
       pacer: new SendPacer(this.o.assignmentBatchMs, BURST, Date.now()),
       end,
     };
     this.streams.set(nodeId, stream);
     session.enders.add(end);
     call.on('cancelled', close);
-    writeAssignments(call, set, complete, viewParts({ full }, this.o.viewPartEntities));
-    stream.pacer.sent(Date.now());
+    this.write(stream, complete, viewParts({ full }, this.o.viewPartEntities));
   }
 
   /** A task changed: the streams of the nodes it is and `was` assigned to send it. */
@@ -163,10 +170,34 @@ export class AssignmentStreams {
 
   private flush(stream: AssignmentStream): void {
     if (this.streams.get(stream.nodeId) !== stream || stream.call.cancelled) return;
+    if (stream.unsent > 0) {
+      // The node has not taken the last message yet: what changed meanwhile goes in one message once it
+      // has (changes of one key coalesce), instead of a queue that delays its heartbeats' answers, which
+      // share the connection, past their deadline.
+      stream.held = true;
+      return;
+    }
     const delta = stream.index.take(stream.nodeId);
     const batch = stream.set.flush(delta !== undefined);
     if (batch === undefined) return;
-    writeAssignments(stream.call, stream.set, batch, viewParts({ delta }, this.o.viewPartEntities));
+    this.write(stream, batch, viewParts({ delta }, this.o.viewPartEntities));
+  }
+
+  /** Writes `batch` with the view's `parts`, counting the messages until the connection takes them. */
+  private write(stream: AssignmentStream, batch: AssignmentBatch, parts: readonly ViewPart[]): void {
+    writeAssignments(
+      stream.call,
+      stream.set,
+      batch,
+      parts,
+      () => {
+        stream.unsent--;
+        if (stream.unsent > 0 || !stream.held) return;
+        stream.held = false;
+        this.soon(stream, false);
+      },
+      () => stream.unsent++,
+    );
     stream.pacer.sent(Date.now());
   }
 }
@@ -181,6 +212,8 @@ function writeAssignments(
   set: AssignmentSet,
   batch: AssignmentBatch,
   parts: readonly ViewPart[],
+  taken: () => void,
+  written: () => void,
 ): void {
   const taskParts = set.split(batch, MAX_ASSIGNMENT_MESSAGE_BYTES, c => jsonBytes(c.task));
   const count = Math.max(taskParts.length, parts.length);
@@ -190,15 +223,19 @@ function writeAssignments(
     last = part.resultsIn;
     const view = parts[i];
     // Written now, encoded when the stream takes it: one message at a time, as the peer reads them.
-    call.write({
-      type: part.type,
-      appliesTo: part.appliesTo,
-      resultsIn: part.resultsIn,
-      changes: part.changes.map(c => ({ action: c.action, task: wireTask(c.task) })),
-      networkView: view?.full?.view ?? null,
-      viewSeq: view?.full?.seq ?? 0,
-      viewDelta: view?.delta ?? null,
-      more: i < count - 1,
-    });
+    written();
+    call.write(
+      {
+        type: part.type,
+        appliesTo: part.appliesTo,
+        resultsIn: part.resultsIn,
+        changes: part.changes.map(c => ({ action: c.action, task: wireTask(c.task) })),
+        networkView: view?.full?.view ?? null,
+        viewSeq: view?.full?.seq ?? 0,
+        viewDelta: view?.delta ?? null,
+        more: i < count - 1,
+      },
+      taken,
+    );
   }
 }

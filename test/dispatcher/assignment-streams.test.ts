@@ -1,0 +1,58 @@
+/**
+ * An Assignments stream whose node has not taken its last message (the connection's flow control holds
+ * it) gets nothing more until it has; what changed meanwhile then goes out in one message.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { test } from 'node:test';
+import type { WireAssignmentsMessage } from '../../proto/dispatcher-types.ts';
+import { AssignmentStreams } from '../../server/dispatcher/assignment-streams.ts';
+import { NetworkViewIndex } from '../../server/dispatcher/view-index.ts';
+import type { Task } from '../../server/store/index.ts';
+import { newTask } from '../store/fixtures.ts';
+import { until } from '../daemon/helpers.ts';
+
+/** A call whose messages the test hands to "the connection" when it wants. */
+class HeldCall extends EventEmitter {
+  cancelled = false;
+  readonly written: WireAssignmentsMessage[] = [];
+  readonly untaken: (() => void)[] = [];
+  write(m: WireAssignmentsMessage, taken: () => void): boolean {
+    this.written.push(m);
+    this.untaken.push(taken);
+    return true;
+  }
+}
+
+const task = (id: string, version: number): Task => ({
+  ...newTask(id, 's1', 1, { nodeId: 'n1', status: { state: 'assigned', timestamp: version } }),
+  meta: { version: { index: version }, createdAt: 1, updatedAt: version },
+});
+
+test('a stream whose last message is not taken waits, then sends what changed in one message', async () => {
+  const streams = new AssignmentStreams({ assignmentBatchMs: 1, viewPartEntities: 1000 });
+  const index = new NetworkViewIndex({
+    nodes: [],
+    networks: [],
+    services: [],
+    tasks: [],
+    gatewaySubnet: '172.18.0.0/16',
+  });
+  const call = new HeldCall();
+  call.on('error', () => undefined); // how streams end
+  const aborted = { code: 10, details: 'replaced', metadata: undefined } as unknown as grpc.StatusObject;
+  streams.open(call as never, { nodeId: 'n1', enders: new Set() }, [], index, aborted);
+  assert.equal(call.written.length, 1, 'the complete set');
+  for (let v = 2; v < 7; v++) {
+    streams.task(task(`t${v}`, v), false, undefined);
+    await new Promise(r => setTimeout(r, 10));
+  }
+  assert.equal(call.written.length, 1, 'nothing more while the first is not taken');
+  for (const taken of call.untaken.splice(0)) taken();
+  await until('the changes sent', () => Promise.resolve(call.written.length > 1));
+  await new Promise(r => setTimeout(r, 20));
+  assert.equal(call.written.length, 2);
+  assert.deepEqual(call.written[1]?.changes.map(c => c.task?.id).sort(), ['t2', 't3', 't4', 't5', 't6']);
+  streams.endAll(aborted);
+});
