@@ -31,6 +31,14 @@ export const LOADER_OPTIONS: protoLoader.Options = {
  */
 export const TRUSTED_PEER_CHANNEL: grpc.ChannelOptions = { 'grpc.max_receive_message_length': -1 };
 
+/**
+ * The HTTP/2 flow-control window (of each stream and of the connection) of an agent's session with the
+ * leader. With HTTP/2's 64 KiB the leader sent a full view of thousands of endpoints 64 KiB per round trip
+ * of the agent's acknowledgement, and the heartbeat answers sharing the connection waited behind it: a
+ * busy agent host missed its heartbeat deadline while its view was on its way.
+ */
+export const SESSION_FLOW_WINDOW_BYTES = 8 * 1024 * 1024;
+
 /** Every .proto of the contract as one definition (for server reflection). */
 export function loadAllDefinitions(): protoLoader.PackageDefinition {
   return protoLoader.loadSync(

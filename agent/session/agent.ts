@@ -15,7 +15,12 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { SendPacer } from '../../lib/send-pacer.ts';
-import { clientOf, loadShoalPackage, TRUSTED_PEER_CHANNEL } from '../../proto/load.ts';
+import {
+  clientOf,
+  loadShoalPackage,
+  SESSION_FLOW_WINDOW_BYTES,
+  TRUSTED_PEER_CHANNEL,
+} from '../../proto/load.ts';
 import {
   LEADER_ADDR_METADATA,
   type NetworkView,
@@ -162,6 +167,7 @@ export class Agent {
     const client = new Client(addr, o.credentials(), {
       ...TRUSTED_PEER_CHANNEL,
       'grpc.ssl_target_name_override': 'swarm-manager',
+      'grpc-node.flow_control_window': SESSION_FLOW_WINDOW_BYTES,
       // Its own connection, which close() really closes (a dead manager's must not be reused).
       'grpc.use_local_subchannel_pool': 1,
     });

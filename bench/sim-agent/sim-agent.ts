@@ -32,7 +32,12 @@ import {
   type WireSessionMessage,
   type WireTaskStatusUpdate,
 } from '../../proto/dispatcher-types.ts';
-import { loadShoalPackage, serviceOf, TRUSTED_PEER_CHANNEL } from '../../proto/load.ts';
+import {
+  loadShoalPackage,
+  SESSION_FLOW_WINDOW_BYTES,
+  serviceOf,
+  TRUSTED_PEER_CHANNEL,
+} from '../../proto/load.ts';
 import { callManager, nodeCredentials } from '../../server/ca/manager-client.ts';
 import { decodeAssignments, type LightAssignments, type LightChange } from './assignments-decoder.ts';
 import type { SimAgentKey } from './node-keys.ts';
@@ -109,8 +114,13 @@ export class SimAgent {
   nodeId = '';
   /** Task id → what the agent knows of it: the tasks assigned to it now. */
   readonly tasks = new Map<string, SimTask>();
-  summary: ViewSummary = EMPTY_SUMMARY;
   private readonly lightView = new LightView();
+  private viewed = false;
+
+  /** What it holds of its network view (made when asked, once per change). */
+  get summary(): ViewSummary {
+    return this.viewed ? this.lightView.summary() : EMPTY_SUMMARY;
+  }
   /** The sequence number of the view held; undefined before a full view on this stream. */
   private viewSeq: number | undefined;
   /** The whole network view last received (with `keepView` only), and the deltas received after it. */
@@ -222,6 +232,7 @@ export class SimAgent {
     const client = new grpc.Client(addr, this.creds ?? grpc.credentials.createInsecure(), {
       ...TRUSTED_PEER_CHANNEL,
       'grpc.ssl_target_name_override': 'swarm-manager',
+      'grpc-node.flow_control_window': SESSION_FLOW_WINDOW_BYTES,
       // Its own connection: one TLS session per node, as between real nodes and a manager.
       'grpc.use_local_subchannel_pool': 1,
     });
@@ -470,7 +481,7 @@ export class SimAgent {
       if (m.delta !== undefined && this.heldView !== undefined)
         (this.unapplied ??= new UnappliedViewDeltas()).add(m.delta);
     }
-    if (light.view !== null || delta !== null) this.summary = this.lightView.summary();
+    if (light.view !== null) this.viewed = true;
     this.seq = light.resultsIn;
     return true;
   }

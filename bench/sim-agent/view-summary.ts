@@ -53,55 +53,108 @@ export function endpointKey(networkId: string, taskId: string): string {
 }
 
 /**
- * The part of its view a light agent keeps: its networks, and each endpoint's service and running flag.
- * Invariant: `running` counts the held endpoints flagged running by `runningKey` (no zero counts), so a
- * message costs what it carries, not the view's size.
+ * The endpoints every light agent of this process has seen, interned: an endpoint (network and task) is
+ * a small number, its `<network> <service>` running key another. Agents keep a byte per endpoint number
+ * instead of an object and a map entry each: a thousand agents each holding twenty thousand endpoints
+ * were most of the harness's memory (3 GB) and its garbage collection.
+ */
+class EndpointNumbers {
+  private readonly numbers = new Map<string, number>();
+  /** Endpoint number → its running key's number. */
+  readonly runKeyOf: number[] = [];
+  private readonly runKeyNumbers = new Map<string, number>();
+  /** Running key number → the key. */
+  readonly runKeys: string[] = [];
+
+  /** The number of endpoint `key` (`endpointKey`), of a service's running key `runKey` when new. */
+  number(key: string, runKey?: () => string): number | undefined {
+    let n = this.numbers.get(key);
+    if (n === undefined && runKey !== undefined) {
+      n = this.runKeyOf.length;
+      this.numbers.set(key, n);
+      const rk = runKey();
+      let r = this.runKeyNumbers.get(rk);
+      if (r === undefined) {
+        r = this.runKeys.length;
+        this.runKeyNumbers.set(rk, r);
+        this.runKeys.push(rk);
+      }
+      this.runKeyOf.push(r);
+    }
+    return n;
+  }
+}
+
+const NUMBERS = new EndpointNumbers();
+const ABSENT = 0;
+const HELD = 1;
+const RUNNING = 2;
+
+/**
+ * The part of its view a light agent keeps: its networks, and per endpoint whether it is held and
+ * running (a byte per endpoint number). Invariant: `running[r]` counts the held endpoints flagged running
+ * whose running key is `r`, so a message costs what it carries, not the view's size.
  */
 export class LightView {
   private readonly networks = new Set<string>();
-  private readonly endpoints = new Map<string, LightEndpoint>();
-  private readonly running = new Map<string, number>();
+  private state = new Uint8Array(0);
+  private running = new Int32Array(0);
+  private held = 0;
+  private cached: ViewSummary | undefined;
 
   /** A full view replaces what is held; a delta removes, then upserts (the dispatcher's order). */
   apply(part: LightViewPart, full: boolean): void {
+    this.cached = undefined;
     if (full) {
       this.networks.clear();
-      this.endpoints.clear();
-      this.running.clear();
+      this.state.fill(ABSENT);
+      this.running.fill(0);
+      this.held = 0;
     }
     for (const id of part.removedNetworks) this.networks.delete(id);
-    for (const key of part.removedEndpoints) this.put(key, undefined);
+    for (const key of part.removedEndpoints) {
+      const n = NUMBERS.number(key);
+      if (n !== undefined) this.put(n, ABSENT);
+    }
     for (const id of part.networks) this.networks.add(id);
-    for (const e of part.endpoints) this.put(endpointKey(e.networkId, e.taskId), e);
+    for (const e of part.endpoints) {
+      const n = NUMBERS.number(endpointKey(e.networkId, e.taskId), () =>
+        runningKey(e.networkId, e.serviceId),
+      );
+      this.put(n as number, e.running ? RUNNING : HELD);
+    }
   }
 
+  /** The summary (made once per change, when asked). */
   summary(): ViewSummary {
-    return {
-      networks: new Set(this.networks),
-      running: new Map(this.running),
-      endpoints: this.endpoints.size,
-    };
+    if (this.cached !== undefined) return this.cached;
+    const running = new Map<string, number>();
+    this.running.forEach((count, r) => {
+      if (count > 0) running.set(NUMBERS.runKeys[r] as string, count);
+    });
+    return (this.cached = { networks: new Set(this.networks), running, endpoints: this.held });
   }
 
-  /** Holds `e` under `key` (none: drops what is there), keeping the running counts. */
-  private put(key: string, e: LightEndpoint | undefined): void {
-    const old = this.endpoints.get(key);
-    if (old?.running === true) {
-      const k = runningKey(old.networkId, old.serviceId);
-      const n = (this.running.get(k) ?? 0) - 1;
-      if (n > 0) this.running.set(k, n);
-      else this.running.delete(k);
-    }
-    if (e === undefined) {
-      this.endpoints.delete(key);
-      return;
-    }
-    this.endpoints.set(key, e);
-    if (e.running) {
-      const k = runningKey(e.networkId, e.serviceId);
-      this.running.set(k, (this.running.get(k) ?? 0) + 1);
-    }
+  /** Endpoint `n` is now `to`, keeping the counts. */
+  private put(n: number, to: number): void {
+    if (n >= this.state.length) this.state = grown(this.state, n);
+    const from = this.state[n] as number;
+    if (from === to) return;
+    this.state[n] = to;
+    if (from === ABSENT) this.held++;
+    if (to === ABSENT) this.held--;
+    const r = NUMBERS.runKeyOf[n] as number;
+    if (r >= this.running.length) this.running = grown(this.running, r);
+    if (from === RUNNING) this.running[r] = (this.running[r] ?? 0) - 1;
+    if (to === RUNNING) this.running[r] = (this.running[r] ?? 0) + 1;
   }
+}
+
+/** `a` copied into one that holds index `i` (doubling, so growth costs O(1) per element). */
+function grown<T extends Uint8Array | Int32Array>(a: T, i: number): T {
+  const b = new (a.constructor as new (n: number) => T)(Math.max(64, 2 * (i + 1)));
+  b.set(a);
+  return b;
 }
 
 /** The light part of a whole view or delta (agents that decode messages whole). */
