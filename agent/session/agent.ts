@@ -122,6 +122,7 @@ export class Agent {
 
   private async run(): Promise<void> {
     let failures = 0;
+    let redirected = false;
     while (!this.stopped) {
       const addr = this.pick();
       const outcome: Outcome =
@@ -131,7 +132,12 @@ export class Agent {
       if (this.stopped) return;
       if (outcome.established) failures = 0;
       this.hint = outcome.leader;
-      const delay = backoffDelay(failures++, Math.random(), this.o.backoff);
+      // A refusal that names the leader is a direction, not a failure: the leader is tried at once. Once
+      // only: a second refusal in a row waits as failures do, so managers naming each other cannot spin.
+      // (After a leader dies, a backoff grown by the dead manager's refusals had every node wait up to
+      // 8 s more per redirect.)
+      redirected = !outcome.established && outcome.leader !== undefined && !redirected;
+      const delay = redirected ? 0 : backoffDelay(failures++, Math.random(), this.o.backoff);
       this.o.log.info({ manager: addr, why: outcome.why, retryInMs: delay }, 'agent: session ended');
       await this.sleep(delay);
     }

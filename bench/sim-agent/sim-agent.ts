@@ -116,6 +116,8 @@ export class SimAgent {
   readonly tasks = new Map<string, SimTask>();
   private readonly lightView = new LightView();
   private viewed = false;
+  /** The last session attempt followed a refusal's leader at once. */
+  private redirected = false;
 
   /** What it holds of its network view (made when asked, once per change). */
   get summary(): ViewSummary {
@@ -222,7 +224,10 @@ export class SimAgent {
       this.hint = leader;
       if (this.dead) return;
       if (established) this.failures = 0;
-      this.retry = setTimeout(() => this.connect(), backoffDelay(this.failures++, Math.random()));
+      // As the real agent: a refusal naming the leader is followed at once, once in a row.
+      this.redirected = !established && leader !== undefined && !this.redirected;
+      const delay = this.redirected ? 0 : backoffDelay(this.failures++, Math.random());
+      this.retry = setTimeout(() => this.connect(), delay);
     });
   }
 
