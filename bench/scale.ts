@@ -27,6 +27,7 @@
  *
  * Env: BENCH_NODES (200), BENCH_TASKS (2000), BENCH_SERVICES, BENCH_NETWORKS, BENCH_TRIES, BENCH_KILL,
  * BENCH_QUIET_MS, BENCH_FLEETS (1, 2 from 2000 nodes), BENCH_JOIN_PARALLEL (16 per fleet),
+ * BENCH_CONNECT_PARALLEL (agents of a fleet opening a session at once, 64),
  * BENCH_TIMEOUT_MS (per wait, 900 s), BENCH_PORT (23811), BENCH_NODE_ARGS (node flags for the managers,
  * e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'), BENCH_FLEET_NODE_ARGS (the same for the fleets),
  * BENCH_SHOALD_ARGS (shoald flags for the managers, e.g. '--tick-ms 1000': Swarm's Raft timing).

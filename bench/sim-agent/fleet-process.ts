@@ -13,7 +13,11 @@ if (send === undefined) {
   process.stderr.write('fleet-process: start me with an IPC channel (fleet-client.ts)\n');
   process.exit(2);
 }
-const fleet = new SimFleet({ hostnamePrefix: process.argv[2] ?? 'sim' });
+const parallel = Number(process.env.BENCH_CONNECT_PARALLEL ?? 64);
+const fleet = new SimFleet({
+  hostnamePrefix: process.argv[2] ?? 'sim',
+  connectParallel: Number.isInteger(parallel) && parallel >= 1 ? parallel : 64,
+});
 
 type Handlers = {
   [K in keyof FleetRequests]: (a: FleetRequests[K]['args']) => Promise<FleetRequests[K]['result']>;

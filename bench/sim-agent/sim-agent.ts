@@ -41,6 +41,7 @@ import {
 import { callManager, nodeCredentials } from '../../server/ca/manager-client.ts';
 import { decodeAssignments, type LightAssignments, type LightChange } from './assignments-decoder.ts';
 import type { SimAgentKey } from './node-keys.ts';
+import type { ConnectGate } from './connect-gate.ts';
 import { EMPTY_SUMMARY, LightView, lightPartOf, type ViewSummary } from './view-summary.ts';
 import { applyViewDelta } from '../../agent/session/view-delta.ts';
 import { UnappliedViewDeltas } from './unapplied-view-deltas.ts';
@@ -101,6 +102,8 @@ export interface SimAgentOptions {
   onChange?: () => void;
   /** How long a manager has to answer a call and to open a session. @default 5000, the real agent's */
   rpcTimeoutMs?: number;
+  /** Bounds how many agents of the process open a session at once (connect-gate.ts). */
+  gate?: ConnectGate;
 }
 
 export interface JoinRequest {
@@ -220,7 +223,20 @@ export class SimAgent {
     this.hint = undefined;
     if (addr === undefined) throw new Error(`sim-agent ${this.hostname}: no manager known`);
     this.last = addr;
-    this.session(addr, (established, leader) => {
+    const gate = this.o.gate;
+    if (gate === undefined) {
+      this.attempt(addr, () => undefined);
+      return;
+    }
+    gate.enter(leave => {
+      if (this.dead) leave();
+      else this.attempt(addr, leave);
+    });
+  }
+
+  /** One session attempt with `addr` (`settled`: it is established, or it ended); then the next. */
+  private attempt(addr: string, settled: () => void): void {
+    this.session(addr, settled, (established, leader) => {
       this.hint = leader;
       if (this.dead) return;
       if (established) this.failures = 0;
@@ -232,7 +248,11 @@ export class SimAgent {
   }
 
   /** One session with `addr`, from registration to its end; `done` hears how it ended. */
-  private session(addr: string, done: (established: boolean, leader: string | undefined) => void): void {
+  private session(
+    addr: string,
+    settled: () => void,
+    done: (established: boolean, leader: string | undefined) => void,
+  ): void {
     const timeout = this.o.rpcTimeoutMs ?? 5000;
     const client = new grpc.Client(addr, this.creds ?? grpc.credentials.createInsecure(), {
       ...TRUSTED_PEER_CHANNEL,
@@ -259,6 +279,7 @@ export class SimAgent {
     const finish = (why: string, leader?: string): void => {
       if (finished) return;
       finished = true;
+      settled();
       if (this.end === finish) this.end = undefined;
       for (const t of timers) clearTimeout(t);
       for (const c of calls) c.cancel();
@@ -402,6 +423,7 @@ export class SimAgent {
       if (m.managers.length > 0) this.managers = [...m.managers];
       if (established || finished) return;
       established = true;
+      settled();
       sessionId = m.sessionId;
       this.sessionSince = Date.now();
       this.sessionManager = addr;

@@ -6,6 +6,7 @@
  */
 import type { SimAgentKey } from './node-keys.ts';
 import { SimAgent } from './sim-agent.ts';
+import { ConnectGate } from './connect-gate.ts';
 import { runningKey } from './view-summary.ts';
 
 export interface SimFleetOptions {
@@ -15,6 +16,8 @@ export interface SimFleetOptions {
   keepView?: (slot: number) => boolean;
   /** The agents' call and session deadline. @default 5000 */
   rpcTimeoutMs?: number;
+  /** How many agents open a session at once (connect-gate.ts). @default 64 */
+  connectParallel?: number;
 }
 
 /** What a fleet's agents hold, added up (plain data: it crosses a process boundary). */
@@ -72,7 +75,11 @@ export class SimFleet {
   private readonly waiters = new Set<() => void>();
   private evaluation: NodeJS.Timeout | undefined;
 
-  constructor(private readonly o: SimFleetOptions) {}
+  private readonly gate: ConnectGate;
+
+  constructor(private readonly o: SimFleetOptions) {
+    this.gate = new ConnectGate(o.connectParallel ?? 64);
+  }
 
   /**
    * Joins one agent per key (slot `firstSlot + k`) with `token`, agent k through manager k mod n, at
@@ -97,6 +104,7 @@ export class SimFleet {
           keepView: this.o.keepView?.(firstSlot + k) ?? false,
           ...(this.o.rpcTimeoutMs === undefined ? {} : { rpcTimeoutMs: this.o.rpcTimeoutMs }),
           onChange: () => this.changed(),
+          gate: this.gate,
         });
         await agent.join({ token, manager });
         this.agents.push(agent);
