@@ -402,6 +402,27 @@ export class NetworkViewIndex {
     if (isDeepStrictEqual(was, now)) return;
     const ingress = this.ingressId();
     const leg = (i: NodeInfo | undefined): boolean => i !== undefined && ingressAddr(i, ingress) !== '';
+    const mutate = (): void => {
+      const legs = this.attached.get(was?.attachedTo ?? '');
+      legs?.delete(n.id);
+      if (legs?.size === 0) this.attached.delete(was?.attachedTo ?? '');
+      this.nodes.delete(n.id);
+      if (now !== undefined) this.setNode(n.id, now);
+    };
+    if (leg(was) && leg(now)) {
+      // With a routing-mesh leg before and after, the node is in every view, the same in each: its
+      // value is read once, not once per viewer (a join storm changes thousands of nodes, each in
+      // thousands of views).
+      const before = this.nodeIn(n.id, n.id);
+      mutate();
+      const after = this.nodeIn(n.id, n.id);
+      if (isDeepStrictEqual(before, after)) return;
+      for (const [nodeId, pending] of this.watching) {
+        pending.node(n.id, after);
+        this.onChange(nodeId);
+      }
+      return;
+    }
     let sessions: 'all' | Set<string> = 'all';
     if (!leg(was) && !leg(now)) {
       // In its own view, and in those of the nodes viewing a network it holds endpoints on.
@@ -409,13 +430,7 @@ export class NetworkViewIndex {
       const viewers = this.viewers(nets);
       sessions = viewers === 'all' ? 'all' : viewers.add(n.id);
     }
-    this.change([{ sessions, keys: [{ kind: 'node', id: n.id }] }], () => {
-      const legs = this.attached.get(was?.attachedTo ?? '');
-      legs?.delete(n.id);
-      if (legs?.size === 0) this.attached.delete(was?.attachedTo ?? '');
-      this.nodes.delete(n.id);
-      if (now !== undefined) this.setNode(n.id, now);
-    });
+    this.change([{ sessions, keys: [{ kind: 'node', id: n.id }] }], mutate);
   }
 
   /** A service was created, changed or removed: every view holds every service. */
