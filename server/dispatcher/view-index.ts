@@ -195,20 +195,26 @@ export class NetworkViewIndex {
 
   /** Puts the endpoints logged after change `after` on the networks `nodeId` views, as they are now, in `pending`. */
   private readLogs(nodeId: string, pending: ViewChanges, after: number): void {
-    for (const k of this.networksInView(nodeId)) {
-      const onNet = this.endpoints.get(k);
-      this.logs.get(k)?.forEachAfter(after, taskId => pending.endpoint(k, taskId, onNet?.get(taskId)));
-    }
+    for (const k of this.networksInView(nodeId)) this.fold(pending, k, after);
   }
 
   /** Puts what `nodeId` has not read of network `k`'s log in its pending changes, if `k` is in its view. */
   private foldLog(nodeId: string, k: string): void {
     const pending = this.watching.get(nodeId);
     const reader = this.readers.get(nodeId);
-    const log = this.logs.get(k);
-    if (pending === undefined || reader === undefined || log === undefined || !this.inView(nodeId, k)) return;
+    if (pending === undefined || reader === undefined || !this.inView(nodeId, k)) return;
+    this.fold(pending, k, reader.read);
+  }
+
+  /** Puts network `k`'s endpoints logged in (after, upTo], as they are now, in `pending`. */
+  private fold(pending: ViewChanges, k: string, after: number, upTo?: number): void {
     const onNet = this.endpoints.get(k);
-    log.forEachAfter(reader.read, taskId => pending.endpoint(k, taskId, onNet?.get(taskId)));
+    this.logs.get(k)?.forEachAfter(after, taskId => pending.endpoint(k, taskId, onNet?.get(taskId)), upTo);
+  }
+
+  /** The watching (or once watching) nodes that may view network `k`: all for ingress, else its wanters. */
+  private viewersOf(k: string): Iterable<string> {
+    return this.ingressIds.has(k) ? this.readers.keys() : (this.wanters.get(k) ?? []);
   }
 
   /** The networks in `nodeId`'s view: the ingress network(s), and the allocated ones its tasks want. */
@@ -324,8 +330,7 @@ export class NetworkViewIndex {
 
   /** Tells each watching viewer of network `k` not yet told since its last take. */
   private tellViewers(k: string): void {
-    const viewers = this.ingressIds.has(k) ? this.readers.keys() : (this.wanters.get(k) ?? []);
-    for (const m of viewers) {
+    for (const m of this.viewersOf(k)) {
       const reader = this.readers.get(m);
       if (reader === undefined || reader.told) continue;
       reader.told = true;
@@ -338,7 +343,7 @@ export class NetworkViewIndex {
    * log: what it has not read of the part dropped goes into its own pending changes first.
    */
   private trim(k: string, log: EndpointLog): void {
-    const viewers = this.ingressIds.has(k) ? [...this.readers.keys()] : [...(this.wanters.get(k) ?? [])];
+    const viewers = [...this.viewersOf(k)];
     let upTo = log.lastChange;
     for (const m of viewers) upTo = Math.min(upTo, this.readers.get(m)?.read ?? upTo);
     const keep = this.logKept(this.endpoints.get(k)?.size ?? 0);
@@ -348,8 +353,7 @@ export class NetworkViewIndex {
         const reader = this.readers.get(m);
         const pending = this.watching.get(m);
         if (reader === undefined || pending === undefined || reader.read >= floor) continue;
-        const onNet = this.endpoints.get(k);
-        log.forEachAfter(reader.read, taskId => pending.endpoint(k, taskId, onNet?.get(taskId)), floor);
+        this.fold(pending, k, reader.read, floor);
       }
       upTo = floor;
     }
