@@ -27,6 +27,7 @@ const PURE_FILES = [
   'server/dispatcher/view-index.ts',
   'server/dispatcher/view-changes.ts',
   'server/dispatcher/endpoint-log.ts',
+  'server/dispatcher/mesh-nodes.ts',
   'server/dispatcher/node-liveness.ts',
   'server/dispatcher/view-parts.ts',
   'server/dispatcher/node-tasks.ts',

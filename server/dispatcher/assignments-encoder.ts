@@ -1,12 +1,13 @@
 /**
- * The Assignments stream's serializer: the generic one for everything but the view's endpoints, which
- * are encoded once per endpoint and then copied. Every viewer of a network is sent the same endpoint
- * objects (the view index shares them), so a scale-up seen by a thousand nodes encodes each endpoint once
- * instead of a thousand times; encoding was the leader's largest cost there. The bytes decode to the
- * same message as the generic serializer's (a test holds both to it).
+ * The Assignments stream's serializer: the generic one for everything but the view's nodes and
+ * endpoints, which are encoded once per object and then copied. Every viewer is sent the same node and
+ * endpoint objects (the view index shares them), so a scale-up seen by a thousand nodes encodes each
+ * endpoint once instead of a thousand times (encoding was the leader's largest cost there), and a new
+ * session's full view copies the bytes of the thousands of nodes with a routing-mesh leg. The bytes
+ * decode to the same message as the generic serializer's (a test holds both to it).
  */
 import type protobuf from 'protobufjs';
-import type { ViewEndpoint, WireAssignmentsMessage } from '../../proto/dispatcher-types.ts';
+import type { ViewEndpoint, ViewNode, WireAssignmentsMessage } from '../../proto/dispatcher-types.ts';
 import { loadProtoRoot } from '../../proto/load.ts';
 
 const root = loadProtoRoot('dispatcher.proto');
@@ -14,6 +15,7 @@ const Message = root.lookupType('shoal.v1.AssignmentsMessage');
 const View = root.lookupType('shoal.v1.NetworkView');
 const Delta = root.lookupType('shoal.v1.NetworkViewDelta');
 const Endpoint = root.lookupType('shoal.v1.ViewEndpoint');
+const Node = root.lookupType('shoal.v1.ViewNode');
 
 /** Wire type 2: length-delimited (an embedded message). */
 const LEN = 2;
@@ -24,39 +26,39 @@ const tagOf = (t: protobuf.Type, field: string): number => {
 };
 const VIEW = tagOf(Message, 'networkView');
 const DELTA = tagOf(Message, 'viewDelta');
-const VIEW_ENDPOINTS = tagOf(View, 'endpoints');
-const DELTA_ENDPOINTS = tagOf(Delta, 'endpoints');
 
-/** Each endpoint's bytes, for as long as the endpoint object lives (the index replaces it on change). */
-const encoded = new WeakMap<ViewEndpoint, Uint8Array>();
+/** Each node's or endpoint's bytes, for as long as the object lives (the index replaces it on change). */
+const encoded = new WeakMap<ViewEndpoint | ViewNode, Uint8Array>();
 
-function endpointBytes(e: ViewEndpoint): Uint8Array {
-  let bytes = encoded.get(e);
+function bytesOf<T extends ViewEndpoint | ViewNode>(type: protobuf.Type, v: T): Uint8Array {
+  let bytes = encoded.get(v);
   if (bytes === undefined) {
-    bytes = Endpoint.encode(Endpoint.fromObject(e)).finish();
-    encoded.set(e, bytes);
+    bytes = type.encode(type.fromObject(v)).finish();
+    encoded.set(v, bytes);
   }
   return bytes;
 }
 
-/** Appends embedded message `tag`: `part` without its endpoints, then the endpoints' cached bytes. */
-function writeWithEndpoints(
+/** Appends embedded message `tag`: `part` without its nodes and endpoints, then their cached bytes. */
+function writePart(
   w: protobuf.Writer,
   tag: number,
   type: protobuf.Type,
-  part: { endpoints: readonly ViewEndpoint[] },
-  endpointsTag: number,
+  part: { nodes: readonly ViewNode[]; endpoints: readonly ViewEndpoint[] },
 ): void {
+  const nodesTag = tagOf(type, 'nodes');
+  const endpointsTag = tagOf(type, 'endpoints');
   w.uint32(tag).fork();
-  type.encode(type.fromObject({ ...part, endpoints: [] }), w);
-  for (const e of part.endpoints) w.uint32(endpointsTag).bytes(endpointBytes(e));
+  type.encode(type.fromObject({ ...part, nodes: [], endpoints: [] }), w);
+  for (const n of part.nodes) w.uint32(nodesTag).bytes(bytesOf(Node, n));
+  for (const e of part.endpoints) w.uint32(endpointsTag).bytes(bytesOf(Endpoint, e));
   w.ldelim();
 }
 
 export function encodeAssignments(m: WireAssignmentsMessage): Buffer {
   const w = Message.encode(Message.fromObject({ ...m, networkView: null, viewDelta: null }));
-  if (m.networkView !== null) writeWithEndpoints(w, VIEW, View, m.networkView, VIEW_ENDPOINTS);
-  if (m.viewDelta !== null) writeWithEndpoints(w, DELTA, Delta, m.viewDelta, DELTA_ENDPOINTS);
+  if (m.networkView !== null) writePart(w, VIEW, View, m.networkView);
+  if (m.viewDelta !== null) writePart(w, DELTA, Delta, m.viewDelta);
   const bytes = w.finish();
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -39,6 +39,7 @@ import {
   type ViewInputs,
 } from './network-view.ts';
 import { EndpointLog, MIN_LOG_KEPT } from './endpoint-log.ts';
+import { MeshNodes } from './mesh-nodes.ts';
 import { ViewChanges } from './view-changes.ts';
 
 /** What a placed task adds to views. */
@@ -123,6 +124,13 @@ export class NetworkViewIndex {
   private readonly nodes = new Map<string, NodeInfo>();
   /** Network → the nodes whose own attachment is on it. */
   private readonly attached = new Map<string, Set<string>>();
+  /**
+   * Each node as views hold it, one object per node value: every view shares it, so its bytes are
+   * encoded once (assignments-encoder).
+   */
+  private readonly viewNodes = new WeakMap<NodeInfo, ViewNode>();
+  /** The nodes with a leg on network `ingress` (built at the first full view, again when ingress changes). */
+  private mesh: { readonly ingress: string | undefined; readonly nodes: MeshNodes } | undefined;
   private readonly services = new Map<string, ViewService>();
   private gateway: string;
   /** The watching nodes and what their streams have yet to send. */
@@ -232,24 +240,59 @@ export class NetworkViewIndex {
     for (const k of this.wants.get(nodeId)?.keys() ?? []) if (this.networks.has(k)) nets.add(k);
     const networks: ViewNetwork[] = [];
     const endpoints: ViewEndpoint[] = [];
-    const nodeIds = new Set([nodeId, ...(this.attached.get(this.ingressId() ?? '') ?? [])]);
+    const mesh = this.meshNodes();
+    // The nodes in the view besides those with a routing-mesh leg (in every view).
+    const others = new Set<string>([nodeId]);
     for (const k of nets) {
       networks.push(this.networks.get(k) as ViewNetwork);
       for (const e of this.endpoints.get(k)?.values() ?? []) endpoints.push(e);
-      for (const m of this.holders.get(k)?.keys() ?? []) nodeIds.add(m);
+      for (const m of this.holders.get(k)?.keys() ?? []) others.add(m);
     }
-    const nodes: ViewNode[] = [];
-    for (const m of nodeIds) {
+    const nodes = [...mesh.nodes];
+    const before = nodes.length;
+    for (const m of others) {
+      if (mesh.has(m)) continue;
       const v = this.nodeIn(nodeId, m);
       if (v !== undefined) nodes.push(v);
     }
+    if (nodes.length > before) nodes.sort(byId);
     return {
       networks: networks.sort(byId),
-      nodes: nodes.sort(byId),
+      nodes,
       services: [...this.services.values()].sort(byId),
       endpoints: endpoints.sort(byEndpointKey),
       gatewaySubnet: this.gateway,
     };
+  }
+
+  /** The nodes with a routing-mesh leg on the ingress network now. */
+  private meshNodes(): MeshNodes {
+    const ingress = this.ingressId();
+    if (this.mesh?.ingress !== ingress || this.mesh === undefined) {
+      const nodes = new MeshNodes();
+      for (const m of this.attached.get(ingress ?? '') ?? []) nodes.put(m, this.meshNode(m, ingress));
+      this.mesh = { ingress, nodes };
+    }
+    return this.mesh.nodes;
+  }
+
+  /** Node `m` as every view holds it, if it has a leg on network `ingress`. */
+  private meshNode(m: string, ingress: string | undefined): ViewNode | undefined {
+    const info = this.nodes.get(m);
+    return info !== undefined && ingressAddr(info, ingress) !== ''
+      ? this.viewNode(m, info, ingress)
+      : undefined;
+  }
+
+  /** Node `m` as views hold it, the same object while its value and the ingress network stay. */
+  private viewNode(m: string, info: NodeInfo, ingress: string | undefined): ViewNode {
+    const leg = ingressAddr(info, ingress);
+    let v = this.viewNodes.get(info);
+    if (v === undefined || v.ingressAddr !== leg) {
+      v = { id: m, addr: info.addr, ingressAddr: leg };
+      this.viewNodes.set(info, v);
+    }
+    return v;
   }
 
   /** A task was created, changed or removed. */
@@ -412,6 +455,8 @@ export class NetworkViewIndex {
       if (legs?.size === 0) this.attached.delete(was?.attachedTo ?? '');
       this.nodes.delete(n.id);
       if (now !== undefined) this.setNode(n.id, now);
+      // Kept for the ingress network it was built for (that network may come back).
+      if (this.mesh !== undefined) this.mesh.nodes.put(n.id, this.meshNode(n.id, this.mesh.ingress));
     };
     if (leg(was) && leg(now)) {
       // With a routing-mesh leg before and after, the node is in every view, the same in each: its
@@ -513,8 +558,8 @@ export class NetworkViewIndex {
   private nodeIn(nodeId: string, m: string): ViewNode | undefined {
     const info = this.nodes.get(m);
     if (info === undefined) return undefined;
-    const ingressAddr_ = ingressAddr(info, this.ingressId());
-    let member = m === nodeId || ingressAddr_ !== '';
+    const ingress = this.ingressId();
+    let member = m === nodeId || ingressAddr(info, ingress) !== '';
     if (!member) {
       for (const k of this.heldBy.get(m)?.keys() ?? []) {
         if (this.inView(nodeId, k)) {
@@ -523,7 +568,7 @@ export class NetworkViewIndex {
         }
       }
     }
-    return member ? { id: m, addr: info.addr, ingressAddr: ingressAddr_ } : undefined;
+    return member ? this.viewNode(m, info, ingress) : undefined;
   }
 
   /** The sessions that may view one of `nets`. */

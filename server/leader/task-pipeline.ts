@@ -253,8 +253,9 @@ export class TaskPipeline implements LeaderService {
   /** Reconciles the services `work` names; resolves with the IDs of the tasks it created. */
   private async orchestrate(pools: NetworkAllocator, term: number, work: PassWork): Promise<string[]> {
     const now = Date.now();
-    const nodes = this.store.view(tx => findNodes(tx));
     const entries = this.servicesToReconcile(work);
+    // Most passes (a task's status, a node's heartbeat) reconcile no service: no read of every node.
+    const nodes = entries.length === 0 ? [] : this.store.view(tx => findNodes(tx));
     const taskChanges: TaskChange[] = [];
     const serviceWrites: Service[] = [];
     for (const { id, service, tasks } of entries) {

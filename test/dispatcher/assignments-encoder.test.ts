@@ -1,5 +1,5 @@
 /**
- * The Assignments serializer with cached endpoint bytes decodes, for random clusters (seeded; VIEW_SEED
+ * The Assignments serializer with cached node and endpoint bytes decodes, for random clusters (seeded; VIEW_SEED
  * replays one), to exactly what the generic serializer's bytes decode to: full views, deltas with
  * upserts and removals, task changes, parts chained with `more`, and empty messages.
  */
@@ -21,7 +21,7 @@ function same(m: WireAssignmentsMessage, what: string): void {
   assert.deepEqual(decode(mine), decode(generic.responseSerialize(m as never)), what);
 }
 
-test('cached endpoint bytes decode as the generic serializer’s do', () => {
+test('cached node and endpoint bytes decode as the generic serializer’s do', () => {
   for (const seed of seeds(40)) {
     const w = new World(seed);
     for (let i = 0; i < 40; i++) w.step();
@@ -37,6 +37,9 @@ test('cached endpoint bytes decode as the generic serializer’s do', () => {
       const full = { ...base, type: 'complete', networkView: networkViewFor(nodeId, w.inputs()), viewSeq: 7 };
       same({ ...full, changes: tasks, viewDelta: null }, `seed ${seed}: full view`);
       same({ ...full, changes: [], viewDelta: null, more: true }, `seed ${seed}: full view again`);
+      // The index's full view: node and endpoint objects shared with other views and deltas.
+      const shared = { ...full, networkView: index.viewOf(nodeId), changes: [], viewDelta: null };
+      same(shared, `seed ${seed}: the index's full view`);
       const ev = w.step();
       if (ev.table === 'task') index.task(ev.object, ev.removed);
       else if (ev.table === 'node') index.node(ev.object, ev.removed);
