@@ -9,7 +9,10 @@
  * The cluster is initialised with `--default-addr-pool 10.0.0.0/8 --default-addr-pool-mask-length 16`:
  * the ingress network gives every node an address, and a /24 (the default) has 253. BENCH_TASKS tasks
  * are BENCH_SERVICES services (default 10) on BENCH_NETWORKS overlay networks (default 5, service k on
- * network k mod 5). Measured, in this order (BENCH_PARTS, comma-separated, picks some):
+ * network k mod 5). With BENCH_GROUPS=G (default 0: none), the nodes are labelled into G groups and service k
+ * is placed on group k mod G: with G = BENCH_NETWORKS each node views one network, as in a cluster where
+ * teams' services keep to their own nodes; without groups every node runs a task of every service and so
+ * views every network (each view holds every task). Measured, in this order (BENCH_PARTS, comma-separated, picks some):
  *   (always)  all nodes joined (certificates), in session, and READY in ListNodes;
  *   create    `service create --replicas R` of the first service → all its tasks RUNNING (written by a
  *             manager: each agent's report answered), and the rate;
@@ -25,7 +28,7 @@
  * Then each manager's peak RSS (goal < 2 GiB) and CPU seconds, and the fleets'. One JSON line per
  * measurement, then the table. A part that fails ends the run; the table shows what was reached.
  *
- * Env: BENCH_NODES (200), BENCH_TASKS (2000), BENCH_SERVICES, BENCH_NETWORKS, BENCH_TRIES, BENCH_KILL,
+ * Env: BENCH_NODES (200), BENCH_TASKS (2000), BENCH_SERVICES, BENCH_NETWORKS, BENCH_GROUPS, BENCH_TRIES, BENCH_KILL,
  * BENCH_QUIET_MS, BENCH_FLEETS (1, 2 from 2000 nodes), BENCH_JOIN_PARALLEL (16 per fleet),
  * BENCH_CONNECT_PARALLEL (agents of a fleet opening a session at once, 64),
  * BENCH_TIMEOUT_MS (per wait, 900 s), BENCH_PORT (23811), BENCH_NODE_ARGS (node flags for the managers,
@@ -57,6 +60,8 @@ const TASKS = int('BENCH_TASKS', 2000);
 const SERVICES = Math.max(1, int('BENCH_SERVICES', 10));
 const NETWORKS = Math.max(1, int('BENCH_NETWORKS', 5));
 const TRIES = int('BENCH_TRIES', 20);
+const GROUPS = int('BENCH_GROUPS', 0);
+const GROUP_LABEL = 'shoal-bench-group';
 const KILL = Math.min(int('BENCH_KILL', 100), Math.floor(NODES / 4));
 const QUIET_MS = int('BENCH_QUIET_MS', 60_000);
 const FLEETS = Math.max(1, Math.min(NODES, int('BENCH_FLEETS', NODES >= 2000 ? 2 : 1)));
@@ -238,10 +243,35 @@ async function joinNodes(control: Rpc, workerToken: string): Promise<void> {
   );
   const readyMs = readyAt - joinedAt + joinMs;
   record('nodes-ready', { keysMs, joinMs, sessionsMs: sessionsAt - joinedAt, readyMs });
+  if (GROUPS > 1) await labelGroups(control);
   rows.push(
     { what: `${NODES} nodes joined (certificates)`, value: `${sec(joinMs)} (${rate(NODES, joinMs)})` },
     { what: `${NODES} nodes joined → all READY, in session`, value: sec(readyMs) },
   );
+}
+
+/** Labels the workers into GROUPS groups (round robin by ID), a few calls at once. */
+async function labelGroups(control: Rpc): Promise<void> {
+  const t0 = Date.now();
+  const workers = ((await control('ListNodes', {}, 60_000)).nodes as WireNode[])
+    .filter(n => n.role === 'worker')
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
+  let next = 0;
+  const label = async (): Promise<void> => {
+    for (let i = next++; i < workers.length; i = next++) {
+      const n = workers[i] as WireNode;
+      await control('UpdateNode', {
+        nodeId: n.id,
+        version: n.version,
+        availability: '',
+        labelAdd: { [GROUP_LABEL]: String(i % GROUPS) },
+        labelRm: [],
+        desiredRole: '',
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, label));
+  record('groups', { groups: GROUPS, ms: Date.now() - t0 });
 }
 
 /** Waits until every service has its replicas RUNNING on live agents; returns when. */
@@ -288,7 +318,10 @@ async function createServices(control: Rpc, nets: string[]): Promise<Service[]> 
       name: `scale-${k}`,
       mode: 'replicated',
       replicas,
-      task: { command: ['sleep', '1000'] },
+      task: {
+        command: ['sleep', '1000'],
+        constraints: GROUPS > 1 ? [`node.labels.${GROUP_LABEL}==${k % GROUPS}`] : [],
+      },
       networks: [networkId],
     };
     const s = (await control('CreateService', { spec }, 60_000)).service as WireService;
@@ -519,7 +552,7 @@ function printTable(): void {
   const v = Math.max(...rows.map(r => r.value.length));
   console.log('');
   console.log(
-    `bench:scale — ${NODES} nodes, ${TASKS} tasks (${SERVICES} services on ${NETWORKS} networks), 3 managers`,
+    `bench:scale — ${NODES} nodes, ${TASKS} tasks (${SERVICES} services on ${NETWORKS} networks${GROUPS > 1 ? `, ${GROUPS} node groups` : ''}), 3 managers`,
   );
   for (const r of rows) {
     const goal = r.goal === undefined ? '' : ` | goal ${r.goal}: ${r.met === true ? 'met' : 'NOT met'}`;
