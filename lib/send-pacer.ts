@@ -9,7 +9,7 @@ export class SendPacer {
   private at: number;
 
   constructor(
-    private readonly periodMs: number,
+    private periodMs: number,
     private readonly burst: number,
     now: number,
   ) {
@@ -21,6 +21,13 @@ export class SendPacer {
   delay(now: number): number {
     this.refill(now);
     return this.tokens >= 1 ? 0 : Math.ceil((1 - this.tokens) * this.periodMs);
+  }
+
+  /** From `now` on, a token comes back per `periodMs` (what came back until now stays). */
+  setPeriod(periodMs: number, now: number): void {
+    if (periodMs === this.periodMs) return;
+    this.refill(now);
+    this.periodMs = periodMs;
   }
 
   /** A message went at `now`. */

@@ -22,6 +22,13 @@ import { viewParts, type ViewPart } from './view-parts.ts';
 const MAX_ASSIGNMENT_BATCH = 100;
 /** Messages a stream sends at once after a quiet spell, before its changes are batched. */
 const BURST = 4;
+/**
+ * A busy stream's period grows by this much per open stream, so that changes that reach every view (a
+ * node joining, with its routing-mesh leg) cost at most ~10,000 messages a second whatever the number of
+ * sessions: at 5,000 nodes joining, a message per store write to every open session was what held the
+ * leader. A stream quiet for a while still sends its next few changes at once.
+ */
+const PERIOD_MS_PER_STREAM = 0.1;
 
 /**
  * The changes one Assignments message carries at most, in bytes (as JSON, above their protobuf size): a
@@ -151,7 +158,7 @@ export class AssignmentStreams {
         this.draining = true;
         setImmediate(() => this.drain());
       }
-    }, stream.pacer.delay(Date.now()));
+    }, this.pace(stream).delay(Date.now()));
   }
 
   /** Flushes the streams due, for one slice; the rest after timers and I/O had their turn. */
@@ -198,7 +205,14 @@ export class AssignmentStreams {
       },
       () => stream.unsent++,
     );
-    stream.pacer.sent(Date.now());
+    this.pace(stream).sent(Date.now());
+  }
+
+  /** `stream`'s pacer, at the period the number of open streams sets. */
+  private pace(stream: AssignmentStream): SendPacer {
+    const periodMs = Math.max(this.o.assignmentBatchMs, this.streams.size * PERIOD_MS_PER_STREAM);
+    stream.pacer.setPeriod(periodMs, Date.now());
+    return stream.pacer;
   }
 }
 

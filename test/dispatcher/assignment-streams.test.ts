@@ -56,3 +56,46 @@ test('a stream whose last message is not taken waits, then sends what changed in
   assert.deepEqual(call.written[1]?.changes.map(c => c.task?.id).sort(), ['t2', 't3', 't4', 't5', 't6']);
   streams.endAll(aborted);
 });
+
+/** A call whose connection takes every message at once. */
+class TakingCall extends EventEmitter {
+  cancelled = false;
+  written = 0;
+  write(_m: WireAssignmentsMessage, taken: () => void): boolean {
+    this.written++;
+    taken();
+    return true;
+  }
+}
+
+test('with thousands of streams open, a busy stream sends one message per longer period', async () => {
+  const streams = new AssignmentStreams({ assignmentBatchMs: 1, viewPartEntities: 1000 });
+  const index = new NetworkViewIndex({
+    nodes: [],
+    networks: [],
+    services: [],
+    tasks: [],
+    gatewaySubnet: '172.18.0.0/16',
+  });
+  const aborted = { code: 10, details: 'replaced', metadata: undefined } as unknown as grpc.StatusObject;
+  const open = (nodeId: string): TakingCall => {
+    const call = new TakingCall();
+    call.on('error', () => undefined);
+    streams.open(call as never, { nodeId, enders: new Set() }, [], index, aborted);
+    return call;
+  };
+  const n1 = open('n1');
+  for (let k = 2; k <= 2000; k++) open(`n${k}`); // 2,000 streams: 0.2 s per message when busy
+  const t0 = Date.now();
+  for (let v = 2; v < 42; v++) {
+    streams.task(task(`t${v}`, v), false, undefined);
+    await new Promise(r => setTimeout(r, 5));
+  }
+  await new Promise(r => setTimeout(r, 5));
+  const elapsed = Date.now() - t0;
+  const sent = n1.written - 1; // after the complete set
+  // A burst of 4, then one per 200 ms (40 changes 5 ms apart went in 40 messages before).
+  assert.ok(sent >= 1, 'the changes were sent');
+  assert.ok(sent <= 5 + Math.ceil(elapsed / 200), `${sent} messages in ${elapsed} ms`);
+  streams.endAll(aborted);
+});

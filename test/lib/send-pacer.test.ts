@@ -25,3 +25,15 @@ test('a clock that goes back does not give tokens nor take them', () => {
   assert.equal(p.delay(50), 10);
   assert.equal(p.delay(105), 5);
 });
+
+test('a new period counts from the change: tokens earned before it stay', () => {
+  const p = new SendPacer(25, 2, 1000);
+  p.sent(1000);
+  p.sent(1000);
+  assert.equal(p.delay(1000), 25);
+  p.setPeriod(500, 1010); // 10 ms at 25 ms a token: 0.4 earned
+  assert.equal(p.delay(1010), 300, 'the 0.6 token left at 500 ms a token');
+  assert.equal(p.delay(1310), 0);
+  p.sent(1310);
+  assert.equal(p.delay(1310), 500, 'busy: one per new period');
+});
