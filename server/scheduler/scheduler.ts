@@ -11,7 +11,6 @@ import {
 } from './constraint.ts';
 import {
   explainFailures,
-  FILTER_ORDER,
   hostPortKeys,
   isNodeAvailable,
   noSuitableNode,
@@ -85,49 +84,59 @@ function ranksBefore(a: NodeLoad, b: NodeLoad, serviceId: string): boolean {
   return a.node.id < b.node.id;
 }
 
+/**
+ * The nodes that pass the filters that depend on the node alone (ready, constraints), for one set of
+ * constraints, in node order; and how many failed each. Decided once per pass for every task that shares
+ * the constraints: placing a batch of a service's tasks on 5,000 nodes was 5,000 constraint checks per
+ * task (seconds for a batch), now 5,000 per batch.
+ */
+class StaticFilters {
+  readonly passing: NodeLoad[] = [];
+  readonly failures = new Map<FilterName, number>();
+
+  constructor(loads: readonly NodeLoad[], constraints: readonly Constraint[]) {
+    for (const load of loads) {
+      const failure = !isNodeAvailable(load.node)
+        ? 'ready'
+        : !nodeMatchesConstraints(load.node, constraints)
+          ? 'constraint'
+          : undefined;
+      if (failure === undefined) this.passing.push(load);
+      else this.failures.set(failure, (this.failures.get(failure) ?? 0) + 1);
+    }
+  }
+}
+
 /** The checks of one task against nodes, counting which filter rejected each node. */
 class TaskChecks {
-  readonly failures = new Map<FilterName, number>();
-  private readonly constraints: readonly Constraint[];
+  readonly failures: Map<FilterName, number>;
   private readonly ports: readonly string[];
 
-  constructor(task: SchedulerTask) {
-    const parsed = parseConstraints(task.spec.constraints);
-    // As swarmkit: constraints were checked at the boundary; if one still fails to parse, the constraint
-    // filter is off for this task rather than the task unschedulable.
-    this.constraints = 'problem' in parsed ? [] : parsed;
+  /** `statics`: the node-alone filters for the task's constraints (FILTER_ORDER has them first). */
+  constructor(
+    task: SchedulerTask,
+    readonly statics: StaticFilters,
+  ) {
+    this.failures = new Map(statics.failures);
     this.ports = hostPortKeys(task);
   }
 
-  /** The first filter `load` fails, or undefined if it passes them all. */
-  private firstFailure(load: NodeLoad): FilterName | undefined {
-    for (const filter of FILTER_ORDER) {
-      switch (filter) {
-        case 'ready':
-          if (!isNodeAvailable(load.node)) return filter;
-          break;
-        case 'constraint':
-          if (!nodeMatchesConstraints(load.node, this.constraints)) return filter;
-          break;
-        case 'host-port':
-          if (this.ports.some(key => load.holdsHostPort(key))) return filter;
-          break;
-      }
-    }
-    return undefined;
-  }
-
-  /** True if the task may go on `load`'s node; a rejection is counted against its filter. */
-  passes(load: NodeLoad): boolean {
-    const failure = this.firstFailure(load);
-    if (failure === undefined) return true;
-    this.failures.set(failure, (this.failures.get(failure) ?? 0) + 1);
+  /** True if the task may go on `load`'s node, one of `statics.passing`; a rejection is counted. */
+  passesPassing(load: NodeLoad): boolean {
+    if (!this.ports.some(key => load.holdsHostPort(key))) return true;
+    this.failures.set('host-port', (this.failures.get('host-port') ?? 0) + 1);
     return false;
   }
 
   explain(): string {
     return explainFailures(this.failures);
   }
+}
+
+/** The constraints of `task`, parsed; as swarmkit, one that fails to parse (checked at the boundary) turns the filter off. */
+function constraintsOf(task: SchedulerTask): readonly Constraint[] {
+  const parsed = parseConstraints(task.spec.constraints);
+  return 'problem' in parsed ? [] : parsed;
 }
 
 /**
@@ -157,16 +166,26 @@ export function schedule(input: ScheduleInput): ScheduleResult {
 
   const assignments = new Map<string, string>();
   const unplaced = new Map<string, string>();
+  const statics = new Map<string, StaticFilters>();
+  const staticsOf = (task: SchedulerTask): StaticFilters => {
+    const key = JSON.stringify(task.spec.constraints);
+    let f = statics.get(key);
+    if (f === undefined) statics.set(key, (f = new StaticFilters(loads, constraintsOf(task))));
+    return f;
+  };
   for (const task of input.pending) {
     if (assignments.has(task.id) || unplaced.has(task.id)) continue; // listed twice: decided once
     if (compareTaskStates(task.desiredState, 'running') > 0) continue;
-    const filter = new TaskChecks(task);
 
     if (task.nodeId !== '') {
       const load = byNodeId.get(task.nodeId);
+      const filter = new TaskChecks(
+        task,
+        new StaticFilters(load === undefined ? [] : [load], constraintsOf(task)),
+      );
       if (load === undefined) {
         unplaced.set(task.id, `node ${task.nodeId} not found`);
-      } else if (filter.passes(load)) {
+      } else if (filter.statics.passing.length > 0 && filter.passesPassing(load)) {
         load.add(task);
         assignments.set(task.id, load.node.id);
       } else {
@@ -175,9 +194,11 @@ export function schedule(input: ScheduleInput): ScheduleResult {
       continue;
     }
 
+    const filter = new TaskChecks(task, staticsOf(task));
     let best: NodeLoad | undefined;
-    for (const load of loads) {
-      if (filter.passes(load) && (best === undefined || ranksBefore(load, best, task.serviceId))) best = load;
+    for (const load of filter.statics.passing) {
+      if (filter.passesPassing(load) && (best === undefined || ranksBefore(load, best, task.serviceId)))
+        best = load;
     }
     if (best === undefined) {
       unplaced.set(task.id, noSuitableNode(filter.explain()));
