@@ -260,9 +260,10 @@ async function labelGroups(control: Rpc): Promise<void> {
   const label = async (): Promise<void> => {
     for (let i = next++; i < workers.length; i = next++) {
       const n = workers[i] as WireNode;
+      // Version 0: the current one (each node's own status writes move it on meanwhile).
       await control('UpdateNode', {
         nodeId: n.id,
-        version: n.version,
+        version: 0,
         availability: '',
         labelAdd: { [GROUP_LABEL]: String(i % GROUPS) },
         labelRm: [],
