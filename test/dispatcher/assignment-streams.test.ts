@@ -30,18 +30,15 @@ const task = (id: string, version: number): Task => ({
   meta: { version: { index: version }, createdAt: 1, updatedAt: version },
 });
 
+const emptyIndex = (): NetworkViewIndex =>
+  new NetworkViewIndex({ nodes: [], networks: [], services: [], tasks: [], gatewaySubnet: '172.18.0.0/16' });
+const aborted = { code: 10, details: 'replaced', metadata: undefined } as unknown as grpc.StatusObject;
+
 test('a stream whose last message is not taken waits, then sends what changed in one message', async () => {
   const streams = new AssignmentStreams({ assignmentBatchMs: 1, viewPartEntities: 1000 });
-  const index = new NetworkViewIndex({
-    nodes: [],
-    networks: [],
-    services: [],
-    tasks: [],
-    gatewaySubnet: '172.18.0.0/16',
-  });
+  const index = emptyIndex();
   const call = new HeldCall();
   call.on('error', () => undefined); // how streams end
-  const aborted = { code: 10, details: 'replaced', metadata: undefined } as unknown as grpc.StatusObject;
   streams.open(call as never, { nodeId: 'n1', enders: new Set() }, [], index, aborted);
   assert.equal(call.written.length, 1, 'the complete set');
   for (let v = 2; v < 7; v++) {
@@ -70,14 +67,7 @@ class TakingCall extends EventEmitter {
 
 test('with thousands of streams open, a busy stream sends one message per longer period', async () => {
   const streams = new AssignmentStreams({ assignmentBatchMs: 1, viewPartEntities: 1000 });
-  const index = new NetworkViewIndex({
-    nodes: [],
-    networks: [],
-    services: [],
-    tasks: [],
-    gatewaySubnet: '172.18.0.0/16',
-  });
-  const aborted = { code: 10, details: 'replaced', metadata: undefined } as unknown as grpc.StatusObject;
+  const index = emptyIndex();
   const open = (nodeId: string): TakingCall => {
     const call = new TakingCall();
     call.on('error', () => undefined);
