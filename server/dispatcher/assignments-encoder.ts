@@ -26,6 +26,10 @@ const tagOf = (t: protobuf.Type, field: string): number => {
 };
 const VIEW = tagOf(Message, 'networkView');
 const DELTA = tagOf(Message, 'viewDelta');
+/** Per part type (full view, delta): the tags of its nodes and endpoints. */
+const PART_TAGS = new Map(
+  [View, Delta].map(t => [t, { nodes: tagOf(t, 'nodes'), endpoints: tagOf(t, 'endpoints') }] as const),
+);
 
 /** Each node's or endpoint's bytes, for as long as the object lives (the index replaces it on change). */
 const encoded = new WeakMap<ViewEndpoint | ViewNode, Uint8Array>();
@@ -46,12 +50,12 @@ function writePart(
   type: protobuf.Type,
   part: { nodes: readonly ViewNode[]; endpoints: readonly ViewEndpoint[] },
 ): void {
-  const nodesTag = tagOf(type, 'nodes');
-  const endpointsTag = tagOf(type, 'endpoints');
+  const tags = PART_TAGS.get(type);
+  if (tags === undefined) throw new Error(`assignments encoder: ${type.name} is not a view part`);
   w.uint32(tag).fork();
   type.encode(type.fromObject({ ...part, nodes: [], endpoints: [] }), w);
-  for (const n of part.nodes) w.uint32(nodesTag).bytes(bytesOf(Node, n));
-  for (const e of part.endpoints) w.uint32(endpointsTag).bytes(bytesOf(Endpoint, e));
+  for (const n of part.nodes) w.uint32(tags.nodes).bytes(bytesOf(Node, n));
+  for (const e of part.endpoints) w.uint32(tags.endpoints).bytes(bytesOf(Endpoint, e));
   w.ldelim();
 }
 
