@@ -113,6 +113,7 @@ async function progress(since = Infinity): Promise<FleetProgress> {
     sum.sessionsSince += p.sessionsSince;
     sum.sessionsLost += p.sessionsLost;
     sum.statusRetries += p.statusRetries;
+    sum.loopDelayMaxMs = Math.max(sum.loopDelayMaxMs, p.loopDelayMaxMs);
     sum.assignmentBytes += p.assignmentBytes;
     sum.assignmentMessages += p.assignmentMessages;
     for (const [s, n] of Object.entries(p.running)) sum.running[s] = (sum.running[s] ?? 0) + n;
@@ -130,13 +131,19 @@ async function waitFleets(
   const deadline = Date.now() + TIMEOUT_MS;
   let last: FleetProgress | undefined;
   let lastShown = Date.now();
+  let heldMs = 0;
   for (;;) {
     last = await progress(sinceOf.value);
+    heldMs = Math.max(heldMs, last.loopDelayMaxMs);
     if (done(last)) return Date.now();
     if (Date.now() > deadline) throw new Error(`bench: ${what}: not within ${TIMEOUT_MS} ms (${show(last)})`);
     if (Date.now() - lastShown > 10_000) {
-      console.error(`bench: waiting for ${what}: ${show(last)}${endingsOf(last)}`);
+      // A fleet's loop held for seconds makes its agents' calls late: the harness's overload, not the managers'.
+      console.error(
+        `bench: waiting for ${what}: ${show(last)}; fleets' event loops held up to ${heldMs} ms${endingsOf(last)}`,
+      );
       lastShown = Date.now();
+      heldMs = 0;
     }
     await new Promise(r => setTimeout(r, POLL_MS));
   }

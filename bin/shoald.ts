@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { pino } from 'pino';
+import { watchLoopStalls } from '../node/loop-stalls.ts';
 import { Daemon } from '../node/daemon.ts';
 import { lifecycle } from './lifecycle.ts';
 import { isDataDirError } from '../node/data-dir-errors.ts';
@@ -91,6 +92,7 @@ if (opts.executor !== 'process' && opts.executor !== 'test') {
   process.exit(2);
 }
 const log = pino({ level: opts.logLevel, base: { node: opts.hostname } });
+watchLoopStalls(log);
 
 const life = lifecycle('shoald');
 

@@ -4,6 +4,7 @@
  * conditions over them awaited with the time they first held (a condition is looked at again after
  * any agent's change, at most every few milliseconds).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { SimAgentKey } from './node-keys.ts';
 import { SimAgent } from './sim-agent.ts';
 import { ConnectGate } from './connect-gate.ts';
@@ -32,6 +33,8 @@ export interface FleetProgress {
   sessionsLost: number;
   /** Status calls that timed out and went again on the same session. */
   statusRetries: number;
+  /** The longest the fleet's event loop was held since the last progress (its agents' timers late by as much). */
+  loopDelayMaxMs: number;
   /** Why sessions ended (lost, or not established), counted over the fleet's life. */
   endings: Record<string, number>;
   assignmentBytes: number;
@@ -52,6 +55,7 @@ export function noProgress(): FleetProgress {
     sessionsSince: 0,
     sessionsLost: 0,
     statusRetries: 0,
+    loopDelayMaxMs: 0,
     endings: {},
     assignmentBytes: 0,
     assignmentMessages: 0,
@@ -76,9 +80,11 @@ export class SimFleet {
   private evaluation: NodeJS.Timeout | undefined;
 
   private readonly gate: ConnectGate;
+  private readonly loopDelays = monitorEventLoopDelay({ resolution: 10 });
 
   constructor(private readonly o: SimFleetOptions) {
     this.gate = new ConnectGate(o.connectParallel ?? 64);
+    this.loopDelays.enable();
   }
 
   /**
@@ -129,11 +135,14 @@ export class SimFleet {
   stop(): void {
     for (const a of this.agents) a.kill();
     clearTimeout(this.evaluation);
+    this.loopDelays.disable();
   }
 
   progress(since = Infinity): FleetProgress {
     const p = noProgress();
     p.agents = this.agents.length;
+    p.loopDelayMaxMs = Math.round(this.loopDelays.max / 1e6);
+    this.loopDelays.reset();
     for (const a of this.agents) {
       p.sessionsLost += a.sessionsLost;
       p.statusRetries += a.statusRetries;
