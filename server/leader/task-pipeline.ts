@@ -26,7 +26,7 @@ import {
 import { writeNetworkUpdates, type LeaderAllocator } from './leader-allocator.ts';
 import { reconcileRemovedService, reconcileService, type TaskChange } from '../orchestrator/index.ts';
 import { schedule } from '../scheduler/index.ts';
-import { oversizeAllowance, takeBatch } from './bounded-batch.ts';
+import { oversizeAllowance, PIPELINE_BATCH, takeBatch } from './bounded-batch.ts';
 import type { LeaderService } from './leadership.ts';
 import { PipelineWork, type PassWork } from './pipeline-work.ts';
 import {
@@ -229,13 +229,16 @@ export class TaskPipeline implements LeaderService {
     for (const id of pools.nodesHolding()) if (!live.has(id)) pools.releaseNode(id);
   }
 
-  /** The services to reconcile with their tasks (undefined service: removed, its tasks are orphans). */
-  private servicesToReconcile(work: PassWork): { id: string; service?: Service; tasks: Task[] }[] {
+  /**
+   * The services to reconcile, each with a reader of its tasks (undefined service: removed, its tasks are
+   * orphans). Tasks are read when their service's turn comes: a pass may stop before it.
+   */
+  private servicesToReconcile(work: PassWork): { id: string; service?: Service; tasks: () => Task[] }[] {
     return this.store.view(tx => {
       if (!work.everything) {
         return [...work.services].map(id => {
           const service = getService(tx, id);
-          const tasks = findTasks(tx, { serviceId: id });
+          const tasks = (): Task[] => this.store.view(t => findTasks(t, { serviceId: id }));
           return service === undefined ? { id, tasks } : { id, service, tasks };
         });
       }
@@ -243,10 +246,10 @@ export class TaskPipeline implements LeaderService {
       const all = findServices(tx).map(service => {
         const tasks = byService.get(service.id) ?? [];
         byService.delete(service.id);
-        return { id: service.id, service, tasks };
+        return { id: service.id, service, tasks: () => tasks };
       });
       byService.delete(''); // standalone attachments belong to no service
-      return [...all, ...[...byService].map(([id, tasks]) => ({ id, tasks }))];
+      return [...all, ...[...byService].map(([id, tasks]) => ({ id, tasks: () => tasks }))];
     });
   }
 
@@ -258,7 +261,19 @@ export class TaskPipeline implements LeaderService {
     const nodes = entries.length === 0 ? [] : this.store.view(tx => findNodes(tx));
     const taskChanges: TaskChange[] = [];
     const serviceWrites: Service[] = [];
-    for (const { id, service, tasks } of entries) {
+    const byId = new Map<string, Task>();
+    // A pass decides about one write's worth of changes: the services after that wait for the next pass
+    // (they are given back), and so do a scale-up's slots beyond it (`unfinished`), after them, so that
+    // services scaled together take turns.
+    const postponed: string[] = [];
+    const unfinished: string[] = [];
+    for (const { id, service, tasks: read } of entries) {
+      if (taskChanges.length >= PIPELINE_BATCH.maxItems) {
+        postponed.push(id);
+        continue;
+      }
+      const tasks = read();
+      for (const t of tasks) byId.set(t.id, t);
       if (service === undefined) {
         taskChanges.push(...reconcileRemovedService({ tasks, nodes }));
         this.work.dueAt(id, undefined);
@@ -271,9 +286,11 @@ export class TaskPipeline implements LeaderService {
         nodes,
         newId: randomNodeId,
         options: { taskNetworks: spec => pools.taskNetworks(spec) },
+        maxCreates: PIPELINE_BATCH.maxItems - taskChanges.length,
       });
       taskChanges.push(...result.taskChanges);
       this.work.dueAt(id, result.wakeAt);
+      if (result.unfinished === true) unfinished.push(id);
       const change = result.serviceChange;
       if (change !== undefined) {
         serviceWrites.push({
@@ -283,8 +300,11 @@ export class TaskPipeline implements LeaderService {
         });
       }
     }
+    if (postponed.length + unfinished.length > 0) {
+      this.more = true;
+      this.work.giveBack({ services: new Set([...postponed, ...unfinished]) });
+    }
     if (taskChanges.length === 0 && serviceWrites.length === 0) return [];
-    const byId = new Map(entries.flatMap(e => e.tasks.map(t => [t.id, t] as const)));
     const writes: OrchestratorWrite[] = [
       ...serviceWrites.map(service => ({ service })),
       ...taskChanges.map(change => ({ change })),

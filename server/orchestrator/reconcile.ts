@@ -75,7 +75,15 @@ export function reconcileService(input: OrchestratorInput): OrchestratorResult {
   const options = compileOrchestratorOptions(input.options);
   const nodes = indexNodes(input.nodes);
   const make = (service: Service): Pass =>
-    new Pass({ now: input.now, options, nodes, service, tasks: input.tasks, newId: input.newId });
+    new Pass({
+      now: input.now,
+      options,
+      nodes,
+      service,
+      tasks: input.tasks,
+      newId: input.newId,
+      maxCreates: input.maxCreates,
+    });
 
   let pass = make(input.service);
   const action = applyFailureAction(pass);
@@ -97,6 +105,7 @@ export function reconcileService(input: OrchestratorInput): OrchestratorResult {
     taskChanges: pass.changes(),
     ...(serviceChange === undefined ? {} : { serviceChange }),
     ...(wakeAt === undefined ? {} : { wakeAt }),
+    ...(pass.unfinished ? { unfinished: true } : {}),
   };
 }
 

@@ -96,6 +96,10 @@ export function reconcileReplicated(pass: Pass, replicas: number): TendedSlots {
   let missing = replicas - keptSlots.length;
   const taken = new Set(keptSlots);
   for (let slot = 1; missing > 0; slot++) {
+    if (pass.createsLeft <= 0) {
+      pass.unfinished = true;
+      break;
+    }
     if (taken.has(slot)) continue;
     let group = groups.get(slot);
     if (group === undefined) {

@@ -68,6 +68,12 @@ export interface OrchestratorInput {
   /** Gives the id of each task the pass creates (the caller's id generator). */
   readonly newId: () => string;
   readonly options?: OrchestratorOptions;
+  /**
+   * The most tasks the pass creates for a replicated service's missing slots; the slots left are the next
+   * pass's (`unfinished`), once these writes are applied. A scale-up is written a bounded batch at a time:
+   * deciding all of it in each pass made a scale to N cost O(N²). @default unbounded
+   */
+  readonly maxCreates?: number;
 }
 
 /** One write the caller makes, in the order given (all in one transaction). */
@@ -103,4 +109,6 @@ export interface OrchestratorResult {
    * was replaced meanwhile). Absent: only a change of the objects can make a difference.
    */
   readonly wakeAt?: number;
+  /** Missing slots were left unfilled for `maxCreates`: call again once these writes are applied. */
+  readonly unfinished?: true;
 }

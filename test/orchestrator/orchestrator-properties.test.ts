@@ -58,6 +58,16 @@ if (only !== undefined) {
     assert.ok(created > SEEDS * 5, `only ${created} tasks created`);
   });
 
+  test(`${SEEDS} seeded runs with one creation per pass (maxCreates): the same properties hold`, () => {
+    const oneAtATime: Orchestrator = input => reconcileService({ ...input, maxCreates: 1 });
+    const failed: RunResult[] = [];
+    for (let seed = 1; seed <= SEEDS; seed++) {
+      const r = runCluster(seed, oneAtATime);
+      if (r.violations.length > 0) failed.push(r);
+    }
+    assert.equal(failed.length, 0, `failing seeds:\n${describe(failed.slice(0, 5))}`);
+  });
+
   test('a run is a pure function of its seed', () => {
     assert.deepEqual(runCluster(11).trace, runCluster(11).trace);
     assert.notDeepEqual(runCluster(11).trace, runCluster(12).trace);

@@ -1,7 +1,12 @@
 /** Replicated services: scaling (which tasks go), node loss, removal of a service, history. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { reconcileRemovedService, slotsToRemove, type SlotTask } from '../../server/orchestrator/index.ts';
+import {
+  reconcileRemovedService,
+  reconcileService,
+  slotsToRemove,
+  type SlotTask,
+} from '../../server/orchestrator/index.ts';
 import type { Task } from '../../server/store/index.ts';
 import { live, World } from './world.ts';
 
@@ -201,4 +206,39 @@ test('history: a crashing slot keeps at most five tasks', () => {
   assert.equal(all.length, 5);
   assert.equal(all.filter(live).length, 1);
   assert.ok(all.every(t => t.slot === 1));
+});
+
+test('maxCreates: a scale-up fills the lowest missing slots a batch at a time, unfinished until the last', () => {
+  const w = new World({ mode: { replicated: { replicas: 7 } } }, ['n1', 'n2']);
+  w.orchestrate = input => reconcileService({ ...input, maxCreates: 3 });
+  const batches: { slots: number[]; unfinished: boolean }[] = [];
+  for (let i = 0; i < 4; i++) {
+    const result = w.pass();
+    batches.push({
+      slots: result.taskChanges.flatMap(c => (c.kind === 'create' ? [c.task.slot] : [])),
+      unfinished: result.unfinished === true,
+    });
+  }
+  assert.deepEqual(batches, [
+    { slots: [1, 2, 3], unfinished: true },
+    { slots: [4, 5, 6], unfinished: true },
+    { slots: [7], unfinished: false },
+    { slots: [], unfinished: false },
+  ]);
+  w.settle();
+  assert.equal(w.liveTasks().length, 7);
+});
+
+test('a task found up to date is compared again once the service attaches it to other networks', () => {
+  const w = new World({ mode: { replicated: { replicas: 2 } }, networks: [{ target: 'net1' }] }, ['n1']);
+  w.settle();
+  assert.deepEqual(w.pass().taskChanges, [], 'converged: every task up to date');
+  // Same spec object for the tasks; only the networks differ.
+  w.service = { ...w.service, spec: { ...w.service.spec, networks: [{ target: 'net2' }] } };
+  const changes = w.pass().taskChanges;
+  assert.ok(
+    changes.some(c => c.kind === 'set-desired-state' && c.desiredState === 'shutdown') ||
+      changes.some(c => c.kind === 'create'),
+    `the update replaces a task: ${JSON.stringify(changes)}`,
+  );
 });
