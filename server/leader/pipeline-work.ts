@@ -16,9 +16,11 @@ import {
   nodeTable,
   serviceTable,
   taskTable,
+  type Network,
   type StoreEvent,
   type Task,
 } from '../store/index.ts';
+import { jsonEqual } from '../../lib/json-equal.ts';
 
 /** One pass's share of the work: what it must look at (see PipelineWork). */
 export interface PassWork {
@@ -104,6 +106,12 @@ export class PipelineWork {
         }
         return;
       case networkTable.name:
+        // The serial cursor moves with every batch of addresses handed out, and decides nothing here.
+        if (
+          event.kind === 'update' &&
+          onlyCursorMoved(event.oldObject as Network | undefined, event.object as Network)
+        )
+          return;
         // Rare, and it changes what every service's tasks attach to: look at everything once.
         this.everything = true;
         return;
@@ -266,5 +274,23 @@ function movedOn(old: Task, task: Task): boolean {
     old.desiredState === task.desiredState &&
     compareTaskStates(old.status.state, task.status.state) <= 0 &&
     compareTaskStates(task.status.state, 'running') <= 0
+  );
+}
+
+/**
+ * True if the network changed only where its allocation's serial cursor points (the allocator's own
+ * write with each batch of addresses): the same spec, subnet, gateway and VXLAN ID. A pass that looked at
+ * everything after each one read every task of the cluster per batch of a scale-up.
+ */
+function onlyCursorMoved(old: Network | undefined, now: Network): boolean {
+  const [a, b] = [old?.allocation, now.allocation];
+  return (
+    old !== undefined &&
+    a !== undefined &&
+    b !== undefined &&
+    a.subnet === b.subnet &&
+    a.gateway === b.gateway &&
+    a.vni === b.vni &&
+    jsonEqual(old.spec, now.spec)
   );
 }

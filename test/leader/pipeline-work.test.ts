@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PipelineWork, type PassWork } from '../../server/leader/pipeline-work.ts';
 import type { StoreEvent, StoreObject, Task } from '../../server/store/index.ts';
-import { newNode, newService, newTask } from '../store/fixtures.ts';
+import { newNetwork, newNode, newService, newTask } from '../store/fixtures.ts';
 
 const meta = { version: { index: 1 }, createdAt: 0, updatedAt: 0 };
 
@@ -71,6 +71,23 @@ test('a new term looks at everything once, then only at what changed', () => {
 
   w.note(event('networks', { id: 'n1' }));
   assert.equal(take(w).everything, true, 'a network change: everything');
+
+  // The allocator's cursor moving (each batch of addresses) is not a change worth everything.
+  const allocated = {
+    ...newNetwork('n1', 'front'),
+    allocation: { subnet: '10.0.1.0/24', gateway: '10.0.1.1', vni: 4097 },
+  };
+  const moved = { ...allocated, allocation: { ...allocated.allocation, lastAddress: '10.0.1.9' } };
+  w.note({ ...event('networks', moved), oldObject: { ...allocated, meta } });
+  assert.equal(take(w).everything, false, 'the cursor moved: nothing to look at');
+  const renamed = { ...moved, spec: { ...moved.spec, labels: { a: 'b' } } };
+  w.note({ ...event('networks', renamed), oldObject: { ...moved, meta } });
+  assert.equal(take(w).everything, true, 'its spec changed: everything');
+  const resubnetted = { ...moved, allocation: { ...moved.allocation, subnet: '10.0.2.0/24' } };
+  w.note({ ...event('networks', resubnetted), oldObject: { ...moved, meta } });
+  assert.equal(take(w).everything, true, 'its subnet changed: everything');
+  w.note({ ...event('networks', allocated), oldObject: { ...newNetwork('n1', 'front'), meta } });
+  assert.equal(take(w).everything, true, 'allocated: everything');
   w.reset();
   assert.equal(take(w).everything, true, 'a new term: everything');
 });
