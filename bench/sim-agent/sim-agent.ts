@@ -417,7 +417,9 @@ export class SimAgent {
     );
     calls.add(session);
     later(timeout, () => {
-      if (!established) finish(`no session from ${addr} within ${timeout} ms`);
+      // Whether the connection was up says whose time it was: the handshake's, or the session's answer.
+      const channel = grpc.connectivityState[client.getChannel().getConnectivityState(false)];
+      if (!established) finish(`no session from ${addr} within ${timeout} ms (connection ${channel})`);
     });
     session.on('data', (m: WireSessionMessage) => {
       if (m.managers.length > 0) this.managers = [...m.managers];
