@@ -59,7 +59,9 @@ export class RoleManager implements LeaderService {
 
   private async round(): Promise<void> {
     const steps = planRoleChanges(
-      this.store.view(tx => findNodes(tx)),
+      // Only the nodes with a role change to make: a round a second over every node (read and sorted)
+      // was a fifteenth of the leader's time while 5,000 nodes joined.
+      this.store.view(tx => findNodes(tx, { where: n => n.spec.desiredRole !== n.role })),
       {
         self: this.raft.id,
         voters: this.raft.voters(),
