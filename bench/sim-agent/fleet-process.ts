@@ -13,10 +13,18 @@ if (send === undefined) {
   process.stderr.write('fleet-process: start me with an IPC channel (fleet-client.ts)\n');
   process.exit(2);
 }
-const parallel = Number(process.env.BENCH_CONNECT_PARALLEL ?? 64);
+/**
+ * 16 sessions opening at once per fleet. The leader accepts one connection per turn of its event loop
+ * (libuv since 1.45), and a turn serving thousands of sessions is long: at 64 per fleet, 5,000 nodes
+ * kept ~130 connections in its accept queue, most waited there past the agents' 5 s deadline, and the
+ * leader then ran handshakes for agents that had gone (sessions ~8/s, 763 s for 5,000). At 16: ~30/s
+ * (536 s), 283 attempts timed out in all.
+ */
+const DEFAULT_CONNECT_PARALLEL = 16;
+const parallel = Number(process.env.BENCH_CONNECT_PARALLEL ?? DEFAULT_CONNECT_PARALLEL);
 const fleet = new SimFleet({
   hostnamePrefix: process.argv[2] ?? 'sim',
-  connectParallel: Number.isInteger(parallel) && parallel >= 1 ? parallel : 64,
+  connectParallel: Number.isInteger(parallel) && parallel >= 1 ? parallel : DEFAULT_CONNECT_PARALLEL,
 });
 
 type Handlers = {
