@@ -22,6 +22,7 @@ import { unary } from '../rpc/status.ts';
 import { InvalidArgumentError, PreconditionError } from '../../lib/errors.ts';
 import {
   findNodes,
+  getNode,
   updateCluster,
   updateNode,
   deleteNode,
@@ -42,10 +43,13 @@ function nodeView(n: Node, raft: RaftNode): WireNode {
 
 /** Finds one node by ID, unique ID prefix or hostname, as docker does. */
 export function resolveNode(store: MemoryStore, ref: string): Node {
-  const nodes = store.view(tx => findNodes(tx));
+  // A full ID is looked up, not searched for: labelling 5,000 nodes by ID read and sorted every node per call.
   return resolveRef('node', ref, {
-    byId: id => nodes.find(n => n.id === id),
-    byPrefix: prefix => nodes.filter(n => n.id.startsWith(prefix) || n.description.hostname === prefix),
+    byId: id => store.view(tx => getNode(tx, id)),
+    byPrefix: prefix =>
+      store.view(tx =>
+        findNodes(tx, { where: n => n.id.startsWith(prefix) || n.description.hostname === prefix }),
+      ),
   });
 }
 
