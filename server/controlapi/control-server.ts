@@ -23,6 +23,7 @@ import { InvalidArgumentError, PreconditionError } from '../../lib/errors.ts';
 import {
   findNodes,
   getNode,
+  SequenceConflictError,
   updateCluster,
   updateNode,
   deleteNode,
@@ -134,31 +135,39 @@ export function controlHandlers(
       return { node: nodeView(resolveNode(store, req.nodeId), raft) };
     }),
     UpdateNode: unary(log, async (req: UpdateNodeRequest) => {
-      const node = resolveNode(store, req.nodeId);
-      const desiredRole = roleOf(req.desiredRole);
-      if (desiredRole === 'worker' && node.role === 'manager') demotionProblem(store, raft, node);
-      if (req.availability !== '' && !AVAILABILITIES.has(req.availability)) {
-        throw new InvalidArgumentError(
-          `invalid availability "${req.availability}": use active, pause or drain`,
-        );
+      for (let attempt = 1; ; attempt++) {
+        const node = resolveNode(store, req.nodeId);
+        const desiredRole = roleOf(req.desiredRole);
+        if (desiredRole === 'worker' && node.role === 'manager') demotionProblem(store, raft, node);
+        if (req.availability !== '' && !AVAILABILITIES.has(req.availability)) {
+          throw new InvalidArgumentError(
+            `invalid availability "${req.availability}": use active, pause or drain`,
+          );
+        }
+        const version = req.version > 0 ? req.version : node.meta.version.index;
+        try {
+          await store.update(tx => {
+            updateNode(tx, {
+              ...node,
+              meta: { ...node.meta, version: { index: version } },
+              spec: {
+                ...node.spec,
+                // The role manager (on the leader) carries a role change out: see server/ca/role-plan.ts.
+                ...(desiredRole === undefined ? {} : { desiredRole }),
+                ...(req.availability === ''
+                  ? {}
+                  : { availability: req.availability as Node['spec']['availability'] }),
+                labels: nextLabels(node.spec.labels, req),
+              },
+            });
+          }, Date.now());
+          return { node: nodeView(resolveNode(store, node.id), raft) };
+        } catch (err) {
+          // Version 0 asks for the current one: a write that committed between the read and this one (the
+          // node's own status, another label) is no conflict, and the change is made again on top of it.
+          if (req.version > 0 || !(err instanceof SequenceConflictError) || attempt >= 10) throw err;
+        }
       }
-      const version = req.version > 0 ? req.version : node.meta.version.index;
-      await store.update(tx => {
-        updateNode(tx, {
-          ...node,
-          meta: { ...node.meta, version: { index: version } },
-          spec: {
-            ...node.spec,
-            // The role manager (on the leader) carries a role change out: see server/ca/role-plan.ts.
-            ...(desiredRole === undefined ? {} : { desiredRole }),
-            ...(req.availability === ''
-              ? {}
-              : { availability: req.availability as Node['spec']['availability'] }),
-            labels: nextLabels(node.spec.labels, req),
-          },
-        });
-      }, Date.now());
-      return { node: nodeView(resolveNode(store, node.id), raft) };
     }),
     RemoveNode: unary(log, async (req: { nodeId: string; force: boolean }) => {
       const node = resolveNode(store, req.nodeId);
