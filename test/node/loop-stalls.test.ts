@@ -46,7 +46,7 @@ test('a loop that is never held says nothing', async () => {
   const { log, lines } = capture();
   const stop = watchLoopStalls(log, { everyMs: 20, warnMs: 5_000 });
   let ticks = 0;
-  // Ten looks at the delays, each with the loop free.
+  // About a dozen looks at the delays (one per 20 ms), each with the loop free.
   await new Promise<void>(r => {
     const t = setInterval(() => {
       if (++ticks === 12) {
