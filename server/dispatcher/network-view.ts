@@ -1,10 +1,12 @@
 /**
  * What one node's data plane and embedded DNS must know of the cluster, pure: the networks its tasks are
  * on (and the ingress network, which every node serves for the routing mesh), every task address on
- * them with the node that holds it, every service (its name and VIPs), and those nodes' addresses. Swarm spreads
+ * them with the node that holds it, every service (its name and VIPs), and those nodes' addresses; while a
+ * service publishes through the routing mesh, every node with its leg on the ingress network. Swarm spreads
  * this with gossip (NetworkDB); here the leader's dispatcher sends it with the assignments, so a task's
  * peers, load-balancing backends and DNS records change in the same message that starts or stops it.
  */
+import { publishesThroughMesh } from '../../lib/routing-mesh.ts';
 import { overlayMtu } from '../allocator/network-options.ts';
 import { wirePort } from '../wire/wire-port.ts';
 import type {
@@ -126,10 +128,13 @@ export function networkViewFor(nodeId: string, inputs: ViewInputs): NetworkView 
   const services: ViewService[] = inputs.services.map(viewServiceOf);
   services.sort(byId);
 
+  // The nodes' routing-mesh legs matter only while a service publishes through it (agents build the
+  // ingress overlay then): without one, a node's view holds no node for its leg alone.
+  const mesh = services.some(publishesThroughMesh) ? ingress?.id : undefined;
   const nodeIds = new Set([nodeId, ...endpoints.map(e => e.nodeId)]);
   const nodes: ViewNode[] = [];
   for (const n of inputs.nodes) {
-    const ingressAddr = ingressAddrOf(n, ingress?.id);
+    const ingressAddr = ingressAddrOf(n, mesh);
     if (!nodeIds.has(n.id) && ingressAddr === '') continue;
     nodes.push({ id: n.id, addr: n.status.addr, ingressAddr });
   }

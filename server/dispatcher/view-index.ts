@@ -39,6 +39,7 @@ import {
   type ViewInputs,
 } from './network-view.ts';
 import { EndpointLog, MIN_LOG_KEPT } from './endpoint-log.ts';
+import { publishesThroughMesh } from '../../lib/routing-mesh.ts';
 import { MeshNodes } from './mesh-nodes.ts';
 import { ViewChanges } from './view-changes.ts';
 
@@ -132,6 +133,8 @@ export class NetworkViewIndex {
   /** The nodes with a leg on network `ingress` (built at the first full view, again when ingress changes). */
   private mesh: { readonly ingress: string | undefined; readonly nodes: MeshNodes } | undefined;
   private readonly services = new Map<string, ViewService>();
+  /** How many services publish a port through the routing mesh: views hold the nodes' legs only while some do. */
+  private publishing = 0;
   private gateway: string;
   /** The watching nodes and what their streams have yet to send. */
   private readonly watching = new Map<string, ViewChanges>();
@@ -161,7 +164,7 @@ export class NetworkViewIndex {
       const v = viewNetworkOf(n);
       if (v !== undefined) this.setNetwork(n.id, v);
     }
-    for (const s of inputs.services) this.services.set(s.id, viewServiceOf(s));
+    for (const s of inputs.services) this.setService(s.id, viewServiceOf(s));
     for (const t of inputs.tasks) {
       const p = placedOf(t);
       if (p !== undefined) this.place(t.id, p);
@@ -267,7 +270,7 @@ export class NetworkViewIndex {
 
   /** The nodes with a routing-mesh leg on the ingress network now. */
   private meshNodes(): MeshNodes {
-    const ingress = this.ingressId();
+    const ingress = this.meshIngress();
     if (this.mesh?.ingress !== ingress || this.mesh === undefined) {
       const nodes = new MeshNodes();
       for (const m of this.attached.get(ingress ?? '') ?? []) nodes.put(m, this.meshNode(m, ingress));
@@ -420,19 +423,13 @@ export class NetworkViewIndex {
     const touches: Touch[] = [
       { sessions: wasIngress || nowIngress ? 'all' : (this.wanters.get(n.id) ?? []), keys },
     ];
-    const ingressBefore = this.ingressId();
+    const ingressBefore = this.meshIngress();
     const after = new Set(this.ingressIds);
     if (nowIngress) after.add(n.id);
     else after.delete(n.id);
-    const ingressAfter = minOf(after);
-    if (ingressBefore !== ingressAfter) {
-      // Every node's routing-mesh leg is on the ingress network: another one, other legs.
-      const legs: Key[] = [];
-      for (const k of [ingressBefore, ingressAfter]) {
-        for (const m of this.attached.get(k ?? '') ?? []) legs.push({ kind: 'node', id: m });
-      }
-      touches.push({ sessions: 'all', keys: legs });
-    }
+    const ingressAfter = this.publishing > 0 ? minOf(after) : undefined;
+    // Every node's routing-mesh leg is on the ingress network: another one, other legs.
+    if (ingressBefore !== ingressAfter) touches.push(this.legsOn([ingressBefore, ingressAfter]));
     this.change(touches, () => {
       this.networks.delete(n.id);
       this.ingressIds.delete(n.id);
@@ -447,7 +444,7 @@ export class NetworkViewIndex {
     const was = this.nodes.get(n.id);
     const now = removed ? undefined : nodeInfoOf(n);
     if (isDeepStrictEqual(was, now)) return;
-    const ingress = this.ingressId();
+    const ingress = this.meshIngress();
     const leg = (i: NodeInfo | undefined): boolean => i !== undefined && ingressAddr(i, ingress) !== '';
     const mutate = (): void => {
       const legs = this.attached.get(was?.attachedTo ?? '');
@@ -482,15 +479,33 @@ export class NetworkViewIndex {
     this.change([{ sessions, keys: [{ kind: 'node', id: n.id }] }], mutate);
   }
 
-  /** A service was created, changed or removed: every view holds every service. */
+  /**
+   * A service was created, changed or removed: every view holds every service. The first service to
+   * publish through the routing mesh brings every node's leg into every view, the last one takes them out.
+   */
   service(s: Service, removed: boolean): void {
     const was = this.services.get(s.id);
     const now = removed ? undefined : viewServiceOf(s);
     if (isDeepStrictEqual(was, now)) return;
-    this.change([{ sessions: 'all', keys: [{ kind: 'service', id: s.id }] }], () => {
-      if (now === undefined) this.services.delete(s.id);
-      else this.services.set(s.id, now);
+    const touches: Touch[] = [{ sessions: 'all', keys: [{ kind: 'service', id: s.id }] }];
+    const publishingAfter =
+      this.publishing -
+      (was !== undefined && publishesThroughMesh(was) ? 1 : 0) +
+      (now !== undefined && publishesThroughMesh(now) ? 1 : 0);
+    if (this.publishing > 0 !== publishingAfter > 0) touches.push(this.legsOn([this.ingressId()]));
+    this.change(touches, () => {
+      this.deleteService(s.id);
+      if (now !== undefined) this.setService(s.id, now);
     });
+  }
+
+  /** Every node with its own attachment on one of `ingress` networks, in every view: their legs change. */
+  private legsOn(ingress: readonly (string | undefined)[]): Touch {
+    const keys: Key[] = [];
+    for (const k of new Set(ingress)) {
+      for (const m of this.attached.get(k ?? '') ?? []) keys.push({ kind: 'node', id: m });
+    }
+    return { sessions: 'all', keys };
   }
 
   /** The cluster's gateway range is now `subnet`. */
@@ -558,7 +573,7 @@ export class NetworkViewIndex {
   private nodeIn(nodeId: string, m: string): ViewNode | undefined {
     const info = this.nodes.get(m);
     if (info === undefined) return undefined;
-    const ingress = this.ingressId();
+    const ingress = this.meshIngress();
     let member = m === nodeId || ingressAddr(info, ingress) !== '';
     if (!member) {
       for (const k of this.heldBy.get(m)?.keys() ?? []) {
@@ -593,6 +608,22 @@ export class NetworkViewIndex {
 
   private ingressId(): string | undefined {
     return minOf(this.ingressIds);
+  }
+
+  /** The ingress network while a service publishes through the routing mesh (views hold legs on it then). */
+  private meshIngress(): string | undefined {
+    return this.publishing > 0 ? this.ingressId() : undefined;
+  }
+
+  private setService(id: string, v: ViewService): void {
+    this.services.set(id, v);
+    if (publishesThroughMesh(v)) this.publishing++;
+  }
+
+  private deleteService(id: string): void {
+    const v = this.services.get(id);
+    if (v !== undefined && publishesThroughMesh(v)) this.publishing--;
+    this.services.delete(id);
   }
 
   private setNetwork(id: string, v: ViewNetwork): void {

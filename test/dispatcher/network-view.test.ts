@@ -166,6 +166,36 @@ test('another node sees only its own networks; equal inputs give deeply equal vi
   );
 });
 
+test('without a service published through the routing mesh, no node is in a view for its ingress leg alone', () => {
+  // pub's port in host mode: nodes build no ingress overlay, so their legs would go to every view unused.
+  const host = service('pub', { vips: [['ing', '10.0.0.5/24']], publish: 9000 });
+  for (const p of host.spec.endpoint.ports) p.publishMode = 'host';
+  for (const p of host.endpoint?.ports ?? []) p.publishMode = 'host';
+  const quiet = { ...inputs, services: [inputs.services[0]!, inputs.services[1]!, host] };
+  // n1 sees itself and n2 (b, on test); n3 only held e on ingress, which every view holds: it stays.
+  assert.deepEqual(
+    networkViewFor('n1', quiet).nodes.map(n => [n.id, n.ingressAddr]),
+    [
+      ['n1', ''],
+      ['n2', ''],
+      ['n3', ''],
+    ],
+  );
+  // n9 has no task: before, n1 and n2 were in its view for their legs; now only the holder of e.
+  assert.deepEqual(
+    networkViewFor('n9', quiet).nodes.map(n => n.id),
+    ['n3'],
+  );
+  assert.deepEqual(
+    networkViewFor('n9', inputs).nodes.map(n => [n.id, n.ingressAddr]),
+    [
+      ['n1', '10.0.0.2/24'],
+      ['n2', '10.0.0.3/24'],
+      ['n3', ''],
+    ],
+  );
+});
+
 test('a network’s --internal flag and its MTU option (else 1450) reach the node', () => {
   const internal = network('test', 4097);
   internal.spec.internal = true;

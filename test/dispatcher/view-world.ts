@@ -212,7 +212,8 @@ export class World {
             protocol: this.pick(['tcp', 'udp'] as const),
             targetPort: 80,
             publishedPort: this.pick([8080, 9090]),
-            publishMode: 'ingress' as const,
+            // Host mode now and then: only a routing-mesh port brings the nodes' legs into views.
+            publishMode: this.pick(['ingress', 'ingress', 'host'] as const),
           },
         ]
       : [];

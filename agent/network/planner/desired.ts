@@ -7,6 +7,7 @@
  */
 import type { WireTask } from '../../../proto/control-types.ts';
 import type { NetworkView, ViewNetwork } from '../../../proto/dispatcher-types.ts';
+import { publishesThroughMesh } from '../../../lib/routing-mesh.ts';
 import { cidrLast, cidrOf, formatIpv4, parseAddressWithPrefix, type Cidr } from '../../../lib/ipv4.ts';
 import { GATEWAY_BRIDGE, INGRESS_LEG, OVERLAY_MTU, legIfname, macForIp, shortTaskId } from './names.ts';
 import type { TaskDnsRedirect } from './plan-dns-redirect.ts';
@@ -99,9 +100,7 @@ function internalOnly(legs: readonly LegState[], networks: ReadonlyMap<string, V
 
 /** Whether any service publishes a port through the routing mesh. */
 export function publishesIngress(view: NetworkView): boolean {
-  return view.services.some(s =>
-    s.ports.some(p => (p.publishMode === '' || p.publishMode === 'ingress') && p.publishedPort > 0),
-  );
+  return view.services.some(publishesThroughMesh);
 }
 
 export function desiredModel(input: DesiredInput): Desired {
