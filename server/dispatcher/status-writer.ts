@@ -2,13 +2,18 @@
  * Writes agents' task status reports to the store in batches (swarmkit's dispatcher batches them too):
  * after a quiet spell a few writes go at once (the RUNNING of two tasks on two nodes, moments apart,
  * are not held back); past that burst, reports arriving within `batchMs` of the last write, from any
- * number of nodes and calls, coalesce into the next store write. Each call is answered once the write
- * holding its reports is applied. One write at a time; a write that lost a race with another writer of
- * the same task is made again from fresh state.
+ * number of nodes and calls, coalesce into the next store write. One write at a time, of a bounded
+ * part, oldest reports first; a write that lost a race with another writer of the same task is made
+ * again from fresh state.
+ *
+ * Each call is answered once the writes holding its own reports are applied, not the whole backlog:
+ * with thousands of nodes reporting at once, a call that waited for every report queued with it waited
+ * past the agent's deadline, was sent again, and waited again (no answer came in time at 5,000 nodes).
+ * A report the store already holds (sent again after a slow answer) is answered at once.
  */
 import { SendPacer } from '../../lib/send-pacer.ts';
 import { jsonBytes } from '../allocator/index.ts';
-import { oversizeAllowance, takeBatch } from '../leader/bounded-batch.ts';
+import { oversizeAllowance, PIPELINE_BATCH, takeBatch } from '../leader/bounded-batch.ts';
 import {
   getTask,
   SequenceConflictError,
@@ -18,23 +23,27 @@ import {
 } from '../store/index.ts';
 import { coalesce, withReportedStatus, type NodeReport, type StatusReport } from './task-status.ts';
 
-/** How many times a batch is written again after losing a race ("update out of sequence"). */
+/** How many times a write is made again after losing a race ("update out of sequence"). */
 const CONFLICT_RETRIES = 3;
 /** Writes made at once after a quiet spell, before reports are gathered over the batch period. */
 const BURST = 4;
 
-interface Waiter {
+/** One call's reports not yet written. */
+interface Ask {
+  /** Its reports still queued or being written; the call is answered at 0. */
+  left: number;
   resolve(): void;
   reject(err: unknown): void;
 }
 
 export class StatusWriter {
+  /** Task → its report to write, oldest first (a later report of the same task keeps the place). */
   private pending = new Map<string, NodeReport>();
-  private waiters: Waiter[] = [];
+  /** Task → the calls waiting for its queued report. */
+  private asks = new Map<string, Ask[]>();
   private timer: NodeJS.Timeout | undefined;
+  private writing = false;
   private readonly pacer: SendPacer;
-  /** The write under way (or the last one); the next waits for it. */
-  private writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: MemoryStore,
@@ -44,17 +53,25 @@ export class StatusWriter {
   }
 
   /**
-   * Queues `reports` of `nodeId` (already checked to be its own tasks) for the next write; resolves
-   * once that write is applied, rejects with its error.
+   * Queues `reports` of `nodeId` (already checked to be its own tasks); resolves once the writes holding
+   * them are applied (at once for those the store already holds), rejects with a write's error.
    */
   add(nodeId: string, reports: readonly StatusReport[]): Promise<void> {
-    if (reports.length === 0) return Promise.resolve();
-    coalesce(this.pending, nodeId, reports);
-    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      this.writing = this.writing.then(() => this.flush());
-    }, this.pacer.delay(Date.now()));
+    const news = this.store.view(tx =>
+      reports.filter(r => withReportedStatus(getTask(tx, r.taskId), nodeId, r.status) !== undefined),
+    );
+    if (news.length === 0) return Promise.resolve();
+    coalesce(this.pending, nodeId, news);
+    const done = new Promise<void>((resolve, reject) => {
+      const ask: Ask = { left: 0, resolve, reject };
+      for (const taskId of new Set(news.map(r => r.taskId))) {
+        ask.left++;
+        const waiting = this.asks.get(taskId);
+        if (waiting === undefined) this.asks.set(taskId, [ask]);
+        else waiting.push(ask);
+      }
+    });
+    this.schedule();
     return done;
   }
 
@@ -62,41 +79,50 @@ export class StatusWriter {
   abort(err: Error): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const waiters = this.waiters;
+    const asks = this.asks;
     this.pending = new Map();
-    this.waiters = [];
-    for (const w of waiters) w.reject(err);
+    this.asks = new Map();
+    for (const waiting of asks.values()) for (const a of waiting) fail(a, err);
   }
 
-  private async flush(): Promise<void> {
+  /** The next write, when the pacer allows: at once while a whole part is waiting. */
+  private schedule(): void {
+    if (this.writing || this.timer !== undefined || this.pending.size === 0) return;
+    const now = Date.now();
+    const delay = this.pending.size >= PIPELINE_BATCH.maxItems ? 0 : this.pacer.delay(now);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.writeNext();
+    }, delay);
+  }
+
+  /** Writes the oldest part of the queue, then answers the calls it completes. */
+  private async writeNext(): Promise<void> {
+    this.writing = true;
     this.pacer.sent(Date.now());
-    const batch = this.pending;
-    const waiters = this.waiters;
-    this.pending = new Map();
-    this.waiters = [];
-    if (waiters.length === 0) return;
-    try {
-      await this.write(batch);
-      for (const w of waiters) w.resolve();
-    } catch (err) {
-      for (const w of waiters) w.reject(err);
+    const front: [string, NodeReport][] = [];
+    for (const entry of this.pending) {
+      if (front.length >= PIPELINE_BATCH.maxItems) break;
+      front.push(entry);
     }
-  }
-
-  /**
-   * Writes the reports in bounded parts (a node reporting 10,000 tasks at once would otherwise make one
-   * write larger than a proposal may be), each part its own store write.
-   */
-  private async write(batch: ReadonlyMap<string, NodeReport>): Promise<void> {
-    let rest = [...batch];
-    const bytesOf = ([taskId]: [string, NodeReport]): number => {
+    const part = takeBatch(front, ([taskId]) => {
       const task = this.store.view(tx => getTask(tx, taskId));
       return task === undefined ? 0 : jsonBytes(task);
-    };
-    while (rest.length > 0) {
-      const part = takeBatch(rest, bytesOf);
+    });
+    const asks: Ask[] = [];
+    for (const [taskId] of part.items) {
+      this.pending.delete(taskId);
+      for (const a of this.asks.get(taskId) ?? []) asks.push(a);
+      this.asks.delete(taskId);
+    }
+    try {
       await this.writePart(part.items, oversizeAllowance(part));
-      rest = rest.slice(part.items.length);
+      for (const a of asks) if (--a.left === 0) a.resolve();
+    } catch (err) {
+      for (const a of asks) fail(a, err);
+    } finally {
+      this.writing = false;
+      this.schedule();
     }
   }
 
@@ -119,4 +145,11 @@ export class StatusWriter {
       }
     }
   }
+}
+
+/** Fails the call once; its other reports' writes change nothing for it after that. */
+function fail(a: Ask, err: unknown): void {
+  if (a.left <= 0) return;
+  a.left = 0;
+  a.reject(err);
 }
