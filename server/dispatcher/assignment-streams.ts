@@ -24,11 +24,13 @@ const MAX_ASSIGNMENT_BATCH = 100;
 const BURST = 4;
 /**
  * A busy stream's period grows by this much per open stream, so that changes that reach every view (a
- * node joining, with its routing-mesh leg) cost at most ~10,000 messages a second whatever the number of
- * sessions: at 5,000 nodes joining, a message per store write to every open session was what held the
- * leader. A stream quiet for a while still sends its next few changes at once.
+ * node joining, with its routing-mesh leg; a scale-up's endpoints, in every view of their network) cost
+ * at most ~2,500 messages a second whatever the number of sessions: at 5,000 nodes, a message per store
+ * write to every open session was what held the leader, and at 10,000 a second (0.1 ms) gRPC's cost per
+ * message was still half of it. A stream quiet for a while still sends its next few changes at once, and
+ * a task change waits no longer than the batch period (`soon`).
  */
-const PERIOD_MS_PER_STREAM = 0.1;
+const PERIOD_MS_PER_STREAM = 0.4;
 
 /**
  * The changes one Assignments message carries at most, in bytes (as JSON, above their protobuf size): a
@@ -51,8 +53,9 @@ interface AssignmentStream {
   readonly set: AssignmentSet;
   readonly index: NetworkViewIndex;
   readonly call: AssignmentsCall;
-  /** The next message, if one is due. */
+  /** The next message, if one is due, and when (ms since the epoch). */
   timer: NodeJS.Timeout | undefined;
+  timerAt: number;
   /** Messages written to the call and not yet handed to the connection (its flow control holds them). */
   unsent: number;
   /** Changes waited for `unsent` to reach 0. */
@@ -109,6 +112,7 @@ export class AssignmentStreams {
       index,
       call,
       timer: undefined,
+      timerAt: 0,
       unsent: 0,
       held: false,
       pacer: new SendPacer(this.o.assignmentBatchMs, BURST, Date.now()),
@@ -141,7 +145,9 @@ export class AssignmentStreams {
 
   /**
    * `stream` has changes to send: at once if many tasks changed (and `now` allows), or while its pacer
-   * allows (once the events of its store write are in); otherwise when the pacer next does.
+   * allows (once the events of its store write are in); otherwise when the pacer next does. A task change
+   * waits at most the batch period, however busy the stream's view is: a node starts or stops its tasks
+   * without waiting for a scale-up's view changes to thin out.
    */
   private soon(stream: AssignmentStream, now = true): void {
     if (now && stream.set.pendingCount >= MAX_ASSIGNMENT_BATCH) {
@@ -151,14 +157,22 @@ export class AssignmentStreams {
       return;
     }
     if (this.due.has(stream)) return;
-    stream.timer ??= setTimeout(() => {
+    const at = Date.now();
+    const paced = this.pace(stream).delay(at);
+    const delay = stream.set.pendingCount > 0 ? Math.min(paced, this.o.assignmentBatchMs) : paced;
+    if (stream.timer !== undefined) {
+      if (stream.timerAt <= at + delay) return;
+      clearTimeout(stream.timer);
+    }
+    stream.timerAt = at + delay;
+    stream.timer = setTimeout(() => {
       stream.timer = undefined;
       this.due.add(stream);
       if (!this.draining) {
         this.draining = true;
         setImmediate(() => this.drain());
       }
-    }, this.pace(stream).delay(Date.now()));
+    }, delay);
   }
 
   /** Flushes the streams due, for one slice; the rest after timers and I/O had their turn. */
