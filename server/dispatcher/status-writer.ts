@@ -96,26 +96,29 @@ export class StatusWriter {
     }, delay);
   }
 
-  /** Writes the oldest part of the queue, then answers the calls it completes. */
+  /**
+   * Writes the oldest part of the queue, then answers the calls it completes. Whatever fails fails those
+   * calls only: the writer goes on with the next part (it must never stop, or no report is answered again).
+   */
   private async writeNext(): Promise<void> {
     this.writing = true;
-    this.pacer.sent(Date.now());
-    const front: [string, NodeReport][] = [];
-    for (const entry of this.pending) {
-      if (front.length >= PIPELINE_BATCH.maxItems) break;
-      front.push(entry);
-    }
-    const part = takeBatch(front, ([taskId]) => {
-      const task = this.store.view(tx => getTask(tx, taskId));
-      return task === undefined ? 0 : jsonBytes(task);
-    });
     const asks: Ask[] = [];
-    for (const [taskId] of part.items) {
-      this.pending.delete(taskId);
-      for (const a of this.asks.get(taskId) ?? []) asks.push(a);
-      this.asks.delete(taskId);
-    }
     try {
+      this.pacer.sent(Date.now());
+      const front: [string, NodeReport][] = [];
+      for (const entry of this.pending) {
+        if (front.length >= PIPELINE_BATCH.maxItems) break;
+        front.push(entry);
+      }
+      const part = takeBatch(front, ([taskId]) => {
+        const task = this.store.view(tx => getTask(tx, taskId));
+        return task === undefined ? 0 : jsonBytes(task);
+      });
+      for (const [taskId] of part.items) {
+        this.pending.delete(taskId);
+        for (const a of this.asks.get(taskId) ?? []) asks.push(a);
+        this.asks.delete(taskId);
+      }
       await this.writePart(part.items, oversizeAllowance(part));
       for (const a of asks) if (--a.left === 0) a.resolve();
     } catch (err) {
