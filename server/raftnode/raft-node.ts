@@ -341,7 +341,7 @@ export class RaftNode {
       return Promise.reject(new ProposalTooLargeError(payload.byteLength, limit));
     const seq = ++this.seq;
     const data = encodeProposal({ proposer: this.id, run: this.run, seq }, payload);
-    return this.wait(this.proposals, seq, () => {
+    return this.wait(this.proposals, seq, 'proposed, not committed in time', () => {
       // A fenced write goes only into this leader's own log, in its term: never forwarded, never later.
       if (options.term !== undefined && (!this.isLeader || this.raw.raft.term !== options.term)) {
         throw new RaftUnavailableError('raft: leadership changed before the write was proposed');
@@ -355,7 +355,9 @@ export class RaftNode {
   /** Resolves once this node has applied everything committed before the call (a linearizable read barrier). */
   readBarrier(): Promise<unknown> {
     const ctx = readContext(this.id, this.run, ++this.seq);
-    return this.wait(this.reads, ctx, () => this.raw.readIndex(ctx));
+    return this.wait(this.reads, ctx, 'asked, not confirmed by a quorum in time', () =>
+      this.raw.readIndex(ctx),
+    );
   }
 
   /** Adds a voter (its address travels with the change). Resolves once applied here. */
@@ -462,14 +464,16 @@ export class RaftNode {
    * Registers a waiter under `key` and starts the operation. With no leader yet (an election is under
    * way), it retries every tick until the timeout, as a client of etcd would block.
    */
-  private wait<K>(map: Map<K, Waiter>, key: K, start: () => void): Promise<unknown> {
+  private wait<K>(map: Map<K, Waiter>, key: K, taken: string, start: () => void): Promise<unknown> {
     if (this.stopped) return Promise.reject(new RaftUnavailableError('raft node stopped'));
     if (this.leaderlessTooLong()) return Promise.reject(new RaftUnavailableError(NO_LEADER));
     return new Promise((resolve, reject) => {
-      let lastDrop = 'no leader';
+      // Why it has not settled: the last reason Raft dropped it, or, once Raft took it, `taken` (a slow or
+      // cut-off quorum: "no leader" there sent a reader after an election that never happened).
+      let why = 'no leader';
       const timer = setTimeout(() => {
         map.delete(key);
-        reject(new RaftUnavailableError(`raft: timed out waiting for the cluster (${lastDrop})`));
+        reject(new RaftUnavailableError(`raft: timed out waiting for the cluster (${why})`));
       }, this.o.proposalTimeoutMs ?? 10_000);
       const attempt = (): void => {
         if (this.stopped || map.get(key) !== w) return;
@@ -482,10 +486,11 @@ export class RaftNode {
             reject(err);
             return;
           }
-          lastDrop = err.message;
+          why = err.message;
           this.retries.add(attempt);
           return;
         }
+        why = taken;
         this.kick();
       };
       const w: Waiter = { resolve, reject, timer, retry: attempt };

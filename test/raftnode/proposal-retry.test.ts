@@ -78,3 +78,19 @@ test('sessions: a proposal applied once; the window and the runs kept are bounde
   assert.equal(s.snapshot().runs.filter(r => r.proposer === 1).length, 4);
   assert.equal(s.apply({ proposer: 1, run: 7, seq: 1 }, 40), true, 'run 7 was forgotten');
 });
+
+test('a proposal the leader took but could not commit times out saying so, not "no leader"', async () => {
+  const c = new MemoryCluster('shoal-proposal-retry-uncommitted-');
+  clusters.push(c);
+  const ids = [1, 2, 3];
+  const bootstrap = new Map<NodeId, string>(ids.map(id => [id, `member-${id}`]));
+  // Ticks of 200 ms: the leader checks its quorum every 2 s, so it still leads when the write's 1 s is up.
+  for (const id of ids) await c.start(id, { bootstrap, tickMs: 200, proposalTimeoutMs: 1000 });
+  const leader = await until('a leader', () => ids.find(id => c.net.nodes.get(id)?.isLeader === true));
+  await c.node(leader).propose(Buffer.from('warm-up'));
+  // The followers hear nothing more: the leader appends the write and waits for a quorum that never answers.
+  for (const id of ids) if (id !== leader) c.net.heldBack.add(id);
+  await assert.rejects(c.node(leader).propose(Buffer.from('stuck')), {
+    message: 'raft: timed out waiting for the cluster (proposed, not committed in time)',
+  });
+});
