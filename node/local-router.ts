@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { localTasksService } from '../agent/exec/local-task-server.ts';
 import { loadShoalPackage, serviceOf } from '../proto/load.ts';
 import { toGrpcStatus } from '../proto/rpc-status.ts';
-import { requestSizeInterceptor } from '../server/ca/authorize.ts';
+import { guardInterceptor } from '../server/ca/authorize.ts';
 import { controlService } from '../server/controlapi/control-server.ts';
 import { MAX_REQUEST_BYTES } from '../server/limits/limits.ts';
 import { logsService } from '../server/logbroker/log-broker.ts';
@@ -31,7 +31,9 @@ export class LocalRouter {
    * Requests as large as the manager port takes from a manager certificate (the CLI's 1.7 MB argument
    * is refused with the limit named, not grpc-js' 'larger than max').
    */
-  private readonly server = new grpc.Server({ interceptors: [requestSizeInterceptor(MAX_REQUEST_BYTES)] });
+  private readonly server = new grpc.Server({
+    interceptors: [guardInterceptor({ fallback: MAX_REQUEST_BYTES })],
+  });
 
   /** `serial`: runs Swarm calls one at a time, in order with the node loop's checks. */
   constructor(

@@ -27,9 +27,13 @@ export const LOADER_OPTIONS: protoLoader.Options = {
 /**
  * Channel options of a client of Shoal's own daemon or managers: their replies are not capped by
  * grpc-js' default 4 MiB (a list of 100,000 tasks is larger). What a client may SEND is bounded by the
- * server it calls; what it receives comes from a party it already trusts with the cluster.
+ * server it calls; what it receives comes from a party it already trusts with the cluster. No channelz:
+ * nothing reads it, and it costs every call its trackers.
  */
-export const TRUSTED_PEER_CHANNEL: grpc.ChannelOptions = { 'grpc.max_receive_message_length': -1 };
+export const TRUSTED_PEER_CHANNEL: grpc.ChannelOptions = {
+  'grpc.max_receive_message_length': -1,
+  'grpc.enable_channelz': 0,
+};
 
 /**
  * The HTTP/2 flow-control window (of each stream and of the connection) of an agent's session with the

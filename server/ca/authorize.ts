@@ -3,7 +3,7 @@
  * and one server interceptor checks the caller's certificate (OU = role, O = cluster) before any
  * handler runs. Handlers never check roles. A method missing from the table is refused: new RPCs are
  * closed by default. MAX_REQUEST_BYTES_BY_METHOD bounds each method's request messages, checked by
- * another interceptor before a message is read in. A follower forwards the methods in LEADER_ONLY
+ * the same interceptor before a message is read in. A follower forwards the methods in LEADER_ONLY
  * (server/rpc/leader-only.ts) to the leader; the forwarded call carries its original caller in
  * metadata, which only a manager may send. Who the caller is: server/caller/caller.ts.
  */
@@ -200,9 +200,31 @@ function readerOf(call: object): MessageReader | undefined {
 /** The longest status text a call ends with: handlers and libraries may repeat a request's text. */
 const MAX_DETAILS_CHARS = 1024;
 
+/** Who may call what, for `guardInterceptor`: the manager port's callers and the table above. */
+export interface CallAuthorization {
+  readonly o: AuthorizerOptions;
+  readonly log: Logger;
+}
+
+/** A status as interceptors send it (grpc-js' PartialStatusObject, which it does not export). */
+type StatusOut = Pick<grpc.StatusObject, 'code' | 'details'> & {
+  metadata?: grpc.Metadata | null | undefined;
+};
+
+/** Cuts a status text to MAX_DETAILS_CHARS: one function for every call, not a closure per call. */
+const boundedStatus = (status: StatusOut, next: (s: StatusOut) => void): void =>
+  next(
+    status.details.length > MAX_DETAILS_CHARS
+      ? { ...status, details: `${status.details.slice(0, MAX_DETAILS_CHARS)}…` }
+      : status,
+  );
+
 /**
- * The interceptor that applies MAX_REQUEST_BYTES_BY_METHOD, and MAX_DETAILS_CHARS to every status
- * text; it must come first among the server's interceptors, to be handed grpc-js' own call.
+ * The server's one interceptor: it applies MAX_REQUEST_BYTES_BY_METHOD and MAX_DETAILS_CHARS to every
+ * call and, given `auth`, `authorizeCall` on its metadata. One, and first among the server's
+ * interceptors: it must be handed grpc-js' own call, and each interceptor is a layer every event of
+ * every call passes through (a leader with 5,000 nodes answers 1,000 heartbeats a second, and a
+ * heartbeat is little else).
  *
  * grpc-js has one receive limit per server, checked on each message's length prefix before the
  * message is buffered; the Raft transport needs its frames there, so the server-wide limit cannot be
@@ -214,10 +236,16 @@ const MAX_DETAILS_CHARS = 1024;
  * first bytes, with a readable text. Those fields are grpc-js' internals: with a grpc-js that lacks
  * them, every call fails INTERNAL, saying so.
  */
-export function requestSizeInterceptor(
-  /** The limit of a method not in the table (on the manager port: none is, and the smallest is safest). */
-  fallback = MAX_ANONYMOUS_REQUEST_BYTES,
+export function guardInterceptor(
+  g: {
+    /** The limit of a method not in the table (on the manager port: none is, and the smallest is safest). */
+    fallback?: number;
+    /** Who may call what; without it (the local socket), any caller may call any method served. */
+    auth?: CallAuthorization;
+  } = {},
 ): grpc.ServerInterceptor {
+  const fallback = g.fallback ?? MAX_ANONYMOUS_REQUEST_BYTES;
+  const auth = g.auth;
   return (method, call) => {
     const limit = MAX_REQUEST_BYTES_BY_METHOD[method.path] ?? fallback;
     const reader = readerOf(call);
@@ -247,28 +275,17 @@ export function requestSizeInterceptor(
         );
       }
     };
+    if (auth === undefined) return new grpc.ServerInterceptingCall(call, { sendStatus: boundedStatus });
     return new grpc.ServerInterceptingCall(call, {
-      sendStatus: (status, next) =>
-        next(
-          status.details.length > MAX_DETAILS_CHARS
-            ? { ...status, details: `${status.details.slice(0, MAX_DETAILS_CHARS)}…` }
-            : status,
-        ),
-    });
-  };
-}
-
-/** The interceptor that applies `authorizeCall` to every call on the server. */
-export function authorizationInterceptor(o: AuthorizerOptions, log: Logger): grpc.ServerInterceptor {
-  return (method, call) =>
-    new grpc.ServerInterceptingCall(call, {
       start: next =>
         next({
           onReceiveMetadata: (md, mdNext) => {
-            const denied = authorizeCall(method.path, peerOf(call), forwardedOf(md), o);
+            const denied = authorizeCall(method.path, peerOf(call), forwardedOf(md), auth.o);
             if (denied === undefined) mdNext(md);
-            else call.sendStatus(toGrpcStatus(denied, log));
+            else boundedStatus(toGrpcStatus(denied, auth.log), st => call.sendStatus(st));
           },
         }),
+      sendStatus: boundedStatus,
     });
+  };
 }

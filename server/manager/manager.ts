@@ -12,7 +12,7 @@ import { caDigest, createJoinToken, randomNodeId, sealRootCaKey } from '../../ce
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { loadAllDefinitions } from '../../proto/load.ts';
-import { authorizationInterceptor, MAX_MESSAGE_BYTES, requestSizeInterceptor } from '../ca/authorize.ts';
+import { guardInterceptor, MAX_MESSAGE_BYTES } from '../ca/authorize.ts';
 import { registerCa } from '../ca/ca-server.ts';
 import type { KekSource } from '../ca/root-ca-key.ts';
 import { NodeCertificateProvider } from '../ca/certificate-provider.ts';
@@ -246,25 +246,28 @@ export class Manager {
     const server = new LeaderForwardingServer(forwarder, {
       // The most any method takes (Raft's frames); each method's own limit is set per call, first.
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+      // Nothing reads channelz, and it costs every call its trackers and every connection a registry entry.
+      'grpc.enable_channelz': 0,
       interceptors: [
-        requestSizeInterceptor(),
-        authorizationInterceptor(
-          {
-            clusterId: () => id.clusterId,
-            refused: nodeId => {
-              const c = store.view(tx => findClusters(tx))[0];
-              return c?.blacklistedCertificates[nodeId] === undefined
-                ? undefined
-                : `node ${nodeId} was removed from swarm`;
+        guardInterceptor({
+          auth: {
+            o: {
+              clusterId: () => id.clusterId,
+              refused: nodeId => {
+                const c = store.view(tx => findClusters(tx))[0];
+                return c?.blacklistedCertificates[nodeId] === undefined
+                  ? undefined
+                  : `node ${nodeId} was removed from swarm`;
+              },
+              demoted: nodeId =>
+                demotion(
+                  store.view(tx => getNode(tx, nodeId)),
+                  raft.members,
+                ),
             },
-            demoted: nodeId =>
-              demotion(
-                store.view(tx => getNode(tx, nodeId)),
-                raft.members,
-              ),
+            log,
           },
-          log,
-        ),
+        }),
       ],
     });
     transport.register(server);
