@@ -79,7 +79,7 @@ test('sessions: a proposal applied once; the window and the runs kept are bounde
   assert.equal(s.apply({ proposer: 1, run: 7, seq: 1 }, 40), true, 'run 7 was forgotten');
 });
 
-test('a proposal the leader took but could not commit times out saying so, not "no leader"', async () => {
+test('a proposal or read the leader took but could not settle times out saying so, not "no leader"', async () => {
   const c = new MemoryCluster('shoal-proposal-retry-uncommitted-');
   clusters.push(c);
   const ids = [1, 2, 3];
@@ -90,7 +90,13 @@ test('a proposal the leader took but could not commit times out saying so, not "
   await c.node(leader).propose(Buffer.from('warm-up'));
   // The followers hear nothing more: the leader appends the write and waits for a quorum that never answers.
   for (const id of ids) if (id !== leader) c.net.heldBack.add(id);
-  await assert.rejects(c.node(leader).propose(Buffer.from('stuck')), {
+  // A write and a read barrier at once: both wait the same second, before the quorum check.
+  const write = c.node(leader).propose(Buffer.from('stuck'));
+  const read = c.node(leader).readBarrier();
+  await assert.rejects(write, {
     message: 'raft: timed out waiting for the cluster (proposed, not committed in time)',
+  });
+  await assert.rejects(read, {
+    message: 'raft: timed out waiting for the cluster (asked, not confirmed by a quorum in time)',
   });
 });
