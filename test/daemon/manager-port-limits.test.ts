@@ -345,6 +345,12 @@ test('at most maxHandshakes connections on their way; more are closed at once, c
   const port = (c.manager as unknown as { p: { managerPort: ManagerPort } }).p.managerPort;
   const pending = async (n: number): Promise<void> =>
     until(`${n} connections on their way`, async () => port.handshaking === n);
+  // The daemon's own agent dials this port too: its session first, so that it takes no slot below.
+  await until(
+    'the manager’s own agent in session',
+    async () => c.daemon.agentSession?.sessionId !== undefined,
+  );
+  await pending(0);
 
   const tls = Array.from({ length: 3 }, () => stalledTls(c.port));
   await Promise.all(tls.map(x => x.secured));
@@ -356,7 +362,8 @@ test('at most maxHandshakes connections on their way; more are closed at once, c
   const manager = c.client('manager');
   const root = await rawCall(anonymous, '/shoal.v1.CA/GetRootCACertificate', Buffer.alloc(0));
   assert.equal(root.code, grpc.status.OK, root.details);
-  assert.equal((await rawCall(manager, LIST_NODES, Buffer.alloc(0))).code, grpc.status.OK);
+  const listed = await rawCall(manager, LIST_NODES, Buffer.alloc(0));
+  assert.equal(listed.code, grpc.status.OK, listed.details);
   await pending(11);
 
   holding.push(silent(c.port));
