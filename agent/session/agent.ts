@@ -25,6 +25,7 @@ import {
   LEADER_ADDR_METADATA,
   type NetworkView,
   type WireAssignmentsMessage,
+  type WireHeartbeatResponse,
   type WireSessionMessage,
   type WireTaskStatusUpdate,
 } from '../../proto/dispatcher-types.ts';
@@ -193,12 +194,17 @@ export class Agent {
     const pacer = new SendPacer(o.statusBatchMs ?? 10, STATUS_BURST, Date.now());
 
     return new Promise<Outcome>(resolve => {
-      const later = (ms: number, fn: () => void): void => {
+      const later = (ms: number, fn: () => void): NodeJS.Timeout => {
         const t = setTimeout(() => {
           timers.delete(t);
           fn();
         }, ms);
         timers.add(t);
+        return t;
+      };
+      const cancel = (t: NodeJS.Timeout | undefined): void => {
+        clearTimeout(t);
+        if (t !== undefined) timers.delete(t);
       };
       const finish = (why: string, leader?: string): void => {
         if (finished) return;
@@ -214,7 +220,8 @@ export class Agent {
       this.abort = finish;
       const deadline = (): grpc.CallOptions => ({ deadline: Date.now() + timeout });
 
-      const heartbeat = (periodMs: number): void =>
+      // One call per heartbeat: for a manager of an earlier version, which has no Heartbeats.
+      const heartbeat = (periodMs: number): void => {
         later(periodMs, () =>
           client.Heartbeat({ sessionId }, deadline(), (err, res) => {
             if (finished) return;
@@ -223,6 +230,43 @@ export class Agent {
             else if (res !== undefined) heartbeat(res.periodMs);
           }),
         );
+      };
+
+      // The heartbeats as messages on one stream (a call each cost the leader three times as much), each
+      // answered within the call deadline or the session ends, as a heartbeat call's would.
+      const heartbeats = (periodMs: number): void => {
+        const stream = client.Heartbeats();
+        streams.add(stream);
+        let answered = false;
+        let next: NodeJS.Timeout | undefined; // the next heartbeat
+        let due: NodeJS.Timeout | undefined; // the deadline of the heartbeat awaiting its answer
+        const beat = (): void => {
+          next = undefined;
+          stream.write({ sessionId });
+          due = later(timeout, () => finish(`heartbeat: no answer within ${timeout} ms`));
+        };
+        stream.on('data', (res: WireHeartbeatResponse) => {
+          if (due === undefined) return; // no beat awaits it: one beat, one next beat
+          answered = true;
+          cancel(due);
+          due = undefined;
+          next = later(res.periodMs, beat);
+        });
+        stream.on('error', () => undefined);
+        stream.on('status', (st: grpc.StatusObject) => {
+          if (finished) return;
+          if (!answered && st.code === grpc.status.UNIMPLEMENTED) {
+            streams.delete(stream);
+            const waiting = due !== undefined;
+            cancel(due);
+            cancel(next);
+            heartbeat(waiting ? 0 : periodMs);
+            return;
+          }
+          finish(`heartbeat: ${st.details === '' ? 'stream ended' : st.details}`, leaderOf(st.metadata));
+        });
+        next = later(periodMs, beat);
+      };
 
       const assignments = (): void => {
         this.assigned.reset();
@@ -304,7 +348,9 @@ export class Agent {
           else if (this.pending.size > 0) flushSoon();
         });
       };
-      const flushSoon = (): void => later(pacer.delay(Date.now()), flush);
+      const flushSoon = (): void => {
+        later(pacer.delay(Date.now()), flush);
+      };
 
       const session = client.Session({ hostname: o.hostname });
       streams.add(session);
@@ -318,7 +364,7 @@ export class Agent {
         sessionId = m.sessionId;
         this.live = { addr, sessionId, flushSoon };
         o.log.info({ manager: addr, period: m.heartbeatPeriodMs }, 'agent: session established');
-        heartbeat(m.heartbeatPeriodMs);
+        heartbeats(m.heartbeatPeriodMs);
         assignments();
         logSubscriptions();
         flushSoon();

@@ -60,7 +60,7 @@ function method(name: string): Codec {
   return m;
 }
 const SESSION = method('Session');
-const HEARTBEAT = method('Heartbeat');
+const HEARTBEATS = method('Heartbeats');
 const ASSIGNMENTS = method('Assignments');
 const UPDATE_TASK_STATUS = method('UpdateTaskStatus');
 
@@ -268,12 +268,13 @@ export class SimAgent {
     let established = false;
     let finished = false;
     let flushing = false;
-    const later = (ms: number, fn: () => void): void => {
+    const later = (ms: number, fn: () => void): NodeJS.Timeout => {
       const t = setTimeout(() => {
         timers.delete(t);
         fn();
       }, ms);
       timers.add(t);
+      return t;
     };
     const deadline = (): grpc.CallOptions => ({ deadline: Date.now() + timeout });
     const finish = (why: string, leader?: string): void => {
@@ -299,24 +300,37 @@ export class SimAgent {
     };
     this.end = finish;
 
-    const heartbeat = (periodMs: number): void =>
-      later(periodMs, () => {
-        const sent = Date.now();
-        client.makeUnaryRequest(
-          HEARTBEAT.path,
-          HEARTBEAT.requestSerialize,
-          HEARTBEAT.responseDeserialize as (b: Buffer) => WireHeartbeatResponse,
-          { sessionId },
-          deadline(),
-          (err, res) => {
-            this.slowestHeartbeatMs = Math.max(this.slowestHeartbeatMs, Date.now() - sent);
-            if (finished) return;
-            if (err !== null || res === undefined)
-              finish(`heartbeat: ${err?.details}`, leaderOf(err?.metadata));
-            else heartbeat(res.periodMs);
-          },
-        );
+    // As the real agent: the heartbeats on one stream, each answered within the call deadline.
+    const heartbeats = (periodMs: number): void => {
+      const stream = client.makeBidiStreamRequest(
+        HEARTBEATS.path,
+        HEARTBEATS.requestSerialize,
+        HEARTBEATS.responseDeserialize as (b: Buffer) => WireHeartbeatResponse,
+      );
+      calls.add(stream);
+      let due: NodeJS.Timeout | undefined;
+      let sent = 0;
+      const beat = (): void => {
+        if (finished) return;
+        sent = Date.now();
+        stream.write({ sessionId });
+        due = later(timeout, () => finish(`heartbeat: no answer within ${timeout} ms`));
+      };
+      stream.on('data', (res: WireHeartbeatResponse) => {
+        if (due === undefined) return; // no beat awaits it
+        this.slowestHeartbeatMs = Math.max(this.slowestHeartbeatMs, Date.now() - sent);
+        clearTimeout(due);
+        timers.delete(due);
+        due = undefined;
+        later(res.periodMs, beat);
       });
+      stream.on('error', () => undefined);
+      stream.on('status', (st: grpc.StatusObject) => {
+        if (!finished)
+          finish(`heartbeat: ${st.details === '' ? 'stream ended' : st.details}`, leaderOf(st.metadata));
+      });
+      later(periodMs, beat);
+    };
 
     // Reports go one call at a time; what is queued meanwhile goes in the next.
     const flush = (): void => {
@@ -429,7 +443,7 @@ export class SimAgent {
       sessionId = m.sessionId;
       this.sessionSince = Date.now();
       this.sessionManager = addr;
-      heartbeat(m.heartbeatPeriodMs);
+      heartbeats(m.heartbeatPeriodMs);
       assignments();
       this.o.onChange?.();
     });

@@ -74,6 +74,7 @@ export const METHOD_ROLES: Readonly<Record<string, Allowed>> = {
   // Every node's agent (workers and managers) keeps a session with the leader's dispatcher.
   '/shoal.v1.Dispatcher/Session': NODE,
   '/shoal.v1.Dispatcher/Heartbeat': NODE,
+  '/shoal.v1.Dispatcher/Heartbeats': NODE,
   '/shoal.v1.Dispatcher/Assignments': NODE,
   '/shoal.v1.Dispatcher/UpdateTaskStatus': NODE,
   // Service logs: clients read them on managers; every node's agent hears subscriptions and publishes.

@@ -12,9 +12,10 @@
  *   written READY with the address it connects from, and gets a session ID, the managers' addresses and
  *   its heartbeat period. A node opening sessions too often is refused (rate-limiter.ts); a new session
  *   of a node ends its earlier one.
- * - Heartbeat: a jittered period each time; a node silent for `missedHeartbeats` periods is written DOWN
- *   ("heartbeat failure") and its session ends (heartbeat-book.ts). After an election, the nodes the new
- *   leader finds get one full window to reach it first. Their tasks are the orchestrator's business.
+ * - Heartbeats (a stream; Heartbeat, one call, for earlier agents): a jittered period each time; a node
+ *   silent for `missedHeartbeats` periods is written DOWN ("heartbeat failure") and its session ends
+ *   (heartbeat-book.ts). After an election, the nodes the new leader finds get one full window to reach
+ *   it first. Their tasks are the orchestrator's business.
  * - Assignments: the tasks assigned to the node, with its network view (assignment-streams.ts). One store
  *   watch of the leader feeds both, through indexes, to the streams a change touches only.
  * - UpdateTaskStatus: a node's reports of its own tasks (another node's task refuses the whole request
@@ -132,6 +133,12 @@ type Phase =
       tasks: NodeTasks;
     };
 
+/**
+ * Heartbeats one stream may send within one heartbeat period. An agent sends one and waits for its
+ * answer; more is a flood, whose answers (read or not) the leader would pay for.
+ */
+export const MAX_HEARTBEATS_PER_PERIOD = 10;
+
 /** How long the dispatcher works through store events or streams before it lets heartbeats in. */
 const SLICE_MS = 20;
 
@@ -191,6 +198,8 @@ export class Dispatcher implements LeaderService {
           cb(this.statusOf(err));
         }
       },
+      Heartbeats: (call: grpc.ServerDuplexStream<WireHeartbeatRequest, WireHeartbeatResponse>) =>
+        this.heartbeats(call),
       Assignments: (call: grpc.ServerWritableStream<WireAssignmentsRequest, WireAssignmentsMessage>) => {
         try {
           this.assignments(call);
@@ -422,10 +431,58 @@ export class Dispatcher implements LeaderService {
   private heartbeat(
     call: grpc.ServerUnaryCall<WireHeartbeatRequest, WireHeartbeatResponse>,
   ): WireHeartbeatResponse {
-    const session = this.requireSession(call, call.request.sessionId);
+    return this.beat(this.requireSession(call, call.request.sessionId));
+  }
+
+  private beat(session: Session): WireHeartbeatResponse {
     const periodMs = this.book.period(Math.random());
     this.book.beat(session.nodeId, Date.now(), periodMs);
     return { periodMs };
+  }
+
+  /**
+   * A session's heartbeats as messages on one stream, each answered as Heartbeat would answer it; the
+   * caller's certificate is read once. A heartbeat Heartbeat would refuse (another session, not leading)
+   * ends the stream with that status; so do more than MAX_HEARTBEATS_PER_PERIOD in one period.
+   */
+  private heartbeats(call: grpc.ServerDuplexStream<WireHeartbeatRequest, WireHeartbeatResponse>): void {
+    let ended = false;
+    const end = (s: grpc.StatusObject): void => {
+      if (ended) return;
+      ended = true;
+      call.emit('error', s);
+    };
+    call.on('error', () => (ended = true)); // cancelled by the agent: nothing more to answer
+    let nodeId: string;
+    try {
+      nodeId = this.requireLeading(call);
+    } catch (err) {
+      end(this.statusOf(err));
+      return;
+    }
+    let windowStart = -Infinity;
+    let inWindow = 0;
+    call.on('data', (req: WireHeartbeatRequest) => {
+      if (ended) return;
+      try {
+        if (this.phase.kind !== 'leading') throw this.refusal();
+        const now = Date.now();
+        if (now - windowStart >= this.o.heartbeatPeriodMs) [windowStart, inWindow] = [now, 0];
+        if (++inWindow > MAX_HEARTBEATS_PER_PERIOD) {
+          throw new ResourceExhaustedError(
+            `more than ${MAX_HEARTBEATS_PER_PERIOD} heartbeats in one period of ${this.o.heartbeatPeriodMs} ms`,
+          );
+        }
+        call.write(this.beat(this.sessionOf(nodeId, req.sessionId)));
+      } catch (err) {
+        end(this.statusOf(err));
+      }
+    });
+    call.on('end', () => {
+      if (ended) return;
+      ended = true;
+      call.end();
+    });
   }
 
   private assignments(call: grpc.ServerWritableStream<WireAssignmentsRequest, WireAssignmentsMessage>): void {
@@ -462,7 +519,11 @@ export class Dispatcher implements LeaderService {
 
   /** The caller's session if `sessionId` is it; throws NOT_FOUND otherwise. */
   private requireSession(call: Parameters<typeof callerOf>[0], sessionId: string): Session {
-    const nodeId = this.requireLeading(call);
+    return this.sessionOf(this.requireLeading(call), sessionId);
+  }
+
+  /** Node `nodeId`'s session if `sessionId` is it; throws NOT_FOUND otherwise. */
+  private sessionOf(nodeId: string, sessionId: string): Session {
     const session = this.sessions.get(nodeId);
     if (session === undefined) throw new NotFoundError(NODE_NOT_REGISTERED);
     if (session.id !== sessionId) throw new NotFoundError(SESSION_INVALID);

@@ -2,7 +2,8 @@
  * The agent against a dispatcher of the test's own (loopback, no TLS) whose first UpdateTaskStatus call
  * is answered too late: the agent keeps its session (one Session call, the same session ID) and sends
  * the reports again on it, and they arrive. Before, a slow answer ended the session, and a busy leader
- * got a new session (full view, READY write) on top of the write it was late with.
+ * got a new session (full view, READY write) on top of the write it was late with. This dispatcher has
+ * no Heartbeats stream (an earlier version): the agent heartbeats with one call each and keeps its session.
  */
 import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
@@ -26,6 +27,7 @@ after(async () => {
 
 test('a status report answered too late goes again on the same session', async () => {
   let sessions = 0;
+  let beats = 0;
   const calls: string[][] = [];
   const held: (() => void)[] = [];
   const task = wireTask({
@@ -47,7 +49,11 @@ test('a status report answered too late goes again on the same session', async (
       sessions++;
       call.write({ sessionId: `s${sessions}`, node: null, managers: [], heartbeatPeriodMs: 100 });
     },
-    Heartbeat: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, { periodMs: 100 }),
+    // No Heartbeats stream here (a manager of an earlier version): the agent beats with one call each.
+    Heartbeat: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => {
+      beats++;
+      cb(null, { periodMs: 100 });
+    },
     Assignments: (call: grpc.ServerWritableStream<unknown, unknown>) => call.write(complete),
     UpdateTaskStatus: (
       call: grpc.ServerUnaryCall<{ updates: { taskId: string; status: { state: string } }[] }, unknown>,
@@ -82,6 +88,7 @@ test('a status report answered too late goes again on the same session', async (
     Promise.resolve(calls.length >= 2 && calls.flat().includes('t1:running')),
   );
   for (const answer of held) answer();
+  await until('heartbeat calls, the stream being unimplemented', () => Promise.resolve(beats >= 3));
   assert.equal(sessions, 1, 'the session was kept');
   assert.equal(agent.sessionId, 's1');
   // What the slow call carried went again (with anything newer of the same task in its place).

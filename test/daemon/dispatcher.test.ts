@@ -17,6 +17,7 @@ import type { Agent } from '../../agent/session/agent.ts';
 import type { WireNode } from '../../proto/control-types.ts';
 import { clientOf, loadShoalPackage, unaryCall } from '../../proto/load.ts';
 import type { Daemon } from '../../node/daemon.ts';
+import { MAX_HEARTBEATS_PER_PERIOD } from '../../server/dispatcher/dispatcher.ts';
 import type { Manager } from '../../server/manager/manager.ts';
 import {
   createTask,
@@ -277,6 +278,48 @@ test('a newer session of a node ends its earlier one with ABORTED', async () => 
   const e = await ended;
   assert.deepEqual([e.code, e.details], [grpc.status.ABORTED, 'session replaced by a newer one']);
   await until('w1 back in session', () => Promise.resolve(agentOf('w1')?.sessionId !== undefined));
+});
+
+type HeartbeatStream = grpc.ClientDuplexStream<{ sessionId: string }, { periodMs: number | string }>;
+const heartbeatsOf = (c: grpc.Client): HeartbeatStream =>
+  (c as unknown as { Heartbeats(): HeartbeatStream }).Heartbeats();
+
+test('heartbeats on one stream: each answered with a period while the session is current; another session’s ends it NOT_FOUND', async () => {
+  await until('w2 in session', () => Promise.resolve(agentOf('w2')?.sessionId !== undefined));
+  const sessionId = agentOf('w2')?.sessionId ?? '';
+  const hb = heartbeatsOf(dispatcherAs('w2'));
+  hb.on('error', () => undefined);
+  const ended = new Promise<grpc.StatusObject>(resolve => hb.on('status', resolve));
+  for (let i = 0; i < 5; i++) {
+    const answer = new Promise<{ periodMs: number | string }>(resolve => hb.once('data', resolve));
+    hb.write({ sessionId });
+    const period = Number((await answer).periodMs);
+    assert.ok(period > 0 && period <= 2 * PERIOD, `period ${period}`);
+  }
+  hb.write({ sessionId: 'nope' });
+  const st = await ended;
+  assert.deepEqual([st.code, st.details], [grpc.status.NOT_FOUND, 'session invalid']);
+  assert.equal(agentOf('w2')?.sessionId, sessionId, 'the agent’s own session went on');
+});
+
+test('a heartbeat stream that floods (and reads no answer) is ended RESOURCE_EXHAUSTED, and the agent’s session goes on', async () => {
+  await until('w2 in session', () => Promise.resolve(agentOf('w2')?.sessionId !== undefined));
+  const sessionId = agentOf('w2')?.sessionId ?? '';
+  const hb = heartbeatsOf(dispatcherAs('w2'));
+  hb.on('error', () => undefined);
+  const ended = new Promise<grpc.StatusObject>(resolve => hb.on('status', resolve));
+  hb.pause();
+  for (let i = 0; i < 20_000; i++) hb.write({ sessionId });
+  const st = await ended;
+  assert.deepEqual(
+    [st.code, st.details],
+    [
+      grpc.status.RESOURCE_EXHAUSTED,
+      `more than ${MAX_HEARTBEATS_PER_PERIOD} heartbeats in one period of ${PERIOD} ms`,
+    ],
+  );
+  assert.equal(agentOf('w2')?.sessionId, sessionId);
+  assert.equal(await statusOf('w2'), 'ready');
 });
 
 test('the manager port reads a connection’s peer certificate once, not on every call', async () => {

@@ -1,0 +1,107 @@
+/**
+ * The agent's heartbeats on one stream, against a dispatcher of the test's own (loopback, no TLS): beats
+ * answered keep the session; a beat left unanswered past the call deadline ends the session, as a
+ * heartbeat call's deadline did, and the agent opens another.
+ */
+import * as grpc from '@grpc/grpc-js';
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import pino from 'pino';
+import { TestExecutor } from '../../agent/exec/test-executor.ts';
+import { Agent } from '../../agent/session/agent.ts';
+import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
+import { until } from '../daemon/helpers.ts';
+
+const RPC_TIMEOUT_MS = 300;
+const servers: grpc.Server[] = [];
+const agents: Agent[] = [];
+after(async () => {
+  for (const a of agents) await a.stop();
+  for (const s of servers) s.forceShutdown();
+});
+
+/**
+ * A dispatcher whose Heartbeats answers the first `answered` beats of each session, then none; each
+ * answer is sent `copies` times.
+ */
+async function dispatcher(
+  answered: number,
+  copies = 1,
+): Promise<{ port: number; sessions: () => number; beats: () => number }> {
+  let sessions = 0;
+  let beats = 0;
+  const server = new grpc.Server();
+  servers.push(server);
+  server.addService(serviceOf(loadShoalPackage('dispatcher.proto'), 'Dispatcher'), {
+    Session: (call: grpc.ServerWritableStream<unknown, unknown>) => {
+      sessions++;
+      call.write({ sessionId: `s${sessions}`, node: null, managers: [], heartbeatPeriodMs: 50 });
+    },
+    Heartbeats: (call: grpc.ServerDuplexStream<{ sessionId: string }, unknown>) => {
+      let n = 0;
+      call.on('data', () => {
+        beats++;
+        if (n++ < answered) for (let i = 0; i < copies; i++) call.write({ periodMs: 50 });
+      });
+      call.on('error', () => undefined);
+    },
+    Heartbeat: (_call: unknown, cb: grpc.sendUnaryData<unknown>) =>
+      cb({ code: grpc.status.INTERNAL, details: 'the agent must use the stream' }),
+    Assignments: () => undefined,
+    UpdateTaskStatus: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, {}),
+  });
+  server.addService(serviceOf(loadShoalPackage('logs.proto'), 'LogBroker'), {
+    ListenSubscriptions: () => undefined,
+    PublishLogs: () => undefined,
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err === null ? resolve(p) : reject(err),
+    ),
+  );
+  return { port, sessions: () => sessions, beats: () => beats };
+}
+
+function agentOn(port: number): Agent {
+  const agent = new Agent({
+    hostname: 'n1',
+    credentials: () => grpc.credentials.createInsecure(),
+    managers: () => [`127.0.0.1:${port}`],
+    executor: new TestExecutor({ stepMs: 5 }),
+    log: pino({ level: 'silent' }),
+    rpcTimeoutMs: RPC_TIMEOUT_MS,
+  });
+  agents.push(agent);
+  agent.start();
+  return agent;
+}
+
+test('heartbeats answered on the stream keep the session', async () => {
+  const d = await dispatcher(Infinity);
+  const agent = agentOn(d.port);
+  // Twenty beats at 50 ms: a second of the session, far past the 300 ms deadline of any one of them.
+  await until('twenty heartbeats', () => Promise.resolve(d.beats() >= 20));
+  assert.equal(d.sessions(), 1);
+  assert.equal(agent.sessionId, 's1');
+});
+
+test('a heartbeat left unanswered past the deadline ends the session, and the agent opens another', async () => {
+  const d = await dispatcher(3);
+  const agent = agentOn(d.port);
+  await until('a second session', () => Promise.resolve(d.sessions() >= 2), 10_000);
+  // Three beats answered, the fourth not: the session ended on it, not sooner.
+  assert.ok(d.beats() >= 4, `${d.beats()} beats`);
+  await until('the agent in its new session', () => Promise.resolve(agent.sessionId === `s${d.sessions()}`));
+});
+
+test('answers no beat awaits are ignored: one beat, one next beat', async () => {
+  const d = await dispatcher(Infinity, 3);
+  const agent = agentOn(d.port);
+  await until('twenty heartbeats', () => Promise.resolve(d.beats() >= 20));
+  const from = Date.now();
+  await until('twenty more', () => Promise.resolve(d.beats() >= 40));
+  // Each beat waits its 50 ms period after the answer; a next beat per copy of an answer would not.
+  const took = Date.now() - from;
+  assert.ok(took >= 900, `twenty beats in ${took} ms`);
+  assert.equal(agent.sessionId, 's1');
+});
