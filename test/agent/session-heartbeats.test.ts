@@ -6,11 +6,15 @@
 import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import pino from 'pino';
-import { TestExecutor } from '../../agent/exec/test-executor.ts';
-import { Agent } from '../../agent/session/agent.ts';
-import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
+import type { Agent } from '../../agent/session/agent.ts';
 import { until } from '../daemon/helpers.ts';
+import {
+  DISPATCHER,
+  listenLoopback,
+  loopbackAgent,
+  LOG_BROKER,
+  QUIET_LOG_BROKER,
+} from './loopback-dispatcher.ts';
 
 const RPC_TIMEOUT_MS = 300;
 const servers: grpc.Server[] = [];
@@ -27,12 +31,12 @@ after(async () => {
 async function dispatcher(
   answered: number,
   copies = 1,
-): Promise<{ port: number; sessions: () => number; beats: () => number }> {
+): Promise<{ addr: string; sessions: () => number; beats: () => number }> {
   let sessions = 0;
   let beats = 0;
   const server = new grpc.Server();
   servers.push(server);
-  server.addService(serviceOf(loadShoalPackage('dispatcher.proto'), 'Dispatcher'), {
+  server.addService(DISPATCHER, {
     Session: (call: grpc.ServerWritableStream<unknown, unknown>) => {
       sessions++;
       call.write({ sessionId: `s${sessions}`, node: null, managers: [], heartbeatPeriodMs: 50 });
@@ -50,35 +54,19 @@ async function dispatcher(
     Assignments: () => undefined,
     UpdateTaskStatus: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, {}),
   });
-  server.addService(serviceOf(loadShoalPackage('logs.proto'), 'LogBroker'), {
-    ListenSubscriptions: () => undefined,
-    PublishLogs: () => undefined,
-  });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
-      err === null ? resolve(p) : reject(err),
-    ),
-  );
-  return { port, sessions: () => sessions, beats: () => beats };
+  server.addService(LOG_BROKER, QUIET_LOG_BROKER);
+  return { addr: await listenLoopback(server), sessions: () => sessions, beats: () => beats };
 }
 
-function agentOn(port: number): Agent {
-  const agent = new Agent({
-    hostname: 'n1',
-    credentials: () => grpc.credentials.createInsecure(),
-    managers: () => [`127.0.0.1:${port}`],
-    executor: new TestExecutor({ stepMs: 5 }),
-    log: pino({ level: 'silent' }),
-    rpcTimeoutMs: RPC_TIMEOUT_MS,
-  });
+function agentOn(addr: string): Agent {
+  const agent = loopbackAgent([addr], { rpcTimeoutMs: RPC_TIMEOUT_MS });
   agents.push(agent);
-  agent.start();
   return agent;
 }
 
 test('heartbeats answered on the stream keep the session', async () => {
   const d = await dispatcher(Infinity);
-  const agent = agentOn(d.port);
+  const agent = agentOn(d.addr);
   // Twenty beats at 50 ms: a second of the session, far past the 300 ms deadline of any one of them.
   await until('twenty heartbeats', () => Promise.resolve(d.beats() >= 20));
   assert.equal(d.sessions(), 1);
@@ -87,7 +75,7 @@ test('heartbeats answered on the stream keep the session', async () => {
 
 test('a heartbeat left unanswered past the deadline ends the session, and the agent opens another', async () => {
   const d = await dispatcher(3);
-  const agent = agentOn(d.port);
+  const agent = agentOn(d.addr);
   await until('a second session', () => Promise.resolve(d.sessions() >= 2), 10_000);
   // Three beats answered, the fourth not: the session ended on it, not sooner.
   assert.ok(d.beats() >= 4, `${d.beats()} beats`);
@@ -96,7 +84,7 @@ test('a heartbeat left unanswered past the deadline ends the session, and the ag
 
 test('answers no beat awaits are ignored: one beat, one next beat', async () => {
   const d = await dispatcher(Infinity, 3);
-  const agent = agentOn(d.port);
+  const agent = agentOn(d.addr);
   await until('twenty heartbeats', () => Promise.resolve(d.beats() >= 20));
   const from = Date.now();
   await until('twenty more', () => Promise.resolve(d.beats() >= 40));

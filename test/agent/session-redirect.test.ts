@@ -5,12 +5,16 @@
 import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import pino from 'pino';
-import { TestExecutor } from '../../agent/exec/test-executor.ts';
-import { Agent } from '../../agent/session/agent.ts';
+import type { Agent } from '../../agent/session/agent.ts';
 import { LEADER_ADDR_METADATA } from '../../proto/dispatcher-types.ts';
-import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
 import { until } from '../daemon/helpers.ts';
+import {
+  DISPATCHER,
+  listenLoopback,
+  loopbackAgent,
+  LOG_BROKER,
+  QUIET_LOG_BROKER,
+} from './loopback-dispatcher.ts';
 
 const servers: grpc.Server[] = [];
 const agents: Agent[] = [];
@@ -19,26 +23,18 @@ after(async () => {
   for (const s of servers) s.forceShutdown();
 });
 
-const dispatcher = serviceOf(loadShoalPackage('dispatcher.proto'), 'Dispatcher');
-const broker = serviceOf(loadShoalPackage('logs.proto'), 'LogBroker');
-
 /** A dispatcher whose Session does `session`; the rest answers as a leader would, or never. */
 async function serve(session: (call: grpc.ServerWritableStream<unknown, unknown>) => void): Promise<string> {
   const server = new grpc.Server();
   servers.push(server);
-  server.addService(dispatcher, {
+  server.addService(DISPATCHER, {
     Session: session,
     Heartbeat: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, { periodMs: 1000 }),
     Assignments: () => undefined,
     UpdateTaskStatus: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, {}),
   });
-  server.addService(broker, { ListenSubscriptions: () => undefined, PublishLogs: () => undefined });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
-      err === null ? resolve(p) : reject(err),
-    ),
-  );
-  return `127.0.0.1:${port}`;
+  server.addService(LOG_BROKER, QUIET_LOG_BROKER);
+  return listenLoopback(server);
 }
 
 test('a refusal naming the leader is followed at once', async () => {
@@ -54,16 +50,8 @@ test('a refusal naming the leader is followed at once', async () => {
     md.set(LEADER_ADDR_METADATA, leader);
     call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'not the leader', metadata: md });
   });
-  const agent = new Agent({
-    hostname: 'n1',
-    credentials: () => grpc.credentials.createInsecure(),
-    managers: () => [follower],
-    executor: new TestExecutor({ stepMs: 5 }),
-    log: pino({ level: 'silent' }),
-    backoff: { initialMs: 3000, maxMs: 3000 },
-  });
+  const agent = loopbackAgent([follower], { backoff: { initialMs: 3000, maxMs: 3000 } });
   agents.push(agent);
-  agent.start();
   await until('in session with the leader', () => Promise.resolve(agent.sessionId === 'on-leader'));
   assert.equal(refusals.length, 1);
   const waited = (acceptedAt ?? Infinity) - (refusals[0] ?? 0);

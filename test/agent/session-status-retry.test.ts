@@ -8,14 +8,18 @@
 import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import pino from 'pino';
-import { TestExecutor } from '../../agent/exec/test-executor.ts';
-import { Agent } from '../../agent/session/agent.ts';
+import type { Agent } from '../../agent/session/agent.ts';
 import type { WireAssignmentsMessage } from '../../proto/dispatcher-types.ts';
-import { loadShoalPackage, serviceOf } from '../../proto/load.ts';
 import { wireTask } from '../../server/wire/wire-task.ts';
 import { newTask } from '../store/fixtures.ts';
 import { until } from '../daemon/helpers.ts';
+import {
+  DISPATCHER,
+  listenLoopback,
+  loopbackAgent,
+  LOG_BROKER,
+  QUIET_LOG_BROKER,
+} from './loopback-dispatcher.ts';
 
 const RPC_TIMEOUT_MS = 300;
 const server = new grpc.Server();
@@ -44,7 +48,7 @@ test('a status report answered too late goes again on the same session', async (
     viewDelta: null,
     more: false,
   };
-  server.addService(serviceOf(loadShoalPackage('dispatcher.proto'), 'Dispatcher'), {
+  server.addService(DISPATCHER, {
     Session: (call: grpc.ServerWritableStream<unknown, unknown>) => {
       sessions++;
       call.write({ sessionId: `s${sessions}`, node: null, managers: [], heartbeatPeriodMs: 100 });
@@ -65,25 +69,9 @@ test('a status report answered too late goes again on the same session', async (
       else cb(null, {});
     },
   });
-  server.addService(serviceOf(loadShoalPackage('logs.proto'), 'LogBroker'), {
-    ListenSubscriptions: () => undefined,
-    PublishLogs: () => undefined,
-  });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
-      err === null ? resolve(p) : reject(err),
-    ),
-  );
-  const agent = new Agent({
-    hostname: 'n1',
-    credentials: () => grpc.credentials.createInsecure(),
-    managers: () => [`127.0.0.1:${port}`],
-    executor: new TestExecutor({ stepMs: 5 }),
-    log: pino({ level: 'silent' }),
-    rpcTimeoutMs: RPC_TIMEOUT_MS,
-  });
+  server.addService(LOG_BROKER, QUIET_LOG_BROKER);
+  const agent = loopbackAgent([await listenLoopback(server)], { rpcTimeoutMs: RPC_TIMEOUT_MS });
   agents.push(agent);
-  agent.start();
   await until('RUNNING reported after the slow call', () =>
     Promise.resolve(calls.length >= 2 && calls.flat().includes('t1:running')),
   );
