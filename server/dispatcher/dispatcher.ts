@@ -452,7 +452,7 @@ export class Dispatcher implements LeaderService {
       ended = true;
       call.emit('error', s);
     };
-    call.on('error', () => (ended = true)); // cancelled by the agent: nothing more to answer
+    call.on('error', () => (ended = true)); // the status is out (ours, or grpc-js'): nothing more to answer
     let nodeId: string;
     try {
       nodeId = this.requireLeading(call);

@@ -281,15 +281,23 @@ test('a newer session of a node ends its earlier one with ABORTED', async () => 
 });
 
 type HeartbeatStream = grpc.ClientDuplexStream<{ sessionId: string }, { periodMs: number | string }>;
-const heartbeatsOf = (c: grpc.Client): HeartbeatStream =>
-  (c as unknown as { Heartbeats(): HeartbeatStream }).Heartbeats();
 
-test('heartbeats on one stream: each answered with a period while the session is current; another session’s ends it NOT_FOUND', async () => {
+/** A Heartbeats stream of w2's own, beside its agent's; the agent's session ID and how the stream ends. */
+async function w2Heartbeats(): Promise<{
+  hb: HeartbeatStream;
+  sessionId: string;
+  ended: Promise<grpc.StatusObject>;
+}> {
   await until('w2 in session', () => Promise.resolve(agentOf('w2')?.sessionId !== undefined));
   const sessionId = agentOf('w2')?.sessionId ?? '';
-  const hb = heartbeatsOf(dispatcherAs('w2'));
+  const hb = (dispatcherAs('w2') as unknown as { Heartbeats(): HeartbeatStream }).Heartbeats();
   hb.on('error', () => undefined);
   const ended = new Promise<grpc.StatusObject>(resolve => hb.on('status', resolve));
+  return { hb, sessionId, ended };
+}
+
+test('heartbeats on one stream: each answered with a period while the session is current; another session’s ends it NOT_FOUND', async () => {
+  const { hb, sessionId, ended } = await w2Heartbeats();
   for (let i = 0; i < 5; i++) {
     const answer = new Promise<{ periodMs: number | string }>(resolve => hb.once('data', resolve));
     hb.write({ sessionId });
@@ -303,11 +311,7 @@ test('heartbeats on one stream: each answered with a period while the session is
 });
 
 test('a heartbeat stream that floods (and reads no answer) is ended RESOURCE_EXHAUSTED, and the agent’s session goes on', async () => {
-  await until('w2 in session', () => Promise.resolve(agentOf('w2')?.sessionId !== undefined));
-  const sessionId = agentOf('w2')?.sessionId ?? '';
-  const hb = heartbeatsOf(dispatcherAs('w2'));
-  hb.on('error', () => undefined);
-  const ended = new Promise<grpc.StatusObject>(resolve => hb.on('status', resolve));
+  const { hb, sessionId, ended } = await w2Heartbeats();
   hb.pause();
   for (let i = 0; i < 20_000; i++) hb.write({ sessionId });
   const st = await ended;
