@@ -31,6 +31,7 @@ const PURE_FILES = [
   'server/dispatcher/node-liveness.ts',
   'server/dispatcher/view-parts.ts',
   'server/dispatcher/node-tasks.ts',
+  'server/dispatcher/held-networks.ts',
   'server/leader/pipeline-work.ts',
   'server/leader/pipeline-writes.ts',
   'server/dispatcher/peer-host.ts',
@@ -46,6 +47,7 @@ const PURE_FILES = [
   'server/limits/**/*.ts',
   'server/wire/*.ts',
   'lib/**/*.ts',
+  'proto/view-digest.ts',
 ];
 
 /**

@@ -24,18 +24,18 @@ import {
 import {
   LEADER_ADDR_METADATA,
   type NetworkView,
-  type WireAssignmentsMessage,
   type WireHeartbeatResponse,
   type WireSessionMessage,
   type WireTaskStatusUpdate,
 } from '../../proto/dispatcher-types.ts';
 import type { WireSubscriptionMessage } from '../../proto/logs-types.ts';
 import type { ExecStatus, Executor, TaskLogSource } from '../exec/executor.ts';
-import { AssignedTasks, AssignmentGapError } from './assignments.ts';
+import type { HeldNetwork__Output as HeldNetwork } from '../../proto/gen/shoal/v1/HeldNetwork.ts';
+import { DispatcherClient } from './dispatcher-client.ts';
+import { AssignedTasks, AssignmentGapError, type ReceivedAssignments } from './assignments.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { LogPublisher, publishStream } from './log-publisher.ts';
 
-const pkg = loadShoalPackage('dispatcher.proto');
 const logsPkg = loadShoalPackage('logs.proto');
 
 export interface AgentOptions {
@@ -111,6 +111,16 @@ export class Agent {
     return this.assigned.view();
   }
 
+  /** What the agent holds of each network in its view (per network, the digest of its endpoints). */
+  heldNetworks(): HeldNetwork[] {
+    return this.assigned.held();
+  }
+
+  /** How many networks full views have left to the node as it held them, instead of sending them again. */
+  get networksKept(): number {
+    return this.assigned.networksKept;
+  }
+
   /** The manager the current session is with, if one is established. */
   get manager(): string | undefined {
     return this.live?.addr;
@@ -170,8 +180,7 @@ export class Agent {
   private session(addr: string): Promise<Outcome> {
     const o = this.o;
     const timeout = o.rpcTimeoutMs ?? 5000;
-    const Client = clientOf(pkg, 'Dispatcher');
-    const client = new Client(addr, o.credentials(), {
+    const client = new DispatcherClient(addr, o.credentials(), {
       ...TRUSTED_PEER_CHANNEL,
       'grpc.ssl_target_name_override': 'swarm-manager',
       'grpc-node.flow_control_window': SESSION_FLOW_WINDOW_BYTES,
@@ -270,10 +279,10 @@ export class Agent {
 
       const assignments = (): void => {
         this.assigned.reset();
-        const stream = client.Assignments({ sessionId });
+        const stream = client.Assignments({ sessionId, held: this.assigned.held() });
         streams.add(stream);
         let reopened = false;
-        stream.on('data', (m: WireAssignmentsMessage) => {
+        stream.on('data', (m: ReceivedAssignments) => {
           if (reopened) return;
           try {
             this.assigned.apply(m);

@@ -32,6 +32,19 @@ export function applyViewDelta(view: NetworkView, delta: WireNetworkViewDelta): 
 }
 
 /**
+ * Full view `full`, whose endpoints on the networks `kept` are left out, with those of `view` (the view
+ * held) on them: the view a full one of that moment would be.
+ */
+export function withKeptEndpoints(
+  view: NetworkView,
+  full: NetworkView,
+  kept: ReadonlySet<string>,
+): NetworkView {
+  const keptEndpoints = view.endpoints.filter(e => kept.has(e.networkId));
+  return { ...full, endpoints: merge<ViewEndpoint>(keptEndpoints, full.endpoints, [], endpointKey) };
+}
+
+/**
  * `held` (sorted by `key`, which also orders endpoints by network then task since the separator sorts
  * first) without the removed keys, with the upserts in their places.
  */

@@ -2,11 +2,13 @@
  * A light decoder of the Assignments stream's messages (proto/dispatcher.proto AssignmentsMessage), for
  * simulated agents that keep only a summary: it walks the protobuf bytes once and keeps what the agent
  * keeps (per change the action, and the task's id, service, desired state and state; of the network
- * view its summary), skipping the rest (task templates, addresses, services, nodes) without building
+ * view its summary, with each endpoint's hash for the view's digests), skipping the rest (task templates, addresses, services, nodes) without building
  * it. With thousands of agents in one process each receiving the whole view on every change, the full
  * decode (proto-loader's, to plain objects with defaults) was most of the harness's CPU. Field numbers
  * are the contract's; test/daemon/scale.test.ts checks agents decoding this way against the store.
  */
+import { endpointHash } from '../../proto/view-digest.ts';
+import { LEN, VARINT, WireReader } from '../../proto/wire-reader.ts';
 import { endpointKey, type LightEndpoint, type LightViewPart } from './view-summary.ts';
 
 export interface LightChange {
@@ -29,6 +31,8 @@ export interface LightAssignments {
   /** The view delta the message carries; null when none. */
   viewDelta: LightViewDelta | null;
   more: boolean;
+  /** With the full view: the networks whose endpoints the agent keeps from the view it held. */
+  keptNetworks: string[];
 }
 
 export interface LightViewDelta extends LightViewPart {
@@ -36,71 +40,9 @@ export interface LightViewDelta extends LightViewPart {
   resultsIn: number;
 }
 
-const VARINT = 0;
-const I64 = 1;
-const LEN = 2;
-const I32 = 5;
-
-/** A cursor over one message's bytes. */
-class Reader {
-  constructor(
-    private readonly buf: Buffer,
-    public pos: number,
-    readonly end: number,
-  ) {}
-
-  get more(): boolean {
-    return this.pos < this.end;
-  }
-
-  varint(): number {
-    let v = 0;
-    let scale = 1;
-    for (;;) {
-      const b = this.buf[this.pos++];
-      if (b === undefined || this.pos > this.end) throw new Error('assignments: truncated varint');
-      v += (b & 0x7f) * scale;
-      if (b < 0x80) return v;
-      scale *= 128;
-    }
-  }
-
-  /** The field's tag: [number, wire type]. */
-  tag(): [number, number] {
-    const t = this.varint();
-    return [Math.floor(t / 8), t & 7];
-  }
-
-  /** A length-delimited field's bytes as a reader of their own. */
-  sub(): Reader {
-    const len = this.varint();
-    const start = this.pos;
-    this.pos += len;
-    if (this.pos > this.end) throw new Error('assignments: truncated field');
-    return new Reader(this.buf, start, this.pos);
-  }
-
-  string(): string {
-    const r = this.sub();
-    return this.buf.toString('utf8', r.pos, r.end);
-  }
-
-  skip(wireType: number): void {
-    if (wireType === VARINT) this.varint();
-    else if (wireType === I64) this.pos += 8;
-    else if (wireType === LEN) {
-      // Not `this.pos += this.varint()`: that adds the length to the position before the length was read.
-      const len = this.varint();
-      this.pos += len;
-    } else if (wireType === I32) this.pos += 4;
-    else throw new Error(`assignments: wire type ${wireType} is not one proto3 uses`);
-    if (this.pos > this.end) throw new Error('assignments: truncated field');
-  }
-}
-
 /** Decodes one AssignmentsMessage. Throws on bytes that are not one. */
-export function decodeAssignments(buf: Buffer): LightAssignments {
-  const r = new Reader(buf, 0, buf.length);
+export function decodeAssignments(buf: Uint8Array): LightAssignments {
+  const r = new WireReader(buf);
   const m: LightAssignments = {
     type: '',
     appliesTo: 0,
@@ -110,6 +52,7 @@ export function decodeAssignments(buf: Buffer): LightAssignments {
     viewSeq: 0,
     viewDelta: null,
     more: false,
+    keptNetworks: [],
   };
   while (r.more) {
     const [field, wire] = r.tag();
@@ -121,13 +64,14 @@ export function decodeAssignments(buf: Buffer): LightAssignments {
     else if (field === 6 && wire === VARINT) m.more = r.varint() !== 0;
     else if (field === 7 && wire === LEN) m.viewDelta = viewDelta(r.sub());
     else if (field === 8 && wire === VARINT) m.viewSeq = r.varint();
+    else if (field === 9 && wire === LEN) m.keptNetworks.push(r.string());
     else r.skip(wire);
   }
   return m;
 }
 
 /** AssignmentChange: action = 1, task = 2. */
-function change(r: Reader): LightChange {
+function change(r: WireReader): LightChange {
   const c: LightChange = { action: '', id: '', serviceId: '', desiredState: '', state: '' };
   while (r.more) {
     const [field, wire] = r.tag();
@@ -139,7 +83,7 @@ function change(r: Reader): LightChange {
 }
 
 /** Task: id = 1, service_id = 3, desired_state = 6, status = 7 (TaskStatus: state = 1). */
-function task(r: Reader, c: LightChange): void {
+function task(r: WireReader, c: LightChange): void {
   while (r.more) {
     const [field, wire] = r.tag();
     if (field === 1 && wire === LEN) c.id = r.string();
@@ -157,7 +101,7 @@ function task(r: Reader, c: LightChange): void {
 }
 
 /** NetworkView: networks = 1 (ViewNetwork: id = 1), endpoints = 4. */
-function view(r: Reader): LightViewPart {
+function view(r: WireReader): LightViewPart {
   const part: LightViewPart = { networks: [], removedNetworks: [], endpoints: [], removedEndpoints: [] };
   while (r.more) {
     const [field, wire] = r.tag();
@@ -172,7 +116,7 @@ function view(r: Reader): LightViewPart {
  * NetworkViewDelta: applies_to = 1, results_in = 2, networks = 3, removed_networks = 4, endpoints = 9,
  * removed_endpoints = 10 (ViewEndpointKey: network_id = 1, task_id = 2).
  */
-function viewDelta(r: Reader): LightViewDelta {
+function viewDelta(r: WireReader): LightViewDelta {
   const d: LightViewDelta = {
     appliesTo: 0,
     resultsIn: 0,
@@ -205,7 +149,7 @@ function viewDelta(r: Reader): LightViewDelta {
 }
 
 /** ViewNetwork: id = 1. */
-function networkId(n: Reader): string {
+function networkId(n: WireReader): string {
   let id = '';
   while (n.more) {
     const [f, w] = n.tag();
@@ -215,9 +159,13 @@ function networkId(n: Reader): string {
   return id;
 }
 
-/** ViewEndpoint: task_id = 1, service_id = 2, network_id = 6, running = 8. */
-function endpoint(e: Reader): LightEndpoint {
-  const out: LightEndpoint = { networkId: '', taskId: '', serviceId: '', running: false };
+/**
+ * ViewEndpoint: task_id = 1, service_id = 2, network_id = 6, running = 8; its hash is of its bytes
+ * whole, as the manager hashed them for its digest (view-digest.ts).
+ */
+function endpoint(e: WireReader): LightEndpoint {
+  const hash = endpointHash(e.buf, e.pos, e.end);
+  const out: LightEndpoint = { networkId: '', taskId: '', serviceId: '', running: false, hash };
   while (e.more) {
     const [f, w] = e.tag();
     if (f === 1 && w === LEN) out.taskId = e.string();

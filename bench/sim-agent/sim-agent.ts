@@ -18,6 +18,9 @@
  * (view-summary.ts), read off the wire by a decoder that builds nothing else (assignments-decoder.ts);
  * only with `keepView` is the message decoded whole and the view kept (tests compare it with the one
  * computed from the store). It counts the bytes of the assignment messages it receives, as framed.
+ * A light agent's new Assignments stream sends the digest of each network it holds (as the real agent
+ * does after a failover), and keeps the endpoints of the networks the manager then leaves out; an agent
+ * that keeps its view sends none (it has no wire bytes to hash) and is sent whole views.
  */
 import * as grpc from '@grpc/grpc-js';
 import { checkRemoteCa, parseJoinToken } from '../../certs/index.ts';
@@ -389,6 +392,9 @@ export class SimAgent {
       this.seq = undefined;
       this.viewSeq = undefined;
       let reopened = false;
+      // Only once it holds a view: before, it has nothing to keep.
+      const request =
+        this.o.keepView !== true && this.viewed ? { sessionId, held: this.lightView.held() } : { sessionId };
       const stream = client.makeServerStreamRequest(
         ASSIGNMENTS.path,
         ASSIGNMENTS.requestSerialize,
@@ -397,7 +403,7 @@ export class SimAgent {
           this.assignmentMessages++;
           return this.decode(b);
         },
-        { sessionId },
+        request,
         new grpc.Metadata(),
       );
       calls.add(stream);
@@ -492,6 +498,19 @@ export class SimAgent {
     };
   }
 
+  /** The networks whose endpoints a full view leaves to what the agent holds. */
+  private kept(light: LightAssignments): readonly string[] {
+    if (this.o.keepView !== true) return light.keptNetworks;
+    // It sent no digest, so a manager has nothing to keep: its whole view is all it has.
+    if (light.keptNetworks.length > 0 && !unaskedKeep) {
+      unaskedKeep = true;
+      console.error(
+        `sim-agent ${this.hostname}: a full view keeps networks it sent no digest of (ignored): ${light.keptNetworks.join(', ')}`,
+      );
+    }
+    return [];
+  }
+
   /** Applies one assignments message; false on a gap (nothing changed). */
   private apply(m: Received): boolean {
     const { light } = m;
@@ -511,7 +530,7 @@ export class SimAgent {
       }
     }
     if (light.view !== null) {
-      this.lightView.apply(light.view, true);
+      this.lightView.apply(light.view, true, this.kept(light));
       this.viewSeq = light.viewSeq;
       if (m.view !== undefined) {
         this.heldView = m.view;
@@ -531,6 +550,7 @@ export class SimAgent {
 }
 
 let decodeFailed = false;
+let unaskedKeep = false;
 
 /** A message as decoded: what every agent keeps, and the whole view for an agent that keeps it. */
 interface Received {

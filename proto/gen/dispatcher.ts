@@ -28,6 +28,7 @@ import type { GetTaskRequest as _shoal_v1_GetTaskRequest, GetTaskRequest__Output
 import type { GetTaskResponse as _shoal_v1_GetTaskResponse, GetTaskResponse__Output as _shoal_v1_GetTaskResponse__Output } from './shoal/v1/GetTaskResponse.ts';
 import type { HeartbeatRequest as _shoal_v1_HeartbeatRequest, HeartbeatRequest__Output as _shoal_v1_HeartbeatRequest__Output } from './shoal/v1/HeartbeatRequest.ts';
 import type { HeartbeatResponse as _shoal_v1_HeartbeatResponse, HeartbeatResponse__Output as _shoal_v1_HeartbeatResponse__Output } from './shoal/v1/HeartbeatResponse.ts';
+import type { HeldNetwork as _shoal_v1_HeldNetwork, HeldNetwork__Output as _shoal_v1_HeldNetwork__Output } from './shoal/v1/HeldNetwork.ts';
 import type { InfoRequest as _shoal_v1_InfoRequest, InfoRequest__Output as _shoal_v1_InfoRequest__Output } from './shoal/v1/InfoRequest.ts';
 import type { InfoResponse as _shoal_v1_InfoResponse, InfoResponse__Output as _shoal_v1_InfoResponse__Output } from './shoal/v1/InfoResponse.ts';
 import type { InitRequest as _shoal_v1_InitRequest, InitRequest__Output as _shoal_v1_InitRequest__Output } from './shoal/v1/InitRequest.ts';
@@ -123,6 +124,7 @@ export interface ProtoGrpcType {
       GetTaskResponse: MessageTypeDefinition<_shoal_v1_GetTaskResponse, _shoal_v1_GetTaskResponse__Output>
       HeartbeatRequest: MessageTypeDefinition<_shoal_v1_HeartbeatRequest, _shoal_v1_HeartbeatRequest__Output>
       HeartbeatResponse: MessageTypeDefinition<_shoal_v1_HeartbeatResponse, _shoal_v1_HeartbeatResponse__Output>
+      HeldNetwork: MessageTypeDefinition<_shoal_v1_HeldNetwork, _shoal_v1_HeldNetwork__Output>
       InfoRequest: MessageTypeDefinition<_shoal_v1_InfoRequest, _shoal_v1_InfoRequest__Output>
       InfoResponse: MessageTypeDefinition<_shoal_v1_InfoResponse, _shoal_v1_InfoResponse__Output>
       InitRequest: MessageTypeDefinition<_shoal_v1_InitRequest, _shoal_v1_InitRequest__Output>

@@ -80,7 +80,8 @@ export class AssignmentStreams {
 
   /**
    * Opens `call` as the stream of `session`'s node, ending its earlier one with `replaced`: it gets the
-   * node's `tasks` and its whole view from `index` at once.
+   * node's `tasks` and its whole view from `index` at once, but for the endpoints of the networks it
+   * `keeps`.
    */
   open(
     call: AssignmentsCall,
@@ -88,12 +89,13 @@ export class AssignmentStreams {
     tasks: readonly Task[],
     index: NetworkViewIndex,
     replaced: grpc.StatusObject,
+    keeps?: (networkId: string) => boolean,
   ): void {
     const nodeId = session.nodeId;
     this.streams.get(nodeId)?.end(replaced);
     const set = new AssignmentSet(nodeId);
     const complete = set.complete(tasks);
-    const full = index.open(nodeId);
+    const full = index.open(nodeId, keeps);
     const close = (): void => {
       clearTimeout(stream.timer);
       this.due.delete(stream);
@@ -260,6 +262,7 @@ function writeAssignments(
         changes: part.changes.map(c => ({ action: c.action, task: wireTask(c.task) })),
         networkView: view?.full?.view ?? null,
         viewSeq: view?.full?.seq ?? 0,
+        keptNetworks: view?.full?.kept ?? [],
         viewDelta: view?.delta ?? null,
         more: i < count - 1,
       },

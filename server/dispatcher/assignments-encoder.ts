@@ -43,6 +43,9 @@ function bytesOf<T extends ViewEndpoint | ViewNode>(type: protobuf.Type, v: T): 
   return bytes;
 }
 
+/** Endpoint `e`'s bytes as every view sends them. */
+export const endpointBytes = (e: ViewEndpoint): Uint8Array => bytesOf(Endpoint, e);
+
 /** Appends embedded message `tag`: `part` without its nodes and endpoints, then their cached bytes. */
 function writePart(
   w: protobuf.Writer,

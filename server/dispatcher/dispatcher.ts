@@ -91,6 +91,8 @@ import { reportOf } from './task-status.ts';
 import { hostOf } from './peer-host.ts';
 import { StatusWriter } from './status-writer.ts';
 import { NetworkViewIndex } from './view-index.ts';
+import { heldNetworksOf } from './held-networks.ts';
+import { NetworkDigests } from './network-digests.ts';
 
 const pkg = loadShoalPackage('dispatcher.proto');
 const genericService = serviceOf(pkg, 'Dispatcher');
@@ -130,6 +132,7 @@ type Phase =
       /** Every change of tasks, services, networks, nodes and clusters, after `index` and `tasks` were read. */
       watcher: Watcher;
       index: NetworkViewIndex;
+      digests: NetworkDigests;
       tasks: NodeTasks;
     };
 
@@ -260,7 +263,14 @@ export class Dispatcher implements LeaderService {
     );
     // A view change waits for the batch: the task change that made it may add to the same message.
     const index = new NetworkViewIndex(result, nodeId => this.streams.viewChanged(nodeId));
-    this.phase = { kind: 'leading', term, watcher, index, tasks: new NodeTasks(result.tasks) };
+    this.phase = {
+      kind: 'leading',
+      term,
+      watcher,
+      index,
+      digests: new NetworkDigests(index),
+      tasks: new NodeTasks(result.tasks),
+    };
     this.membersKey = this.managers().join(',');
     void this.follow(this.phase);
     this.schedule();
@@ -486,11 +496,17 @@ export class Dispatcher implements LeaderService {
   }
 
   private assignments(call: grpc.ServerWritableStream<WireAssignmentsRequest, WireAssignmentsMessage>): void {
+    const held = heldNetworksOf(call.request.held);
     const session = this.requireSession(call, call.request.sessionId);
     const phase = this.phase;
     if (phase.kind !== 'leading') throw this.refusal();
     const replacedBy = this.statusOf(new AbortedError('assignments stream replaced by a newer one'));
-    this.streams.open(call, session, phase.tasks.of(session.nodeId), phase.index, replacedBy);
+    // A network the node holds as it is now is not sent again.
+    const keeps = (k: string): boolean => {
+      const d = held.get(k);
+      return d !== undefined && d === phase.digests.of(k);
+    };
+    this.streams.open(call, session, phase.tasks.of(session.nodeId), phase.index, replacedBy, keeps);
   }
 
   private async updateTaskStatus(

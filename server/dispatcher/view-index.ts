@@ -144,6 +144,9 @@ export class NetworkViewIndex {
   private readonly logs = new Map<string, EndpointLog>();
   /** The last change number given to a log entry. */
   private changeNo = 0;
+  /** Network → the count of endpoint changes when its endpoints last changed (never reset). */
+  private readonly endpointVersions = new Map<string, number>();
+  private endpointChanges = 0;
 
   /**
    * Indexes `inputs` (one consistent read); `onChange` hears of each watching node whose view a later
@@ -171,12 +174,30 @@ export class NetworkViewIndex {
     }
   }
 
-  /** Starts following `nodeId`'s view (again): its full view now, and the sequence number it has. */
-  open(nodeId: string): { view: NetworkView; seq: number } {
+  /**
+   * Starts following `nodeId`'s view (again): its full view now, and the sequence number it has. The
+   * networks `keeps` (those whose endpoints the node holds as they are) come without their endpoints,
+   * named in `kept`.
+   */
+  open(
+    nodeId: string,
+    keeps: (networkId: string) => boolean = () => false,
+  ): { view: NetworkView; seq: number; kept: string[] } {
     const seq = 1;
     this.watching.set(nodeId, new ViewChanges(seq));
     this.readers.set(nodeId, { read: this.changeNo, told: false });
-    return { view: this.viewOf(nodeId), seq };
+    const kept = this.networksInView(nodeId).filter(keeps).sort();
+    return { view: this.viewOf(nodeId, new Set(kept)), seq, kept };
+  }
+
+  /** Network `k`'s endpoints now (in no particular order). */
+  endpointsOn(k: string): Iterable<ViewEndpoint> {
+    return this.endpoints.get(k)?.values() ?? [];
+  }
+
+  /** A number that changes whenever network `k`'s endpoints do (never the same for two sets of them). */
+  endpointsVersion(k: string): number {
+    return this.endpointVersions.get(k) ?? 0;
   }
 
   close(nodeId: string): void {
@@ -237,8 +258,11 @@ export class NetworkViewIndex {
     return nets;
   }
 
-  /** `nodeId`'s whole view now, as networkViewFor makes it. Costs the view's size. */
-  viewOf(nodeId: string): NetworkView {
+  /**
+   * `nodeId`'s whole view now, as networkViewFor makes it, without the endpoints of the networks in
+   * `without`. Costs the view's size.
+   */
+  viewOf(nodeId: string, without: ReadonlySet<string> = new Set()): NetworkView {
     const nets = new Set(this.ingressIds);
     for (const k of this.wants.get(nodeId)?.keys() ?? []) if (this.networks.has(k)) nets.add(k);
     const networks: ViewNetwork[] = [];
@@ -248,7 +272,7 @@ export class NetworkViewIndex {
     const others = new Set<string>([nodeId]);
     for (const k of nets) {
       networks.push(this.networks.get(k) as ViewNetwork);
-      for (const e of this.endpoints.get(k)?.values() ?? []) endpoints.push(e);
+      if (!without.has(k)) for (const e of this.endpoints.get(k)?.values() ?? []) endpoints.push(e);
       for (const m of this.holders.get(k)?.keys() ?? []) others.add(m);
     }
     const nodes = [...mesh.nodes];
@@ -662,6 +686,7 @@ export class NetworkViewIndex {
       }
     }
     for (const e of p.endpoints) {
+      this.endpointVersions.set(e.networkId, ++this.endpointChanges);
       let onNet = this.endpoints.get(e.networkId);
       if (by > 0) {
         if (onNet === undefined) this.endpoints.set(e.networkId, (onNet = new Map()));

@@ -23,6 +23,8 @@ import type {
 export interface FullView {
   view: NetworkView;
   seq: number;
+  /** The networks whose endpoints the node keeps from the view it held (none in `view`). */
+  kept?: string[] | undefined;
 }
 
 /** What one message carries of the view: a full view, a delta, or (rarely) both, or neither. */
@@ -123,6 +125,7 @@ export function viewParts(part: ViewPart, maxEntities: number): ViewPart[] {
     out.push({
       full: {
         seq: full.seq,
+        kept: full.kept,
         view: {
           networks: first.networks,
           nodes: first.nodes,

@@ -32,6 +32,7 @@ const msg = (
   viewSeq: 0,
   viewDelta: null,
   more: false,
+  keptNetworks: [],
 });
 
 test('a complete set, then chained increments', () => {

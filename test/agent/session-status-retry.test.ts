@@ -47,6 +47,7 @@ test('a status report answered too late goes again on the same session', async (
     viewSeq: 1,
     viewDelta: null,
     more: false,
+    keptNetworks: [],
   };
   server.addService(DISPATCHER, {
     Session: (call: grpc.ServerWritableStream<unknown, unknown>) => {

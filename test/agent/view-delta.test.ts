@@ -83,6 +83,7 @@ const message = (
   viewSeq: 0,
   viewDelta: null,
   more: false,
+  keptNetworks: [],
   ...m,
 });
 

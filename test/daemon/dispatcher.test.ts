@@ -8,8 +8,6 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { TLSSocket } from 'node:tls';
 import { TestExecutor } from '../../agent/exec/test-executor.ts';
@@ -27,7 +25,7 @@ import {
   type Task,
   type TaskState,
 } from '../../server/store/index.ts';
-import { freePort, harness, stopTaskPipeline, until } from './helpers.ts';
+import { freePort, harness, nodeCredentials, stopTaskPipeline, until } from './helpers.ts';
 
 const PERIOD = 200;
 const h = harness('shoal-dispatcher-');
@@ -72,13 +70,7 @@ async function statusOf(name: string): Promise<string | undefined> {
 
 /** A Dispatcher client presenting `name`'s node certificate. */
 function dispatcherAs(name: string): grpc.Client {
-  const file = (f: string): Buffer => readFileSync(join(h.root, name, 'certificates', f));
-  const creds = grpc.credentials.createSsl(
-    file('swarm-root-ca.crt'),
-    file('swarm-node.key'),
-    file('swarm-node.crt'),
-  );
-  const c = new (clientOf(dpkg, 'Dispatcher'))(`127.0.0.1:${port}`, creds, {
+  const c = new (clientOf(dpkg, 'Dispatcher'))(`127.0.0.1:${port}`, nodeCredentials(h.root, name), {
     'grpc.ssl_target_name_override': 'swarm-manager',
     'grpc.use_local_subchannel_pool': 1,
   });
@@ -308,6 +300,26 @@ test('heartbeats on one stream: each answered with a period while the session is
   const st = await ended;
   assert.deepEqual([st.code, st.details], [grpc.status.NOT_FOUND, 'session invalid']);
   assert.equal(agentOf('w2')?.sessionId, sessionId, 'the agent’s own session went on');
+});
+
+test('an assignments stream whose held networks are malformed is refused INVALID_ARGUMENT, and the agent’s session goes on', async () => {
+  await until('w2 in session', () => Promise.resolve(agentOf('w2')?.sessionId !== undefined));
+  const sessionId = agentOf('w2')?.sessionId ?? '';
+  const c = dispatcherAs('w2') as unknown as {
+    Assignments(req: object): grpc.ClientReadableStream<unknown>;
+  };
+  const s = c.Assignments({ sessionId, held: [{ networkId: 'k1', digest: 'not a digest' }] });
+  s.on('data', () => assert.fail('no assignments for a malformed request'));
+  const st = await new Promise<grpc.StatusObject>(resolve => {
+    s.on('error', () => undefined);
+    s.on('status', resolve);
+  });
+  assert.deepEqual(
+    [st.code, st.details],
+    [grpc.status.INVALID_ARGUMENT, 'held networks: network k1: digest "not a digest" is not 13 hex digits'],
+  );
+  assert.equal(agentOf('w2')?.sessionId, sessionId);
+  assert.equal(await statusOf('w2'), 'ready');
 });
 
 test('a heartbeat stream that floods (and reads no answer) is ended RESOURCE_EXHAUSTED, and the agent’s session goes on', async () => {

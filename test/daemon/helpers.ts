@@ -21,6 +21,16 @@ export const pkg = loadShoalPackage('control.proto');
 export const log = pino({ level: process.env.SHOAL_TEST_LOG ?? 'silent' });
 
 /** A port that was free on 127.0.0.1 a moment ago. */
+/** The mTLS credentials of node `name` of harness `root` (its certificate and key as it keeps them). */
+export function nodeCredentials(root: string, name: string): grpc.ChannelCredentials {
+  const file = (f: string): Buffer => readFileSync(join(root, name, 'certificates', f));
+  return grpc.credentials.createSsl(
+    file('swarm-root-ca.crt'),
+    file('swarm-node.key'),
+    file('swarm-node.crt'),
+  );
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();

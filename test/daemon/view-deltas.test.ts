@@ -18,7 +18,8 @@ import { networkViewFor } from '../../server/dispatcher/network-view.ts';
 import type { Daemon } from '../../node/daemon.ts';
 import type { Manager } from '../../server/manager/manager.ts';
 import { findClusters, findNetworks, findNodes, findServices, findTasks } from '../../server/store/index.ts';
-import { freePort, harness, until } from './helpers.ts';
+import { freePort, harness, nodeCredentials, until } from './helpers.ts';
+import { clientOf, loadShoalPackage } from '../../proto/load.ts';
 import { retryOutOfSequence } from './out-of-sequence.ts';
 
 /** The test executor, keeping the view it was handed last. */
@@ -218,4 +219,32 @@ test('across a leader change, every agent starts from a full view with the new l
   });
   await allRunning('cache', 2);
   await viewsCorrect('views after changes under the new leader');
+});
+
+test('a stream re-opened with what the agent holds is not sent it again, and the view stays correct', async () => {
+  await viewsCorrect('views before');
+  const agent = agentOf('w1');
+  assert.ok(agent?.sessionId !== undefined && agent.manager !== undefined);
+  const held = agent.heldNetworks();
+  assert.ok(held.length > 0, 'w1 holds networks');
+  const keptBefore = agent.networksKept;
+  // A session of w1's own ends its agent's (ABORTED): the agent opens a new one with what it holds.
+  const c = new (clientOf(loadShoalPackage('dispatcher.proto'), 'Dispatcher'))(
+    agent.manager,
+    nodeCredentials(h.root, 'w1'),
+    { 'grpc.ssl_target_name_override': 'swarm-manager', 'grpc.use_local_subchannel_pool': 1 },
+  );
+  try {
+    const session = c.Session({ hostname: 'w1' });
+    session.on('error', () => undefined);
+    await new Promise(resolve => session.once('data', resolve));
+    session.cancel();
+  } finally {
+    c.close();
+  }
+  await until('w1 back in session, its networks kept', () =>
+    Promise.resolve(agent.sessionId !== undefined && agent.networksKept >= keptBefore + held.length),
+  );
+  assert.equal(agent.networksKept, keptBefore + held.length, 'every network it held was kept');
+  await viewsCorrect('views after w1 re-opened with what it held');
 });

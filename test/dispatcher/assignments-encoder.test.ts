@@ -27,7 +27,15 @@ test('cached node and endpoint bytes decode as the generic serializer’s do', (
     for (let i = 0; i < 40; i++) w.step();
     const index = new NetworkViewIndex(w.inputs());
     for (const n of NODE_IDS) index.open(n);
-    const base = { type: 'incremental', appliesTo: 3, resultsIn: 4, changes: [], more: false, viewSeq: 0 };
+    const base = {
+      type: 'incremental',
+      appliesTo: 3,
+      resultsIn: 4,
+      changes: [],
+      more: false,
+      viewSeq: 0,
+      keptNetworks: [],
+    };
     for (let step = 0; step < 60; step++) {
       const nodeId = NODE_IDS[step % NODE_IDS.length] as string;
       const tasks = [...w.tasks.values()]
@@ -62,6 +70,7 @@ test('a message without a view or a delta, and one with empty ones', () => {
     viewSeq: 1,
     networkView: null,
     viewDelta: null,
+    keptNetworks: [],
   };
   same(m, 'bare');
   same(

@@ -12,26 +12,11 @@ import type { NetworkView } from '../../proto/dispatcher-types.ts';
 import { networkViewFor } from '../../server/dispatcher/network-view.ts';
 import { NetworkViewIndex } from '../../server/dispatcher/view-index.ts';
 import { newTaskSpec } from '../store/fixtures.ts';
-import { NODE_IDS, seeds, World, type WorldEvent } from './view-world.ts';
+import { feed, NODE_IDS, seeds, World } from './view-world.ts';
 
 interface Held {
   view: NetworkView;
   seq: number;
-}
-
-function feed(index: NetworkViewIndex, ev: WorldEvent): void {
-  switch (ev.table) {
-    case 'task':
-      return index.task(ev.object, ev.removed);
-    case 'node':
-      return index.node(ev.object, ev.removed);
-    case 'network':
-      return index.network(ev.object, ev.removed);
-    case 'service':
-      return index.service(ev.object, ev.removed);
-    case 'gateway':
-      return index.gatewaySubnet(ev.subnet);
-  }
 }
 
 /** `logKept`: how many endpoint log entries the index keeps (few: viewers fall behind its trims). */

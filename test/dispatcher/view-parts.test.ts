@@ -9,6 +9,7 @@ import { AssignedTasks } from '../../agent/session/assignments.ts';
 import type { NetworkView, WireNetworkViewDelta } from '../../proto/dispatcher-types.ts';
 import { networkViewFor } from '../../server/dispatcher/network-view.ts';
 import { viewParts, type ViewPart } from '../../server/dispatcher/view-parts.ts';
+import { sendParts } from './view-messages.ts';
 import { seeds, World } from './view-world.ts';
 
 /** The delta from `a` to `b`; with `churn`, one endpoint of `b` also removed before it is upserted. */
@@ -45,32 +46,6 @@ function deltaOf(a: NetworkView, b: NetworkView, appliesTo: number, churn: boole
   };
 }
 
-/** Applies `parts` as the messages of one batch (as the dispatcher sends them) to `a`. */
-function send(
-  a: AssignedTasks,
-  parts: readonly ViewPart[],
-  type: 'complete' | 'incremental',
-  from: number,
-): number {
-  let seq = from;
-  parts.forEach((p, i) => {
-    const first = i === 0;
-    const next = first ? seq + 1 : seq;
-    a.apply({
-      type: first ? type : 'incremental',
-      appliesTo: first && type === 'complete' ? 0 : seq,
-      resultsIn: next,
-      changes: [],
-      networkView: p.full?.view ?? null,
-      viewSeq: p.full?.seq ?? 0,
-      viewDelta: p.delta ?? null,
-      more: i < parts.length - 1,
-    });
-    seq = next;
-  });
-  return seq;
-}
-
 const size = (p: ViewPart): number => {
   const v = p.full?.view;
   const d = p.delta;
@@ -103,7 +78,7 @@ test('a view and its deltas in parts of at most N entities give the view they gi
     const parts = viewParts({ full: { view: full, seq: 5 } }, max);
     if (parts.length > 1) cut++;
     for (const p of parts) assert.ok(size(p) <= max, why);
-    let seq = send(a, parts, 'complete', 0);
+    let seq = sendParts(a, parts, 'complete', 0);
     assert.deepEqual(a.view(), full, why);
     let viewSeq = 5;
     for (let i = 0; i < 20; i++) {
@@ -112,7 +87,7 @@ test('a view and its deltas in parts of at most N entities give the view they gi
       const delta = deltaOf(full, next, viewSeq, w.chance(0.3));
       const dparts = viewParts({ delta }, max);
       for (const p of dparts) assert.ok(size(p) <= max, why);
-      seq = send(a, dparts, 'incremental', seq);
+      seq = sendParts(a, dparts, 'incremental', seq);
       viewSeq = delta.resultsIn;
       full = next;
       assert.deepEqual(a.view(), full, `${why}, delta ${i}`);

@@ -6,6 +6,7 @@
  * pools so that changes collide.
  */
 import type { ViewInputs } from '../../server/dispatcher/network-view.ts';
+import type { NetworkViewIndex } from '../../server/dispatcher/view-index.ts';
 import {
   TASK_STATES,
   type Network,
@@ -236,5 +237,21 @@ export class World {
     } as unknown as Service;
     this.services.set(id, s);
     return { table: 'service', object: s, removed: false };
+  }
+}
+
+/** Hands `ev` to `index`, as the dispatcher hands it the store's events. */
+export function feed(index: NetworkViewIndex, ev: WorldEvent): void {
+  switch (ev.table) {
+    case 'task':
+      return index.task(ev.object, ev.removed);
+    case 'node':
+      return index.node(ev.object, ev.removed);
+    case 'network':
+      return index.network(ev.object, ev.removed);
+    case 'service':
+      return index.service(ev.object, ev.removed);
+    case 'gateway':
+      return index.gatewaySubnet(ev.subnet);
   }
 }

@@ -40,6 +40,11 @@ export interface AssignmentsMessage {
    * With network_view: the view's sequence number, which the first view_delta applies to.
    */
   'viewSeq'?: (number | string | Long);
+  /**
+   * With network_view: the networks whose endpoints the agent keeps from the view it held (their digest
+   * was the manager's); network_view holds no endpoint of theirs.
+   */
+  'keptNetworks'?: (string)[];
 }
 
 /**
@@ -77,4 +82,9 @@ export interface AssignmentsMessage__Output {
    * With network_view: the view's sequence number, which the first view_delta applies to.
    */
   'viewSeq': (number);
+  /**
+   * With network_view: the networks whose endpoints the agent keeps from the view it held (their digest
+   * was the manager's); network_view holds no endpoint of theirs.
+   */
+  'keptNetworks': (string)[];
 }
