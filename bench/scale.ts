@@ -523,7 +523,8 @@ async function killAgents(services: Service[]): Promise<void> {
 
 async function failover(): Promise<void> {
   const leader = await cluster.leader(1);
-  const alive = (await progress()).alive;
+  const before = await progress();
+  const alive = before.alive;
   const t0 = Date.now();
   await cluster.kill9(leader);
   sinceOf.value = t0;
@@ -534,8 +535,14 @@ async function failover(): Promise<void> {
       p => `${p.sessionsSince}/${alive} sessions back`,
     );
     const next = await cluster.leader(cluster.indexes.find(i => i !== leader) ?? 1);
-    record('failover', { killed: leader, newLeader: next, ms: at - t0 });
+    // What the returning sessions were sent: their views (what they did not hold), and their tasks.
+    const bytes = (await progress()).assignmentBytes - before.assignmentBytes;
+    record('failover', { killed: leader, newLeader: next, ms: at - t0, assignmentBytes: bytes });
     rows.push({ what: `kill -9 the leader → ${alive} sessions with the new one`, value: sec(at - t0) });
+    rows.push({
+      what: 'assignments sent to the sessions back, per session',
+      value: `${(bytes / alive / 1024).toFixed(1)} KiB (${mib(bytes)} in all)`,
+    });
   } finally {
     sinceOf.value = Infinity;
   }
