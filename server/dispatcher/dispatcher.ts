@@ -15,7 +15,7 @@
  * - Heartbeats (a stream; Heartbeat, one call, for earlier agents): a jittered period each time; a node
  *   silent for `missedHeartbeats` periods is written DOWN ("heartbeat failure") and its session ends
  *   (heartbeat-book.ts). After an election, the nodes the new leader finds get one full window to reach
- *   it first. Their tasks are the orchestrator's business.
+ *   it first, and more while the others keep arriving. Their tasks are the orchestrator's business.
  * - Assignments: the tasks assigned to the node, with its network view (assignment-streams.ts). One store
  *   watch of the leader feeds both, through indexes, to the streams a change touches only.
  * - UpdateTaskStatus: a node's reports of its own tasks (another node's task refuses the whole request
@@ -256,7 +256,8 @@ export class Dispatcher implements LeaderService {
       // comes at once; falling behind restarts the dispatcher and every session with it.
       { maxQueued: 1_000_000 },
     );
-    // Grace: every node this leader has not heard from gets one full window to reach it.
+    // Grace: every node this leader has not heard from gets one full window to reach it (more while
+    // the others keep arriving).
     this.book.grace(
       result.nodes.filter(n => n.status.state !== 'down').map(n => n.id),
       Date.now(),

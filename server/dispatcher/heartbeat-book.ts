@@ -2,9 +2,16 @@
  * The dispatcher's heartbeat bookkeeping, pure: when each node's session expires. A node that misses
  * `missedBeats` heartbeats in a row (swarmkit: 3 × 5 s) is due to be marked DOWN. After this manager
  * becomes leader, the nodes it finds in the store get one full expiry window to open a session with it
- * before they are due (swarmkit's grace after a leader change). Times are numbers given by the caller
- * (ms); randomness is a number in [0, 1) given by the caller. Not safe for re-entrant use.
+ * before they are due (swarmkit's grace after a leader change), and more while the others keep coming:
+ * a node in grace is due only once a whole window passed with none of them arriving (at most
+ * MAX_GRACE_WINDOWS windows in all). Thousands of nodes do not all reach a new leader in one window, and
+ * marking those still on their way DOWN moved their tasks (tens of thousands of them, at 5,000 nodes)
+ * while they came back, which slowed their return further. Times are numbers given by the caller (ms);
+ * randomness is a number in [0, 1) given by the caller. Not safe for re-entrant use.
  */
+
+/** The longest grace, in expiry windows (~8 minutes with swarmkit's 3 × 5 s): a dead node is DOWN by then. */
+export const MAX_GRACE_WINDOWS = 30;
 
 export interface HeartbeatBookOptions {
   /** The heartbeat period handed to nodes, before jitter. */
@@ -29,6 +36,10 @@ export function checkHeartbeatOptions(o: HeartbeatBookOptions): void {
 export class HeartbeatBook {
   /** Node id → when it expires (ms). Invariant: holds exactly the nodes being watched. */
   private readonly deadlines = new Map<string, number>();
+  /** Node id → when its grace began, for the nodes in grace that have not beaten yet. */
+  private readonly graced = new Map<string, number>();
+  /** When a node in grace last beat (ms). */
+  private lastArrival = -Infinity;
 
   /** Throws RangeError on bad options (see checkHeartbeatOptions). */
   constructor(private readonly o: HeartbeatBookOptions) {
@@ -48,6 +59,7 @@ export class HeartbeatBook {
   /** A registration or heartbeat of `nodeId` at `now`, whose next beat is due in `periodMs`. */
   beat(nodeId: string, now: number, periodMs: number): void {
     this.deadlines.set(nodeId, now + periodMs * this.o.missedBeats);
+    if (this.graced.delete(nodeId)) this.lastArrival = now;
   }
 
   /**
@@ -55,7 +67,11 @@ export class HeartbeatBook {
    * not already watched expires one full window from `now` unless it beats first.
    */
   grace(nodeIds: Iterable<string>, now: number): void {
-    for (const id of nodeIds) if (!this.deadlines.has(id)) this.deadlines.set(id, now + this.windowMs);
+    for (const id of nodeIds) {
+      if (this.deadlines.has(id)) continue;
+      this.deadlines.set(id, now + this.windowMs);
+      this.graced.set(id, now);
+    }
   }
 
   /** Sets when `nodeId` expires (a failed DOWN write is tried again at `at`). */
@@ -66,6 +82,7 @@ export class HeartbeatBook {
   /** Stops watching `nodeId` (its node was removed, or it is marked DOWN already). */
   forget(nodeId: string): void {
     this.deadlines.delete(nodeId);
+    this.graced.delete(nodeId);
   }
 
   has(nodeId: string): boolean {
@@ -75,7 +92,20 @@ export class HeartbeatBook {
   /** The nodes whose deadline is at or before `now`, sorted; they are no longer watched. */
   expire(now: number): string[] {
     const out: string[] = [];
-    for (const [id, at] of this.deadlines) if (at <= now) out.push(id);
+    for (const [id, at] of this.deadlines) {
+      if (at > now) continue;
+      const since = this.graced.get(id);
+      if (since !== undefined) {
+        // In grace while others in grace keep arriving, up to its longest.
+        const until = Math.min(this.lastArrival + this.windowMs, since + MAX_GRACE_WINDOWS * this.windowMs);
+        if (until > now) {
+          this.deadlines.set(id, until);
+          continue;
+        }
+        this.graced.delete(id);
+      }
+      out.push(id);
+    }
     for (const id of out) this.deadlines.delete(id);
     return out.sort();
   }
@@ -90,5 +120,7 @@ export class HeartbeatBook {
   /** Forgets every node (leadership lost). */
   clear(): void {
     this.deadlines.clear();
+    this.graced.clear();
+    this.lastArrival = -Infinity;
   }
 }

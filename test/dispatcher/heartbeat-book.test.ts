@@ -1,7 +1,7 @@
 /** The dispatcher's heartbeat bookkeeping on a fake clock: expiry after missed beats, jitter, leader grace. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HeartbeatBook } from '../../server/dispatcher/heartbeat-book.ts';
+import { HeartbeatBook, MAX_GRACE_WINDOWS } from '../../server/dispatcher/heartbeat-book.ts';
 
 const options = { periodMs: 5000, jitterMs: 500, missedBeats: 3 };
 
@@ -36,7 +36,7 @@ test('each node expires after three of its own (jittered) periods', () => {
   assert.deepEqual(book.expire(16_500), ['b']);
 });
 
-test('after becoming leader, known nodes get one full window before they expire', () => {
+test('after becoming leader, known nodes get one full window before they expire, and more while others in grace arrive', () => {
   const book = new HeartbeatBook(options);
   assert.equal(book.windowMs, 16_500);
   const elected = 1_000_000;
@@ -50,11 +50,35 @@ test('after becoming leader, known nodes get one full window before they expire'
     book.beat('talks', now, 5000);
   }
   book.beat('late', elected + 16_400, 5000);
-  assert.deepEqual(book.expire(elected + 16_499), []);
-  assert.deepEqual(book.expire(elected + 16_500), ['quiet']);
+  // 'late' came within the window: 'quiet' has a whole window from then (the others keep beating).
+  for (const n of ['talks', 'late']) book.beat(n, elected + 32_000, 5000);
+  assert.deepEqual(book.expire(elected + 16_500), []);
+  assert.deepEqual(book.expire(elected + 32_899), []);
+  assert.equal(book.nextDeadline(), elected + 32_900);
+  assert.deepEqual(book.expire(elected + 32_900), ['quiet']);
   // Grace never shortens the deadline of a node already heard from.
   book.grace(['talks'], now);
   assert.ok((book.nextDeadline() ?? 0) >= now);
+});
+
+test('with no node in grace arriving, one window is all the grace; with arrivals, at most MAX_GRACE_WINDOWS windows', () => {
+  const w = new HeartbeatBook(options).windowMs;
+  // Nobody in grace arrives: both due after one window (a node this leader heard from does not count).
+  const quiet = new HeartbeatBook(options);
+  quiet.grace(['a', 'b'], 0);
+  quiet.beat('c', w - 1, 5000);
+  assert.deepEqual(quiet.expire(w), ['a', 'b']);
+  // Nodes in grace arriving without end (one each half window): the node that never comes is due at the cap.
+  const busy = new HeartbeatBook(options);
+  const many = Array.from({ length: 2 * MAX_GRACE_WINDOWS + 2 }, (_, i) => `n${i}`);
+  busy.grace(['never', ...many], 0);
+  let dueAt: number | undefined;
+  many.forEach((n, i) => {
+    const now = ((i + 1) * w) / 2;
+    busy.beat(n, now, 5000);
+    if (busy.expire(now).includes('never')) dueAt = now;
+  });
+  assert.equal(dueAt, MAX_GRACE_WINDOWS * w);
 });
 
 test('forget, setDeadline and clear', () => {
