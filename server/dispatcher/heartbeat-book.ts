@@ -12,6 +12,12 @@
 
 /** The longest grace, in expiry windows (~8 minutes with swarmkit's 3 × 5 s): a dead node is DOWN by then. */
 export const MAX_GRACE_WINDOWS = 30;
+/**
+ * The first window of a grace grows by this much per node given it at once: a leader takes in sessions
+ * at a bounded rate (each a TLS handshake, a registration, a view), so 5,000 nodes take it longer to reach
+ * than 5 (at 5,000 nodes on 2 cores the first workers came a minute after the election).
+ */
+export const GRACE_MS_PER_NODE = 20;
 
 export interface HeartbeatBookOptions {
   /** The heartbeat period handed to nodes, before jitter. */
@@ -64,12 +70,14 @@ export class HeartbeatBook {
 
   /**
    * Grace for nodes this leader has not heard from yet (just elected, or a node just created): each
-   * not already watched expires one full window from `now` unless it beats first.
+   * not already watched expires one full window from `now` (and GRACE_MS_PER_NODE per node given grace
+   * with it) unless it beats first, or others in grace keep arriving.
    */
   grace(nodeIds: Iterable<string>, now: number): void {
-    for (const id of nodeIds) {
-      if (this.deadlines.has(id)) continue;
-      this.deadlines.set(id, now + this.windowMs);
+    const ids = [...nodeIds].filter(id => !this.deadlines.has(id));
+    const until = now + this.windowMs + ids.length * GRACE_MS_PER_NODE;
+    for (const id of ids) {
+      this.deadlines.set(id, until);
       this.graced.set(id, now);
     }
   }

@@ -1,7 +1,11 @@
 /** The dispatcher's heartbeat bookkeeping on a fake clock: expiry after missed beats, jitter, leader grace. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HeartbeatBook, MAX_GRACE_WINDOWS } from '../../server/dispatcher/heartbeat-book.ts';
+import {
+  GRACE_MS_PER_NODE,
+  HeartbeatBook,
+  MAX_GRACE_WINDOWS,
+} from '../../server/dispatcher/heartbeat-book.ts';
 
 const options = { periodMs: 5000, jitterMs: 500, missedBeats: 3 };
 
@@ -67,7 +71,15 @@ test('with no node in grace arriving, one window is all the grace; with arrivals
   const quiet = new HeartbeatBook(options);
   quiet.grace(['a', 'b'], 0);
   quiet.beat('c', w - 1, 5000);
-  assert.deepEqual(quiet.expire(w), ['a', 'b']);
+  assert.deepEqual(quiet.expire(w + 2 * GRACE_MS_PER_NODE - 1), []);
+  assert.deepEqual(quiet.expire(w + 2 * GRACE_MS_PER_NODE), ['a', 'b']);
+  // Thousands given grace at once: their first window grows with their number.
+  const big = new HeartbeatBook(options);
+  big.grace(
+    Array.from({ length: 5000 }, (_, i) => `m${i}`),
+    0,
+  );
+  assert.equal(big.nextDeadline(), w + 5000 * GRACE_MS_PER_NODE);
   // Nodes in grace arriving without end (one each half window): the node that never comes is due at the cap.
   const busy = new HeartbeatBook(options);
   const many = Array.from({ length: 2 * MAX_GRACE_WINDOWS + 2 }, (_, i) => `n${i}`);
