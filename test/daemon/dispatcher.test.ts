@@ -344,9 +344,9 @@ test('the manager port reads a connection’s peer certificate once, not on ever
     unaryCall(c, 'Heartbeat', { sessionId: 'nope' }).catch((err: unknown) => err);
   await call(); // the connection is up
   const read = TLSSocket.prototype.getPeerCertificate;
-  let reads = 0;
+  const reads = new Map<TLSSocket, number>();
   TLSSocket.prototype.getPeerCertificate = function (this: TLSSocket, ...args: [boolean?]) {
-    reads++;
+    reads.set(this, (reads.get(this) ?? 0) + 1);
     return read.apply(this, args);
   } as typeof read;
   try {
@@ -358,7 +358,8 @@ test('the manager port reads a connection’s peer certificate once, not on ever
   } finally {
     TLSSocket.prototype.getPeerCertificate = read;
   }
-  // 20 calls read the certificate twice each before (authorization and the handler); other daemons'
-  // calls of this moment on connections already up read none either.
-  assert.ok(reads < 5, `${reads} reads`);
+  // 20 calls read the certificate twice each before (authorization and the handler), all on one socket.
+  // Connections other daemons open meanwhile read theirs once, when they arrive: counted per socket.
+  const most = Math.max(0, ...reads.values());
+  assert.ok(most <= 1, `${most} reads of one socket's certificate`);
 });
