@@ -58,17 +58,53 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const args = [
+/**
+ * Tests of pure logic (fake clocks; no process, socket, file or real timer) run two files at a time:
+ * they are most of the suite's CPU and nothing they do depends on a quiet machine. The rest (daemons,
+ * namespaces, timeouts measured in real time) runs one file at a time afterwards.
+ */
+const PURE = [
+  'test/raft/',
+  'test/store/',
+  'test/orchestrator/',
+  'test/scheduler/',
+  'test/allocator/',
+  'test/sim/',
+  'test/controlapi/',
+  'test/dispatcher/',
+  'test/agent/held-view.test.ts',
+  'test/agent/session-pure.test.ts',
+  'test/agent/view-delta.test.ts',
+  'test/agent/view-digest.test.ts',
+  'test/agent/dns/record-table.test.ts',
+  'test/agent/dns/wire.test.ts',
+  'test/agent/network/plan-nft.test.ts',
+  'test/lib/ipv4.test.ts',
+  'test/lib/json-equal.test.ts',
+];
+/** Files that use real time, though in their folder of pure tests. */
+const NOT_PURE = ['test/dispatcher/assignment-streams.test.ts'];
+const isPure = file => {
+  const rel = toPosix(relative(root, file));
+  return !NOT_PURE.includes(rel) && PURE.some(p => (p.endsWith('/') ? rel.startsWith(p) : rel === p));
+};
+
+const runnerArgs = concurrency => [
   '--import',
   'tsx',
   '--test',
   '--test-reporter=spec',
+  `--test-concurrency=${concurrency}`,
   // A handle left open after a file's tests are done (grpc-js can keep a TLS session that was still
   // handshaking when a server shut down) must not stall the suite; a hung test fails after 5 minutes.
   '--test-force-exit',
   '--test-timeout=300000',
-  ...files.map(f => toPosix(relative(root, f))),
 ];
+const phases = [
+  { concurrency: 2, files: files.filter(isPure) },
+  { concurrency: 1, files: files.filter(f => !isPure(f)) },
+].filter(p => p.files.length > 0);
+
 /**
  * The root network namespace as tests must leave it (they work in namespaces of their own): links,
  * addresses, routes, the nft ruleset. Undefined where it cannot be read (not root, no iproute2).
@@ -90,23 +126,31 @@ function hostNetwork() {
 }
 const hostBefore = hostNetwork();
 
-const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
-child.on('error', err => {
-  console.error(`run-tests: could not start node: ${err.message}`);
+/** Runs one phase's files; resolves to the runner's exit code. */
+function runPhase({ concurrency, files: phaseFiles }) {
+  return new Promise(done => {
+    const args = [...runnerArgs(concurrency), ...phaseFiles.map(f => toPosix(relative(root, f)))];
+    const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
+    child.on('error', err => {
+      console.error(`run-tests: could not start node: ${err.message}`);
+      done(1);
+    });
+    child.on('exit', (code, signal) => {
+      if (signal) console.error(`run-tests: test runner killed by ${signal}`);
+      done(signal ? 1 : (code ?? 1));
+    });
+  });
+}
+
+let failed = 0;
+for (const phase of phases) {
+  const code = await runPhase(phase);
+  if (code !== 0) failed = code;
+}
+const hostAfter = hostNetwork();
+if (hostBefore !== undefined && hostAfter !== undefined && hostAfter !== hostBefore) {
+  console.error('run-tests: the tests changed the root network namespace (links, addresses, routes or nft):');
+  console.error(`--- before\n${hostBefore}\n--- after\n${hostAfter}`);
   process.exit(1);
-});
-child.on('exit', (code, signal) => {
-  if (signal) {
-    console.error(`run-tests: test runner killed by ${signal}`);
-    process.exit(1);
-  }
-  const hostAfter = hostNetwork();
-  if (hostBefore !== undefined && hostAfter !== undefined && hostAfter !== hostBefore) {
-    console.error(
-      'run-tests: the tests changed the root network namespace (links, addresses, routes or nft):',
-    );
-    console.error(`--- before\n${hostBefore}\n--- after\n${hostAfter}`);
-    process.exit(1);
-  }
-  process.exit(code ?? 1);
-});
+}
+process.exit(failed);
