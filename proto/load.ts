@@ -97,12 +97,20 @@ export function loadShoalPackage(file: string): unknown {
   return pkg;
 }
 
+const roots = new Map<ProtoFile, protobuf.Root>();
+
 /**
  * The message types of `file` (and what it imports) for encoding by hand, named as the loader names
  * fields (camelCase): for the few messages whose serializer is our own (server/dispatcher/assignments-encoder.ts).
  */
 export function loadProtoRoot(file: ProtoFile): protobuf.Root {
-  return new protobuf.Root().loadSync(join(here, file), { keepCase: false });
+  // Loaded once per process: the encoder and the agent's hash scanner both read dispatcher.proto.
+  let root = roots.get(file);
+  if (root === undefined) {
+    root = new protobuf.Root().loadSync(join(here, file), { keepCase: false });
+    roots.set(file, root);
+  }
+  return root;
 }
 
 /** A service's definition from a loaded package. */
