@@ -252,7 +252,14 @@ export class Agent {
         const beat = (): void => {
           next = undefined;
           stream.write({ sessionId });
-          due = later(timeout, () => finish(`heartbeat: no answer within ${timeout} ms`));
+          const t = later(timeout, () =>
+            // After a stall of this process, timers run before its sockets are read: an answer that came
+            // in time is read first, then the deadline judged.
+            setImmediate(() => {
+              if (due === t) finish(`heartbeat: no answer within ${timeout} ms`);
+            }),
+          );
+          due = t;
         };
         stream.on('data', (res: WireHeartbeatResponse) => {
           if (due === undefined) return; // no beat awaits it: one beat, one next beat
@@ -269,6 +276,7 @@ export class Agent {
             const waiting = due !== undefined;
             cancel(due);
             cancel(next);
+            due = undefined;
             heartbeat(waiting ? 0 : periodMs);
             return;
           }

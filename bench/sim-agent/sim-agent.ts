@@ -317,7 +317,13 @@ export class SimAgent {
         if (finished) return;
         sent = Date.now();
         stream.write({ sessionId });
-        due = later(timeout, () => finish(`heartbeat: no answer within ${timeout} ms`));
+        // As the real agent: an answer this process has not read yet (after a stall) is read first.
+        const t = later(timeout, () =>
+          setImmediate(() => {
+            if (due === t) finish(`heartbeat: no answer within ${timeout} ms`);
+          }),
+        );
+        due = t;
       };
       stream.on('data', (res: WireHeartbeatResponse) => {
         if (due === undefined) return; // no beat awaits it

@@ -31,6 +31,7 @@ after(async () => {
 async function dispatcher(
   answered: number,
   copies = 1,
+  afterAnswer: (beat: number) => void = () => undefined,
 ): Promise<{ addr: string; sessions: () => number; beats: () => number }> {
   let sessions = 0;
   let beats = 0;
@@ -46,6 +47,7 @@ async function dispatcher(
       call.on('data', () => {
         beats++;
         if (n++ < answered) for (let i = 0; i < copies; i++) call.write({ periodMs: 50 });
+        afterAnswer(beats);
       });
       call.on('error', () => undefined);
     },
@@ -91,5 +93,22 @@ test('answers no beat awaits are ignored: one beat, one next beat', async () => 
   // Each beat waits its 50 ms period after the answer; a next beat per copy of an answer would not.
   const took = Date.now() - from;
   assert.ok(took >= 900, `twenty beats in ${took} ms`);
+  assert.equal(agent.sessionId, 's1');
+});
+
+test('a stall of the agent’s own process longer than the deadline does not end a session whose answers came in time', async () => {
+  // The fifth beat is answered at once; then this process (agent and dispatcher alike) is held busy past
+  // the beat's deadline, with the answer waiting unread on the agent's socket.
+  const stall = (beat: number): void => {
+    if (beat !== 5) return;
+    setImmediate(() => {
+      const end = Date.now() + RPC_TIMEOUT_MS + 200;
+      while (Date.now() < end);
+    });
+  };
+  const d = await dispatcher(Infinity, 1, stall);
+  const agent = agentOn(d.addr);
+  await until('twenty heartbeats', () => Promise.resolve(d.beats() >= 20));
+  assert.equal(d.sessions(), 1, 'the session went on');
   assert.equal(agent.sessionId, 's1');
 });
