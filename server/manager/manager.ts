@@ -219,6 +219,7 @@ export class Manager {
       stateMachine: {
         apply: (payload, index) => store.applyStoreActions(decodeStoreActions(payload), index),
         snapshot: () => store.snapshot(),
+        snapshotPieces: () => store.snapshotPieces(),
         restore: data => store.restore(data),
       },
       ...(o.bootstrap === undefined ? {} : { bootstrap: new Map([[id.raftId, id.addr]]) }),

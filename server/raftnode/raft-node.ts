@@ -61,6 +61,11 @@ export interface StateMachine {
   /** Applies one committed command; the result settles the proposer's promise (on the proposing node). */
   apply(payload: Uint8Array, index: number): unknown;
   snapshot(): Uint8Array;
+  /**
+   * The bytes of `snapshot()` in pieces, of the state as it is when called: the node answers other work
+   * (heartbeats, reads) between pieces instead of stalling for the whole state.
+   */
+  snapshotPieces?(): Iterable<Uint8Array>;
   restore(data: Uint8Array): void;
 }
 
@@ -651,17 +656,21 @@ export class RaftNode {
   }
 
   private async takeSnapshot(): Promise<void> {
-    const data = encodeSnapshotData(
-      { members: [...this.members], sessions: this.sessions.snapshot() },
-      this.o.stateMachine.snapshot(),
-    );
+    // All of it as of now: nothing is applied until this is done (the loop awaits it), and the pieces are
+    // of the state when asked for.
+    const index = this.applied;
+    const confState = this.confState;
+    const header = { members: [...this.members], sessions: this.sessions.snapshot() };
+    const m = this.o.stateMachine;
+    const app = m.snapshotPieces === undefined ? m.snapshot() : await collectPieces(m.snapshotPieces());
+    const data = encodeSnapshotData(header, app);
     this.lastSnapshotBytes = data.byteLength;
     this.bytesSinceSnapshot = 0;
-    await this.o.storage.createSnapshot(this.applied, this.confState, data);
-    this.snapshotIndex = this.applied;
+    await this.o.storage.createSnapshot(index, confState, data);
+    this.snapshotIndex = index;
     // Keep a tail so a briefly lagging follower catches up from the log rather than a snapshot.
     const keep = Math.min(500, Math.floor((this.o.snapshotEvery ?? 10_000) / 2));
-    if (this.applied - keep > this.o.storage.firstIndex()) await this.o.storage.compact(this.applied - keep);
+    if (index - keep > this.o.storage.firstIndex()) await this.o.storage.compact(index - keep);
   }
 
   private restoreSnapshot(data: Uint8Array): void {
@@ -681,4 +690,14 @@ export class RaftNode {
     const t = this.o.transport;
     for (const [id, addr] of this.members) if (id !== this.id) t.setPeer(id, addr);
   }
+}
+
+/** The pieces in one array, letting the event loop run between them (timers, sockets: heartbeats go on). */
+async function collectPieces(pieces: Iterable<Uint8Array>): Promise<Uint8Array> {
+  const got: Uint8Array[] = [];
+  for (const piece of pieces) {
+    got.push(piece);
+    await new Promise(resolve => setImmediate(resolve));
+  }
+  return Buffer.concat(got);
 }

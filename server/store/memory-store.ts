@@ -1,5 +1,12 @@
 import { deepFreeze } from './deep-freeze.ts';
-import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT, storeActionProblem } from './encoding.ts';
+import {
+  decodeSnapshot,
+  encodeSnapshot,
+  encodeSnapshotPieces,
+  SNAPSHOT_FORMAT,
+  storeActionProblem,
+  type SnapshotDocument,
+} from './encoding.ts';
 import {
   AlreadyExistsError,
   InvalidArgumentError,
@@ -191,12 +198,24 @@ export class MemoryStore {
 
   /** The whole store (every table and the applied index) as bytes; identical on replicas with equal state. */
   snapshot(): Uint8Array {
+    return encodeSnapshot(this.snapshotDocument());
+  }
+
+  /**
+   * The bytes of `snapshot()` in pieces, of the store as it is when this is called: objects are immutable,
+   * so writes between pieces do not change what the later pieces hold.
+   */
+  snapshotPieces(): Iterable<Uint8Array> {
+    return encodeSnapshotPieces(this.snapshotDocument());
+  }
+
+  private snapshotDocument(): SnapshotDocument {
     const tables: Record<string, StoreObject[]> = {};
     for (const table of this.tables) {
       const ts = this.state.get(table.name) as TableState;
       tables[table.name] = [...ts.objects.values()].sort(byId);
     }
-    return encodeSnapshot({ format: SNAPSHOT_FORMAT, index: this.applied, tables });
+    return { format: SNAPSHOT_FORMAT, index: this.applied, tables };
   }
 
   /**
